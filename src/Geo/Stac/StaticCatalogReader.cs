@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace NrtCluster.Geo.Stac;
+
+/// <summary>A catalog or collection document; links are resolved against its location.</summary>
+/// <param name="ItemAssetKeys">Collections only: the item_assets keys (asset definitions shared by the items).</param>
+public sealed record StacCatalogDocument(
+    string Id,
+    StacDocumentKind Kind,
+    string? Title,
+    string? Description,
+    IReadOnlyList<StacLink> Links,
+    IReadOnlyList<string> ItemAssetKeys,
+    string Source,
+    JsonElement Json)
+{
+    public static StacCatalogDocument Parse(JsonElement json, string location)
+    {
+        json = json.Clone();
+        var kind = StacJson.GetKind(json, location);
+        if (kind is not (StacDocumentKind.Catalog or StacDocumentKind.Collection))
+            throw new StacFormatException(location, $"expected a Catalog or Collection, found a {kind}");
+        var id = json.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()! : null;
+        if (string.IsNullOrEmpty(id)) throw new StacFormatException(location, $"the {kind} has no string \"id\"");
+        string? Str(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var itemAssets = json.TryGetProperty("item_assets", out var ia) && ia.ValueKind == JsonValueKind.Object
+            ? ia.EnumerateObject().Select(p => p.Name).ToArray() : [];
+        return new StacCatalogDocument(id, kind, Str("title"), Str("description"),
+            StacJson.ParseLinks(json, location, $"{kind} '{id}'"), itemAssets, location, json);
+    }
+}
+
+/// <summary>
+/// Reads a static STAC catalog (catalog.json -> child catalogs/collections -> items, or an item collection file)
+/// from disk, file:// or HTTP, resolving relative hrefs against each document's location.
+/// </summary>
+public sealed class StaticCatalogReader
+{
+    private readonly StacHttp? _http;
+
+    /// <param name="http">Needed only for catalogs over HTTP.</param>
+    public StaticCatalogReader(HttpClient? http = null, StacHttpOptions? options = null)
+    {
+        _http = http is null ? null : new StacHttp(http, options ?? StacHttpOptions.Default);
+    }
+
+    /// <summary>Loads one document (local path, file:// or http(s) URL) as JSON, with its normalised location.</summary>
+    public async Task<(JsonElement Json, string Location)> LoadAsync(string location, CancellationToken ct = default)
+    {
+        string text;
+        if (Hrefs.IsHttp(location))
+        {
+            if (_http is null)
+                throw new StacException($"Cannot read {location}: this catalog reader was created without an HttpClient.");
+            text = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, location), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            if (Hrefs.IsUrl(location) && !location.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+                throw new StacException($"Cannot read {location}: static catalogs are read from local paths, file:// or http(s) URLs.");
+            location = Path.GetFullPath(Hrefs.Resolve(location, null));
+            try
+            {
+                text = await File.ReadAllTextAsync(location, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StacException($"Cannot read STAC document {location}: {e.Message}", e);
+            }
+        }
+        return (StacJson.ParseDocument(text, location), location);
+    }
+
+    /// <summary>
+    /// Every item reachable from <paramref name="location"/> (a catalog, collection, item collection or item), in
+    /// link order; each document is read once even if linked twice.
+    /// </summary>
+    public async IAsyncEnumerable<StacItem> ReadItemsAsync(string location, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var queued = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(location);
+        while (pending.Count > 0)
+        {
+            var (json, where) = await LoadAsync(pending.Pop(), ct).ConfigureAwait(false);
+            if (!visited.Add(where)) continue;
+            switch (StacJson.GetKind(json, where))
+            {
+                case StacDocumentKind.Item:
+                    yield return StacJson.ParseItem(json, where);
+                    break;
+                case StacDocumentKind.ItemCollection:
+                    foreach (var item in StacJson.ParseFeatures(json, where)) yield return item;
+                    break;
+                default:
+                    var doc = StacCatalogDocument.Parse(json, where);
+                    // Push in reverse so that documents are visited in link order.
+                    foreach (var link in doc.Links.Where(l => l.Rel is "child" or "item").Reverse())
+                    {
+                        if (!visited.Contains(link.Href) && queued.Add(link.Href)) pending.Push(link.Href);
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>All items, each id once, sorted by datetime then id.</summary>
+    public async Task<IReadOnlyList<StacItem>> ReadAllItemsAsync(string location, CancellationToken ct = default)
+    {
+        var byId = new Dictionary<string, StacItem>(StringComparer.Ordinal);
+        await foreach (var item in ReadItemsAsync(location, ct).ConfigureAwait(false)) byId[item.Id] = item;
+        return byId.Values.OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
+    }
+}
