@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+
+namespace NrtCluster.Actors.Config;
+
+public enum NodeProfile
+{
+    /// <summary>One node, SQLite file in the output folder (the default).</summary>
+    Embedded,
+    /// <summary>Several nodes sharing PostgreSQL.</summary>
+    Cluster,
+}
+
+/// <summary>How this node starts: the profile and the values that differ per node. Null values keep the profile's.</summary>
+public sealed record NodeOptions(NodeProfile Profile, string OutputFolder)
+{
+    public string? Hostname { get; init; }
+    public int? Port { get; init; }
+    public IReadOnlyList<string>? SeedNodes { get; init; }
+    public IReadOnlyList<string>? Roles { get; init; }
+    public string? PostgresConnectionString { get; init; }
+    /// <summary>Folder holding base.conf, embedded.conf and cluster.conf; null: the hocon folder next to the program.</summary>
+    public string? HoconFolder { get; init; }
+    /// <summary>Extra HOCON applied over everything else (operator overrides, tests).</summary>
+    public string? ExtraHocon { get; init; }
+}
+
+/// <summary>Builds the Akka configuration of a node from hocon/base.conf, the profile file and the node's options.</summary>
+public static class AkkaProfiles
+{
+    public const string SystemName = "nrtcluster";
+
+    private static readonly string[] SqlPlugins =
+    [
+        "akka.persistence.journal.sql",
+        "akka.persistence.snapshot-store.sql",
+        "akka.persistence.query.journal.sql",
+    ];
+
+    public static string DefaultHoconFolder => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    public static Akka.Configuration.Config Load(NodeOptions options)
+    {
+        string folder = options.HoconFolder ?? DefaultHoconFolder;
+        var baseConf = ParseFile(folder, "base.conf");
+        var profileConf = ParseFile(folder, options.Profile == NodeProfile.Embedded ? "embedded.conf" : "cluster.conf");
+
+        var lines = new List<string>();
+        if (options.Hostname is { } host) lines.Add($"akka.remote.dot-netty.tcp.hostname = {Quote(host)}");
+        if (options.Port is { } port) lines.Add(string.Create(CultureInfo.InvariantCulture, $"akka.remote.dot-netty.tcp.port = {port}"));
+        if (options.SeedNodes is { } seeds) lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(Quote))}]");
+        if (options.Roles is { } roles) lines.Add($"akka.cluster.roles = [{string.Join(", ", roles.Select(Quote))}]");
+        var nodeConf = ConfigurationFactory.ParseString(string.Join("\n", lines));
+        if (options.ExtraHocon is { } extra) nodeConf = ConfigurationFactory.ParseString(extra).WithFallback(nodeConf);
+
+        // The SQL plugin's own defaults (plugin class, table mappings) are not merged by Akka automatically.
+        var merged = nodeConf.WithFallback(profileConf).WithFallback(baseConf).WithFallback(SqlPersistence.DefaultConfiguration);
+        string connection = options.Profile switch
+        {
+            NodeProfile.Embedded => SqliteConnection(merged, options.OutputFolder),
+            _ => PostgresConnection(merged, options),
+        };
+        var storage = ConfigurationFactory.ParseString(string.Join("\n",
+            SqlPlugins.Where(p => string.IsNullOrEmpty(merged.GetString($"{p}.connection-string", "")))
+                .Select(p => $"{p}.connection-string = {Quote(connection)}")));
+        return storage.WithFallback(merged);
+    }
+
+    /// <summary>Starts the actor system; an embedded node (no seed nodes) joins itself so sharding can run.</summary>
+    public static ActorSystem Start(NodeOptions options)
+    {
+        var system = ActorSystem.Create(SystemName, Load(options));
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (options.Profile == NodeProfile.Embedded || system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            cluster.Join(cluster.SelfAddress);
+        return system;
+    }
+
+    private static string SqliteConnection(Akka.Configuration.Config config, string outputFolder)
+    {
+        string file = config.GetString("nrtcluster.storage.sqlite-file", "");
+        if (string.IsNullOrEmpty(file))
+        {
+            if (string.IsNullOrWhiteSpace(outputFolder))
+                throw new ArgumentException("The embedded profile keeps its SQLite file in the output folder; give an output folder (or set nrtcluster.storage.sqlite-file).");
+            Directory.CreateDirectory(outputFolder);
+            file = Path.Combine(Path.GetFullPath(outputFolder), "nrtcluster.db");
+        }
+        return $"Data Source={file}";
+    }
+
+    private static string PostgresConnection(Akka.Configuration.Config config, NodeOptions options)
+    {
+        string connection = options.PostgresConnectionString ?? config.GetString("nrtcluster.storage.postgres-connection-string", "");
+        bool allSet = SqlPlugins.All(p => !string.IsNullOrEmpty(config.GetString($"{p}.connection-string", "")));
+        if (string.IsNullOrEmpty(connection) && !allSet)
+            throw new ArgumentException(
+                "The cluster profile needs a PostgreSQL connection string: set nrtcluster.storage.postgres-connection-string " +
+                "(e.g. \"Host=db;Database=nrtcluster;Username=nrt;Password=...\") or pass it in the node's options.");
+        return connection;
+    }
+
+    private static Akka.Configuration.Config ParseFile(string folder, string name)
+    {
+        string path = Path.Combine(folder, name);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Akka profile {path} is missing; the hocon folder ({folder}) must hold base.conf, embedded.conf and cluster.conf.", path);
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is not FileNotFoundException)
+        {
+            throw new FormatException($"Akka profile {path} is not valid HOCON: {ex.Message}", ex);
+        }
+    }
+
+    private static string Quote(string value) => JsonSerializer.Serialize(value);
+}

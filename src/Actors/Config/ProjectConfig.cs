@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Sentinel2;
+
+namespace NrtCluster.Actors.Config;
+
+public enum ForestMaskSource
+{
+    /// <summary>Every pixel is monitored.</summary>
+    None,
+    /// <summary>A raster the user supplies, warped and thresholded.</summary>
+    Raster,
+    /// <summary>A rule on the fitted history (NDVI intercept and SWIR intercept thresholds).</summary>
+    Rule,
+}
+
+/// <summary>The area of interest in lon/lat: a bounding box or a GeoJSON file (exactly one).</summary>
+public sealed record AreaOfInterest(ImmutableArray<double>? Bbox, string? GeoJsonPath);
+
+/// <summary>Where items come from: a STAC API or a static catalog (exactly one).</summary>
+public sealed record StacSettings(string? ApiUrl, string? Catalog, string Collection, string Provider, double? MaxCloudCover);
+
+/// <summary>The monitor and its fit, with options by the reference (nrt) names, as the kernels take them.</summary>
+public sealed record MonitorSettings(
+    string Name,
+    IReadOnlyDictionary<string, JsonElement> Options,
+    IReadOnlyDictionary<string, JsonElement> Fit);
+
+public sealed record ForestMaskSettings(ForestMaskSource Source, string? RasterPath, double RasterThreshold, double NdviMin, double SwirMax);
+
+/// <summary>A validated project file (see hocon/project.example.conf for every key). Paths are absolute.</summary>
+public sealed record ProjectConfig(
+    string Name,
+    ProcessingGrid Grid,
+    AreaOfInterest Area,
+    StacSettings Stac,
+    SpectralIndex Index,
+    ImmutableArray<byte> SclKeep,
+    MonitorSettings Monitor,
+    DateOnly HistoryStart,
+    DateOnly HistoryEnd,
+    ForestMaskSettings ForestMask,
+    string OutputFolder,
+    ImmutableArray<string> ReportLayers,
+    TimeSpan PollInterval,
+    TimeSpan SettleDelay)
+{
+    public IMonitorEngine CreateEngine() => new KernelMonitorEngine(Monitor.Name, Monitor.Options, Monitor.Fit);
+}
+
+/// <summary>One problem of a project file: the key and what is expected there.</summary>
+public sealed record ConfigError(string Key, string Message)
+{
+    public override string ToString() => $"{Key}: {Message}";
+}
+
+/// <summary>A project file with errors; <see cref="Exception.Message"/> lists every one of them.</summary>
+public sealed class ProjectConfigException(string source, IReadOnlyList<ConfigError> errors)
+    : Exception($"{source} has {errors.Count} error(s):\n" + string.Join("\n", errors.Select(e => "  " + e)))
+{
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
+}

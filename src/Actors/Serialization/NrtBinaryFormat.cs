@@ -1,0 +1,239 @@
+using System.Collections.Immutable;
+using System.Text;
+using K4os.Compression.LZ4;
+using NrtCluster.Actors.State;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Serialization;
+
+/// <summary>
+/// The binary wire and storage format of the actors' messages, events and snapshots. Scalars are written with
+/// <see cref="BinaryWriter"/>; arrays are byte-shuffled (all first bytes, then all second bytes, ...: neighbouring
+/// floats share exponents, so this groups alike bytes) and LZ4-compressed. The manifest names the type;
+/// every format starts with a version byte so it can evolve.
+/// </summary>
+public static class NrtBinaryFormat
+{
+    private const byte Version = 1;
+
+    private static readonly Dictionary<Type, string> Manifests = new()
+    {
+        [typeof(FitTile)] = "FitTile",
+        [typeof(ObserveDay)] = "ObserveDay",
+        [typeof(GetTileReport)] = "GetTileReport",
+        [typeof(GetTileStatus)] = "GetTileStatus",
+        [typeof(TileActor.GetTileState)] = "GetTileState",
+        [typeof(FitAck)] = "FitAck",
+        [typeof(DayAck)] = "DayAck",
+        [typeof(TileReport)] = "TileReport",
+        [typeof(TileStatus)] = "TileStatus",
+        [typeof(TileAlert)] = "TileAlert",
+        [typeof(ModelFitted)] = "ModelFitted",
+        [typeof(DayApplied)] = "DayApplied",
+        [typeof(TileModel)] = "TileModel",
+        [typeof(TileSnapshot)] = "TileSnapshot",
+    };
+
+    public static string ManifestOf(object message) =>
+        Manifests.TryGetValue(message.GetType(), out var m)
+            ? m
+            : throw new ArgumentException($"NrtBinaryFormat cannot write {message.GetType().FullName}; add it to the format and its manifest table.");
+
+    public static byte[] Write(object message)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Version);
+            switch (message)
+            {
+                case FitTile m: WriteTile(w, m.Tile); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); w.Write(m.Replace); break;
+                case ObserveDay m:
+                    WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc);
+                    w.Write(m.Items.Length);
+                    foreach (var item in m.Items) { w.Write(item.Id); w.Write(item.Href); }
+                    break;
+                case GetTileReport m: WriteTile(w, m.Tile); break;
+                case GetTileStatus m: WriteTile(w, m.Tile); break;
+                case TileActor.GetTileState m: WriteTile(w, m.Tile); break;
+                case FitAck m: WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
+                case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
+                case TileReport m:
+                    WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalDay(w, m.LastDay); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
+                    break;
+                case TileStatus m:
+                    WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit); WriteOptionalDay(w, m.LastDay);
+                    WriteDays(w, m.Days); WriteTotals(w, m.Totals);
+                    break;
+                case TileAlert m:
+                    WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.NewBreaks); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
+                    break;
+                case ModelFitted m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteSummary(w, m.Summary); WriteLayers(w, m.Monitoring); break;
+                case DayApplied m: WriteTile(w, m.Tile); WriteAppliedDay(w, m.Day); WriteLayers(w, m.Monitoring); break;
+                case TileModel m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteLayers(w, m.Layers); break;
+                case TileSnapshot m:
+                    WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit);
+                    w.Write(m.Monitoring is not null); if (m.Monitoring is not null) WriteLayers(w, m.Monitoring);
+                    WriteDays(w, m.Days); WriteTotals(w, m.Totals);
+                    break;
+                default: throw new ArgumentException($"NrtBinaryFormat cannot write {message.GetType().FullName}.");
+            }
+        }
+        return stream.ToArray();
+    }
+
+    public static object Read(byte[] bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        byte version = r.ReadByte();
+        if (version != Version)
+            throw new InvalidDataException($"'{manifest}' was written in format version {version}; this build reads version {Version}.");
+        return manifest switch
+        {
+            "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
+            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r)),
+            "GetTileReport" => new GetTileReport(ReadTile(r)),
+            "GetTileStatus" => new GetTileStatus(ReadTile(r)),
+            "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
+            "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
+            "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()),
+            "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
+            "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r), ReadTotals(r)),
+            "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
+            "ModelFitted" => new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r), ReadLayers(r)),
+            "DayApplied" => new DayApplied(ReadTile(r), ReadAppliedDay(r), ReadLayers(r)),
+            "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), ReadLayers(r)),
+            "TileSnapshot" => new TileSnapshot(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r),
+                r.ReadBoolean() ? ReadLayers(r) : null, ReadDays(r), ReadTotals(r)),
+            _ => throw new InvalidDataException($"Unknown manifest '{manifest}': written by a newer or different build?"),
+        };
+    }
+
+    // ---- layers
+
+    public static void WriteLayers(BinaryWriter w, LayerSet layers)
+    {
+        w.Write(layers.Count);
+        foreach (var layer in layers)
+        {
+            w.Write(layer.Name);
+            w.Write((byte)layer.Type);
+            w.Write((byte)layer.Shape.Count);
+            foreach (var d in layer.Shape) w.Write(d);
+            var packed = Pack(layer.AsBytes(), Layer.ElementSize(layer.Type));
+            w.Write(packed.Length);
+            w.Write(packed);
+        }
+    }
+
+    public static LayerSet ReadLayers(BinaryReader r)
+    {
+        int count = r.ReadInt32();
+        var layers = new Layer[count];
+        for (int i = 0; i < count; i++)
+        {
+            string name = r.ReadString();
+            var type = (LayerType)r.ReadByte();
+            var shape = new int[r.ReadByte()];
+            for (int d = 0; d < shape.Length; d++) shape[d] = r.ReadInt32();
+            var packed = r.ReadBytes(r.ReadInt32());
+            layers[i] = Layer.FromBytes(name, type, shape, Unpack(packed, Layer.ElementSize(type)));
+        }
+        return new LayerSet(layers);
+    }
+
+    private static byte[] Pack(ReadOnlySpan<byte> raw, int elementSize)
+    {
+        if (elementSize == 1) return LZ4Pickler.Pickle(raw, LZ4Level.L00_FAST);
+        var shuffled = new byte[raw.Length];
+        int n = raw.Length / elementSize;
+        for (int i = 0; i < n; i++)
+            for (int b = 0; b < elementSize; b++)
+                shuffled[b * n + i] = raw[i * elementSize + b];
+        return LZ4Pickler.Pickle(shuffled, LZ4Level.L00_FAST);
+    }
+
+    private static byte[] Unpack(byte[] packed, int elementSize)
+    {
+        var shuffled = LZ4Pickler.Unpickle(packed);
+        if (elementSize == 1) return shuffled;
+        var raw = new byte[shuffled.Length];
+        int n = raw.Length / elementSize;
+        for (int b = 0; b < elementSize; b++)
+            for (int i = 0; i < n; i++)
+                raw[i * elementSize + b] = shuffled[b * n + i];
+        return raw;
+    }
+
+    // ---- scalars and records
+
+    private static void WriteTile(BinaryWriter w, TileKey t) { w.Write(t.Column); w.Write(t.Row); }
+    private static TileKey ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
+
+    private static void WriteDay(BinaryWriter w, DateOnly d) => w.Write(d.DayNumber);
+    private static DateOnly ReadDay(BinaryReader r) => DateOnly.FromDayNumber(r.ReadInt32());
+
+    private static void WriteOptionalDay(BinaryWriter w, DateOnly? d) { w.Write(d.HasValue); if (d is { } v) WriteDay(w, v); }
+    private static DateOnly? ReadOptionalDay(BinaryReader r) => r.ReadBoolean() ? ReadDay(r) : null;
+
+    private static void WriteTime(BinaryWriter w, DateTime t) => w.Write(t.ToUniversalTime().Ticks);
+    private static DateTime ReadTime(BinaryReader r) => new(r.ReadInt64(), DateTimeKind.Utc);
+
+    private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
+    private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static ImmutableArray<ItemRef> ReadItems(BinaryReader r)
+    {
+        var items = ImmutableArray.CreateBuilder<ItemRef>(r.ReadInt32());
+        for (int i = 0; i < items.Capacity; i++) items.Add(new ItemRef(r.ReadString(), r.ReadString()));
+        return items.MoveToImmutable();
+    }
+
+    private static void WriteTotals(BinaryWriter w, MaskTotals t)
+    {
+        w.Write(t.NotMonitored); w.Write(t.Monitored); w.Write(t.Unstable); w.Write(t.Breaks); w.Write(t.TooFew);
+    }
+
+    private static MaskTotals ReadTotals(BinaryReader r) => new(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
+
+    private static void WriteSummary(BinaryWriter w, FitSummary s)
+    {
+        WriteDay(w, s.HistoryStart); WriteDay(w, s.HistoryEnd); w.Write(s.HistoryDates); w.Write(s.Height); w.Write(s.Width); w.Write(s.Engine);
+    }
+
+    private static FitSummary ReadSummary(BinaryReader r) =>
+        new(ReadDay(r), ReadDay(r), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadString());
+
+    private static void WriteOptionalSummary(BinaryWriter w, FitSummary? s) { w.Write(s is not null); if (s is not null) WriteSummary(w, s); }
+    private static FitSummary? ReadOptionalSummary(BinaryReader r) => r.ReadBoolean() ? ReadSummary(r) : null;
+
+    private static void WriteAppliedDay(BinaryWriter w, AppliedDay d)
+    {
+        WriteDay(w, d.Day); WriteTime(w, d.AcquiredUtc); w.Write(d.NewBreaks);
+        w.Write(d.ItemIds.Length);
+        foreach (var id in d.ItemIds) w.Write(id);
+    }
+
+    private static AppliedDay ReadAppliedDay(BinaryReader r)
+    {
+        var day = ReadDay(r);
+        var acquired = ReadTime(r);
+        long newBreaks = r.ReadInt64();
+        var ids = ImmutableArray.CreateBuilder<string>(r.ReadInt32());
+        for (int i = 0; i < ids.Capacity; i++) ids.Add(r.ReadString());
+        return new AppliedDay(day, acquired, ids.MoveToImmutable(), newBreaks);
+    }
+
+    private static void WriteDays(BinaryWriter w, ImmutableArray<AppliedDay> days)
+    {
+        w.Write(days.Length);
+        foreach (var d in days) WriteAppliedDay(w, d);
+    }
+
+    private static ImmutableArray<AppliedDay> ReadDays(BinaryReader r)
+    {
+        var days = ImmutableArray.CreateBuilder<AppliedDay>(r.ReadInt32());
+        for (int i = 0; i < days.Capacity; i++) days.Add(ReadAppliedDay(r));
+        return days.MoveToImmutable();
+    }
+}

@@ -1,0 +1,45 @@
+using NrtCluster.Actors.State;
+using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
+
+namespace NrtCluster.Actors.Tiles;
+
+/// <summary>
+/// Writes a tile's report as a uint16 Cloud-Optimised GeoTIFF on the tile's geobox, one band per requested layer
+/// (mask, detection_date, process; band descriptions set), at <c>OUTPUT/tiles/TILE/report.tif</c>.
+/// The kernels build the layers (spec 5) from the persisted state; GDAL writes through a temporary file and a rename.
+/// </summary>
+public sealed class GeoTiffTileReportWriter : ITileReportWriter
+{
+    private readonly ProcessingGrid _grid;
+    private readonly string _outputFolder;
+    private readonly IReadOnlyList<string> _layers;
+    private readonly KernelMonitorEngine _engine;
+
+    public GeoTiffTileReportWriter(ProcessingGrid grid, string outputFolder, IReadOnlyList<string> layers, KernelMonitorEngine engine)
+    {
+        if (layers.Count == 0) throw new ArgumentException("A report needs at least one layer (mask, detection_date, process).", nameof(layers));
+        _grid = grid;
+        _outputFolder = outputFolder;
+        _layers = layers;
+        _engine = engine;
+    }
+
+    public string PathFor(TileKey tile) => Path.Combine(_outputFolder, "tiles", tile.ToString(), "report.tif");
+
+    public Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            var box = _grid.TileGeoBox(tile.ToTileId());
+            var report = _engine.Rebuild(model, monitoring).Report(_layers, "uint16");
+            var values = (ushort[])report.Data;
+            int pixels = report.Shape[1] * report.Shape[2];
+            if (pixels != box.PixelCount)
+                throw new InvalidOperationException(
+                    $"Tile {tile}: the state is {report.Shape[1]} x {report.Shape[2]} pixels but the grid's tiles are {box.Width} x {box.Height}; grid.tile-size must match the fitted tiles.");
+            var bands = _layers.Select((name, i) => (name, (Array)values.AsSpan(i * pixels, pixels).ToArray())).ToList();
+            string path = PathFor(tile);
+            GeoTiffWriter.Write(path, box, bands, RasterDataType.UInt16, nodata: null, cog: true);
+            return path;
+        }, cancellationToken);
+}

@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.State;
+
+namespace NrtCluster.Actors.Tiles;
+
+/// <summary>
+/// A tile's history, T x H x W vegetation-index values in C order (NaN = no observation), with what a fit
+/// may need besides: the forest mask (1 = monitor) and, for CCDC_RIRLS screening, green and SWIR reflectances.
+/// </summary>
+public sealed record HistoryStack(
+    int Height, int Width, ImmutableArray<DateTime> Dates, float[] Values,
+    byte[]? ForestMask = null, float[]? Green = null, float[]? Swir = null)
+{
+    public int Pixels => Height * Width;
+
+    /// <summary>Checks the shapes agree, naming the part that does not.</summary>
+    public void Validate()
+    {
+        if (Height <= 0 || Width <= 0) throw new ArgumentException($"History: tile shape {Height} x {Width} must be positive.");
+        long expected = (long)Dates.Length * Pixels;
+        if (Values.Length != expected)
+            throw new ArgumentException($"History: {Dates.Length} dates x {Height} x {Width} needs {expected} values, got {Values.Length}.");
+        if (ForestMask is not null && ForestMask.Length != Pixels)
+            throw new ArgumentException($"History: forest mask has {ForestMask.Length} pixels, the tile {Pixels}.");
+        if (Green is not null && Green.Length != expected) throw new ArgumentException($"History: green has {Green.Length} values, expected {expected}.");
+        if (Swir is not null && Swir.Length != expected) throw new ArgumentException($"History: swir has {Swir.Length} values, expected {expected}.");
+        for (int i = 1; i < Dates.Length; i++)
+            if (Dates[i] < Dates[i - 1])
+                throw new ArgumentException($"History: dates must be in time order; {Dates[i]:O} follows {Dates[i - 1]:O}.");
+    }
+}
+
+/// <summary>Fitted model and the monitoring state it starts from.</summary>
+public sealed record FitOutput(LayerSet Model, LayerSet Monitoring);
+
+/// <summary>
+/// A monitor with its options (IQR, EWMA, CuSum, MoSum, CCDC over a fit method), seen as pure functions over
+/// named layers. The monitoring state must hold <c>mask</c> (uint8, H x W) and <c>detection_date</c> (uint16, H x W).
+/// Implementations never modify their inputs and are deterministic: the same inputs give byte-identical outputs,
+/// which is what lets a recovered tile continue exactly as an uninterrupted one.
+/// </summary>
+public interface IMonitorEngine
+{
+    /// <summary>Monitor and options in words, recorded with every fit.</summary>
+    string Description { get; }
+
+    FitOutput Fit(HistoryStack history);
+
+    /// <summary>One monitoring step: <paramref name="observation"/> is H x W, NaN = no observation.</summary>
+    LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc);
+}
+
+/// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>
+public interface IObservationSource
+{
+    Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
+
+    /// <summary>The solar day's index values, H x W, mosaicked from the items (first valid pixel wins).</summary>
+    Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
+}
+
+/// <summary>Writes a tile's report (GeoTIFF) to a temporary file and renames it into place; returns the final path.</summary>
+public interface ITileReportWriter
+{
+    /// <summary>Where the tile's report is (or will be) written.</summary>
+    string PathFor(TileKey tile);
+
+
+    Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken);
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.State;
+
+namespace NrtCluster.Actors.Tiles;
+
+/// <summary>Marker for every type written by <see cref="Serialization.NrtSerializer"/> (bound in hocon/base.conf).</summary>
+public interface INrtSerializable;
+
+/// <summary>A message routed to one tile entity by cluster sharding.</summary>
+public interface ITileMessage : INrtSerializable
+{
+    TileKey Tile { get; }
+}
+
+/// <summary>A STAC item used by an observation: its id and the href of the item document.</summary>
+public sealed record ItemRef(string Id, string Href);
+
+// ---- Commands from outside (poller, jobs, operators). They carry references, never pixels:
+// remoting frames are limited to 128 000 bytes and a tile's pixels are megabytes.
+
+/// <summary>Fit the tile's model on its history period. <paramref name="Replace"/> refits a fitted tile and restarts monitoring.</summary>
+public sealed record FitTile(TileKey Tile, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false) : ITileMessage;
+
+/// <summary>Apply one solar day, made of the given items, as a monitoring step.</summary>
+public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items) : ITileMessage;
+
+public sealed record GetTileReport(TileKey Tile) : ITileMessage;
+
+public sealed record GetTileStatus(TileKey Tile) : ITileMessage;
+
+// ---- Replies and alerts.
+
+public enum AckOutcome : byte
+{
+    Fitted = 1,
+    Applied = 2,
+    /// <summary>The day was applied before (a redelivery): nothing changed.</summary>
+    Repeated = 3,
+    /// <summary>The day is older than the last applied day: applying it would break time order, nothing changed.</summary>
+    Older = 4,
+    NotFitted = 5,
+    AlreadyFitted = 6,
+    Failed = 7,
+}
+
+public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
+
+public sealed record DayAck(TileKey Tile, DateOnly Day, AckOutcome Outcome, string Detail) : INrtSerializable;
+
+/// <summary>Pixel counts per mask code (0 not monitored, 1 monitored, 2 unstable history, 3 break, 4 too few observations).</summary>
+public sealed record MaskTotals(long NotMonitored, long Monitored, long Unstable, long Breaks, long TooFew)
+{
+    public static MaskTotals Zero { get; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>One applied solar day: what an operator reads to answer "which dates has this tile seen".</summary>
+public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<string> ItemIds, long NewBreaks);
+
+/// <summary>What a fit was made from.</summary>
+public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
+
+public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable;
+
+public sealed record TileStatus(
+    TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable;
+
+/// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
+public sealed record TileAlert(TileKey Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
+
+// ---- Persisted types. The fitted model is immutable after a fit and large; it is stored once per fit
+// under its own persistence id (TileModel), apart from the small monitoring state that changes every day.
+
+public interface ITileEvent : INrtSerializable
+{
+    TileKey Tile { get; }
+}
+
+/// <summary>A fit happened: the monitoring state it starts from. The model itself is the <see cref="TileModel"/> with the same fit number.</summary>
+public sealed record ModelFitted(TileKey Tile, int FitNumber, FitSummary Summary, LayerSet Monitoring) : ITileEvent;
+
+/// <summary>A solar day was applied; carries the complete state after the step so the journal alone is consistent per day.</summary>
+public sealed record DayApplied(TileKey Tile, AppliedDay Day, LayerSet Monitoring) : ITileEvent;
+
+/// <summary>The fitted model of one fit (immutable).</summary>
+public sealed record TileModel(TileKey Tile, int FitNumber, LayerSet Layers) : INrtSerializable;
+
+/// <summary>Snapshot of everything but the model, written after every applied day.</summary>
+public sealed record TileSnapshot(
+    TileKey Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable;

@@ -1,0 +1,52 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace NrtCluster.Actors.Tiles;
+
+/// <summary>
+/// Routes <see cref="ITileMessage"/>s: entity id = tile id, shard id = the block of neighbouring tiles
+/// (see <see cref="TileKey.ShardId"/>), so tiles that share STAC items move between nodes together.
+/// </summary>
+public sealed class TileMessageExtractor(int shardBlockSize) : IMessageExtractor
+{
+    public int ShardBlockSize { get; } = shardBlockSize >= 1
+        ? shardBlockSize
+        : throw new ArgumentOutOfRangeException(nameof(shardBlockSize), shardBlockSize, "The shard block size must be at least 1 tile.");
+
+    public string? EntityId(object message) => message switch
+    {
+        ITileMessage m => m.Tile.ToString(),
+        _ => null,
+    };
+
+    public object? EntityMessage(object message) => message;
+
+    public string? ShardId(object message) => message switch
+    {
+        ITileMessage m => m.Tile.ShardId(ShardBlockSize),
+        _ => null,
+    };
+
+    /// <summary>Used by sharding itself (remembered entities, StartEntity), which Akka handles before the other methods.</summary>
+    public string ShardId(string entityId, object? messageHint = null) => TileKey.Parse(entityId).ShardId(ShardBlockSize);
+}
+
+public static class TileSharding
+{
+    public const string TypeName = "tile";
+
+    /// <summary>Starts the tile shard region with the shard block size of <c>nrtcluster.tiles.shard-block-size</c>.</summary>
+    public static IActorRef Start(ActorSystem system, TileActorSettings settings) =>
+        Start(system, settings, system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4));
+
+    /// <summary>Starts the tile shard region on this node (nodes of the sharding role, when akka.cluster.sharding.role is set).</summary>
+    public static IActorRef Start(ActorSystem system, TileActorSettings settings, int shardBlockSize)
+    {
+        settings.Validate();
+        return ClusterSharding.Get(system).Start(
+            TypeName,
+            entityId => TileActor.Props(TileKey.Parse(entityId), settings),
+            ClusterShardingSettings.Create(system),
+            new TileMessageExtractor(shardBlockSize));
+    }
+}

@@ -1,0 +1,196 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.State;
+
+namespace NrtCluster.Actors.Tiles;
+
+/// <summary>Commands the tile state decides on. Unlike the wire messages they carry the pixels, loaded by the actor.</summary>
+public abstract record TileCommand
+{
+    private TileCommand() { }
+
+    public sealed record Fit(FitTile Request, HistoryStack History) : TileCommand;
+
+    public sealed record Observe(ObserveDay Request, float[] Pixels) : TileCommand;
+
+    public sealed record Report(string? ReportPath) : TileCommand;
+
+    public sealed record Status : TileCommand;
+}
+
+/// <summary>What a command leads to: events to persist (in order), a model to store first, and the reply.</summary>
+public sealed record TileDecision(ImmutableArray<ITileEvent> Events, TileModel? ModelToStore, INrtSerializable Reply)
+{
+    public static TileDecision ReplyOnly(INrtSerializable reply) => new(ImmutableArray<ITileEvent>.Empty, null, reply);
+}
+
+/// <summary>
+/// The state of one tile: which fit it is on, its monitoring state and every applied solar day.
+/// Pure: <see cref="Decide"/> computes events from a command, <see cref="Apply"/> folds an event in; neither has side effects,
+/// and the days are strictly increasing, so a redelivered or older observation can never be applied.
+/// The fitted model is referenced by fit number and attached with <see cref="WithModel"/> after it is loaded,
+/// because it is persisted once per fit, apart from the state that changes every day.
+/// </summary>
+public sealed record TileState(
+    TileKey Tile,
+    int FitNumber,
+    FitSummary? Fit,
+    TileModel? Model,
+    LayerSet? Monitoring,
+    ImmutableArray<AppliedDay> Days,
+    MaskTotals Totals)
+{
+    public const string MaskLayer = "mask";
+    public const string DetectionDateLayer = "detection_date";
+
+    public static TileState Empty(TileKey tile) =>
+        new(tile, 0, null, null, null, ImmutableArray<AppliedDay>.Empty, MaskTotals.Zero);
+
+    public bool IsFitted => FitNumber > 0;
+
+    /// <summary>True when the model of the current fit is attached (it must be, before a day can be decided).</summary>
+    public bool HasModel => Model is not null && Model.FitNumber == FitNumber;
+
+    public DateOnly? LastDay => Days.IsEmpty ? null : Days[^1].Day;
+
+    /// <summary>Why a day would not be applied (null when it would be): checked before any pixel is loaded.</summary>
+    public AckOutcome? CheckDay(DateOnly day)
+    {
+        if (!IsFitted) return AckOutcome.NotFitted;
+        if (LastDay is not { } last) return null;
+        if (day == last) return AckOutcome.Repeated;
+        if (day < last) return Days.Any(d => d.Day == day) ? AckOutcome.Repeated : AckOutcome.Older;
+        return null;
+    }
+
+    public TileDecision Decide(TileCommand command, IMonitorEngine engine) => command switch
+    {
+        TileCommand.Fit fit => DecideFit(fit, engine),
+        TileCommand.Observe observe => DecideObserve(observe, engine),
+        TileCommand.Report report => TileDecision.ReplyOnly(new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath)),
+        TileCommand.Status => TileDecision.ReplyOnly(new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals)),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
+    };
+
+    private TileDecision DecideFit(TileCommand.Fit command, IMonitorEngine engine)
+    {
+        var request = command.Request;
+        if (IsFitted && !request.Replace)
+            return TileDecision.ReplyOnly(new FitAck(Tile, FitNumber, AckOutcome.AlreadyFitted,
+                $"tile {Tile} is already fitted (fit {FitNumber}); send FitTile with Replace = true to refit and restart monitoring"));
+        if (request.HistoryEnd < request.HistoryStart)
+            return TileDecision.ReplyOnly(new FitAck(Tile, FitNumber, AckOutcome.Failed,
+                $"history period {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd} ends before it starts"));
+
+        var history = command.History;
+        history.Validate();
+        var output = engine.Fit(history);
+        CheckMonitoringLayers(output.Monitoring, history.Pixels, engine);
+
+        int next = FitNumber + 1;
+        var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
+        var fitted = new ModelFitted(Tile, next, summary, output.Monitoring);
+        return new TileDecision(
+            [fitted],
+            new TileModel(Tile, next, output.Model),
+            new FitAck(Tile, next, AckOutcome.Fitted, $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels"));
+    }
+
+    private TileDecision DecideObserve(TileCommand.Observe command, IMonitorEngine engine)
+    {
+        var request = command.Request;
+        if (CheckDay(request.Day) is { } refused)
+            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, Explain(refused, request.Day)));
+        if (!HasModel)
+            throw new InvalidOperationException($"Tile {Tile}: the model of fit {FitNumber} is not loaded; a day cannot be applied without it.");
+
+        var before = Monitoring!;
+        int pixels = before[MaskLayer].Length;
+        if (command.Pixels.Length != pixels)
+            throw new ArgumentException($"Tile {Tile}, day {request.Day:yyyy-MM-dd}: the observation has {command.Pixels.Length} pixels, the tile {pixels}.");
+
+        var after = engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
+        CheckMonitoringLayers(after, pixels, engine);
+        long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
+        var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks);
+        return new TileDecision(
+            [new DayApplied(Tile, day, after)],
+            null,
+            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks"));
+    }
+
+    public TileState Apply(ITileEvent @event) => @event switch
+    {
+        ModelFitted e => this with
+        {
+            FitNumber = e.FitNumber,
+            Fit = e.Summary,
+            Model = Model is not null && Model.FitNumber == e.FitNumber ? Model : null,
+            Monitoring = e.Monitoring,
+            Days = ImmutableArray<AppliedDay>.Empty,
+            Totals = CountMask(e.Monitoring[MaskLayer].ValuesAs<byte>()),
+        },
+        DayApplied e => ApplyDay(e),
+        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, "Unknown tile event."),
+    };
+
+    private TileState ApplyDay(DayApplied e)
+    {
+        // Events only come from Decide, which refuses these; meeting one means the journal was written by something else.
+        if (!IsFitted) throw new InvalidOperationException($"Tile {Tile}: day {e.Day.Day:yyyy-MM-dd} applied before any fit.");
+        if (LastDay is { } last && e.Day.Day <= last)
+            throw new InvalidOperationException($"Tile {Tile}: day {e.Day.Day:yyyy-MM-dd} applied after {last:yyyy-MM-dd}; days must increase.");
+        return this with
+        {
+            Monitoring = e.Monitoring,
+            Days = Days.Add(e.Day),
+            Totals = CountMask(e.Monitoring[MaskLayer].ValuesAs<byte>()),
+        };
+    }
+
+    /// <summary>Attaches the model of the current fit (loaded from the model store, or just fitted).</summary>
+    public TileState WithModel(TileModel model)
+    {
+        if (model.Tile != Tile) throw new ArgumentException($"Model of tile {model.Tile} given to tile {Tile}.");
+        if (model.FitNumber != FitNumber)
+            throw new ArgumentException($"Tile {Tile}: model of fit {model.FitNumber} given, the tile is on fit {FitNumber}.");
+        return this with { Model = model };
+    }
+
+    public TileSnapshot ToSnapshot() => new(Tile, FitNumber, Fit, Monitoring, Days, Totals);
+
+    public static TileState FromSnapshot(TileSnapshot s) => new(s.Tile, s.FitNumber, s.Fit, null, s.Monitoring, s.Days, s.Totals);
+
+    public static MaskTotals CountMask(ReadOnlySpan<byte> mask)
+    {
+        Span<long> counts = stackalloc long[256];
+        foreach (var m in mask) counts[m]++;
+        return new MaskTotals(counts[0], counts[1], counts[2], counts[3], counts[4]);
+    }
+
+    private static long CountNewBreaks(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after)
+    {
+        long n = 0;
+        for (int i = 0; i < after.Length; i++)
+            if (after[i] == 3 && before[i] != 3) n++;
+        return n;
+    }
+
+    private void CheckMonitoringLayers(LayerSet monitoring, int pixels, IMonitorEngine engine)
+    {
+        foreach (var (name, type) in new[] { (MaskLayer, LayerType.UInt8), (DetectionDateLayer, LayerType.UInt16) })
+        {
+            var layer = monitoring.Find(name);
+            if (layer is null || layer.Type != type || layer.Length != pixels)
+                throw new InvalidOperationException(
+                    $"Tile {Tile}: monitor '{engine.Description}' must keep a '{name}' layer of {pixels} {type} values in its monitoring state; it has {layer?.ToString() ?? "none"}.");
+        }
+    }
+
+    private string Explain(AckOutcome outcome, DateOnly day) => outcome switch
+    {
+        AckOutcome.NotFitted => $"tile {Tile} is not fitted yet; fit it before sending days",
+        AckOutcome.Repeated => $"day {day:yyyy-MM-dd} was already applied; ignored",
+        AckOutcome.Older => $"day {day:yyyy-MM-dd} is older than the last applied day {LastDay:yyyy-MM-dd}; ignored to keep time order",
+        _ => outcome.ToString(),
+    };
+}

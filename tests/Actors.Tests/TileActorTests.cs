@@ -1,0 +1,266 @@
+using Microsoft.Data.Sqlite;
+using NrtCluster.Actors.Tests.Support;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
+using Xunit.Abstractions;
+
+namespace NrtCluster.Actors.Tests;
+
+/// <summary>Tile actors on a real single-node cluster with real SQLite persistence and real kernels on conformance data.</summary>
+public sealed class TileActorTests(ITestOutputHelper output)
+{
+    private static readonly TileKey Tile = new(3, 5);
+
+    /// <summary>The uninterrupted run: the kernels' monitor applied to every day in one process, no actors.</summary>
+    private static TileState Uninterrupted(ConformanceCase data, int days)
+    {
+        var engine = data.Engine();
+        var state = TileState.Empty(Tile);
+        var fit = state.Decide(new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.HistoryStack()), engine);
+        state = state.Apply(fit.Events.Single()).WithModel(fit.ModelToStore!);
+        for (int i = 0; i < days; i++)
+            state = state.Apply(state.Decide(new TileCommand.Observe(data.Observation(Tile, i), data.Frame(i)), engine).Events.Single());
+        return state;
+    }
+
+    [Theory]
+    [InlineData("cusum_roc")]
+    [InlineData("mosum_ols_h05")]
+    [InlineData("iqr_nomask_fitstart")]
+    public async Task Tile_stopped_mid_series_recovers_and_ends_identical_to_an_uninterrupted_run(string caseName)
+    {
+        var data = ConformanceCase.Load(caseName);
+        int days = 40, stopAfter = 17;
+        var expected = Uninterrupted(data, days);
+        using var temp = new TempFolder();
+        var source = new CaseObservationSource(data);
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            var fit = await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            Assert.Equal(AckOutcome.Fitted, fit.Outcome);
+            for (int i = 0; i < stopAfter; i++)
+                Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+        }
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            var recovered = await node.State(Tile);
+            Assert.True(recovered.HasModel);
+            Assert.Equal(stopAfter, recovered.Days.Length);
+            Assert.Equal(AckOutcome.AlreadyFitted, (await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd))).Outcome);
+            for (int i = stopAfter; i < days; i++)
+                Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+
+            var final = await node.State(Tile);
+            Assert.Equal(expected.FitNumber, final.FitNumber);
+            Assert.Equal(expected.Model!.Layers, final.Model!.Layers);
+            Assert.Equal(expected.Monitoring, final.Monitoring);
+            Assert.Equal(expected.Totals, final.Totals);
+            Assert.Equal(expected.Days.Select(d => (d.Day, d.AcquiredUtc, d.NewBreaks, string.Join(",", d.ItemIds))),
+                final.Days.Select(d => (d.Day, d.AcquiredUtc, d.NewBreaks, string.Join(",", d.ItemIds))));
+            Assert.Equal(days, source.ObservationLoads);
+
+            var status = await node.Ask<TileStatus>(new GetTileStatus(Tile));
+            Assert.Equal(data.Observation(Tile, days - 1).Day, status.LastDay);
+            var report = await node.Ask<TileReport>(new GetTileReport(Tile));
+            Assert.True(File.Exists(report.ReportPath));
+            Assert.Equal(expected.Totals, report.Totals);
+        }
+    }
+
+    [Fact]
+    public async Task On_the_cluster_profile_with_PostgreSQL_a_restarted_tile_ends_identical_to_an_uninterrupted_run()
+    {
+        var data = ConformanceCase.Load("ccdc_stable_rirls");
+        int days = 30, stopAfter = 12;
+        var expected = Uninterrupted(data, days);
+        using var temp = new TempFolder();
+        using var postgres = new TempPostgres();
+        var source = new CaseObservationSource(data);
+
+        await using (var node = TileNode.StartClustered(temp.Path, postgres.ConnectionString, data.Engine(), source))
+        {
+            Assert.Equal(AckOutcome.Fitted, (await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd))).Outcome);
+            for (int i = 0; i < stopAfter; i++) await node.Ask<DayAck>(data.Observation(Tile, i));
+        }
+        await using (var node = TileNode.StartClustered(temp.Path, postgres.ConnectionString, data.Engine(), source))
+        {
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(data.Observation(Tile, stopAfter - 1))).Outcome);
+            for (int i = stopAfter; i < days; i++)
+                Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            var final = await node.State(Tile);
+            Assert.Equal(expected.Model!.Layers, final.Model!.Layers);
+            Assert.Equal(expected.Monitoring, final.Monitoring);
+            Assert.Equal(expected.Days.Select(d => d.Day), final.Days.Select(d => d.Day));
+        }
+        Assert.Equal(days, source.ObservationLoads);
+    }
+
+    [Fact]
+    public async Task Redelivered_and_out_of_order_days_are_acknowledged_and_change_nothing_across_a_restart()
+    {
+        var data = ConformanceCase.Load("ewma_ols_shewhart");
+        using var temp = new TempFolder();
+        var source = new CaseObservationSource(data);
+        TileState before;
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            Assert.Equal(AckOutcome.NotFitted, (await node.Ask<DayAck>(data.Observation(Tile, 0))).Outcome);
+            Assert.Equal(AckOutcome.Fitted, (await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd))).Outcome);
+            // Day 2 is skipped: it arrives late, after day 3.
+            foreach (int i in new[] { 0, 1, 3 })
+                Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            before = await node.State(Tile);
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(data.Observation(Tile, 3))).Outcome);
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(data.Observation(Tile, 1))).Outcome);
+            Assert.Equal(AckOutcome.Older, (await node.Ask<DayAck>(data.Observation(Tile, 2))).Outcome);
+            AssertSame(before, await node.State(Tile));
+        }
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(data.Observation(Tile, 3))).Outcome);
+            Assert.Equal(AckOutcome.Older, (await node.Ask<DayAck>(data.Observation(Tile, 2))).Outcome);
+            AssertSame(before, await node.State(Tile));
+        }
+        // Refused days are decided before any pixel is read.
+        Assert.Equal(3, source.ObservationLoads);
+    }
+
+    [Fact]
+    public async Task Every_applied_day_writes_the_report_and_emits_an_alert_and_storage_stays_bounded()
+    {
+        var data = ConformanceCase.Load("cusum_roc");
+        int days = 12, keep = 2;
+        using var temp = new TempFolder();
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), new CaseObservationSource(data), snapshotsToKeep: keep))
+        {
+            await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            for (int i = 0; i < days; i++) await node.Ask<DayAck>(data.Observation(Tile, i));
+            var final = await node.State(Tile);
+            await AwaitAsync(() => node.Alerts.Count == days);
+            var alerts = node.Alerts.ToArray();
+            Assert.Equal(Enumerable.Range(0, days).Select(i => data.Observation(Tile, i).Day), alerts.Select(a => a.Day));
+            Assert.Equal(final.Days.Select(d => d.NewBreaks), alerts.Select(a => a.NewBreaks));
+            Assert.Equal(final.Totals, alerts[^1].Totals);
+            string reportPath = Path.Combine(temp.Path, "tiles", Tile.ToString(), "report.tif");
+            Assert.All(alerts, a => Assert.Equal(reportPath, a.ReportPath));
+            using (var report = RasterDataset.Open(reportPath))
+            {
+                Assert.Equal(TileNode.Grid.TileGeoBox(Tile.ToTileId()).Transform, report.GeoTransform);
+                Assert.Equal((24, 24, 2), (report.Width, report.Height, report.BandCount));
+                Assert.Equal(("mask", "detection_date"), (report.Description(1), report.Description(2)));
+                Assert.Equal(RasterDataType.UInt16, report.DataType(1));
+                Assert.Equal(final.Monitoring!["mask"].ValuesAs<byte>().Select(m => (ushort)m), report.ReadBand<ushort>(1));
+                Assert.Equal(final.Monitoring!["detection_date"].ValuesAs<ushort>(), report.ReadBand<ushort>(2));
+                Assert.Contains(report.ReadBand<ushort>(2), d => d > 0);
+            }
+
+            // Deletions run after each snapshot is stored; wait for the last ones before reading the database.
+            string pid = TileActor.PersistenceIdOf(Tile);
+            long Snapshots() => Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{pid}'");
+            long Events() => Count(temp.Path, $"SELECT COUNT(*) FROM event_journal WHERE persistence_id = '{pid}' AND is_deleted = 0");
+            // Akka.Persistence.Sql keeps the highest event row (marked deleted) to remember the sequence number.
+            await AwaitAsync(() => Snapshots() == keep + 1 && Events() == 0);
+            Assert.Equal(1, Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{TileActor.ModelPersistenceIdOf(Tile)}'"));
+
+            long modelBytes = Count(temp.Path, $"SELECT SUM(LENGTH(payload)) FROM snapshot WHERE persistence_id = '{TileActor.ModelPersistenceIdOf(Tile)}'");
+            long dayEvent = Count(temp.Path, $"SELECT MAX(LENGTH(payload)) FROM event_journal WHERE persistence_id = '{pid}'");
+            long daySnapshot = Count(temp.Path, $"SELECT MAX(LENGTH(payload)) FROM snapshot WHERE persistence_id = '{pid}'");
+            output.WriteLine($"{data.Height}x{data.Width} pixels: model {modelBytes} B once per fit ({final.Model!.Layers.ByteSize} B raw); " +
+                             $"per day: event {dayEvent} B + snapshot {daySnapshot} B ({final.Monitoring!.ByteSize} B raw state)");
+        }
+    }
+
+    [Fact]
+    public async Task A_refit_restarts_monitoring_and_survives_a_restart_with_the_new_model()
+    {
+        var data = ConformanceCase.Load("mosum_roc");
+        using var temp = new TempFolder();
+        var source = new CaseObservationSource(data);
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            for (int i = 0; i < 4; i++) await node.Ask<DayAck>(data.Observation(Tile, i));
+            var refit = await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd, Replace: true));
+            Assert.Equal((2, AckOutcome.Fitted), (refit.FitNumber, refit.Outcome));
+            Assert.Empty((await node.State(Tile)).Days);
+            for (int i = 0; i < 3; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+        }
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            var state = await node.State(Tile);
+            Assert.Equal(2, state.FitNumber);
+            Assert.True(state.HasModel);
+            Assert.Equal(3, state.Days.Length);
+            var expected = Uninterrupted(data, 3);
+            Assert.Equal(expected.Monitoring, state.Monitoring);
+            Assert.Equal(expected.Model!.Layers, state.Model!.Layers);
+        }
+        Assert.Equal(2, source.HistoryLoads);
+        // The first fit's model is deleted once the second fit is stored.
+        await AwaitAsync(() => Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{TileActor.ModelPersistenceIdOf(Tile)}'") == 1);
+    }
+
+    [Fact]
+    public async Task A_day_whose_pixels_cannot_be_read_is_acknowledged_as_failed_and_can_be_sent_again()
+    {
+        var data = ConformanceCase.Load("iqr_ols");
+        using var temp = new TempFolder();
+        var source = new FailingOnceSource(new CaseObservationSource(data), data.MonitoringDates[1]);
+        await using var node = TileNode.Start(temp.Path, data.Engine(), source);
+        await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+        await node.Ask<DayAck>(data.Observation(Tile, 0));
+        var before = await node.State(Tile);
+
+        var failed = await node.Ask<DayAck>(data.Observation(Tile, 1));
+        Assert.Equal(AckOutcome.Failed, failed.Outcome);
+        Assert.Contains("asset unreachable", failed.Detail);
+        AssertSame(before, await node.State(Tile));
+
+        Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, 1))).Outcome);
+        Assert.Equal(2, (await node.State(Tile)).Days.Length);
+    }
+
+    /// <summary>Fails the first load of one date, as an unreachable asset would.</summary>
+    private sealed class FailingOnceSource(IObservationSource inner, DateTime failing) : IObservationSource
+    {
+        private int _failed;
+
+        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+            inner.LoadHistoryAsync(tile, start, end, cancellationToken);
+
+        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>
+            acquiredUtc == failing && Interlocked.Exchange(ref _failed, 1) == 0
+                ? Task.FromException<float[]>(new IOException($"asset unreachable: {items[0].Href}"))
+                : inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
+    }
+
+    private static void AssertSame(TileState expected, TileState actual)
+    {
+        Assert.Equal(expected.Monitoring, actual.Monitoring);
+        Assert.Equal(expected.Days.Select(d => d.Day), actual.Days.Select(d => d.Day));
+        Assert.Equal(expected.Totals, actual.Totals);
+        Assert.Equal(expected.FitNumber, actual.FitNumber);
+    }
+
+    private static long Count(string folder, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "nrtcluster.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits for an effect that follows a reply asynchronously (not a timing assertion: the bound only stops a hung test).</summary>
+    private static async Task AwaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("The expected effect did not happen within 30 s.");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using NrtCluster.Actors.Serialization;
+using NrtCluster.Actors.State;
+using NrtCluster.Actors.Tests.Support;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Kernels;
+using NrtCluster.Kernels.Monitors;
+
+namespace NrtCluster.Actors.Tests;
+
+/// <summary>The pure tile state (no actors) with the real kernels on conformance data.</summary>
+public sealed class TileStateTests
+{
+    private static readonly TileKey Tile = new(-2, 7);
+    private static readonly ConformanceCase Data = ConformanceCase.Load("cusum_ols");
+    private static readonly KernelMonitorEngine Engine = Data.Engine();
+
+    private static FitTile FitRequest(bool replace = false) => new(Tile, Data.HistoryStart, Data.HistoryEnd, replace);
+
+    private static TileState Fitted()
+    {
+        var decision = TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
+        return TileState.Empty(Tile).Apply(decision.Events.Single()).WithModel(decision.ModelToStore!);
+    }
+
+    private static TileState ApplyDays(TileState state, params int[] indexes)
+    {
+        foreach (int i in indexes)
+            state = state.Apply(state.Decide(new TileCommand.Observe(Data.Observation(Tile, i), Data.Frame(i)), Engine).Events.Single());
+        return state;
+    }
+
+    /// <summary>The kernels' monitor driven directly: fit, then the given days.</summary>
+    private static BaseMonitor Direct(int days)
+    {
+        var monitor = MonitorFactory.Create(Data.Monitor, Data.Init, Data.Mask);
+        monitor.Fit(new HistoryCube(Data.History, [.. Data.HistoryDates], Data.Height, Data.Width), MonitorFactory.FitOptionsFor(monitor, Data.Fit));
+        for (int i = 0; i < days; i++) monitor.Monitor(Data.Frame(i), Data.MonitoringDates[i]);
+        return monitor;
+    }
+
+    [Fact]
+    public void Fit_decides_one_ModelFitted_event_and_the_model_to_store_before_it()
+    {
+        var decision = TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
+        var fitted = Assert.IsType<ModelFitted>(decision.Events.Single());
+        Assert.Equal(1, fitted.FitNumber);
+        Assert.Equal(new TileModel(Tile, 1, decision.ModelToStore!.Layers), decision.ModelToStore);
+        Assert.Equal(AckOutcome.Fitted, Assert.IsType<FitAck>(decision.Reply).Outcome);
+        Assert.Equal(Data.HistoryDates.Length, fitted.Summary.HistoryDates);
+        Assert.Equal((Data.Height, Data.Width), (fitted.Summary.Height, fitted.Summary.Width));
+
+        var direct = Direct(0);
+        Assert.Equal(direct.Model.Beta, decision.ModelToStore.Layers["beta"].ValuesAs<float>());
+        Assert.Equal(direct.State.Mask, fitted.Monitoring["mask"].ValuesAs<byte>());
+
+        var state = TileState.Empty(Tile).Apply(fitted);
+        Assert.True(state.IsFitted);
+        Assert.False(state.HasModel);
+        Assert.Empty(state.Days);
+        Assert.Equal(TileState.CountMask(direct.State.Mask), state.Totals);
+        Assert.True(state.WithModel(decision.ModelToStore).HasModel);
+    }
+
+    [Fact]
+    public void Applied_days_give_the_kernels_result_byte_for_byte_and_are_recorded()
+    {
+        int days = 60;
+        var state = ApplyDays(Fitted(), [.. Enumerable.Range(0, days)]);
+        var direct = Direct(days);
+        Assert.Equal(direct.State.Mask, state.Monitoring!["mask"].ValuesAs<byte>());
+        Assert.Equal(direct.State.DetectionDate, state.Monitoring["detection_date"].ValuesAs<ushort>());
+        Assert.Equal(direct.State.Process, state.Monitoring["process"].ValuesAs<double>());
+        Assert.Equal(direct.State.Boundary, state.Monitoring["boundary"].ValuesAs<double>());
+        Assert.Equal(direct.State.N, state.Monitoring["n"].ValuesAs<ushort>());
+        Assert.Equal(days, state.Days.Length);
+        Assert.Equal(Enumerable.Range(0, days).Select(i => Data.Observation(Tile, i).Day), state.Days.Select(d => d.Day));
+        Assert.Equal(Data.Observation(Tile, 5).Items.Single().Id, state.Days[5].ItemIds.Single());
+        Assert.Equal(TileState.CountMask(direct.State.Mask), state.Totals);
+        Assert.Equal(state.Totals.Breaks - TileState.CountMask(Direct(0).State.Mask).Breaks, state.Days.Sum(d => d.NewBreaks));
+        Assert.True(state.Totals.Breaks > 0, "the case has simulated forest loss: some pixels must break within 60 dates");
+    }
+
+    [Fact]
+    public void A_repeated_or_older_day_is_acknowledged_and_decides_no_event()
+    {
+        var state = ApplyDays(Fitted(), 0, 1, 3);
+        foreach (var (index, outcome) in new[] { (3, AckOutcome.Repeated), (1, AckOutcome.Repeated), (0, AckOutcome.Repeated), (2, AckOutcome.Older) })
+        {
+            Assert.Equal(outcome, state.CheckDay(Data.Observation(Tile, index).Day));
+            var decision = state.Decide(new TileCommand.Observe(Data.Observation(Tile, index), Data.Frame(index)), Engine);
+            Assert.Empty(decision.Events);
+            var ack = Assert.IsType<DayAck>(decision.Reply);
+            Assert.Equal(outcome, ack.Outcome);
+            Assert.Contains("ignored", ack.Detail);
+        }
+        Assert.Null(state.CheckDay(Data.Observation(Tile, 4).Day));
+    }
+
+    [Fact]
+    public void Days_before_a_fit_are_refused_and_a_second_fit_needs_replace()
+    {
+        var empty = TileState.Empty(Tile);
+        var refused = empty.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine);
+        Assert.Empty(refused.Events);
+        Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(refused.Reply).Outcome);
+
+        var state = ApplyDays(Fitted(), 0, 1);
+        var again = state.Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
+        Assert.Empty(again.Events);
+        Assert.Null(again.ModelToStore);
+        Assert.Equal(AckOutcome.AlreadyFitted, Assert.IsType<FitAck>(again.Reply).Outcome);
+
+        var refit = state.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine);
+        var refitted = state.Apply(refit.Events.Single());
+        Assert.Equal(2, refitted.FitNumber);
+        Assert.Empty(refitted.Days);
+        Assert.False(refitted.HasModel);
+        Assert.Throws<ArgumentException>(() => refitted.WithModel(state.Model!));
+        Assert.Throws<InvalidOperationException>(() =>
+            refitted.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine));
+        Assert.True(refitted.WithModel(refit.ModelToStore!).HasModel);
+    }
+
+    [Fact]
+    public void Bad_inputs_are_refused_with_messages_naming_them()
+    {
+        var bad = TileState.Empty(Tile).Decide(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.HistoryStack()), Engine);
+        Assert.Empty(bad.Events);
+        Assert.Contains("ends before it starts", Assert.IsType<FitAck>(bad.Reply).Detail);
+
+        var state = Fitted();
+        var ex = Assert.Throws<ArgumentException>(() => state.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), new float[10]), Engine));
+        Assert.Contains("10 pixels", ex.Message);
+
+        // Events come only from Decide; one out of order means a foreign journal and must not be folded in silently.
+        var later = ApplyDays(state, 3);
+        var early = state.Decide(new TileCommand.Observe(Data.Observation(Tile, 1), Data.Frame(1)), Engine).Events.Single();
+        Assert.Throws<InvalidOperationException>(() => later.Apply(early));
+    }
+
+    [Fact]
+    public void Report_and_status_decide_replies_only()
+    {
+        var state = ApplyDays(Fitted(), 0, 1, 2);
+        var report = state.Decide(new TileCommand.Report("/out/tiles/x-2_y7/report.tif"), Engine);
+        Assert.Empty(report.Events);
+        var r = Assert.IsType<TileReport>(report.Reply);
+        Assert.Equal((1, Data.Observation(Tile, 2).Day, state.Totals, "/out/tiles/x-2_y7/report.tif"), (r.FitNumber, r.LastDay, r.Totals, r.ReportPath));
+
+        var status = state.Decide(new TileCommand.Status(), Engine);
+        Assert.Empty(status.Events);
+        var s = Assert.IsType<TileStatus>(status.Reply);
+        Assert.Equal(3, s.Days.Length);
+        Assert.Equal(state.Fit, s.Fit);
+        Assert.Equal(state.LastDay, s.LastDay);
+    }
+
+    [Fact]
+    public void A_state_rebuilt_from_its_serialized_snapshot_and_model_continues_exactly()
+    {
+        var state = ApplyDays(Fitted(), [.. Enumerable.Range(0, 20)]);
+        var snapshot = (TileSnapshot)NrtBinaryFormat.Read(NrtBinaryFormat.Write(state.ToSnapshot()), "TileSnapshot");
+        var model = (TileModel)NrtBinaryFormat.Read(NrtBinaryFormat.Write(state.Model!), "TileModel");
+        var rebuilt = TileState.FromSnapshot(snapshot).WithModel(model);
+
+        var continued = ApplyDays(rebuilt, [.. Enumerable.Range(20, 30)]);
+        var uninterrupted = ApplyDays(state, [.. Enumerable.Range(20, 30)]);
+        Assert.Equal(uninterrupted.Monitoring, continued.Monitoring);
+        Assert.Equal(uninterrupted.Totals, continued.Totals);
+        Assert.Equal(uninterrupted.Days.Select(d => (d.Day, d.NewBreaks)), continued.Days.Select(d => (d.Day, d.NewBreaks)));
+    }
+
+    [Fact]
+    public void Shards_group_neighbouring_tiles_and_tile_ids_round_trip()
+    {
+        Assert.Equal("s0_0", new TileKey(3, 3).ShardId(4));
+        Assert.Equal("s1_0", new TileKey(4, 0).ShardId(4));
+        Assert.Equal("s-1_1", new TileKey(-1, 7).ShardId(4));
+        Assert.Equal(new TileKey(-2, 7), TileKey.Parse(new TileKey(-2, 7).ToString()));
+        Assert.Equal(new TileKey(12, 3).ToString(), new TileKey(12, 3).ToTileId().ToString());
+        Assert.Throws<FormatException>(() => TileKey.Parse("tile-12"));
+        var extractor = new TileMessageExtractor(4);
+        Assert.Equal("x5_y6", extractor.EntityId(new GetTileStatus(new TileKey(5, 6))));
+        Assert.Equal("s1_1", extractor.ShardId(new GetTileStatus(new TileKey(5, 6))));
+        Assert.Equal("s1_1", extractor.ShardId("x5_y6"));
+        Assert.Null(extractor.EntityId("not a tile message"));
+    }
+}
