@@ -1,0 +1,106 @@
+namespace NrtCluster.Kernels.Fitting;
+
+/// <summary>
+/// One thread's buffers for a block of <see cref="Width"/> pixels, allocated once per thread and reused for every block.
+/// Block arrays are laid out [row * Width + lane] so that the accumulation loops run over contiguous lanes.
+/// </summary>
+internal sealed class BlockWorkspace
+{
+    /// <summary>Pixels per block: a multiple of twice the SIMD width (the accumulation kernel takes lane vectors in pairs) and of the float32 SIMD width.</summary>
+    public const int DefaultWidth = 64;
+
+    public int Width { get; }
+    public int Times { get; }
+    public int K { get; }
+
+    /// <summary>T x W observations (NaN = none) of the cube being fitted; screening writes NaN into it.</summary>
+    public double[] Y { get; }
+    /// <summary>T x W auxiliary cube (green or SWIR for CCDC_RIRLS screening).</summary>
+    public double[] Aux { get; }
+    /// <summary>T x W weights (0 where there is no observation).</summary>
+    public double[] Weights { get; }
+    /// <summary>T x W residuals.</summary>
+    public double[] Residuals { get; }
+    /// <summary>Q x W packed normal matrices.</summary>
+    public double[] Gram { get; }
+    /// <summary>T x W weights times observations (0 where there is none).</summary>
+    public double[] WeightedY { get; }
+    /// <summary>K x W right-hand sides.</summary>
+    public double[] Rhs { get; }
+    /// <summary>K x W coefficients (shifted design).</summary>
+    public double[] Beta { get; }
+    /// <summary>K x W coefficients of the previous RIRLS iteration, in the original parametrisation.</summary>
+    public double[] PreviousBeta { get; }
+    /// <summary>W: the residual scale of RIRLS.</summary>
+    public double[] Scale { get; }
+    /// <summary>W: whether a lane takes part in the current solve.</summary>
+    public bool[] Active { get; }
+    /// <summary>W: whether a lane's solve succeeded.</summary>
+    public bool[] Solved { get; }
+    /// <summary>W: per-lane counters.</summary>
+    public int[] Count { get; }
+    /// <summary>W x T: each lane's valid residuals, compacted (lane-major, for the RIRLS medians).</summary>
+    public double[] LaneSeries { get; }
+    public int[] LaneCount { get; }
+    /// <summary>W: per-lane scratch of the vectorised loops (counts, scale factors, lane masks), used within one call.</summary>
+    public double[] LaneFactor { get; }
+    public double[] LaneMask { get; }
+    /// <summary>W: lanes still iterating (RIRLS).</summary>
+    public bool[] Iterating { get; }
+    /// <summary>Per-pixel scratch of length T.</summary>
+    public double[] Series { get; }
+    public double[] Series2 { get; }
+    public double[] Series3 { get; }
+    public int[] Index { get; }
+    public int[] ReversedIndex { get; }
+    /// <summary>k x k matrices and vectors for the small solvers.</summary>
+    public double[] Matrix { get; }
+    public double[] Matrix2 { get; }
+    public double[] Vector { get; }
+    public double[] Vector2 { get; }
+    public double[] SolverScratch { get; }
+    /// <summary>T: float32 residual row handed to the sink (zeros for pixels not fitted).</summary>
+    public float[] Row { get; }
+    /// <summary>W x T: the block's float32 residuals, lane-major, as the sink takes them.</summary>
+    public float[] Rows { get; }
+
+    public BlockWorkspace(int width, int times, int k)
+    {
+        Width = width;
+        Times = times;
+        K = k;
+        int q = k * (k + 1) / 2;
+        Y = new double[times * width];
+        Aux = new double[times * width];
+        Weights = new double[times * width];
+        Residuals = new double[times * width];
+        // Room for the register-block padding of the accumulation kernel (the padded rows stay 0).
+        int blocked = Design.RegisterBlock;
+        Gram = new double[(q + blocked) * width];
+        Rhs = new double[(k + blocked) * width];
+        WeightedY = new double[times * width];
+        Beta = new double[k * width];
+        PreviousBeta = new double[k * width];
+        Scale = new double[width];
+        Active = new bool[width];
+        Solved = new bool[width];
+        Count = new int[width];
+        Iterating = new bool[width];
+        LaneFactor = new double[width];
+        LaneSeries = new double[width * times];
+        LaneCount = new int[width];
+        LaneMask = new double[width];
+        ReversedIndex = new int[times];
+        Series = new double[times];
+        Series2 = new double[times];
+        Series3 = new double[times];
+        Index = new int[times];
+        Matrix = new double[k * k];
+        Matrix2 = new double[k * k];
+        Vector = new double[k];
+        Vector2 = new double[k];
+        SolverScratch = new double[SmallSolver.ScratchLength(k)];
+        Row = new float[times];
+        Rows = new float[width * times];
+    }
+}

@@ -1,0 +1,508 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using NrtCluster.Kernels.Fitting;
+
+namespace NrtCluster.Kernels;
+
+/// <summary>
+/// Fits the stable history of every monitored pixel (spec 3). Pixels are processed in blocks of
+/// <see cref="BlockWorkspace.DefaultWidth"/> in parallel; each block is copied once from the T x P cube into a
+/// per-thread float64 buffer, so no float64 copy of the whole cube is ever held.
+/// </summary>
+/// <remarks>
+/// Mask outcomes beyond the reference's (which would crash or return garbage on these inputs):
+/// a pixel whose OLS or Shewhart system is singular (e.g. every observation on one day) gets
+/// <see cref="MaskCodes.TooFewObservations"/>; a ROC pixel whose initial recursive window or stable-period system is
+/// singular, and a CCDC-stable pixel whose window is singular, get <see cref="MaskCodes.Unstable"/>.
+/// RIRLS uses the minimum-norm solution for rank-deficient systems, as the reference does.
+/// CCDC-stable residuals are written at the dates of the window's observations (the reference writes them into the
+/// window's last rows of the full date axis, NaN dates included); the set of values, and so every statistic the
+/// monitors derive from it without regard to order (RMSE, percentiles), is the same.
+/// </remarks>
+public static class HistoryFitter
+{
+    /// <summary>CCDC_RIRLS screening threshold on green (above) and SWIR (below) robust residuals, in reflectance.</summary>
+    private const double CcdcScreeningReflectance = 0.04;
+
+    /// <summary>
+    /// Fits the history <paramref name="cube"/> on the pixels whose <paramref name="mask"/> is 1, updating the mask in
+    /// place (4: too few observations, before and after screening; 2: unstable, ROC and CCDC-stable), and hands each
+    /// pixel's residuals to <paramref name="sink"/>.
+    /// </summary>
+    public static FitResult Fit(HistoryCube cube, byte[] mask, bool trend, int harmonicOrder, FitOptions options,
+        IResidualSink sink, HistoryCube? green = null, HistoryCube? swir = null)
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        Validate(cube, mask, trend, harmonicOrder, options, green, swir);
+
+        int k = Regressors.Columns(trend, harmonicOrder);
+        var context = new FitContext(cube, mask, options, sink, green, swir, Design.FromDates(cube.Dates, trend, harmonicOrder),
+            options.Method == FitMethod.Roc ? CriticalValues.Roc(options.Alpha) : 0);
+        int width = BlockWorkspace.DefaultWidth;
+        int blocks = (cube.Pixels + width - 1) / width;
+        long validBefore = 0, removed = 0, fitted = 0;
+        Parallel.For(0, blocks,
+            () => new BlockState(new BlockWorkspace(width, cube.Times, k)),
+            (block, _, state) =>
+            {
+                context.ProcessBlock(block, state);
+                return state;
+            },
+            state =>
+            {
+                Interlocked.Add(ref validBefore, state.ValidBeforeScreening);
+                Interlocked.Add(ref removed, state.Removed);
+                Interlocked.Add(ref fitted, state.Fitted);
+            });
+
+        if (fitted == 0)
+        {
+            string after = options.Screening == OutlierScreening.None ? "" : $" after {options.Screening} screening";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"No monitored pixel has at least 1.5*k = {1.5 * k} valid history observations{after} (k = {k} regressors: trend={trend}, harmonic order={harmonicOrder}). Use a longer history, fewer regressors, or check the cloud mask."),
+                nameof(cube));
+        }
+
+        var warnings = new List<string>();
+        if (options.Screening == OutlierScreening.CcdcRirls && removed > validBefore / 2.0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"CCDC_RIRLS screening removed {removed} of {validBefore} valid observations (more than half): " +
+                $"is scaling_factor = {options.ScalingFactor} right for the green and SWIR reflectances?"));
+        }
+        return new FitResult
+        {
+            Beta = context.Beta,
+            FitStart = context.FitStart,
+            Columns = k,
+            ScreenedOut = removed,
+            ValidBeforeScreening = validBefore,
+            Warnings = warnings,
+        };
+    }
+
+    private static void Validate(HistoryCube cube, byte[] mask, bool trend, int order, FitOptions options, HistoryCube? green, HistoryCube? swir)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(order, "harmonicOrder");
+        CheckShape(cube, nameof(cube));
+        if (mask.Length != cube.Pixels)
+            throw new ArgumentException($"Mask has {mask.Length} pixels but the history cube has {cube.Height} x {cube.Width} = {cube.Pixels}.", nameof(mask));
+        for (int t = 1; t < cube.Dates.Length; t++)
+        {
+            if (cube.Dates[t] < cube.Dates[t - 1])
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"History dates must be non-decreasing: date {t} ({cube.Dates[t]:O}) is before date {t - 1} ({cube.Dates[t - 1]:O}). Sort the acquisitions by time."),
+                    nameof(cube));
+            }
+        }
+        if (options.Method == FitMethod.CcdcStable && !trend)
+            throw new ArgumentException("The CCDC-stable fit tests the trend coefficient: it needs trend = true.", nameof(trend));
+        if (options.MaxIter < 1)
+            throw new ArgumentException($"RIRLS maxiter must be at least 1, got {options.MaxIter}.", nameof(options));
+        if (options.Screening == OutlierScreening.CcdcRirls)
+        {
+            if (green is null || swir is null)
+                throw new ArgumentException("CCDC_RIRLS screening needs the green and SWIR history cubes (pass green: and swir:).", nameof(options));
+            foreach (var (aux, name) in new[] { (green, nameof(green)), (swir, nameof(swir)) })
+            {
+                CheckShape(aux, name);
+                if (aux.Times != cube.Times || aux.Height != cube.Height || aux.Width != cube.Width)
+                {
+                    throw new ArgumentException(
+                        $"The {name} cube is {aux.Times} x {aux.Height} x {aux.Width} but the history cube is {cube.Times} x {cube.Height} x {cube.Width}.", name);
+                }
+            }
+        }
+        if (Array.IndexOf(mask, MaskCodes.Monitored) < 0)
+            throw new ArgumentException("No pixel is monitored: the mask has no pixel with value 1.", nameof(mask));
+    }
+
+    private static void CheckShape(HistoryCube cube, string name)
+    {
+        ArgumentNullException.ThrowIfNull(cube.Dates, name);
+        if (cube.Height <= 0 || cube.Width <= 0 || cube.Times == 0)
+            throw new ArgumentException($"The {name} cube is empty ({cube.Times} dates x {cube.Height} x {cube.Width}).", name);
+        if ((long)cube.Times * cube.Pixels != cube.Values.Length)
+        {
+            throw new ArgumentException(
+                $"The {name} cube has {cube.Values.Length} values but {cube.Times} dates x {cube.Height} x {cube.Width} = {(long)cube.Times * cube.Pixels}.", name);
+        }
+    }
+
+    private sealed class BlockState(BlockWorkspace workspace)
+    {
+        public BlockWorkspace Workspace { get; } = workspace;
+        public long ValidBeforeScreening { get; set; }
+        public long Removed { get; set; }
+        /// <summary>Pixels that passed the short-series check (spec 3.1) after screening.</summary>
+        public long Fitted { get; set; }
+    }
+
+    private sealed class FitContext
+    {
+        private readonly HistoryCube _cube;
+        private readonly byte[] _mask;
+        private readonly FitOptions _options;
+        private readonly IResidualSink _sink;
+        private readonly HistoryCube? _green, _swir;
+        private readonly Design _design;
+        private readonly double _crit;
+        private readonly int[] _days;
+        private readonly double _minimumCount;
+
+        public float[] Beta { get; }
+        public ushort[]? FitStart { get; }
+
+        public FitContext(HistoryCube cube, byte[] mask, FitOptions options, IResidualSink sink, HistoryCube? green, HistoryCube? swir,
+            Design design, double crit)
+        {
+            _cube = cube;
+            _mask = mask;
+            _options = options;
+            _sink = sink;
+            _green = green;
+            _swir = swir;
+            _design = design;
+            _crit = crit;
+            _days = Array.ConvertAll(cube.Dates, Regressors.DayNumber);
+            _minimumCount = 1.5 * design.K;
+            Beta = new float[design.K * cube.Pixels];
+            FitStart = options.Method is FitMethod.Roc or FitMethod.CcdcStable ? new ushort[cube.Pixels] : null;
+        }
+
+        public void ProcessBlock(int block, BlockState state)
+        {
+            var ws = state.Workspace;
+            int w = ws.Width, p0 = block * w, lanes = Math.Min(w, _cube.Pixels - p0);
+            var active = ws.Active;
+            for (int b = 0; b < w; b++)
+                active[b] = b < lanes && _mask[p0 + b] == MaskCodes.Monitored;
+            LoadWithUnitWeights(ws, p0, lanes);
+            DropShortSeries(ws, p0);
+
+            if (_options.Screening != OutlierScreening.None)
+            {
+                for (int b = 0; b < w; b++)
+                    state.ValidBeforeScreening += active[b] ? ws.Count[b] : 0;
+                state.Removed += _options.Screening == OutlierScreening.Shewhart ? Shewhart(ws, p0) : CcdcRirls(ws, p0, lanes);
+                BlockSolvers.SetUnitWeights(ws, ws.Y, active);
+                DropShortSeries(ws, p0);
+            }
+            for (int b = 0; b < w; b++)
+                state.Fitted += active[b] ? 1 : 0;
+
+            switch (_options.Method)
+            {
+                case FitMethod.Ols:
+                    BlockSolvers.WeightedLeastSquares(_design, ws, ws.Y, active, minimumNorm: false);
+                    DropSingular(ws, p0);
+                    BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true);
+                    break;
+                case FitMethod.Rirls:
+                    BlockSolvers.Rirls(_design, ws, ws.Y, active, _options);
+                    break;
+                case FitMethod.Roc:
+                    BlockSolvers.Accumulate(_design, ws, ws.Y);
+                    for (int b = 0; b < w; b++)
+                    {
+                        if (active[b])
+                            Roc(ws, p0, b);
+                    }
+                    break;
+                case FitMethod.CcdcStable:
+                    BlockSolvers.Accumulate(_design, ws, ws.Y);
+                    for (int b = 0; b < w; b++)
+                    {
+                        if (active[b])
+                            CcdcStable(ws, p0, b);
+                    }
+                    break;
+            }
+            Emit(ws, p0, lanes);
+        }
+
+        /// <summary>Loads the block of the history cube with unit weights on its valid observations, counted into ws.Count.</summary>
+        private void LoadWithUnitWeights(BlockWorkspace ws, int p0, int lanes)
+        {
+            int w = ws.Width;
+            if (lanes < w)
+            {
+                Load(_cube, p0, lanes, ws.Y, ws);
+                BlockSolvers.SetUnitWeights(ws, ws.Y, ws.Active);
+                return;
+            }
+            // Full block: widen float32 to float64 and flag valid values a SIMD vector at a time.
+            var values = _cube.Values.Span;
+            int pixels = _cube.Pixels, nf = w / System.Numerics.Vector<float>.Count;
+            var counts = ws.LaneFactor.AsSpan();
+            counts.Clear();
+            var countV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(counts);
+            var one = System.Numerics.Vector<double>.One;
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (int t = 0; t < ws.Times; t++)
+            {
+                var source = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values.Slice(t * pixels + p0, w));
+                var row = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Y.AsSpan(t * w, w));
+                var weights = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Weights.AsSpan(t * w, w));
+                for (int i = 0; i < nf; i++)
+                {
+                    System.Numerics.Vector.Widen(source[i], out var low, out var high);
+                    row[2 * i] = low;
+                    row[2 * i + 1] = high;
+                    var lowValid = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(low, low), one, zero);
+                    var highValid = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(high, high), one, zero);
+                    weights[2 * i] = lowValid;
+                    weights[2 * i + 1] = highValid;
+                    countV[2 * i] += lowValid;
+                    countV[2 * i + 1] += highValid;
+                }
+            }
+            for (int b = 0; b < w; b++)
+                ws.Count[b] = (int)counts[b];
+        }
+
+        private void Load(HistoryCube cube, int p0, int lanes, double[] target, BlockWorkspace ws)
+        {
+            var values = cube.Values.Span;
+            int w = ws.Width, pixels = cube.Pixels;
+            for (int t = 0; t < ws.Times; t++)
+            {
+                var source = values.Slice(t * pixels + p0, lanes);
+                var row = target.AsSpan(t * w, w);
+                for (int b = 0; b < lanes; b++)
+                    row[b] = source[b];
+                row[lanes..].Fill(double.NaN);
+            }
+        }
+
+        /// <summary>Spec 3.1 on the counts in ws.Count: active lanes with a short series get mask 4.</summary>
+        private void DropShortSeries(BlockWorkspace ws, int p0)
+        {
+            for (int b = 0; b < ws.Width; b++)
+            {
+                if (ws.Active[b] && ws.Count[b] < _minimumCount)
+                {
+                    ws.Active[b] = false;
+                    _mask[p0 + b] = MaskCodes.TooFewObservations;
+                }
+            }
+        }
+
+        private void DropSingular(BlockWorkspace ws, int p0)
+        {
+            for (int b = 0; b < ws.Width; b++)
+            {
+                if (ws.Active[b] && !ws.Solved[b])
+                {
+                    ws.Active[b] = false;
+                    _mask[p0 + b] = MaskCodes.TooFewObservations;
+                }
+            }
+        }
+
+        /// <summary>Spec 3.2 Shewhart: NaN where |X*beta - y| exceeds L population standard deviations.</summary>
+        private long Shewhart(BlockWorkspace ws, int p0)
+        {
+            int w = ws.Width;
+            BlockSolvers.WeightedLeastSquares(_design, ws, ws.Y, ws.Active, minimumNorm: false);
+            DropSingular(ws, p0);
+            BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true);
+            // Population standard deviation per lane, two-pass as NumPy's nanstd, vectorised across lanes.
+            int nv = w / System.Numerics.Vector<double>.Count;
+            var mean = ws.LaneFactor.AsSpan();
+            var spread = ws.LaneMask.AsSpan();
+            mean.Clear();
+            spread.Clear();
+            var meanV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(mean);
+            var spreadV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(spread);
+            var zero = System.Numerics.Vector<double>.Zero;
+            for (int t = 0; t < ws.Times; t++)
+            {
+                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
+                for (int v = 0; v < nv; v++)
+                    meanV[v] += System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(res[v], res[v]), res[v], zero);
+            }
+            for (int b = 0; b < w; b++)
+                mean[b] /= Math.Max(1, ws.Count[b]);
+            for (int t = 0; t < ws.Times; t++)
+            {
+                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
+                for (int v = 0; v < nv; v++)
+                {
+                    var dev = res[v] - meanV[v];
+                    spreadV[v] += System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(dev, dev), dev * dev, zero);
+                }
+            }
+            for (int b = 0; b < w; b++)
+                spread[b] = ws.Active[b] ? _options.L * Math.Sqrt(spread[b] / ws.Count[b]) : double.PositiveInfinity;
+            long removed = 0;
+            for (int t = 0; t < ws.Times; t++)
+            {
+                int o = t * w;
+                for (int b = 0; b < w; b++)
+                {
+                    if (Math.Abs(ws.Residuals[o + b]) > spread[b])
+                    {
+                        ws.Y[o + b] = double.NaN;
+                        removed++;
+                    }
+                }
+            }
+            return removed;
+        }
+
+        /// <summary>Spec 3.2 CCDC_RIRLS: NaN where the green robust residual is high or the SWIR one is low.</summary>
+        private long CcdcRirls(BlockWorkspace ws, int p0, int lanes)
+        {
+            int w = ws.Width;
+            double limit = CcdcScreeningReflectance * _options.ScalingFactor;
+            long removed = 0;
+            foreach (var (aux, sign) in new[] { (_green!, 1.0), (_swir!, -1.0) })
+            {
+                Load(aux, p0, lanes, ws.Aux, ws);
+                BlockSolvers.Rirls(_design, ws, ws.Aux, ws.Active, _options);
+                for (int t = 0; t < ws.Times; t++)
+                {
+                    for (int b = 0; b < w; b++)
+                    {
+                        int i = t * w + b;
+                        if (ws.Active[b] && sign * ws.Residuals[i] > limit && !double.IsNaN(ws.Y[i]))
+                        {
+                            ws.Y[i] = double.NaN;
+                            removed++;
+                        }
+                    }
+                }
+            }
+            return removed;
+        }
+
+        /// <summary>Lane b's packed X'X and X'y from the block accumulation.</summary>
+        private static void LaneNormalEquations(BlockWorkspace ws, int b, Span<double> packed, Span<double> xty)
+        {
+            for (int j = 0; j < packed.Length; j++)
+                packed[j] = ws.Gram[j * ws.Width + b];
+            for (int a = 0; a < xty.Length; a++)
+                xty[a] = ws.Rhs[a * ws.Width + b];
+        }
+
+        /// <summary>Chronological valid observations of lane b: design rows into ws.Index, values into ws.Series.</summary>
+        private int Gather(BlockWorkspace ws, int b)
+        {
+            int n = 0, w = ws.Width;
+            for (int t = 0; t < ws.Times; t++)
+            {
+                double y = ws.Y[t * w + b];
+                if (!double.IsNaN(y))
+                {
+                    ws.Index[n] = t;
+                    ws.Series[n++] = y;
+                }
+            }
+            return n;
+        }
+
+        private void Roc(BlockWorkspace ws, int p0, int b)
+        {
+            int w = ws.Width, k = _design.K;
+            int n = Gather(ws, b);
+            var rows = ws.Index.AsSpan(0, n);
+            var y = ws.Series.AsSpan(0, n);
+            int start = PixelMethods.RocStableStart(_design, rows, y, _options.Alpha, _crit, ws, []);
+            bool stable = start >= 0 && n - start >= k + 1 && _days[rows[n - 1]] - _days[rows[start]] >= PixelMethods.MinimumSpanDays;
+            if (stable)
+            {
+                // The stable period's normal equations: all observations' less those before the start.
+                Span<double> packed = stackalloc double[_design.Q];
+                var xty = ws.Vector.AsSpan(0, k);
+                LaneNormalEquations(ws, b, packed, xty);
+                for (int i = 0; i < start; i++)
+                {
+                    var outer = _design.Outer.AsSpan(rows[i] * _design.Q, _design.Q);
+                    for (int j = 0; j < packed.Length; j++)
+                        packed[j] -= outer[j];
+                    var x = _design.X.AsSpan(rows[i] * k, k);
+                    for (int a = 0; a < k; a++)
+                        xty[a] -= x[a] * y[i];
+                }
+                _design.Unpack(packed, ws.Matrix);
+                stable = SmallSolver.TrySolve(ws.Matrix, k, xty, ws.SolverScratch);
+            }
+            if (stable)
+            {
+                for (int c = 0; c < k; c++)
+                    ws.Beta[c * w + b] = ws.Vector[c];
+                FitStart![p0 + b] = checked((ushort)_days[rows[start]]);
+            }
+            else
+            {
+                for (int c = 0; c < k; c++)
+                    ws.Beta[c * w + b] = double.NaN;
+                _mask[p0 + b] = MaskCodes.Unstable;
+            }
+            for (int t = 0; t < ws.Times; t++)
+            {
+                int i = t * w + b;
+                ws.Residuals[i] = double.IsNaN(ws.Y[i]) || !stable ? double.NaN : _design.Predict(t, ws.Vector) - ws.Y[i];
+            }
+        }
+
+        private void CcdcStable(BlockWorkspace ws, int p0, int b)
+        {
+            int w = ws.Width, k = _design.K;
+            int n = Gather(ws, b);
+            var rows = ws.Index.AsSpan(0, n);
+            var windowResiduals = ws.Series2.AsSpan(0, n);
+            var beta = ws.Vector.AsSpan();
+            Span<double> packed = stackalloc double[_design.Q];
+            Span<double> xty = stackalloc double[k];
+            LaneNormalEquations(ws, b, packed, xty);
+            var (start, stable) = PixelMethods.CcdcStable(_design, rows, ws.Series.AsSpan(0, n), _days, _options.Threshold,
+                packed, xty, beta, windowResiduals, ws);
+            for (int c = 0; c < k; c++)
+                ws.Beta[c * w + b] = beta[c];
+            FitStart![p0 + b] = checked((ushort)_days[rows[start]]);
+            if (!stable)
+                _mask[p0 + b] = MaskCodes.Unstable;
+            for (int t = 0; t < ws.Times; t++)
+                ws.Residuals[t * w + b] = double.NaN;
+            for (int i = start; i < n; i++)
+                ws.Residuals[rows[i] * w + b] = windowResiduals[i];
+        }
+
+        /// <summary>Writes the float32 coefficients (original parametrisation) and hands every pixel's residual row to the sink.</summary>
+        private void Emit(BlockWorkspace ws, int p0, int lanes)
+        {
+            int w = ws.Width, k = _design.K, pixels = _cube.Pixels, times = ws.Times;
+            Span<double> beta = stackalloc double[k];
+            var zeros = ws.Row.AsSpan();
+            var rows = ws.Rows;
+            // Transpose the T x W residuals once (sequential reads) instead of a strided read per pixel.
+            for (int t = 0; t < times; t++)
+            {
+                var source = ws.Residuals.AsSpan(t * w, lanes);
+                for (int b = 0; b < source.Length; b++)
+                    rows[b * times + t] = (float)source[b];
+            }
+            for (int b = 0; b < lanes; b++)
+            {
+                int pixel = p0 + b;
+                if (!ws.Active[b])
+                {
+                    _sink.Accept(pixel, zeros);
+                    continue;
+                }
+                for (int c = 0; c < k; c++)
+                    beta[c] = ws.Beta[c * w + b];
+                _design.ToOriginal(beta);
+                for (int c = 0; c < k; c++)
+                    Beta[c * pixels + pixel] = (float)beta[c];
+                _sink.Accept(pixel, rows.AsSpan(b * times, times));
+            }
+        }
+    }
+}
