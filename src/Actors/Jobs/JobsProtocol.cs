@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Jobs;
+
+public enum JobKind : byte
+{
+    /// <summary>Fit every tile of the area on its history period.</summary>
+    Fit = 1,
+    /// <summary>Apply every solar day from the end of the history to now to every tile, in time order.</summary>
+    FastForward = 2,
+}
+
+public enum TileJobStatus : byte
+{
+    Waiting = 0,
+    Running = 1,
+    Done = 2,
+    Failed = 3,
+}
+
+/// <summary>Asks a job actor where it is. Replied with <see cref="JobProgress"/>.</summary>
+public sealed record GetJobProgress : IPipelineMessage
+{
+    public static GetJobProgress Instance { get; } = new();
+}
+
+/// <param name="CurrentDay">The solar day being applied (fast-forward) or the last one applied.</param>
+/// <param name="Detail">Why the tile failed, or the last acknowledgement's outcome.</param>
+public sealed record TileProgress(TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail);
+
+/// <summary>
+/// A job's progress: tiles done and failed out of the total, and each tile's status and current date. Sent to the
+/// job's subscriber on every change, with <see cref="Finished"/> set on the last one.
+/// </summary>
+public sealed record JobProgress(
+    string JobId, JobKind Kind, int TilesDone, int TilesFailed, int TilesTotal, ImmutableArray<TileProgress> Tiles, bool Finished, string? Error)
+    : IPipelineMessage
+{
+    /// <summary>The oldest solar day a running tile is at: how far the job has come in time.</summary>
+    public DateOnly? CurrentDay => Tiles.Where(t => t.Status == TileJobStatus.Running && t.CurrentDay is not null).Min(t => t.CurrentDay);
+}

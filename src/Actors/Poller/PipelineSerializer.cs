@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using System.Text;
+using Akka.Actor;
+using Akka.Serialization;
+using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Reports;
+using NrtCluster.Actors.Serialization;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Poller;
+
+/// <summary>
+/// Binds <see cref="IPipelineMessage"/> to <see cref="PipelineSerializer"/> on a running actor system. The tiles'
+/// binding lives in hocon/base.conf; this one is added in code so the poller, aggregator and jobs stay self-contained.
+/// Every node must call it before exchanging these messages (the start methods of the poller, aggregator and jobs do).
+/// </summary>
+public static class PipelineSerialization
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, PipelineSerializer> Registered = [];
+
+    public static void Register(ActorSystem system)
+    {
+        var serialization = system.Serialization;
+        lock (Registered)
+        {
+            if (Registered.TryGetValue(system, out _)) return;
+            var serializer = new PipelineSerializer((ExtendedActorSystem)system);
+            serialization.AddSerializer("nrt-pipeline", serializer);
+            // Concrete types, not only the marker: Akka picks a binding among assignable types in no defined order,
+            // and System.Object is bound to JSON by default.
+            foreach (var type in PipelineFormat.Types) serialization.AddSerializationMap(type, serializer);
+            serialization.AddSerializationMap(typeof(IPipelineMessage), serializer);
+            Registered.Add(system, serializer);
+        }
+    }
+}
+
+/// <summary>Akka serializer for the poller's, aggregator's and jobs' messages, events and snapshots.</summary>
+public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>Stable id stored next to every journal row and snapshot: never change it.</summary>
+    public const int SerializerId = 7302;
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) => PipelineFormat.ManifestOf(o);
+
+    public override byte[] ToBinary(object obj) => PipelineFormat.Write(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest) => PipelineFormat.Read(bytes, manifest);
+}
+
+/// <summary>The binary format of <see cref="IPipelineMessage"/>s: a version byte, then the fields; tile messages inside use <see cref="NrtBinaryFormat"/>.</summary>
+public static class PipelineFormat
+{
+    private const byte Version = 1;
+
+    private static readonly Dictionary<Type, string> Manifests = new()
+    {
+        [typeof(PollNow)] = "PollNow",
+        [typeof(PollCompleted)] = "PollCompleted",
+        [typeof(GetPollerStatus)] = "GetPollerStatus",
+        [typeof(PollerStatus)] = "PollerStatus",
+        [typeof(ItemsDiscovered)] = "ItemsDiscovered",
+        [typeof(DayDispatched)] = "DayDispatched",
+        [typeof(ObservationHandedOver)] = "ObservationHandedOver",
+        [typeof(PollerSnapshot)] = "PollerSnapshot",
+        [typeof(GetAlertFeed)] = "GetAlertFeed",
+        [typeof(AlertFeed)] = "AlertFeed",
+        [typeof(GetAlertStatistics)] = "GetAlertStatistics",
+        [typeof(AlertStatistics)] = "AlertStatistics",
+        [typeof(AlertRecorded)] = "AlertRecorded",
+        [typeof(MosaicBuilt)] = "MosaicBuilt",
+        [typeof(ReportSnapshot)] = "ReportSnapshot",
+        [typeof(GetJobProgress)] = "GetJobProgress",
+        [typeof(JobProgress)] = "JobProgress",
+    };
+
+    public static IEnumerable<Type> Types => Manifests.Keys;
+
+    public static string ManifestOf(object message) =>
+        Manifests.TryGetValue(message.GetType(), out var m)
+            ? m
+            : throw new ArgumentException($"PipelineFormat cannot write {message.GetType().FullName}; add it to the format and its manifest table.");
+
+    public static byte[] Write(object message)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Version);
+            switch (message)
+            {
+                case PollNow or GetPollerStatus or GetAlertStatistics or GetJobProgress: break;
+                case PollCompleted m: w.Write(m.NewItems); w.Write(m.PendingDays); WriteOptionalTime(w, m.CursorUtc); WriteOptionalString(w, m.Error); break;
+                case PollerStatus m:
+                    WriteOptionalTime(w, m.CursorUtc); w.Write(m.SeenItems); WriteArray(w, m.PendingDays, WriteDay); w.Write(m.Outbox);
+                    WriteOptionalTime(w, m.LastPollUtc); WriteOptionalString(w, m.LastError);
+                    break;
+                case ItemsDiscovered m:
+                    WriteArray(w, m.Items, WriteDiscovered); WriteTime(w, m.SettleUntilUtc); WriteOptionalTime(w, m.CursorUtc); WriteTime(w, m.ForgetSeenBeforeUtc);
+                    break;
+                case DayDispatched m: WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteArray(w, m.Items, WriteItem); WriteArray(w, m.Tiles, WriteTile); break;
+                case ObservationHandedOver m: WriteTile(w, m.Tile); WriteDay(w, m.Day); break;
+                case PollerSnapshot m:
+                    WriteOptionalTime(w, m.CursorUtc);
+                    WriteArray(w, m.Seen, (w, s) => { w.Write(s.Id); WriteTime(w, s.AcquiredUtc); });
+                    WriteArray(w, m.Pending, WritePending);
+                    WriteArray(w, m.LastDispatched, (w, x) => { WriteTile(w, x.Tile); WriteDay(w, x.Day); });
+                    WriteArray(w, m.Outbox, WriteTileMessage);
+                    break;
+                case GetAlertFeed m: WriteDay(w, m.Since); break;
+                case AlertFeed m: WriteDay(w, m.Since); WriteArray(w, m.Entries, WriteEntry); break;
+                case AlertStatistics m:
+                    WriteArray(w, m.Days, (w, d) => { WriteDay(w, d.Day); w.Write(d.Tiles); w.Write(d.NewBreaks); });
+                    WriteArray(w, m.Tiles, WriteTileStatistics); WriteOptionalString(w, m.MosaicPath); WriteArray(w, m.MosaicSources, (w, s) => w.Write(s));
+                    break;
+                case AlertRecorded m: WriteTileMessage(w, m.Alert); break;
+                case MosaicBuilt m: w.Write(m.Path); WriteArray(w, m.Sources, (w, s) => w.Write(s)); break;
+                case ReportSnapshot m:
+                    WriteArray(w, m.Tiles, WriteTileStatistics); WriteArray(w, m.Entries, WriteEntry);
+                    WriteOptionalString(w, m.MosaicPath); WriteArray(w, m.MosaicSources, (w, s) => w.Write(s));
+                    break;
+                case JobProgress m:
+                    w.Write(m.JobId); w.Write((byte)m.Kind); w.Write(m.TilesDone); w.Write(m.TilesFailed); w.Write(m.TilesTotal);
+                    WriteArray(w, m.Tiles, WriteTileProgress); w.Write(m.Finished); WriteOptionalString(w, m.Error);
+                    break;
+                default: throw new ArgumentException($"PipelineFormat cannot write {message.GetType().FullName}.");
+            }
+        }
+        return stream.ToArray();
+    }
+
+    public static object Read(byte[] bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        byte version = r.ReadByte();
+        if (version != Version)
+            throw new InvalidDataException($"'{manifest}' was written in pipeline format version {version}; this build reads version {Version}.");
+        return manifest switch
+        {
+            "PollNow" => PollNow.Instance,
+            "GetPollerStatus" => GetPollerStatus.Instance,
+            "GetAlertStatistics" => GetAlertStatistics.Instance,
+            "GetJobProgress" => GetJobProgress.Instance,
+            "PollCompleted" => new PollCompleted(r.ReadInt32(), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r)),
+            "PollerStatus" => new PollerStatus(ReadOptionalTime(r), r.ReadInt32(), ReadArray(r, ReadDay), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r)),
+            "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, ReadDiscovered), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
+            "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile)),
+            "ObservationHandedOver" => new ObservationHandedOver(ReadTile(r), ReadDay(r)),
+            "PollerSnapshot" => new PollerSnapshot(
+                ReadOptionalTime(r),
+                ReadArray(r, r => (r.ReadString(), ReadTime(r))),
+                ReadArray(r, ReadPending),
+                ReadArray(r, r => (ReadTile(r), ReadDay(r))),
+                ReadArray(r, r => (ObserveDay)ReadTileMessage(r))),
+            "GetAlertFeed" => new GetAlertFeed(ReadDay(r)),
+            "AlertFeed" => new AlertFeed(ReadDay(r), ReadArray(r, ReadEntry)),
+            "AlertStatistics" => new AlertStatistics(
+                ReadArray(r, r => new DayStatistics(ReadDay(r), r.ReadInt32(), r.ReadInt64())),
+                ReadArray(r, ReadTileStatistics), ReadOptionalString(r), ReadArray(r, r => r.ReadString())),
+            "AlertRecorded" => new AlertRecorded((TileAlert)ReadTileMessage(r)),
+            "MosaicBuilt" => new MosaicBuilt(r.ReadString(), ReadArray(r, r => r.ReadString())),
+            "ReportSnapshot" => new ReportSnapshot(ReadArray(r, ReadTileStatistics), ReadArray(r, ReadEntry), ReadOptionalString(r), ReadArray(r, r => r.ReadString())),
+            "JobProgress" => new JobProgress(r.ReadString(), (JobKind)r.ReadByte(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
+                ReadArray(r, ReadTileProgress), r.ReadBoolean(), ReadOptionalString(r)),
+            _ => throw new InvalidDataException($"Unknown pipeline manifest '{manifest}': written by a newer or different build?"),
+        };
+    }
+
+    // ---- records
+
+    private static void WriteDiscovered(BinaryWriter w, DiscoveredItem i)
+    {
+        w.Write(i.Id); w.Write(i.Href); WriteTime(w, i.AcquiredUtc); WriteDay(w, i.SolarDay); WriteArray(w, i.Tiles, WriteTile);
+    }
+
+    private static DiscoveredItem ReadDiscovered(BinaryReader r) => new(r.ReadString(), r.ReadString(), ReadTime(r), ReadDay(r), ReadArray(r, ReadTile));
+
+    private static void WritePending(BinaryWriter w, PendingDay p)
+    {
+        WriteDay(w, p.Day); WriteTime(w, p.AcquiredUtc); WriteArray(w, p.Items, WriteItem); WriteArray(w, p.Tiles, WriteTile); WriteTime(w, p.SettleUntilUtc);
+    }
+
+    private static PendingDay ReadPending(BinaryReader r) => new(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile), ReadTime(r));
+
+    private static void WriteEntry(BinaryWriter w, AlertEntry e) { WriteTile(w, e.Tile); WriteDay(w, e.Day); w.Write(e.NewBreaks); WriteOptionalString(w, e.ReportPath); }
+    private static AlertEntry ReadEntry(BinaryReader r) => new(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadOptionalString(r));
+
+    private static void WriteTileStatistics(BinaryWriter w, TileStatistics t)
+    {
+        WriteTile(w, t.Tile); WriteDay(w, t.LastDay); w.Write(t.DaysReported); w.Write(t.NewBreaks);
+        w.Write(t.Totals.NotMonitored); w.Write(t.Totals.Monitored); w.Write(t.Totals.Unstable); w.Write(t.Totals.Breaks); w.Write(t.Totals.TooFew);
+        WriteOptionalString(w, t.ReportPath);
+    }
+
+    private static TileStatistics ReadTileStatistics(BinaryReader r) => new(
+        ReadTile(r), ReadDay(r), r.ReadInt32(), r.ReadInt64(),
+        new MaskTotals(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()),
+        ReadOptionalString(r));
+
+    private static void WriteTileProgress(BinaryWriter w, TileProgress p)
+    {
+        WriteTile(w, p.Tile); w.Write((byte)p.Status); w.Write(p.CurrentDay.HasValue); if (p.CurrentDay is { } d) WriteDay(w, d);
+        w.Write(p.DaysDone); w.Write(p.DaysTotal); WriteOptionalString(w, p.Detail);
+    }
+
+    private static TileProgress ReadTileProgress(BinaryReader r) => new(
+        ReadTile(r), (TileJobStatus)r.ReadByte(), r.ReadBoolean() ? ReadDay(r) : null, r.ReadInt32(), r.ReadInt32(), ReadOptionalString(r));
+
+    /// <summary>A tile protocol message in the tiles' own format, with its manifest.</summary>
+    private static void WriteTileMessage(BinaryWriter w, object message)
+    {
+        w.Write(NrtBinaryFormat.ManifestOf(message));
+        var bytes = NrtBinaryFormat.Write(message);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static object ReadTileMessage(BinaryReader r)
+    {
+        string manifest = r.ReadString();
+        return NrtBinaryFormat.Read(r.ReadBytes(r.ReadInt32()), manifest);
+    }
+
+    // ---- scalars
+
+    private static void WriteItem(BinaryWriter w, ItemRef i) { w.Write(i.Id); w.Write(i.Href); }
+    private static ItemRef ReadItem(BinaryReader r) => new(r.ReadString(), r.ReadString());
+
+    private static void WriteTile(BinaryWriter w, TileKey t) { w.Write(t.Column); w.Write(t.Row); }
+    private static TileKey ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
+
+    private static void WriteDay(BinaryWriter w, DateOnly d) => w.Write(d.DayNumber);
+    private static DateOnly ReadDay(BinaryReader r) => DateOnly.FromDayNumber(r.ReadInt32());
+
+    private static void WriteTime(BinaryWriter w, DateTime t) => w.Write(t.ToUniversalTime().Ticks);
+    private static DateTime ReadTime(BinaryReader r) => new(r.ReadInt64(), DateTimeKind.Utc);
+
+    private static void WriteOptionalTime(BinaryWriter w, DateTime? t) { w.Write(t.HasValue); if (t is { } v) WriteTime(w, v); }
+    private static DateTime? ReadOptionalTime(BinaryReader r) => r.ReadBoolean() ? ReadTime(r) : null;
+
+    private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
+    private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static void WriteArray<T>(BinaryWriter w, ImmutableArray<T> items, Action<BinaryWriter, T> write)
+    {
+        w.Write(items.Length);
+        foreach (var item in items) write(w, item);
+    }
+
+    private static ImmutableArray<T> ReadArray<T>(BinaryReader r, Func<BinaryReader, T> read)
+    {
+        int n = r.ReadInt32();
+        if (n < 0) throw new InvalidDataException($"Negative array length {n} in a pipeline message.");
+        var items = ImmutableArray.CreateBuilder<T>(n);
+        for (int i = 0; i < n; i++) items.Add(read(r));
+        return items.MoveToImmutable();
+    }
+}

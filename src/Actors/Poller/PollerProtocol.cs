@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Poller;
+
+/// <summary>
+/// Marker for the poller's, report aggregator's and jobs' messages, events and snapshots: written by
+/// <see cref="PipelineSerializer"/>, which <see cref="PipelineSerialization.Register"/> binds on every node.
+/// </summary>
+public interface IPipelineMessage;
+
+/// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
+/// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
+public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles);
+
+// ---- Commands and queries.
+
+/// <summary>Search the archive now (besides the interval). Replied with <see cref="PollCompleted"/> once the result is persisted.</summary>
+public sealed record PollNow : IPipelineMessage
+{
+    public static PollNow Instance { get; } = new();
+}
+
+/// <summary>A search finished: how many items were new, and the state after it.</summary>
+/// <param name="Error">Why the search failed (the poller retries on its interval); null on success.</param>
+public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? CursorUtc, string? Error) : IPipelineMessage;
+
+public sealed record GetPollerStatus : IPipelineMessage
+{
+    public static GetPollerStatus Instance { get; } = new();
+}
+
+/// <param name="PendingDays">Solar days waiting for their settle delay.</param>
+/// <param name="Outbox">Tile messages decided but not yet stored in the reliable-delivery queue.</param>
+public sealed record PollerStatus(
+    DateTime? CursorUtc, int SeenItems, ImmutableArray<DateOnly> PendingDays, int Outbox, DateTime? LastPollUtc, string? LastError) : IPipelineMessage;
+
+// ---- Persisted events (the poller's journal) and snapshot.
+
+public interface IPollerEvent : IPipelineMessage;
+
+/// <summary>
+/// New items were found. Self-contained so a replay does not depend on today's settings: the settle deadline of
+/// days they open, the new cursor, and the age below which seen ids are forgotten (the search never returns them again).
+/// </summary>
+public sealed record ItemsDiscovered(
+    ImmutableArray<DiscoveredItem> Items, DateTime SettleUntilUtc, DateTime? CursorUtc, DateTime ForgetSeenBeforeUtc) : IPollerEvent;
+
+/// <summary>A settled solar day was sent to the tiles it touches (one <see cref="ObserveDay"/> each, queued in the outbox).</summary>
+public sealed record DayDispatched(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles) : IPollerEvent;
+
+/// <summary>The outbox head was stored in the durable reliable-delivery queue, which now owns its delivery.</summary>
+public sealed record ObservationHandedOver(TileKey Tile, DateOnly Day) : IPollerEvent;
+
+/// <summary>A solar day waiting for late granules until <see cref="SettleUntilUtc"/>.</summary>
+public sealed record PendingDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles, DateTime SettleUntilUtc);
+
+public sealed record PollerSnapshot(
+    DateTime? CursorUtc,
+    ImmutableArray<(string Id, DateTime AcquiredUtc)> Seen,
+    ImmutableArray<PendingDay> Pending,
+    ImmutableArray<(TileKey Tile, DateOnly Day)> LastDispatched,
+    ImmutableArray<ObserveDay> Outbox) : IPipelineMessage;

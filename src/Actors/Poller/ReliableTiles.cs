@@ -1,0 +1,132 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Sharding.Delivery;
+using Akka.Delivery;
+using Akka.Event;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Poller;
+
+/// <summary>
+/// The tile shard region with Akka reliable delivery on the consumer side: each entity is a
+/// <see cref="ReliableTileEntity"/> hosting the <see cref="TileActor"/>, a <see cref="ShardingConsumerController"/> for
+/// the poller's deliveries, and forwarding every other message (fits, status queries, jobs' asks) to the tile unchanged.
+/// Start this instead of <see cref="TileSharding.Start"/> on nodes hosting tiles when a poller runs.
+/// </summary>
+public static class ReliableTileSharding
+{
+    public static IActorRef Start(ActorSystem system, TileActorSettings settings, int shardBlockSize, ReliableTileSettings? delivery = null)
+    {
+        settings.Validate();
+        PipelineSerialization.Register(system);
+        var d = delivery ?? ReliableTileSettings.Default;
+        return ClusterSharding.Get(system).Start(
+            TileSharding.TypeName,
+            entityId => ReliableTileEntity.Props(TileKey.Parse(entityId), settings, d),
+            ClusterShardingSettings.Create(system),
+            // Sharding unwraps the delivery's ShardingEnvelope (entity id = tile id) before the extractor sees it.
+            new TileMessageExtractor(shardBlockSize));
+    }
+}
+
+/// <param name="AckTimeout">How long the tile may take to acknowledge a delivered day before it is sent again (it answers a repeat with Repeated).</param>
+/// <param name="MinBackoff">First wait before retrying a day the tile failed to apply; doubled per failure up to <paramref name="MaxBackoff"/>.</param>
+public sealed record ReliableTileSettings(TimeSpan AckTimeout, TimeSpan MinBackoff, TimeSpan MaxBackoff)
+{
+    public static ReliableTileSettings Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
+}
+
+/// <summary>
+/// One tile entity: the <see cref="TileActor"/> (persistent, unchanged) plus the consumer side of reliable delivery.
+/// Sequenced deliveries go to the sharding consumer controller; everything else goes straight to the tile.
+/// </summary>
+public sealed class ReliableTileEntity : ReceiveActor
+{
+    public static Props Props(TileKey tile, TileActorSettings settings, ReliableTileSettings delivery) =>
+        Akka.Actor.Props.Create(() => new ReliableTileEntity(tile, settings, delivery));
+
+    public ReliableTileEntity(TileKey tile, TileActorSettings settings, ReliableTileSettings delivery)
+    {
+        var tileActor = Context.ActorOf(TileActor.Props(tile, settings), "tile");
+        Context.Watch(tileActor);
+        var consumer = Context.ActorOf(
+            ShardingConsumerController.Create<ITileMessage>(
+                controller => TileDeliveryConsumer.Props(controller, tileActor, delivery),
+                ShardingConsumerController.Settings.Create(Context.System)),
+            "delivery");
+
+        Receive<ConsumerController.SequencedMessage<ITileMessage>>(m => consumer.Forward(m));
+        // The tile's state lives in its journal; if it stops for good, the entity stops and the next message restarts both.
+        Receive<Terminated>(t => t.ActorRef.Equals(tileActor), _ => Context.Stop(Self));
+        ReceiveAny(m => tileActor.Forward(m));
+    }
+}
+
+/// <summary>
+/// Hands each delivered message to the tile and confirms it once the tile acknowledged it, i.e. after the tile
+/// persisted the day (or answered that it already had it, or that it is older than its last day). A day the tile
+/// failed to apply is retried with exponential backoff; a tile that does not answer is asked again after the ack timeout.
+/// </summary>
+internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
+{
+    private sealed record Resend(long SeqNr);
+
+    private readonly IActorRef _tile;
+    private readonly ReliableTileSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ConsumerController.Delivery<ITileMessage>? _current;
+    private int _failures;
+
+    public static Props Props(IActorRef controller, IActorRef tile, ReliableTileSettings settings) =>
+        Akka.Actor.Props.Create(() => new TileDeliveryConsumer(controller, tile, settings));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public TileDeliveryConsumer(IActorRef controller, IActorRef tile, ReliableTileSettings settings)
+    {
+        _tile = tile;
+        _settings = settings;
+        controller.Tell(new ConsumerController.Start<ITileMessage>(Self));
+
+        Receive<ConsumerController.Delivery<ITileMessage>>(d =>
+        {
+            _current = d;
+            _failures = 0;
+            Send();
+        });
+        Receive<DayAck>(ack => Acknowledged(ack.Tile, ack.Day, ack.Outcome, ack.Detail));
+        Receive<FitAck>(ack => Acknowledged(ack.Tile, null, ack.Outcome, ack.Detail));
+        Receive<Resend>(r =>
+        {
+            if (_current?.SeqNr == r.SeqNr) Send();
+        });
+    }
+
+    private void Send()
+    {
+        _tile.Tell(_current!.Message, Self);
+        Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), _settings.AckTimeout);
+    }
+
+    private void Acknowledged(TileKey tile, DateOnly? day, AckOutcome outcome, string detail)
+    {
+        if (_current is null) return;
+        // An answer to an earlier (re)send of another message is stale.
+        if (_current.Message is ObserveDay o && (o.Tile != tile || o.Day != day)) return;
+        if (_current.Message is FitTile f && (f.Tile != tile || day is not null)) return;
+
+        if (outcome == AckOutcome.Failed)
+        {
+            _failures++;
+            var wait = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(_failures - 1, 30))));
+            _log.Warning("Tile {0}: delivery {1} failed ({2}); retry {3} in {4}", tile, _current.SeqNr, detail, _failures, wait);
+            Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
+            return;
+        }
+        if (outcome == AckOutcome.NotFitted)
+            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} dropped, the tile is not fitted ({2}); the fast-forward job applies it after the fit", tile, day, detail);
+        Timers.Cancel("resend");
+        _current.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
+        _current = null;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Event;
+using Akka.Persistence;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
+
+namespace NrtCluster.Actors.Reports;
+
+/// <summary>Builds the mosaic over the tile reports at a path, replacing any previous one atomically.</summary>
+public interface IMosaicBuilder
+{
+    void Build(string path, IReadOnlyList<string> sources);
+}
+
+/// <summary>A GDAL VRT (GDALBuildVRT), written under a temporary name and renamed into place.</summary>
+public sealed class GdalVrtMosaicBuilder : IMosaicBuilder
+{
+    public void Build(string path, IReadOnlyList<string> sources) => VrtMosaic.Build(path, sources);
+}
+
+/// <param name="MosaicPath">Where the VRT over all tile reports is written, e.g. OUT/reports/mosaic.vrt.</param>
+public sealed record ReportAggregatorSettings(string MosaicPath, IMosaicBuilder Mosaic, int SnapshotEvery = 500, string PersistenceId = "report-aggregator")
+{
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(MosaicPath)) throw new ArgumentException("The report aggregator needs the path of the mosaic VRT, e.g. OUT/reports/mosaic.vrt.", nameof(MosaicPath));
+        if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), SnapshotEvery, "Snapshot at least every 1 event.");
+    }
+}
+
+/// <summary>
+/// The report aggregator (a cluster singleton): records every <see cref="TileAlert"/> (persisted), answers the alert
+/// feed and the per-day and per-tile statistics, and rebuilds the mosaic whenever the set of tile reports changes,
+/// one build at a time, off the actor's thread. The pure <see cref="ReportState"/> decides.
+/// </summary>
+public sealed class ReportAggregator : ReceivePersistentActor
+{
+    private sealed record MosaicDone(ImmutableArray<string> Sources);
+    private sealed record MosaicFailed(Exception Error);
+
+    private readonly ReportAggregatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ReportState _state = ReportState.Empty;
+    private bool _building;
+    private int _eventsSinceSnapshot;
+
+    public ReportAggregator(ReportAggregatorSettings settings)
+    {
+        settings.Validate();
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is ReportSnapshot s) _state = ReportState.FromSnapshot(s);
+        });
+        Recover<IReportEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => BuildMosaicIfNeeded());
+
+        Command<TileAlert>(alert => Record(_state.Decide(alert), BuildMosaicIfNeeded));
+        Command<GetAlertFeed>(q => Sender.Tell(_state.Feed(q.Since)));
+        Command<GetAlertStatistics>(_ => Sender.Tell(_state.Statistics()));
+        Command<MosaicDone>(done =>
+        {
+            _building = false;
+            _log.Info("Mosaic {0} rebuilt over {1} tile reports", _settings.MosaicPath, done.Sources.Length);
+            Record(new MosaicBuilt(_settings.MosaicPath, done.Sources), BuildMosaicIfNeeded);
+        });
+        Command<MosaicFailed>(f =>
+        {
+            // The previous mosaic stays in place (the build writes a temporary file); the next alert triggers a retry.
+            _building = false;
+            _log.Error(f.Error, "Rebuilding the mosaic {0} failed", _settings.MosaicPath);
+        });
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            DeleteMessages(s.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Report aggregator snapshot failed (the journal still holds everything): {0}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public static Props Props(ReportAggregatorSettings settings) => Akka.Actor.Props.Create(() => new ReportAggregator(settings));
+
+    public override string PersistenceId => _settings.PersistenceId;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        PipelineSerialization.Register(Context.System);
+    }
+
+    private void Record(IReportEvent e, Action after) => Persist(e, persisted =>
+    {
+        _state = _state.Apply(persisted);
+        if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
+        {
+            _eventsSinceSnapshot = 0;
+            SaveSnapshot(_state.ToSnapshot());
+        }
+        after();
+    });
+
+    private void BuildMosaicIfNeeded()
+    {
+        if (_building || _state.MosaicToBuild is not { } sources) return;
+        _building = true;
+        var builder = _settings.Mosaic;
+        var path = _settings.MosaicPath;
+        Task.Run(() => builder.Build(path, sources))
+            .PipeTo(Self, success: () => new MosaicDone(sources), failure: ex => new MosaicFailed(ex));
+    }
+}
+
+public static class ReportAggregatorSingleton
+{
+    public const string Name = "report-aggregator";
+
+    /// <summary>Starts the aggregator as a cluster singleton and returns a proxy (the tiles' alert sink and the HTTP feed's source).</summary>
+    public static IActorRef Start(ActorSystem system, ReportAggregatorSettings settings, string? role = null)
+    {
+        settings.Validate();
+        PipelineSerialization.Register(system);
+        var managerSettings = ClusterSingletonManagerSettings.Create(system).WithSingletonName(Name);
+        var proxySettings = ClusterSingletonProxySettings.Create(system).WithSingletonName(Name);
+        if (role is not null)
+        {
+            managerSettings = managerSettings.WithRole(role);
+            proxySettings = proxySettings.WithRole(role);
+        }
+        system.ActorOf(ClusterSingletonManager.Props(ReportAggregator.Props(settings), PoisonPill.Instance, managerSettings), Name);
+        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{Name}", proxySettings), Name + "-proxy");
+    }
+}

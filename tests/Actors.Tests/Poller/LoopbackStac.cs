@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using NrtCluster.Geo.Stac;
+
+namespace NrtCluster.Actors.Tests.Poller;
+
+/// <summary>
+/// A STAC API on 127.0.0.1 serving POST /search from a list of items (through <see cref="InMemoryStacSearch"/>);
+/// items can be published while it runs, as an archive publishes late granules. Counts the searches.
+/// </summary>
+public sealed class LoopbackStac : IAsyncDisposable
+{
+    private readonly HttpListener _listener;
+    private readonly Task _loop;
+    private readonly List<StacItem> _items = [];
+    private InMemoryStacSearch _search = new([]);
+    private int _searches;
+
+    public LoopbackStac()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                _listener = listener;
+                SearchUrl = $"http://127.0.0.1:{port}/search";
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+            }
+        }
+        _loop = Task.Run(Serve);
+    }
+
+    public string SearchUrl { get; }
+
+    public int Searches => Volatile.Read(ref _searches);
+
+    public void Publish(params StacItem[] items)
+    {
+        lock (_items)
+        {
+            _items.AddRange(items);
+            _search = new InMemoryStacSearch(_items);
+        }
+    }
+
+    /// <summary>An item whose footprint is the given lon/lat box, acquired at <paramref name="acquired"/>.</summary>
+    public static StacItem Item(string id, DateTime acquired, double west, double south, double east, double north)
+    {
+        string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        string json = $$"""
+        {"type":"Feature","stac_version":"1.0.0","id":"{{id}}","collection":"sentinel-2-l2a",
+         "bbox":[{{Num(west)}},{{Num(south)}},{{Num(east)}},{{Num(north)}}],
+         "geometry":{"type":"Polygon","coordinates":[[[{{Num(west)}},{{Num(south)}}],[{{Num(east)}},{{Num(south)}}],[{{Num(east)}},{{Num(north)}}],[{{Num(west)}},{{Num(north)}}],[{{Num(west)}},{{Num(south)}}]]]},
+         "properties":{"datetime":"{{acquired.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}}","eo:cloud_cover":10},
+         "assets":{},"links":[{"rel":"self","href":"https://stac.test/items/{{id}}"}]}
+        """;
+        return StacJson.ParseItem(StacJson.ParseDocument(json, "test"), "test");
+    }
+
+    private async Task Serve()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref _searches);
+            try
+            {
+                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                string body = await reader.ReadToEndAsync();
+                InMemoryStacSearch search;
+                lock (_items) search = _search;
+                var page = context.Request.HttpMethod == "POST"
+                    ? search.HandlePost(SearchUrl, body)
+                    : search.HandleGet(SearchUrl, context.Request.QueryString.AllKeys.Where(k => k is not null)
+                        .ToDictionary(k => k!, k => context.Request.QueryString[k]!));
+                var bytes = Encoding.UTF8.GetBytes(page.ToJsonString());
+                context.Response.ContentType = "application/geo+json";
+                await context.Response.OutputStream.WriteAsync(bytes);
+            }
+            catch (StacException e)
+            {
+                context.Response.StatusCode = 400;
+                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(e.Message));
+            }
+            context.Response.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Collections.Immutable;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Actors.Tests.Poller;
+
+/// <summary>The poller's pure state: cursor and overlap, dedupe, settle delay, grouping by solar day, per-tile order.</summary>
+public sealed class PollerStateTests
+{
+    private static readonly DateTime T0 = new(2024, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly PollerRules Rules = new(T0, TimeSpan.FromDays(3), TimeSpan.FromHours(2));
+    private static readonly TileKey A = new(0, 0), B = new(1, 0), C = new(0, 1);
+
+    private static DiscoveredItem Item(string id, DateTime acquired, params TileKey[] tiles) =>
+        new(id, $"https://stac.example/items/{id}", acquired, DateOnly.FromDateTime(acquired), [.. tiles]);
+
+    private static PollerState Run(PollerState state, PollerCommand command)
+    {
+        foreach (var e in state.Decide(command, Rules)) state = state.Apply(e);
+        return state;
+    }
+
+    [Fact]
+    public void First_search_starts_at_the_initial_start_then_at_the_cursor_minus_the_overlap()
+    {
+        var state = PollerState.Empty;
+        Assert.Equal(T0, state.SearchFromUtc(Rules));
+
+        var acquired = new DateTime(2024, 6, 10, 10, 30, 0, DateTimeKind.Utc);
+        state = Run(state, new PollerCommand.Found([Item("a", acquired.AddDays(-1), A), Item("b", acquired, A)], acquired.AddHours(5)));
+
+        Assert.Equal(acquired, state.CursorUtc);
+        Assert.Equal(acquired - TimeSpan.FromDays(3), state.SearchFromUtc(Rules));
+    }
+
+    [Fact]
+    public void Items_already_seen_produce_no_event_and_older_ids_are_forgotten_past_the_overlap()
+    {
+        var day1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("a", day1, A)], day1.AddHours(1)));
+
+        Assert.Empty(state.Decide(new PollerCommand.Found([Item("a", day1, A)], day1.AddHours(2)), Rules));
+
+        var later = day1.AddDays(5);
+        var events = state.Decide(new PollerCommand.Found([Item("a", day1, A), Item("z", later, A)], later.AddHours(1)), Rules);
+        var discovered = Assert.IsType<ItemsDiscovered>(Assert.Single(events));
+        Assert.Equal(["z"], discovered.Items.Select(i => i.Id));
+
+        state = state.Apply(discovered);
+        // "a" is older than the new cursor minus the overlap: no search can return it again.
+        Assert.Equal(["z"], state.Seen.Keys);
+    }
+
+    [Fact]
+    public void A_day_waits_its_settle_delay_and_late_granules_of_that_day_join_it()
+    {
+        var acquired = new DateTime(2024, 6, 10, 10, 30, 0, DateTimeKind.Utc);
+        var found = acquired.AddHours(3);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("g2", acquired.AddSeconds(30), B)], found));
+        Assert.Equal(found + Rules.SettleDelay, state.NextSettleUtc);
+
+        Assert.Empty(state.Decide(new PollerCommand.Tick(found + Rules.SettleDelay - TimeSpan.FromSeconds(1)), Rules));
+
+        // A late granule of the same day, found an hour later, joins it without moving the deadline.
+        state = Run(state, new PollerCommand.Found([Item("g1", acquired, A)], found.AddHours(1)));
+        Assert.Single(state.Pending);
+        Assert.Equal(found + Rules.SettleDelay, state.NextSettleUtc);
+
+        var dispatched = Assert.IsType<DayDispatched>(Assert.Single(state.Decide(new PollerCommand.Tick(found + Rules.SettleDelay), Rules)));
+        Assert.Equal(DateOnly.FromDateTime(acquired), dispatched.Day);
+        Assert.Equal(acquired, dispatched.AcquiredUtc);
+        Assert.Equal(["g1", "g2"], dispatched.Items.Select(i => i.Id));
+        Assert.Equal([A, B], dispatched.Tiles.ToArray());
+
+        state = state.Apply(dispatched);
+        Assert.Empty(state.Pending);
+        Assert.Null(state.NextSettleUtc);
+        Assert.Equal([(A, dispatched.Day), (B, dispatched.Day)], state.Outbox.Select(o => (o.Tile, o.Day)));
+        Assert.All(state.Outbox, o => Assert.Equal(["g1", "g2"], o.Items.Select(i => i.Id)));
+    }
+
+    [Fact]
+    public void Days_group_by_solar_day_and_dispatch_oldest_first_never_overtaking_a_settling_older_day()
+    {
+        var d1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var d2 = d1.AddDays(2);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("d2", d2, A)], d2.AddHours(1)));
+        // An older day found later is still settling when the newer one is due: the newer one waits for it.
+        state = Run(state, new PollerCommand.Found([Item("d1", d1, A, B)], d2.AddHours(2)));
+        Assert.Equal([DateOnly.FromDateTime(d1), DateOnly.FromDateTime(d2)], state.Pending.Keys);
+
+        Assert.Empty(state.Decide(new PollerCommand.Tick(d2.AddHours(1) + Rules.SettleDelay), Rules));
+
+        var events = state.Decide(new PollerCommand.Tick(d2.AddHours(2) + Rules.SettleDelay), Rules);
+        Assert.Equal([DateOnly.FromDateTime(d1), DateOnly.FromDateTime(d2)], events.Cast<DayDispatched>().Select(d => d.Day));
+        foreach (var e in events) state = state.Apply(e);
+        Assert.Equal([(A, DateOnly.FromDateTime(d1)), (B, DateOnly.FromDateTime(d1)), (A, DateOnly.FromDateTime(d2))],
+            state.Outbox.Select(o => (o.Tile, o.Day)));
+    }
+
+    [Fact]
+    public void A_late_granule_of_a_sent_day_reaches_only_tiles_that_have_not_moved_past_it()
+    {
+        var d1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var d2 = d1.AddDays(5);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("a1", d1, A)], d1.AddHours(1)));
+        state = Run(state, new PollerCommand.Tick(d1.AddHours(1) + Rules.SettleDelay));
+        state = Run(state, new PollerCommand.Found([Item("a2", d2, B)], d2.AddHours(1)));
+        state = Run(state, new PollerCommand.Tick(d2.AddHours(1) + Rules.SettleDelay));
+
+        // Published a day late: day 1 again, touching A (has day 1), B (already at day 2) and C (new).
+        state = Run(state, new PollerCommand.Found([Item("late", d1.AddMinutes(1), A, B, C)], d2.AddHours(2)));
+        var dispatched = Assert.IsType<DayDispatched>(Assert.Single(state.Decide(new PollerCommand.Tick(d2.AddHours(2) + Rules.SettleDelay), Rules)));
+        Assert.Equal([C], dispatched.Tiles.ToArray());
+        Assert.Equal(["late"], dispatched.Items.Select(i => i.Id));
+    }
+
+    [Fact]
+    public void Handing_over_removes_that_tile_message_and_keeps_the_rest_in_order()
+    {
+        var d1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("x", d1, A, B), Item("y", d1.AddDays(1), A)], d1.AddHours(1)));
+        state = Run(state, new PollerCommand.Tick(d1.AddHours(1) + Rules.SettleDelay));
+        Assert.Equal((A, DateOnly.FromDateTime(d1)), (state.NextToHandOver!.Tile, state.NextToHandOver.Day));
+
+        state = Run(state, new PollerCommand.HandedOver(A, DateOnly.FromDateTime(d1)));
+        Assert.Equal([(B, DateOnly.FromDateTime(d1)), (A, DateOnly.FromDateTime(d1.AddDays(1)))], state.Outbox.Select(o => (o.Tile, o.Day)));
+        // A second confirmation of the same hand-over (a redelivered reply) changes nothing.
+        Assert.Empty(state.Decide(new PollerCommand.HandedOver(A, DateOnly.FromDateTime(d1)), Rules));
+    }
+
+    [Fact]
+    public void Snapshot_and_events_survive_the_binary_format()
+    {
+        var d1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var state = PollerState.Empty;
+        var events = new List<IPollerEvent>();
+        foreach (var command in new PollerCommand[]
+                 {
+                     new PollerCommand.Found([Item("x", d1, A, B), Item("y", d1.AddDays(1), C)], d1.AddHours(1)),
+                     new PollerCommand.Tick(d1.AddHours(1) + Rules.SettleDelay),
+                     new PollerCommand.Found([Item("z", d1.AddDays(2), A)], d1.AddDays(2)),
+                 })
+        {
+            foreach (var e in state.Decide(command, Rules))
+            {
+                var copy = (IPollerEvent)PipelineFormat.Read(PipelineFormat.Write(e), PipelineFormat.ManifestOf(e));
+                events.Add(copy);
+                state = state.Apply(e);
+            }
+        }
+        var replayed = events.Aggregate(PollerState.Empty, (s, e) => s.Apply(e));
+        var snapshot = (PollerSnapshot)PipelineFormat.Read(PipelineFormat.Write(state.ToSnapshot()), "PollerSnapshot");
+        foreach (var other in new[] { replayed, PollerState.FromSnapshot(snapshot) })
+        {
+            Assert.Equal(state.CursorUtc, other.CursorUtc);
+            Assert.Equal(state.Seen.OrderBy(kv => kv.Key), other.Seen.OrderBy(kv => kv.Key));
+            Assert.Equal(state.Pending.Values.Select(Describe), other.Pending.Values.Select(Describe));
+            Assert.Equal(state.LastDispatched.OrderBy(kv => kv.Key.Column), other.LastDispatched.OrderBy(kv => kv.Key.Column));
+            Assert.Equal(state.Outbox.Select(Describe), other.Outbox.Select(Describe));
+        }
+    }
+
+    private static string Describe(PendingDay p) =>
+        $"{p.Day} {p.AcquiredUtc:O} {string.Join(",", p.Items)} {string.Join(",", p.Tiles)} {p.SettleUntilUtc:O}";
+
+    private static string Describe(ObserveDay o) => $"{o.Tile} {o.Day} {o.AcquiredUtc:O} {string.Join(",", o.Items)}";
+}

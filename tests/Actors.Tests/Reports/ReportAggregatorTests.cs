@@ -1,0 +1,147 @@
+using Akka.Actor;
+using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Reports;
+using NrtCluster.Actors.Tests.Support;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
+
+namespace NrtCluster.Actors.Tests.Reports;
+
+public sealed class ReportStateTests
+{
+    private static readonly TileKey A = new(0, 0), B = new(1, 0);
+    private static readonly DateOnly D1 = new(2024, 6, 10), D2 = new(2024, 6, 15);
+
+    private static TileAlert Alert(TileKey tile, DateOnly day, long newBreaks, string? path) =>
+        new(tile, day, newBreaks, new MaskTotals(1, 90, 2, newBreaks, 7), path);
+
+    private static ReportState Record(ReportState state, params TileAlert[] alerts) =>
+        alerts.Aggregate(state, (s, a) => s.Apply(s.Decide(a)));
+
+    [Fact]
+    public void Statistics_per_day_and_tile_count_a_repeated_tile_day_once_and_the_feed_lists_breaks_since_a_date()
+    {
+        var state = Record(ReportState.Empty,
+            Alert(A, D1, 5, "/r/a.tif"), Alert(B, D1, 0, "/r/b.tif"), Alert(A, D2, 3, "/r/a.tif"),
+            Alert(A, D2, 4, "/r/a.tif")); // the same tile and day again (a redelivery after a restart): replaces, counts once
+
+        var stats = state.Statistics();
+        Assert.Equal([new DayStatistics(D1, 2, 5), new DayStatistics(D2, 1, 4)], stats.Days.ToArray());
+        var a = stats.Tiles.Single(t => t.Tile == A);
+        Assert.Equal((D2, 2, 9L, 4L), (a.LastDay, a.DaysReported, a.NewBreaks, a.Totals.Breaks));
+        var b = stats.Tiles.Single(t => t.Tile == B);
+        Assert.Equal((D1, 1, 0L), (b.LastDay, b.DaysReported, b.NewBreaks));
+
+        Assert.Equal([(A, D1, 5L), (A, D2, 4L)], state.Feed(D1).Entries.Select(e => (e.Tile, e.Day, e.NewBreaks)));
+        Assert.Equal([(A, D2, 4L)], state.Feed(D1.AddDays(1)).Entries.Select(e => (e.Tile, e.Day, e.NewBreaks)));
+        Assert.Empty(state.Feed(D2.AddDays(1)).Entries);
+    }
+
+    [Fact]
+    public void The_mosaic_is_rebuilt_only_when_the_set_of_tile_reports_changes()
+    {
+        Assert.Null(ReportState.Empty.MosaicToBuild);
+        var state = Record(ReportState.Empty, Alert(A, D1, 5, "/r/a.tif"));
+        Assert.Equal(["/r/a.tif"], state.MosaicToBuild!.Value.ToArray());
+        state = state.Apply(new MosaicBuilt("/r/mosaic.vrt", ["/r/a.tif"]));
+        Assert.Null(state.MosaicToBuild);
+
+        state = Record(state, Alert(A, D2, 1, "/r/a.tif"));
+        Assert.Null(state.MosaicToBuild);
+
+        state = Record(state, Alert(B, D2, 0, "/r/b.tif"));
+        Assert.Equal(["/r/a.tif", "/r/b.tif"], state.MosaicToBuild!.Value.ToArray());
+    }
+}
+
+/// <summary>The aggregator on a real node: SQLite journal, real GeoTIFF tile reports, the VRT built by GDAL.</summary>
+public sealed class ReportAggregatorTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static ActorSystem StartSystem(string folder) => AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, folder)
+    {
+        HoconFolder = RepoPaths.HoconFolder,
+        ExtraHocon = "akka.loglevel = WARNING",
+    });
+
+    private static string WriteReport(string folder, TileKey tile, ushort detectionDay)
+    {
+        var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 8);
+        var box = grid.TileGeoBox(new TileId(tile.Column, tile.Row));
+        string path = Path.Combine(folder, "tiles", tile.ToString(), "report.tif");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var mask = Enumerable.Repeat((ushort)1, box.PixelCount).ToArray();
+        mask[0] = 3;
+        var dates = new ushort[box.PixelCount];
+        dates[0] = detectionDay;
+        GeoTiffWriter.Write(path, box, [("mask", mask), ("detection_date", dates)], RasterDataType.UInt16, null, cog: false);
+        return path;
+    }
+
+    [Fact]
+    public async Task Alerts_give_the_feed_and_statistics_the_mosaic_covers_every_tile_and_all_survive_a_restart()
+    {
+        using var temp = new TempFolder();
+        var a = new TileKey(0, 0);
+        var b = new TileKey(1, 0);
+        string reportA = WriteReport(temp.Path, a, 100), reportB = WriteReport(temp.Path, b, 120);
+        string mosaic = Path.Combine(temp.Path, "reports", "mosaic.vrt");
+        var settings = new ReportAggregatorSettings(mosaic, new GdalVrtMosaicBuilder(), SnapshotEvery: 2);
+        var d1 = new DateOnly(2024, 6, 10);
+        var totals = new MaskTotals(0, 63, 0, 1, 0);
+
+        var system = StartSystem(temp.Path);
+        try
+        {
+            var aggregator = ReportAggregatorSingleton.Start(system, settings);
+            aggregator.Tell(new TileAlert(a, d1, 1, totals, reportA));
+            aggregator.Tell(new TileAlert(b, d1, 0, totals with { Breaks = 0 }, reportB));
+            aggregator.Tell(new TileAlert(b, d1.AddDays(5), 1, totals, reportB));
+
+            var stats = await Until(aggregator, s => s.MosaicSources.Length == 2 && s.Tiles.Length == 2 && s.Days.Length == 2);
+            Assert.Equal(mosaic, stats.MosaicPath);
+            using (var vrt = RasterDataset.Open(mosaic))
+            {
+                // Two 8 x 8 tiles side by side.
+                Assert.Equal((16, 8), (vrt.Width, vrt.Height));
+            }
+            Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(mosaic)!), f => f.EndsWith(".tmp.vrt", StringComparison.Ordinal));
+
+            var feed = await aggregator.Ask<AlertFeed>(new GetAlertFeed(d1), Timeout);
+            Assert.Equal([(a, d1, 1L), (b, d1.AddDays(5), 1L)], feed.Entries.Select(e => (e.Tile, e.Day, e.NewBreaks)));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        system = StartSystem(temp.Path);
+        try
+        {
+            var aggregator = ReportAggregatorSingleton.Start(system, settings);
+            var stats = await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, Timeout);
+            Assert.Equal([new DayStatistics(d1, 2, 1), new DayStatistics(d1.AddDays(5), 1, 1)], stats.Days.ToArray());
+            Assert.Equal([reportA, reportB], stats.MosaicSources.ToArray());
+            var feed = await aggregator.Ask<AlertFeed>(new GetAlertFeed(d1.AddDays(1)), Timeout);
+            Assert.Equal([(b, d1.AddDays(5))], feed.Entries.Select(e => (e.Tile, e.Day)));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task<AlertStatistics> Until(IActorRef aggregator, Func<AlertStatistics, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var stats = await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, Timeout);
+            if (done(stats)) return stats;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Aggregator never reached the expected state; last: {stats.Days.Length} days, {stats.Tiles.Length} tiles, {stats.MosaicSources.Length} mosaic sources.");
+            await Task.Delay(100);
+        }
+    }
+}
