@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace NrtCluster.Geo.Gdal;
+
+/// <summary>A GDALDatasetH, closed exactly once (flushing writes) when disposed or finalised.</summary>
+internal sealed class DatasetHandle : SafeHandle
+{
+    public DatasetHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    public DatasetHandle(IntPtr handle) : this() => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle() => GdalNative.GDALClose(handle) == GdalNative.CeNone;
+}
+
+internal sealed class SpatialReferenceHandle : SafeHandle
+{
+    public SpatialReferenceHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        GdalNative.OSRDestroySpatialReference(handle);
+        return true;
+    }
+}
+
+internal sealed class CoordinateTransformationHandle : SafeHandle
+{
+    public CoordinateTransformationHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        GdalNative.OCTDestroyCoordinateTransformation(handle);
+        return true;
+    }
+}
+
+/// <summary>A GDAL string list (char**) freed with CSLDestroy.</summary>
+internal sealed class StringListHandle : SafeHandle
+{
+    public StringListHandle(IEnumerable<string> items) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(GdalNative.ToStringList(items));
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        GdalNative.CSLDestroy(handle);
+        return true;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace NrtCluster.Geo.Tests;
+
+/// <summary>
+/// A static file server on 127.0.0.1 with HTTP Range support (what GDAL's /vsicurl/ needs to read COGs by window).
+/// Serves the files of one folder; counts requests and bytes so tests can check that reads are partial.
+/// </summary>
+public sealed class RangeFileServer : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly string _root;
+    private readonly Task _loop;
+    private long _requests;
+    private long _bytesSent;
+
+    public RangeFileServer(string root)
+    {
+        _root = Path.GetFullPath(root);
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        BaseUrl = $"http://127.0.0.1:{port}/";
+        _listener.Prefixes.Add(BaseUrl);
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public string BaseUrl { get; }
+    public long Requests => Interlocked.Read(ref _requests);
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            _ = Task.Run(() => Handle(context));
+        }
+    }
+
+    private void Handle(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        var response = context.Response;
+        try
+        {
+            var path = Path.GetFullPath(Path.Combine(_root, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'))));
+            if (!path.StartsWith(_root, StringComparison.Ordinal) || !File.Exists(path))
+            {
+                response.StatusCode = 404;
+                return;
+            }
+            var bytes = File.ReadAllBytes(path);
+            long start = 0, end = bytes.Length - 1;
+            var range = context.Request.Headers["Range"];
+            response.AddHeader("Accept-Ranges", "bytes");
+            if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal) && !range.Contains(','))
+            {
+                var parts = range["bytes=".Length..].Split('-');
+                if (parts[0].Length > 0)
+                {
+                    start = long.Parse(parts[0]);
+                    if (parts[1].Length > 0) end = Math.Min(long.Parse(parts[1]), bytes.Length - 1);
+                }
+                else
+                {
+                    start = Math.Max(0, bytes.Length - long.Parse(parts[1]));
+                }
+                if (start >= bytes.Length)
+                {
+                    response.StatusCode = 416;
+                    response.AddHeader("Content-Range", $"bytes */{bytes.Length}");
+                    return;
+                }
+                response.StatusCode = 206;
+                response.AddHeader("Content-Range", $"bytes {start}-{end}/{bytes.Length}");
+            }
+            var length = end - start + 1;
+            response.ContentLength64 = length;
+            if (context.Request.HttpMethod != "HEAD")
+            {
+                response.OutputStream.Write(bytes, (int)start, (int)length);
+                Interlocked.Add(ref _bytesSent, length);
+            }
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException)
+        {
+            // The client went away (GDAL cancels reads it no longer needs).
+        }
+        finally
+        {
+            try { response.Close(); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { }
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _loop.Wait(TimeSpan.FromSeconds(5));
+    }
+}
