@@ -1,0 +1,31 @@
+namespace NrtCluster.Host.Http;
+
+/// <summary>
+/// A request for breaks detected on or after <paramref name="Since"/> (and on or before <paramref name="Until"/> when
+/// given), at most <paramref name="Limit"/> per page. Continue with the <see cref="AlertPage.NextCursor"/> of the previous
+/// page, or address pages by number (<paramref name="Page"/>, 1-based); not both.
+/// </summary>
+public sealed record AlertQuery(DateOnly Since, DateOnly? Until, int Limit, string? Cursor, int? Page)
+{
+    public const int DefaultLimit = 1000;
+    public const int MaxLimit = 10000;
+}
+
+/// <summary>
+/// One break pixel: its tile, detection date, pixel position in the tile, centre in the grid CRS, and footprint in
+/// lon/lat (WGS 84) as a closed ring [lon0, lat0, lon1, lat1, ..., lon0, lat0].
+/// </summary>
+public sealed record BreakAlert(string Tile, DateOnly DetectionDate, int Row, int Col, double GridX, double GridY, double[] LonLatRing);
+
+/// <summary>A page of alerts in (date, tile, pixel) order; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record AlertPage(IReadOnlyList<BreakAlert> Alerts, long NumberMatched, string? NextCursor);
+
+/// <summary>
+/// The alert feed downstream services poll: breaks since a date, paged. The node serves it over HTTP as GeoJSON.
+/// <see cref="FileAlertFeed"/> derives it from the published reports; the cluster can provide its own.
+/// </summary>
+public interface IAlertFeed
+{
+    /// <exception cref="ArgumentException">The query is invalid (e.g. an unknown cursor); the message says why.</exception>
+    Task<AlertPage> GetBreaksAsync(AlertQuery query, CancellationToken cancellationToken);
+}

@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NrtCluster.Host.Http.Wms;
+
+namespace NrtCluster.Host.Http;
+
+/// <summary>Where the node serves and what from: the output folder, the feed and status implementations, the web page files.</summary>
+/// <param name="Host">Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0).</param>
+/// <param name="Port">Port; 0 picks a free one (see <see cref="NodeServer.BaseUrl"/>).</param>
+/// <param name="WebRoot">Folder of the web map (index.html, app.js, vendor/leaflet); null serves no page.</param>
+public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot);
+
+/// <summary>
+/// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
+/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, and the web map at <c>/</c>.
+/// </summary>
+public sealed class NodeServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private NodeServer(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>e.g. http://127.0.0.1:8080 (no trailing slash).</summary>
+    public string BaseUrl { get; }
+
+    public string WmsUrl => BaseUrl + "/wms";
+
+    public static async Task<NodeServer> StartAsync(NodeServerOptions options, CancellationToken ct = default)
+    {
+        if (options.Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), $"The port must be between 0 and 65535, got {options.Port}.");
+        if (!IPAddress.TryParse(options.Host, out var address))
+            throw new ArgumentException($"--host '{options.Host}' is not an IP address; give e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
+        if (options.WebRoot is { } web && !File.Exists(Path.Combine(web, "index.html")))
+            throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, options.Port));
+        var app = builder.Build();
+        Map(app, options);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"Cannot listen on {options.Host}:{options.Port} ({e.Message}); give another --port.", e);
+        }
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new NodeServer(app, url.TrimEnd('/'));
+    }
+
+    private static void Map(WebApplication app, NodeServerOptions options)
+    {
+        var wms = new WmsService(options.Folder);
+        app.MapGet("/wms", async (HttpContext context) =>
+        {
+            var r = context.Request;
+            var q = r.Query;
+            var answer = wms.Handle(name => q.TryGetValue(name, out var v) ? v.ToString() : null, $"{r.Scheme}://{r.Host}{r.PathBase}/wms");
+            context.Response.StatusCode = answer.Status;
+            context.Response.ContentType = answer.ContentType;
+            context.Response.ContentLength = answer.Body.Length;
+            await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/api/alerts", async (HttpRequest r, CancellationToken ct) =>
+        {
+            AlertQuery query;
+            try { query = ParseAlertQuery(r.Query); }
+            catch (ArgumentException e) { return Problem(400, e.Message); }
+            AlertPage page;
+            try { page = await options.Alerts.GetBreaksAsync(query, ct).ConfigureAwait(false); }
+            catch (ArgumentException e) { return Problem(400, e.Message); }
+            return Results.Text(AlertsGeoJson(page, query, $"{r.Scheme}://{r.Host}{r.PathBase}/api/alerts").ToJsonString(), "application/geo+json");
+        });
+        app.MapGet("/api/tiles", () => Results.Text(TilesGeoJson(options.Folder.Current()).ToJsonString(), "application/geo+json"));
+        app.MapGet("/api/status", () => Results.Text(JsonSerializer.Serialize(options.Status.Current(), JsonOptions), "application/json"));
+        app.MapGet("/api/legend/{layer}", (string layer) =>
+            layer is WmsService.MaskLayer or WmsService.DateLayer
+                ? Results.Text(WmsService.LegendJson(layer, options.Folder.Current()).ToJsonString(), "application/json")
+                : Problem(404, $"No layer '{layer}'; the layers are {WmsService.MaskLayer} and {WmsService.DateLayer}."));
+        app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
+        app.MapGet("/readyz", () =>
+        {
+            var ready = options.Status.Readiness();
+            var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
+            return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
+        });
+        if (options.WebRoot is { } root)
+        {
+            var files = new PhysicalFileProvider(Path.GetFullPath(root));
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static IResult Problem(int status, string message) =>
+        Results.Text(new JsonObject { ["status"] = status, ["error"] = message }.ToJsonString(), "application/json", statusCode: status);
+
+    /// <summary>Parses since (required, yyyy-MM-dd), until, limit, cursor and page.</summary>
+    internal static AlertQuery ParseAlertQuery(IQueryCollection q)
+    {
+        var since = Date(q, "since") ?? throw new ArgumentException("since is missing; give the first detection date of interest, e.g. ?since=2024-05-01.");
+        var until = Date(q, "until");
+        var limit = AlertQuery.DefaultLimit;
+        if (q.TryGetValue("limit", out var l) && !int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit))
+            throw new ArgumentException($"limit={l} is not a whole number (1..{AlertQuery.MaxLimit}).");
+        int? page = null;
+        if (q.TryGetValue("page", out var p))
+            page = int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"page={p} is not a whole number (pages count from 1).");
+        var cursor = q.TryGetValue("cursor", out var c) && c.ToString().Length > 0 ? c.ToString() : null;
+        return new AlertQuery(since, until, limit, cursor, page);
+
+        static DateOnly? Date(IQueryCollection q, string name)
+        {
+            if (!q.TryGetValue(name, out var v) || v.ToString().Length == 0) return null;
+            var text = v.ToString();
+            return DateOnly.TryParseExact(text.Length > 10 ? text[..10] : text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                ? d : throw new ArgumentException($"{name}={text} is not a date; use yyyy-MM-dd, e.g. 2024-05-01.");
+        }
+    }
+
+    /// <summary>An OGC API Features-like page: features, numberMatched/numberReturned, and next/self links.</summary>
+    internal static JsonObject AlertsGeoJson(AlertPage page, AlertQuery query, string url)
+    {
+        var features = new JsonArray();
+        foreach (var a in page.Alerts)
+        {
+            var ring = new JsonArray();
+            for (var k = 0; k < a.LonLatRing.Length; k += 2) ring.Add(new JsonArray(Math.Round(a.LonLatRing[k], 7), Math.Round(a.LonLatRing[k + 1], 7)));
+            var date = a.DetectionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            features.Add(new JsonObject
+            {
+                ["type"] = "Feature",
+                ["id"] = $"{a.Tile}/{a.Row}/{a.Col}",
+                ["geometry"] = new JsonObject { ["type"] = "Polygon", ["coordinates"] = new JsonArray(ring) },
+                ["properties"] = new JsonObject
+                {
+                    ["tile"] = a.Tile, ["detection_date"] = date, ["row"] = a.Row, ["col"] = a.Col, ["grid_x"] = a.GridX, ["grid_y"] = a.GridY,
+                },
+            });
+        }
+        var basis = $"{url}?since={query.Since:yyyy-MM-dd}" + (query.Until is { } u ? $"&until={u:yyyy-MM-dd}" : "") + $"&limit={query.Limit}";
+        var links = new JsonArray(new JsonObject
+        {
+            ["rel"] = "self", ["type"] = "application/geo+json",
+            ["href"] = basis + (query.Cursor is { } c ? $"&cursor={Uri.EscapeDataString(c)}" : "") + (query.Page is { } p ? $"&page={p}" : ""),
+        });
+        if (page.NextCursor is { } next)
+            links.Add(new JsonObject { ["rel"] = "next", ["type"] = "application/geo+json", ["href"] = $"{basis}&cursor={Uri.EscapeDataString(next)}" });
+        return new JsonObject
+        {
+            ["type"] = "FeatureCollection",
+            ["numberMatched"] = page.NumberMatched,
+            ["numberReturned"] = page.Alerts.Count,
+            ["timeStamp"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["next_cursor"] = page.NextCursor,
+            ["features"] = features,
+            ["links"] = links,
+        };
+    }
+
+    /// <summary>Tile outlines in lon/lat (edges densified, as they curve in lon/lat) with break counts.</summary>
+    internal static JsonObject TilesGeoJson(ReportSnapshot s)
+    {
+        var breaksPerTile = new long[s.Tiles.Count];
+        foreach (var b in s.Breaks) breaksPerTile[b.Tile]++;
+        var features = new JsonArray();
+        const int perEdge = 8;
+        for (var t = 0; t < s.Tiles.Count; t++)
+        {
+            var tile = s.Tiles[t];
+            var box = tile.Box;
+            var xs = new double[4 * perEdge + 1];
+            var ys = new double[4 * perEdge + 1];
+            for (var i = 0; i < perEdge; i++)
+            {
+                var f = (double)i / perEdge;
+                (xs[i], ys[i]) = box.Transform.Apply(f * box.Width, 0);
+                (xs[perEdge + i], ys[perEdge + i]) = box.Transform.Apply(box.Width, f * box.Height);
+                (xs[2 * perEdge + i], ys[2 * perEdge + i]) = box.Transform.Apply((1 - f) * box.Width, box.Height);
+                (xs[3 * perEdge + i], ys[3 * perEdge + i]) = box.Transform.Apply(0, (1 - f) * box.Height);
+            }
+            (xs[^1], ys[^1]) = (xs[0], ys[0]);
+            using (var from = Geo.Gdal.SpatialReference.FromUserInput(box.Crs))
+            using (var wgs84 = Geo.Gdal.SpatialReference.Wgs84())
+            using (var ct = new Geo.Gdal.CoordinateTransformation(from, wgs84))
+                ct.Transform(xs, ys);
+            var ring = new JsonArray();
+            for (var i = 0; i < xs.Length; i++) ring.Add(new JsonArray(Math.Round(xs[i], 7), Math.Round(ys[i], 7)));
+            features.Add(new JsonObject
+            {
+                ["type"] = "Feature",
+                ["id"] = tile.Tile,
+                ["geometry"] = new JsonObject { ["type"] = "Polygon", ["coordinates"] = new JsonArray(ring) },
+                ["properties"] = new JsonObject
+                {
+                    ["tile"] = tile.Tile,
+                    ["breaks"] = breaksPerTile[t],
+                    ["updated_utc"] = tile.LastWriteUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                },
+            });
+        }
+        return new JsonObject { ["type"] = "FeatureCollection", ["features"] = features };
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The web map folder: <c>wwwroot</c> next to the program when the build copies it there, else the source folder
+    /// src/Host/Web/wwwroot of the checkout the program was built in; null when neither exists.
+    /// </summary>
+    public static string? LocateWebRoot()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (File.Exists(Path.Combine(beside, "index.html"))) return beside;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln")))
+            {
+                var source = Path.Combine(dir.FullName, "src", "Host", "Web", "wwwroot");
+                return File.Exists(Path.Combine(source, "index.html")) ? source : null;
+            }
+        return null;
+    }
+}

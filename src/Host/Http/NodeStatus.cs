@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+
+namespace NrtCluster.Host.Http;
+
+/// <summary>
+/// What /status reports: the node, how it runs, what it publishes, and free-form details of the implementation
+/// (e.g. cluster members and shards).
+/// </summary>
+public sealed record NodeStatusReport(
+    string Node,
+    string Mode,
+    DateTime StartedUtc,
+    int Tiles,
+    long Breaks,
+    DateOnly? FirstDetection,
+    DateOnly? LastDetection,
+    DateTime? LastUpdateUtc,
+    JsonObject Details);
+
+/// <summary>Whether the node can serve maps and alerts now, and if not why.</summary>
+public sealed record Readiness(bool Ready, string Reason);
+
+/// <summary>The node's state for /status and /readyz. <see cref="FileNodeStatus"/> reads it from the output folder.</summary>
+public interface INodeStatus
+{
+    NodeStatusReport Current();
+
+    Readiness Readiness();
+}
+
+/// <summary>Status of a node that serves an output folder: what the reports in it say.</summary>
+public sealed class FileNodeStatus(ReportFolder folder) : INodeStatus
+{
+    private readonly DateTime _started = DateTime.UtcNow;
+
+    public NodeStatusReport Current()
+    {
+        var s = folder.Current();
+        var classes = new JsonObject();
+        for (var c = 0; c < s.ClassCounts.Length; c++) classes[Rendering.Palette.MaskLabel((ushort)c)] = s.ClassCounts[c];
+        var details = new JsonObject
+        {
+            ["outputFolder"] = s.Folder,
+            ["mosaic"] = s.MosaicPath,
+            ["gridCrs"] = s.GridCrs is { } crs ? Wms.CrsNames.Describe(crs) : null,
+            ["pixelsByClass"] = classes,
+            ["skippedFiles"] = new JsonArray(s.Skipped.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+            ["scannedUtc"] = s.ScannedUtc,
+        };
+        return new NodeStatusReport(Environment.MachineName, "file", _started, s.Tiles.Count, s.Breaks.Length,
+            s.FirstDetection, s.LastDetection, s.LastWriteUtc, details);
+    }
+
+    public Readiness Readiness()
+    {
+        var s = folder.Current();
+        return s.Tiles.Count > 0
+            ? new Readiness(true, $"{s.Tiles.Count} tile reports")
+            : new Readiness(false, $"No tile reports (GeoTIFFs with bands '{ReportFolder.MaskBandName}' and '{ReportFolder.DateBandName}') in '{s.Folder}' yet.");
+    }
+}

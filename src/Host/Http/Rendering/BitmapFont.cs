@@ -1,0 +1,72 @@
+namespace NrtCluster.Host.Http.Rendering;
+
+/// <summary>
+/// A 5x7 pixel font (the classic column-major glyphs: five column bytes, bit 0 = top row) for legend labels, so that
+/// legends render without a font library. Upper case, digits and a little punctuation; other characters draw as blanks.
+/// </summary>
+public static class BitmapFont
+{
+    public const int GlyphWidth = 5;
+    public const int GlyphHeight = 7;
+    public const int Advance = 6;
+
+    private static readonly Dictionary<char, byte[]> Glyphs = new()
+    {
+        ['A'] = [0x7C, 0x12, 0x11, 0x12, 0x7C], ['B'] = [0x7F, 0x49, 0x49, 0x49, 0x36], ['C'] = [0x3E, 0x41, 0x41, 0x41, 0x22],
+        ['D'] = [0x7F, 0x41, 0x41, 0x22, 0x1C], ['E'] = [0x7F, 0x49, 0x49, 0x49, 0x41], ['F'] = [0x7F, 0x09, 0x09, 0x09, 0x01],
+        ['G'] = [0x3E, 0x41, 0x49, 0x49, 0x7A], ['H'] = [0x7F, 0x08, 0x08, 0x08, 0x7F], ['I'] = [0x00, 0x41, 0x7F, 0x41, 0x00],
+        ['J'] = [0x20, 0x40, 0x41, 0x3F, 0x01], ['K'] = [0x7F, 0x08, 0x14, 0x22, 0x41], ['L'] = [0x7F, 0x40, 0x40, 0x40, 0x40],
+        ['M'] = [0x7F, 0x02, 0x0C, 0x02, 0x7F], ['N'] = [0x7F, 0x04, 0x08, 0x10, 0x7F], ['O'] = [0x3E, 0x41, 0x41, 0x41, 0x3E],
+        ['P'] = [0x7F, 0x09, 0x09, 0x09, 0x06], ['Q'] = [0x3E, 0x41, 0x51, 0x21, 0x5E], ['R'] = [0x7F, 0x09, 0x19, 0x29, 0x46],
+        ['S'] = [0x46, 0x49, 0x49, 0x49, 0x31], ['T'] = [0x01, 0x01, 0x7F, 0x01, 0x01], ['U'] = [0x3F, 0x40, 0x40, 0x40, 0x3F],
+        ['V'] = [0x1F, 0x20, 0x40, 0x20, 0x1F], ['W'] = [0x3F, 0x40, 0x38, 0x40, 0x3F], ['X'] = [0x63, 0x14, 0x08, 0x14, 0x63],
+        ['Y'] = [0x07, 0x08, 0x70, 0x08, 0x07], ['Z'] = [0x61, 0x51, 0x49, 0x45, 0x43],
+        ['0'] = [0x3E, 0x51, 0x49, 0x45, 0x3E], ['1'] = [0x00, 0x42, 0x7F, 0x40, 0x00], ['2'] = [0x42, 0x61, 0x51, 0x49, 0x46],
+        ['3'] = [0x21, 0x41, 0x45, 0x4B, 0x31], ['4'] = [0x18, 0x14, 0x12, 0x7F, 0x10], ['5'] = [0x27, 0x45, 0x45, 0x45, 0x39],
+        ['6'] = [0x3C, 0x4A, 0x49, 0x49, 0x30], ['7'] = [0x01, 0x71, 0x09, 0x05, 0x03], ['8'] = [0x36, 0x49, 0x49, 0x49, 0x36],
+        ['9'] = [0x06, 0x49, 0x49, 0x29, 0x1E],
+        ['-'] = [0x08, 0x08, 0x08, 0x08, 0x08], ['.'] = [0x00, 0x60, 0x60, 0x00, 0x00], ['/'] = [0x20, 0x10, 0x08, 0x04, 0x02],
+        ['('] = [0x00, 0x1C, 0x22, 0x41, 0x00], [')'] = [0x00, 0x41, 0x22, 0x1C, 0x00], [':'] = [0x00, 0x36, 0x36, 0x00, 0x00],
+    };
+
+    public static int MeasureWidth(string text) => text.Length == 0 ? 0 : text.Length * Advance - 1;
+
+    /// <summary>Draws <paramref name="text"/> (upper-cased) with its top-left corner at (x, y) into an RGBA canvas.</summary>
+    public static void Draw(Span<byte> rgba, int width, int height, int x, int y, string text, Rgba colour)
+    {
+        foreach (var ch in text.ToUpperInvariant())
+        {
+            if (Glyphs.TryGetValue(ch, out var columns))
+                for (var c = 0; c < GlyphWidth; c++)
+                    for (var r = 0; r < GlyphHeight; r++)
+                        if ((columns[c] >> r & 1) != 0) Canvas.Set(rgba, width, height, x + c, y + r, colour);
+            x += Advance;
+        }
+    }
+}
+
+/// <summary>Pixel helpers on a row-major RGBA byte canvas.</summary>
+public static class Canvas
+{
+    public static void Set(Span<byte> rgba, int width, int height, int x, int y, Rgba colour)
+    {
+        if ((uint)x >= (uint)width || (uint)y >= (uint)height) return;
+        var i = (y * width + x) * 4;
+        rgba[i] = colour.R;
+        rgba[i + 1] = colour.G;
+        rgba[i + 2] = colour.B;
+        rgba[i + 3] = colour.A;
+    }
+
+    public static void Fill(Span<byte> rgba, int width, int height, int x0, int y0, int w, int h, Rgba colour)
+    {
+        for (var y = y0; y < y0 + h; y++)
+            for (var x = x0; x < x0 + w; x++) Set(rgba, width, height, x, y, colour);
+    }
+
+    public static void Outline(Span<byte> rgba, int width, int height, int x0, int y0, int w, int h, Rgba colour)
+    {
+        for (var x = x0; x < x0 + w; x++) { Set(rgba, width, height, x, y0, colour); Set(rgba, width, height, x, y0 + h - 1, colour); }
+        for (var y = y0; y < y0 + h; y++) { Set(rgba, width, height, x0, y, colour); Set(rgba, width, height, x0 + w - 1, y, colour); }
+    }
+}

@@ -1,0 +1,63 @@
+namespace NrtCluster.Host.Http.Rendering;
+
+/// <summary>An 8-bit RGBA colour.</summary>
+public readonly record struct Rgba(byte R, byte G, byte B, byte A)
+{
+    public static readonly Rgba Transparent = new(0, 0, 0, 0);
+
+    /// <summary>CSS form, e.g. #e31a1c (alpha dropped).</summary>
+    public string Hex => $"#{R:x2}{G:x2}{B:x2}";
+}
+
+/// <summary>The published colour schemes: one colour per mask class, and a sequential ramp for detection dates.</summary>
+public static class Palette
+{
+    /// <summary>Mask classes as written in the reports (see NrtCluster.Kernels.MaskCodes) with their legend labels and colours.</summary>
+    public static readonly IReadOnlyList<(ushort Code, string Label, Rgba Colour)> MaskClasses =
+    [
+        (0, "Not monitored", Rgba.Transparent),
+        (1, "Monitored", new Rgba(0xA6, 0xD9, 0x6A, 0xFF)),
+        (2, "Unstable history", new Rgba(0x80, 0x80, 0x80, 0xFF)),
+        (3, "Break", new Rgba(0xE3, 0x1A, 0x1C, 0xFF)),
+        (4, "Too few observations", new Rgba(0xD9, 0xD9, 0xD9, 0xFF)),
+    ];
+
+    /// <summary>Colour of a mask code; unknown codes are drawn magenta so that they stand out rather than vanish.</summary>
+    public static Rgba MaskColour(ushort code) => code < MaskClasses.Count ? MaskClasses[code].Colour : new Rgba(0xFF, 0x00, 0xFF, 0xFF);
+
+    public static string MaskLabel(ushort code) => code < MaskClasses.Count ? MaskClasses[code].Label : $"Unknown class {code}";
+
+    // Yellow (early) through orange and red to dark purple (late): readable on light and dark backgrounds.
+    private static readonly Rgba[] RampStops =
+    [
+        new(0xFF, 0xEE, 0x6F, 0xFF),
+        new(0xFD, 0x9B, 0x3A, 0xFF),
+        new(0xE3, 0x1A, 0x1C, 0xFF),
+        new(0x9E, 0x01, 0x42, 0xFF),
+        new(0x4A, 0x00, 0x5E, 0xFF),
+    ];
+
+    /// <summary>
+    /// The ramp colour of a detection day (days since 1970-01-01) within [<paramref name="first"/>, <paramref name="last"/>];
+    /// day 0 (no detection) is transparent, days outside the range are clamped to its ends.
+    /// </summary>
+    public static Rgba DateColour(ushort day, int first, int last)
+    {
+        if (day == 0) return Rgba.Transparent;
+        var f = last > first ? Math.Clamp((day - first) / (double)(last - first), 0, 1) : 0.5;
+        return RampAt(f);
+    }
+
+    /// <summary>The ramp at a fraction in [0, 1].</summary>
+    public static Rgba RampAt(double fraction)
+    {
+        var p = Math.Clamp(fraction, 0, 1) * (RampStops.Length - 1);
+        var i = Math.Min((int)p, RampStops.Length - 2);
+        var t = p - i;
+        var a = RampStops[i];
+        var b = RampStops[i + 1];
+        return new Rgba(Lerp(a.R, b.R, t), Lerp(a.G, b.G, t), Lerp(a.B, b.B, t), 0xFF);
+    }
+
+    private static byte Lerp(byte a, byte b, double t) => (byte)Math.Round(a + (b - a) * t);
+}

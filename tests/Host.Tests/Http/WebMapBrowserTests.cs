@@ -1,0 +1,43 @@
+using NrtCluster.Host.Http.Rendering;
+
+namespace NrtCluster.Host.Tests.Http;
+
+/// <summary>Headless Chromium opens the node's web map: the WMS tiles load and the screenshot shows the alert layers.</summary>
+[Collection(NodeCollection.Name)]
+public class WebMapBrowserTests(NodeFixture node)
+{
+    private const string State = "({ state: window.nrtcMap, pending: document.querySelectorAll('img.leaflet-tile:not(.leaflet-tile-loaded)').length })";
+
+    [Fact]
+    public async Task TheMapLoadsWmsTilesAndShowsTheAlertLayersWithLegend()
+    {
+        await using var browser = await HeadlessChromium.StartAsync(1280, 800);
+        await browser.OpenAsync(node.Server.BaseUrl + "/");
+        await browser.WaitForAsync(
+            "!!(window.nrtcMap && window.nrtcMap.ready && window.nrtcMap.tilesLoaded >= 2 && document.querySelectorAll('img.leaflet-tile').length > 0 " +
+            "&& document.querySelectorAll('img.leaflet-tile:not(.leaflet-tile-loaded)').length === 0 " +
+            "&& [...document.querySelectorAll('.legends img')].every(i => i.complete && i.naturalWidth > 0))",
+            State);
+        var state = (await browser.EvaluateAsync("window.nrtcMap"))!;
+        Assert.Equal(0, (int)state["tileErrors"]!);
+        Assert.Equal(2, (int)(await browser.EvaluateAsync("document.querySelectorAll('.leaflet-overlay-pane path').length"))!);
+        Assert.Contains("800 break pixels", (string)(await browser.EvaluateAsync("document.getElementById('alert-count').textContent"))!);
+
+        var png = await browser.ScreenshotAsync();
+        // Kept next to the test binaries for a look by eye.
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "webmap-screenshot.png"), png);
+        var shot = PngImage.Decode(png);
+        Assert.Equal(1280, shot.Width);
+        Assert.InRange(shot.Height, 600, 800);
+        // Not blank: the monitored class covers most of both tiles, breaks show in the date ramp, and the legend is drawn.
+        var monitored = Palette.MaskColour(1);
+        Assert.True(shot.Count((monitored.R, monitored.G, monitored.B), 3) > 5000, "no monitored (green) pixels in the screenshot");
+        var unstable = Palette.MaskColour(2);
+        Assert.True(shot.Count((unstable.R, unstable.G, unstable.B), 3) > 500, "no unstable (grey) pixels in the screenshot");
+        var early = Palette.RampAt(0);
+        Assert.True(shot.Count((early.R, early.G, early.B), 12) > 20, "no detection-date colours in the screenshot");
+        var colours = new HashSet<int>();
+        for (var i = 0; i < shot.Rgba.Length; i += 4) colours.Add(shot.Rgba[i] << 16 | shot.Rgba[i + 1] << 8 | shot.Rgba[i + 2]);
+        Assert.True(colours.Count > 50, $"only {colours.Count} colours in the screenshot");
+    }
+}
