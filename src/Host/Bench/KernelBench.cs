@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using NrtCluster.Kernels;
+using NrtCluster.Kernels.Monitors;
+
+namespace NrtCluster.Host.Bench;
+
+/// <summary>One fit configuration of the kernel benchmark.</summary>
+public sealed record BenchConfiguration(string Name, Func<BaseMonitor> Create, FitOptions Fit);
+
+/// <summary>Measured figures of one configuration.</summary>
+/// <param name="FitCpuSeconds">Processor time of the fit over all threads: on a loaded machine, the figure that does not depend on the load.</param>
+/// <param name="PeakFitBytes">Peak working set of the process during the fit (includes the history cube).</param>
+/// <param name="PeakFitManagedBytes">Peak managed heap during the fit (includes the history cube).</param>
+public sealed record BenchResult(
+    string Name, int Pixels, int HistoryDates, double FitSeconds, double FitCpuSeconds, double StepMilliseconds, double StepCpuMilliseconds,
+    long PeakFitBytes, long PeakFitManagedBytes, long ModelBytes, long StateBytes)
+{
+    public double FitMegapixelsPerSecond => Pixels / FitSeconds / 1e6;
+}
+
+/// <summary>
+/// <c>nrtc bench kernels</c>: fits each configuration on a simulated tile and monitors every monitoring date,
+/// reporting fit throughput, time per monitoring step and peak process memory during the fit.
+/// </summary>
+public static class KernelBench
+{
+    public static IReadOnlyList<BenchConfiguration> Configurations { get; } =
+    [
+        new("IQR + OLS (no trend, order 2)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Ols }),
+        new("IQR + RIRLS (maxiter 5)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Rirls, MaxIter = 5 }),
+        new("EWMA OLS + Shewhart", () => new Ewma(), new FitOptions { Method = FitMethod.Ols, Screening = OutlierScreening.Shewhart }),
+        new("CuSum ROC", () => new CuSum(), new FitOptions { Method = FitMethod.Roc }),
+        new("MoSum ROC", () => new MoSum(), new FitOptions { Method = FitMethod.Roc }),
+        new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }),
+    ];
+
+    public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    {
+        var list = configurations.ToList();
+        // Compile every code path to its optimised tier first, so the first configuration is not timed while jitting.
+        var small = new SimulatedTile(32, tile.HistoryDates.Length, 4);
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (var _ in Measured(small, list)) { }
+        }
+        return Measured(tile, list);
+    }
+
+    private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    {
+        var cube = new HistoryCube(tile.History(), tile.HistoryDates, tile.Size, tile.Size);
+        var frame = new float[tile.Pixels];
+        foreach (var config in configurations)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var monitor = config.Create();
+            var fit = Measure(() => monitor.Fit(cube, config.Fit));
+            double stepSeconds = 0, stepCpu = 0;
+            for (int t = 0; t < tile.MonitoringDates.Length; t++)
+            {
+                tile.Monitoring(t, frame);
+                var cpu = CpuSeconds();
+                var clock = Stopwatch.StartNew();
+                monitor.Monitor(frame, tile.MonitoringDates[t]);
+                stepSeconds += clock.Elapsed.TotalSeconds;
+                stepCpu += CpuSeconds() - cpu;
+            }
+            var steps = Math.Max(1, tile.MonitoringDates.Length);
+            yield return new BenchResult(config.Name, tile.Pixels, cube.Times, fit.Seconds, fit.CpuSeconds, 1000 * stepSeconds / steps,
+                1000 * stepCpu / steps, fit.PeakBytes, fit.PeakManagedBytes, Bytes(monitor.Model), Bytes(monitor.State));
+        }
+    }
+
+    private static double CpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Wall and processor time of <paramref name="action"/>, and the peak working set and managed heap of the process
+    /// while it ran (sampled every 10 ms).
+    /// </summary>
+    private static (double Seconds, double CpuSeconds, long PeakBytes, long PeakManagedBytes) Measure(Action action)
+    {
+        long peak = 0, peakManaged = 0;
+        using var done = new ManualResetEventSlim();
+        var sampler = new Thread(() =>
+        {
+            using var self = Process.GetCurrentProcess();
+            do
+            {
+                self.Refresh();
+                peak = Math.Max(peak, self.WorkingSet64);
+                peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
+            }
+            while (!done.Wait(10));
+        }) { IsBackground = true };
+        sampler.Start();
+        var cpu = CpuSeconds();
+        var clock = Stopwatch.StartNew();
+        action();
+        var seconds = clock.Elapsed.TotalSeconds;
+        cpu = CpuSeconds() - cpu;
+        done.Set();
+        sampler.Join();
+        return (seconds, cpu, peak, peakManaged);
+    }
+
+    private static long Bytes(FittedModel m) =>
+        Size(m.Beta) + Size(m.Sigma) + Size(m.EwmaBoundary) + Size(m.Q25) + Size(m.Q75) + Size(m.Rmse)
+        + Size(m.HistSize) + Size(m.WinSize) + Size(m.FitStart);
+
+    private static long Bytes(MonitoringState s) =>
+        Size(s.Mask) + Size(s.DetectionDate) + Size(s.Process) + Size(s.Counter) + Size(s.N) + Size(s.Boundary) + Size(s.Window);
+
+    private static long Size<T>(T[]? a) where T : unmanaged => a is null ? 0 : (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    public static string Format(BenchResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Name,-30} fit {r.FitSeconds,7:F2} s {r.FitMegapixelsPerSecond,7:F3} Mpx/s (cpu {r.FitCpuSeconds,7:F2} s) | step {r.StepMilliseconds,7:F2} ms (cpu {r.StepCpuMilliseconds,7:F2} ms) | fit peak {r.PeakFitManagedBytes / 1048576.0,5:F0} MiB managed, {r.PeakFitBytes / 1048576.0,5:F0} MiB working set | model {r.ModelBytes / 1048576.0,5:F1} MiB, state {r.StateBytes / 1048576.0,5:F1} MiB");
+}
