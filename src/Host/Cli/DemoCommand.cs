@@ -1,18 +1,126 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using NrtCluster.Actors.Config;
+using NrtCluster.Geo.Synthetic;
+using NrtCluster.Host.Archive;
+using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Cli;
 
-/// <summary>The end-to-end demo. Placeholder until the cluster pipeline exists (issue 6).</summary>
+/// <summary>
+/// <c>nrtc demo [--out DIR] [--size PX] [--end DATE] [--api]</c>: the whole pipeline on a synthetic archive, on one embedded node:
+/// generate the archive, write the project, fit, fast-forward, write the reports and the mosaic, and score the alerts
+/// against the archive's ground truth.
+/// </summary>
 public static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Run the whole pipeline on a synthetic archive (embedded SQLite, one node).");
-        command.SetAction(_ =>
+        var outOption = new Option<DirectoryInfo>("--out") { Description = "Output folder (archive, project.conf, reports, mosaic.vrt, nrtcluster.db, nrtc.log)", DefaultValueFactory = _ => new DirectoryInfo("demo-out") };
+        var sizeOption = new Option<int>("--size") { Description = "Granule size of the synthetic archive in 20 m pixels (two granules)", DefaultValueFactory = _ => 150 };
+        var endOption = new Option<string?>("--end") { Description = "Last acquisition date of the archive, YYYY-MM-DD, after 2021-12-31 (default 2023-06-30); earlier is faster" };
+        var apiOption = new Option<bool>("--api") { Description = "Serve the archive as a STAC API on 127.0.0.1 and search it there (default: read the static catalog)" };
+        var command = new Command("demo",
+            "Run the whole pipeline on a synthetic Sentinel-2 archive (embedded SQLite, one node): fit, fast-forward, reports, mosaic, accuracy.");
+        command.Options.Add(outOption);
+        command.Options.Add(sizeOption);
+        command.Options.Add(apiOption);
+        command.Options.Add(endOption);
+        command.SetAction(async (parseResult, ct) =>
         {
-            Console.WriteLine("nrtc demo: the end-to-end pipeline is not built yet; see README 'Status'.");
-            return 0;
+            var outDir = parseResult.GetValue(outOption)!.FullName;
+            try
+            {
+                var options = new SyntheticArchiveOptions { GranuleSize = parseResult.GetValue(sizeOption) };
+                if (parseResult.GetValue(endOption) is { } endText)
+                {
+                    if (!DateOnly.TryParseExact(endText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var end))
+                        throw new ArgumentException($"--end '{endText}' is not a date; give YYYY-MM-DD.");
+                    options = options with { End = end };
+                }
+                options.Validate();
+                return await RunAsync(outDir, options, parseResult.GetValue(apiOption), ct);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or ProjectConfigException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"demo: {outDir}: {e.Message}");
+                return 1;
+            }
         });
         return command;
+    }
+
+    private static async Task<int> RunAsync(string outDir, SyntheticArchiveOptions options, bool api, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(outDir);
+        var archiveDir = Path.Combine(outDir, "archive");
+        Console.WriteLine($"demo: generating the synthetic archive ({options.GranuleSize} x {options.GranuleSize} px granules, {options.Start:yyyy-MM-dd} to {options.End:yyyy-MM-dd}) in {archiveDir}");
+        var archive = SyntheticArchive.Generate(archiveDir, options);
+        Console.WriteLine($"demo: {archive.ItemCount} items, {archive.FileCount} files, {archive.Bytes / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F0} s");
+
+        await using var server = api ? await ArchiveServer.StartAsync(archiveDir, 0, ct) : null;
+        string stacLine = server is null
+            ? $"catalog = {ProjectTemplate.Quote(Path.Combine("archive", SyntheticArchiveLayout.Catalog))}"
+            : $"api = {ProjectTemplate.Quote(server.BaseUrl)}";
+        if (server is not null) Console.WriteLine($"demo: serving the archive as a STAC API at {server.SearchUrl}");
+
+        // The grid shares the archive's EPSG:3035 reference grid origin; about four tiles cover it.
+        var reference = archive.Scene.Geometry.Reference;
+        int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / 2.0);
+        var projectFile = Path.Combine(outDir, "project.conf");
+        await File.WriteAllTextAsync(projectFile, ProjectTemplate.Demo(stacLine, reference.Transform.X0, reference.Transform.Y0, tileSize,
+            archive.Scene.Geometry.BboxLonLat, Path.Combine("archive", SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd), ct);
+        var config = ProjectConfigLoader.Load(projectFile);
+        Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {string.Join(", ", config.Monitor.Options.Select(o => $"{o.Key}={o.Value}"))}, fit OLS, {config.Index}");
+
+        await using var node = ProjectNode.Start(config);
+        var tiles = await node.TilesWithDataAsync(ct);
+        Console.WriteLine($"demo: {tiles.Length} tiles of {tileSize} x {tileSize} px: {string.Join(", ", tiles)}");
+        var fit = await JobConsole.FitAsync(node, tiles, replace: false, ct);
+        if (fit.TilesFailed > 0 || fit.Error is not null) return 1;
+        var endUtc = options.End.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+        var ff = await JobConsole.FastForwardAsync(node, tiles, endUtc, ct);
+        if (ff.TilesFailed > 0 || ff.Error is not null) return 1;
+
+        var reports = tiles.Select(t => (Tile: t, Report: Path.Combine(config.OutputFolder, "tiles", t.ToString(), "report.tif"))).ToList();
+        var mosaic = await WaitForMosaicAsync(node, reports.Select(r => r.Report).ToList(), ct);
+        var accuracy = DemoAccuracy.Evaluate(config.Grid, reports, Path.Combine(archiveDir, SyntheticArchiveLayout.TruthRaster),
+            Path.Combine(archiveDir, SyntheticArchiveLayout.ForestMask), options.HistoryEnd);
+        int daysApplied = ff.Tiles.Sum(t => t.DaysDone);
+        node.Log.Write("demo", string.Create(CultureInfo.InvariantCulture,
+            $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays}"));
+
+        Console.WriteLine();
+        Console.WriteLine("demo: summary");
+        Console.WriteLine($"  tiles:          {tiles.Length} fitted on {options.Start:yyyy-MM-dd}..{options.HistoryEnd:yyyy-MM-dd}");
+        Console.WriteLine($"  days applied:   {daysApplied} tile-days (solar days after {options.HistoryEnd:yyyy-MM-dd} up to {options.End:yyyy-MM-dd})");
+        Console.WriteLine($"  alerts:         {accuracy.Breaks} break pixels");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +
+            $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms, {accuracy.EdgeFalseAlarms} of them next to a clearing), F1 {accuracy.F1:F3}, " +
+            $"median detection lag {(accuracy.MedianLagDays is { } lag ? lag.ToString("F0", CultureInfo.InvariantCulture) + " days" : "n/a")} " +
+            $"over {accuracy.MonitoredPixels} monitored forest pixels"));
+        Console.WriteLine($"  outputs:        reports {Path.Combine(config.OutputFolder, "tiles")}, mosaic {mosaic}, project {projectFile}, log {node.Log.Path}, state {Path.Combine(config.OutputFolder, "nrtcluster.db")}");
+        Console.WriteLine($"  runtime:        {clock.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");
+        return 0;
+    }
+
+    /// <summary>The report aggregator rebuilds the mosaic when the set of reports changes; waits until it covers every tile.</summary>
+    private static async Task<string> WaitForMosaicAsync(ProjectNode node, IReadOnlyList<string> reports, CancellationToken ct)
+    {
+        var path = ProjectNode.MosaicPathOf(node.Config);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (DateTime.UtcNow < deadline)
+        {
+            var stats = await node.Reports.Ask<Actors.Reports.AlertStatistics>(Actors.Reports.GetAlertStatistics.Instance, TimeSpan.FromSeconds(30), ct);
+            if (stats.MosaicPath is not null && File.Exists(path) && reports.All(r => stats.MosaicSources.Contains(Path.GetFullPath(r)) || stats.MosaicSources.Contains(r)))
+                return path;
+            await Task.Delay(200, ct);
+        }
+        throw new InvalidOperationException($"The report aggregator did not build {path} over all {reports.Count} tile reports within a minute; see {node.Log.Path}.");
     }
 }

@@ -1,0 +1,120 @@
+using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Sentinel2;
+using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Tiles;
+
+namespace NrtCluster.Actors.Sources;
+
+/// <summary>
+/// The real <see cref="IObservationSource"/>: STAC items resolved with the project's provider profile and read onto the
+/// tile's geobox by the Sentinel-2 observation loader (GDAL warp, SCL screening, spectral index). The history lists the
+/// archive's items of the period touching the tile, one observation per solar day, loaded in parallel.
+/// </summary>
+public sealed class StacObservationSource : IObservationSource
+{
+    private readonly ProcessingGrid _grid;
+    private readonly IStacArchive _archive;
+    private readonly ITileFootprintIndex _footprints;
+    private readonly ProviderProfile _profile;
+    private readonly StaticCatalogReader _reader;
+    private readonly ObservationOptions _options;
+    private readonly ForestMaskSettings _forestMask;
+
+    public StacObservationSource(ProcessingGrid grid, IStacArchive archive, ITileFootprintIndex footprints, ProviderProfile profile,
+        StaticCatalogReader reader, ObservationOptions options, ForestMaskSettings forestMask)
+    {
+        _grid = grid;
+        _archive = archive;
+        _footprints = footprints;
+        _profile = profile;
+        _reader = reader;
+        _options = options;
+        _forestMask = forestMask;
+    }
+
+    /// <summary>The source a project file describes (its archive, provider, index, SCL classes and forest mask).</summary>
+    public static StacObservationSource ForProject(ProjectConfig config, HttpClient http, int? parallelism = null)
+    {
+        var options = new ObservationOptions
+        {
+            Index = config.Index,
+            ValidSclClasses = config.SclKeep.ToHashSet(),
+            IncludeScreeningBands = NeedsScreeningBands(config),
+            MaxParallelism = parallelism ?? Environment.ProcessorCount,
+        };
+        return new StacObservationSource(config.Grid, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config),
+            ProviderProfiles.ByName(config.Stac.Provider, http), new StaticCatalogReader(http), options, config.ForestMask);
+    }
+
+    /// <summary>Green and SWIR are read only for the CCDC_RIRLS screening (or the CCDC monitor, whose default fit uses it).</summary>
+    private static bool NeedsScreeningBands(ProjectConfig config) =>
+        string.Equals(config.Monitor.Name, "CCDC", StringComparison.OrdinalIgnoreCase)
+        || (config.Monitor.Fit.TryGetValue("screen_outliers", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String
+            && string.Equals(s.GetString(), "CCDC_RIRLS", StringComparison.OrdinalIgnoreCase));
+
+    public async Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    {
+        var box = _grid.TileGeoBox(tile.ToTileId());
+        // Solar days may be a few hours off UTC: search a day wider and keep the solar days inside the period.
+        var from = start.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var to = end.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var items = (await _archive.SearchAsync(from, to, cancellationToken).ConfigureAwait(false))
+            .Where(i => _footprints.TilesTouching(i.Footprint).Contains(tile))
+            .ToList();
+        var observations = SolarDays.Group(items).Where(o => o.SolarDay >= start && o.SolarDay <= end).ToList();
+        if (observations.Count == 0)
+            throw new InvalidOperationException(
+                $"Tile {tile}: the archive has no items touching the tile between {start:yyyy-MM-dd} and {end:yyyy-MM-dd}; check project.stac, project.history and the area of interest.");
+        var inputs = new List<ObservationInput>(observations.Count);
+        foreach (var o in observations)
+            inputs.Add(await ObservationInput.ResolveAsync(_profile, o, _options, cancellationToken).ConfigureAwait(false));
+
+        var cube = await Task.Run(() => ObservationLoader.LoadHistory(box, inputs, start, end, _options), cancellationToken).ConfigureAwait(false);
+        int pixels = box.PixelCount;
+        var values = Flatten(cube.Index, pixels);
+        return new HistoryStack(box.Height, box.Width, [.. cube.Times.Select(t => t.UtcDateTime)], values,
+            ForestMask(box), cube.Green is null ? null : Flatten(cube.Green, pixels), cube.Swir is null ? null : Flatten(cube.Swir, pixels));
+    }
+
+    public async Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
+        CancellationToken cancellationToken)
+    {
+        if (items.Count == 0) throw new ArgumentException($"Tile {tile}, {day:yyyy-MM-dd}: an observation needs at least one item.", nameof(items));
+        var box = _grid.TileGeoBox(tile.ToTileId());
+        var stacItems = new List<StacItem>(items.Count);
+        foreach (var item in items)
+        {
+            try
+            {
+                var (json, location) = await _reader.LoadAsync(item.Href, cancellationToken).ConfigureAwait(false);
+                stacItems.Add(StacJson.ParseItem(json, location));
+            }
+            catch (Exception e) when (e is StacException or IOException or HttpRequestException)
+            {
+                throw new IOException($"Tile {tile}, {day:yyyy-MM-dd}: cannot read STAC item '{item.Id}' at {item.Href}: {e.Message}", e);
+            }
+        }
+        var observation = new Observation(day, stacItems, new DateTimeOffset(DateTime.SpecifyKind(acquiredUtc, DateTimeKind.Utc)));
+        var input = await ObservationInput.ResolveAsync(_profile, observation, _options, cancellationToken).ConfigureAwait(false);
+        var loaded = await Task.Run(() => ObservationLoader.Load(box, input, _options), cancellationToken).ConfigureAwait(false);
+        return loaded.Index;
+    }
+
+    /// <summary>The configured forest mask on the tile (1 = monitor); null when every pixel is monitored or the rule decides after the fit.</summary>
+    private byte[]? ForestMask(GeoBox box) => _forestMask.Source switch
+    {
+        ForestMaskSource.Raster => TileRasters.ReadForestMask(_forestMask.RasterPath!, box, _forestMask.RasterThreshold, Resampling.Nearest),
+        _ => null,
+    };
+
+    private static float[] Flatten(float[][] layers, int pixels)
+    {
+        var values = new float[(long)layers.Length * pixels];
+        for (int t = 0; t < layers.Length; t++) layers[t].CopyTo(values, (long)t * pixels);
+        return values;
+    }
+}

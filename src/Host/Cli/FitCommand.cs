@@ -1,0 +1,32 @@
+using System.CommandLine;
+using NrtCluster.Host.Node;
+
+namespace NrtCluster.Host.Cli;
+
+/// <summary><c>nrtc fit [--project FILE] [--replace]</c>: fits every tile of the project with data on its history period (embedded node).</summary>
+public static class FitCommand
+{
+    public static Command Create()
+    {
+        var project = NodeCli.ProjectOption();
+        var replace = new Option<bool>("--replace") { Description = "Refit tiles fitted before (restarts their monitoring)" };
+        var command = new Command("fit", "Fit every tile of the project on its history period, on an embedded node (SQLite in the output folder).");
+        command.Options.Add(project);
+        command.Options.Add(replace);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var file = parseResult.GetValue(project)!;
+            if (NodeCli.Load("fit", file) is not { } config) return 1;
+            return await NodeCli.GuardAsync("fit", file, async () =>
+            {
+                await using var node = ProjectNode.Start(config);
+                var tiles = await node.TilesWithDataAsync(ct);
+                if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
+                var result = await JobConsole.FitAsync(node, tiles, parseResult.GetValue(replace), ct);
+                Console.WriteLine($"fit: {result.TilesDone} tiles fitted, {result.TilesFailed} failed; log {node.Log.Path}");
+                return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
+            });
+        });
+        return command;
+    }
+}

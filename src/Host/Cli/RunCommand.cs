@@ -1,0 +1,62 @@
+using System.CommandLine;
+using NrtCluster.Actors.Config;
+using NrtCluster.Host.Http;
+using NrtCluster.Host.Node;
+
+namespace NrtCluster.Host.Cli;
+
+/// <summary>
+/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres CS] [--http-port P]</c>:
+/// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
+/// (WMS, alert feed, status) over the output folder.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var project = NodeCli.ProjectOption();
+        var profile = new Option<NodeProfile>("--profile") { Description = "embedded (one node, SQLite in the output folder) or cluster (PostgreSQL)", DefaultValueFactory = _ => NodeProfile.Embedded };
+        var hostname = new Option<string?>("--hostname") { Description = "Address other nodes reach this one at (cluster)" };
+        var port = new Option<int?>("--port") { Description = "Akka remoting port (cluster; 0 picks a free one)" };
+        var seeds = new Option<string[]>("--seed") { Description = "Seed node address, e.g. akka.tcp://nrtcluster@10.0.0.1:4053 (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (cluster profile)" };
+        var httpHost = new Option<string>("--http-host") { Description = "Address the HTTP server listens on", DefaultValueFactory = _ => "127.0.0.1" };
+        var httpPort = new Option<int>("--http-port") { Description = "HTTP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
+        var command = new Command("run", "Run a node: tile shards, STAC poller and report aggregator singletons, HTTP (WMS, alert feed, status). Ctrl+C stops.");
+        foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres, httpHost, httpPort }) command.Options.Add(o);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var file = parseResult.GetValue(project)!;
+            if (NodeCli.Load("run", file) is not { } config) return 1;
+            return await NodeCli.GuardAsync("run", file, async () =>
+            {
+                var seedList = parseResult.GetValue(seeds);
+                var options = new NodeOptions(parseResult.GetValue(profile), config.OutputFolder)
+                {
+                    Hostname = parseResult.GetValue(hostname) ?? "127.0.0.1",
+                    Port = parseResult.GetValue(port) ?? 0,
+                    SeedNodes = seedList is { Length: > 0 } ? seedList : null,
+                    PostgresConnectionString = parseResult.GetValue(postgres),
+                };
+                await using var node = ProjectNode.Start(config, options, reliableTiles: true);
+                Pipeline.StartPoller(node);
+                var folder = new ReportFolder(config.OutputFolder);
+                await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder), new FileNodeStatus(folder),
+                    parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot()), ct);
+                Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
+                                  $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
+                node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.WriteLine("run: stopping");
+                }
+                return 0;
+            });
+        });
+        return command;
+    }
+}

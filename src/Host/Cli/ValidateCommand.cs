@@ -1,0 +1,84 @@
+using System.CommandLine;
+using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Sources;
+using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Tiles;
+
+namespace NrtCluster.Host.Cli;
+
+/// <summary>
+/// <c>nrtc validate FILE</c>: checks a project file (every key), that its archive answers with items of the history
+/// period, and that its forest mask raster is readable on a tile. Each problem names its key.
+/// </summary>
+public static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var fileArgument = new Argument<FileInfo>("FILE") { Description = "Project file (see 'nrtc init')" };
+        var command = new Command("validate", "Check a project file, its STAC archive and its forest mask; every problem names its key.");
+        command.Arguments.Add(fileArgument);
+        command.SetAction(async (parseResult, ct) => await RunAsync(parseResult.GetValue(fileArgument)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo file, CancellationToken ct)
+    {
+        ProjectConfig config;
+        try
+        {
+            config = ProjectConfigLoader.Load(file.FullName);
+        }
+        catch (Exception e) when (e is ProjectConfigException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"validate: {e.Message}");
+            return 1;
+        }
+        var problems = new List<string>();
+        var footprints = ProjectArchive.Footprints(config);
+        var tiles = footprints.ProjectTiles;
+        if (tiles.Count == 0) problems.Add("project.area-of-interest: covers no tile of project.grid; check the area and the grid's CRS and origin");
+        Console.WriteLine($"validate: {file.FullName}: project '{config.Name}', {tiles.Count} tiles of {config.Grid.TileSize} px, {config.Monitor.Name} on {config.Index}");
+
+        using var http = new HttpClient();
+        string key = config.Stac.ApiUrl is not null ? "project.stac.api" : "project.stac.catalog";
+        try
+        {
+            var archive = ProjectArchive.Create(config, http);
+            var from = config.HistoryStart.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var items = await archive.SearchAsync(from, from.AddDays(31), ct);
+            if (items.Count == 0)
+                problems.Add($"{key}: the archive answers but has no items of collection '{config.Stac.Collection}' over the area in the first month of the history ({config.HistoryStart:yyyy-MM-dd}); check project.stac.collection, project.history.start and the area");
+            else
+            {
+                var profile = ProviderProfiles.ByName(config.Stac.Provider, http);
+                var missing = new[] { LogicalBand.Red, LogicalBand.Nir, LogicalBand.Scl }.Where(b => profile.FindAsset(items[0], b) is null).ToList();
+                if (missing.Count > 0)
+                    problems.Add($"project.stac.provider: profile '{config.Stac.Provider}' finds no asset for {string.Join(", ", missing)} in item '{items[0].Id}' (assets: {string.Join(", ", items[0].Assets.Keys)})");
+                Console.WriteLine($"validate: {key}: reachable, {items.Count} items in the first month of the history");
+            }
+        }
+        catch (Exception e) when (e is StacException or IOException or HttpRequestException or ArgumentException or TaskCanceledException)
+        {
+            problems.Add($"{key}: cannot search the archive: {e.Message}");
+        }
+
+        if (config.ForestMask.Source == ForestMaskSource.Raster && tiles.Count > 0)
+        {
+            try
+            {
+                var mask = TileRasters.ReadForestMask(config.ForestMask.RasterPath!, config.Grid.TileGeoBox(tiles[0].ToTileId()), config.ForestMask.RasterThreshold);
+                Console.WriteLine($"validate: project.forest-mask.raster: readable, {mask.Count(m => m == 1)} of {mask.Length} pixels forest on tile {tiles[0]}");
+            }
+            catch (Exception e) when (e is GdalException or IOException or ArgumentException)
+            {
+                problems.Add($"project.forest-mask.raster: cannot read {config.ForestMask.RasterPath} onto tile {tiles[0]}: {e.Message}");
+            }
+        }
+
+        foreach (var p in problems) Console.Error.WriteLine($"validate: {p}");
+        if (problems.Count > 0) return 1;
+        Console.WriteLine("validate: OK");
+        return 0;
+    }
+}

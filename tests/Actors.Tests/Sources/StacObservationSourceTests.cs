@@ -1,0 +1,120 @@
+using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Sources;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Sentinel2;
+using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Synthetic;
+
+namespace NrtCluster.Actors.Tests.Sources;
+
+/// <summary>A tiny synthetic archive (real COGs, real GDAL) generated once for the tests of this class.</summary>
+public sealed class TinyArchive : IDisposable
+{
+    public TinyArchive()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "nrtc-sources-" + Guid.NewGuid().ToString("N"));
+        Options = new SyntheticArchiveOptions
+        {
+            GranuleSize = 40, Start = new DateOnly(2020, 1, 1), End = new DateOnly(2020, 12, 31), HistoryEnd = new DateOnly(2020, 9, 30),
+        };
+        Result = SyntheticArchive.Generate(Directory, Options);
+        var reference = Result.Scene.Geometry.Reference;
+        // One tile holding the whole reference grid, origin on its corner, so forest-mask and truth pixels line up.
+        Grid = new ProcessingGrid("EPSG:3035", 20, reference.Transform.X0, reference.Transform.Y0, Math.Max(reference.Width, reference.Height));
+        var bbox = Result.Scene.Geometry.BboxLonLat;
+        Area = new BoundingBox(bbox[0], bbox[1], bbox[2], bbox[3]).ToPolygon(StacJson.GeometryFactory);
+    }
+
+    public string Directory { get; }
+    public SyntheticArchiveOptions Options { get; }
+    public SyntheticArchiveResult Result { get; }
+    public ProcessingGrid Grid { get; }
+    public NetTopologySuite.Geometries.Geometry Area { get; }
+    public string Catalog => Path.Combine(Directory, SyntheticArchiveLayout.Catalog);
+    public string ForestMask => Path.Combine(Directory, SyntheticArchiveLayout.ForestMask);
+
+    public StacObservationSource Source(ForestMaskSettings mask) =>
+        new(Grid, new StaticCatalogArchive(new StaticCatalogReader(), Catalog, SyntheticArchiveLayout.CollectionId, Area, null),
+            new GridTileFootprints(Grid, Area), ProviderProfiles.EarthSearch(), new StaticCatalogReader(),
+            new ObservationOptions { MaxParallelism = 2 }, mask);
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixture<TinyArchive>
+{
+    private static readonly TileKey Tile = new(0, 0);
+
+    [Fact]
+    public async Task HistoryHasTheArchiveSolarDaysAndForestNdvi()
+    {
+        var source = archive.Source(new ForestMaskSettings(ForestMaskSource.Raster, archive.ForestMask, 0, 0.7, 0.09));
+        var start = new DateOnly(2020, 1, 1);
+        var end = archive.Options.HistoryEnd;
+        var history = await source.LoadHistoryAsync(Tile, start, end, CancellationToken.None);
+        history.Validate();
+
+        // One date per acquisition of the period (both granules of a date are one solar day).
+        var expected = archive.Result.Scene.Acquisitions.Where(a => a.Date >= start && a.Date <= end).Select(a => a.Time.UtcDateTime).ToArray();
+        Assert.Equal(expected, history.Dates.ToArray());
+
+        // Forest pixels on clear dates: NDVI of a closed canopy.
+        Assert.NotNull(history.ForestMask);
+        var forestNdvi = new List<float>();
+        for (int t = 0; t < history.Dates.Length; t++)
+            for (int p = 0; p < history.Pixels; p++)
+            {
+                float v = history.Values[(long)t * history.Pixels + p];
+                if (history.ForestMask![p] == 1 && !float.IsNaN(v)) forestNdvi.Add(v);
+            }
+        Assert.True(forestNdvi.Count > 1000, $"only {forestNdvi.Count} valid forest values");
+        forestNdvi.Sort();
+        float median = forestNdvi[forestNdvi.Count / 2];
+        Assert.InRange(median, 0.7f, 0.9f);
+    }
+
+    [Fact]
+    public async Task CloudyPixelsAreNaN()
+    {
+        var source = archive.Source(new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
+        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var reader = new StaticCatalogReader();
+        var items = await reader.ReadAllItemsAsync(archive.Catalog);
+        // The cloudiest solar day whose granules are not fully clouded.
+        var day = SolarDays.Group(items).Where(o => o.Items.All(i => i.CloudCover is < 90)).OrderByDescending(o => o.Items.Max(i => i.CloudCover ?? 0)).First();
+        Assert.True(day.Items.Max(i => i.CloudCover ?? 0) > 5, "the archive has no cloudy day to test with");
+
+        var refs = day.Items.Select(i => new ItemRef(i.Id, ItemDiscovery.HrefOf(i))).ToList();
+        var ndvi = await source.LoadObservationAsync(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime, refs, CancellationToken.None);
+        Assert.Equal(box.PixelCount, ndvi.Length);
+
+        // SCL of every granule, nearest onto the tile (0 = outside the granule).
+        var scl = day.Items.Select(i => Warp.Band<byte>(Path.Combine(Path.GetDirectoryName(ItemDiscovery.HrefOf(i))!, "SCL.tif"), box,
+            new WarpOptions(Resampling.Nearest, RasterDataType.Byte, 0, 0))).ToList();
+        byte[] cloud = [SclClass.CloudShadow, SclClass.CloudMedium, SclClass.CloudHigh, SclClass.ThinCirrus, SclClass.Snow];
+        int cloudy = 0, clear = 0, clearValid = 0;
+        for (int p = 0; p < ndvi.Length; p++)
+        {
+            var classes = scl.Select(s => s[p]).Where(c => c != 0).ToList();
+            if (classes.Count == 0) continue;
+            if (classes.All(c => cloud.Contains(c)))
+            {
+                cloudy++;
+                Assert.True(float.IsNaN(ndvi[p]), $"pixel {p} is clouded in every granule (SCL {string.Join(",", classes)}) but has NDVI {ndvi[p]}");
+            }
+            else if (classes.All(c => c is SclClass.Vegetation or SclClass.NotVegetated))
+            {
+                clear++;
+                if (!float.IsNaN(ndvi[p]) && ndvi[p] is >= -1 and <= 1) clearValid++;
+            }
+        }
+        Assert.True(cloudy > 0, $"{day.SolarDay}: no pixel clouded in every granule");
+        Assert.True(clearValid > 0.95 * clear, $"{day.SolarDay}: only {clearValid} of {clear} clear pixels have an NDVI");
+    }
+}
