@@ -230,20 +230,10 @@ public sealed class NodeServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The web map folder: <c>wwwroot</c> next to the program when the build copies it there, else the source folder
-    /// src/Host/Web/wwwroot of the checkout the program was built in; null when neither exists.
-    /// </summary>
+    /// <summary>The web map folder the build copies next to the program (see Host.csproj); null when it is missing.</summary>
     public static string? LocateWebRoot()
     {
         var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        if (File.Exists(Path.Combine(beside, "index.html"))) return beside;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln")))
-            {
-                var source = Path.Combine(dir.FullName, "src", "Host", "Web", "wwwroot");
-                return File.Exists(Path.Combine(source, "index.html")) ? source : null;
-            }
-        return null;
+        return File.Exists(Path.Combine(beside, "index.html")) ? beside : null;
     }
 }
