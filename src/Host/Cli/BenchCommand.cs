@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using NrtCluster.Actors.Bench;
+using NrtCluster.Geo.Bench;
 using NrtCluster.Host.Bench;
 
 namespace NrtCluster.Host.Cli;
 
-/// <summary><c>nrtc bench kernels</c>: throughput of the fits and monitoring steps on a simulated tile.</summary>
+/// <summary><c>nrtc bench kernels|geo|persistence</c>: throughput figures printed, never asserted.</summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -44,8 +46,56 @@ public static class BenchCommand
             }
             return 0;
         });
-        var command = new Command("bench", "Benchmarks.");
+        var command = new Command("bench", "Benchmarks: print throughput figures for this machine.");
         command.Subcommands.Add(kernels);
+        command.Subcommands.Add(Geo());
+        command.Subcommands.Add(Persistence());
         return command;
+    }
+
+    private static Command Geo()
+    {
+        var size = new Option<int>("--size") { Description = "Tile side in pixels (N x N)", DefaultValueFactory = _ => 1000 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed single-observation loads", DefaultValueFactory = _ => 10 };
+        var cube = new Option<int>("--cube") { Description = "Observations in the history cube (0 skips it)", DefaultValueFactory = _ => 220 };
+        var geo = new Command("geo", "Load one observation (red, nir, SCL) from two overlapping UTM COGs warped onto an EPSG:3035 tile, then a history cube.");
+        geo.Options.Add(size);
+        geo.Options.Add(repeats);
+        geo.Options.Add(cube);
+        geo.SetAction(parseResult =>
+        {
+            var result = ObservationBenchmark.Run(parseResult.GetValue(size), parseResult.GetValue(repeats), parseResult.GetValue(cube), output: Console.Out);
+            Console.WriteLine(result);
+            return 0;
+        });
+        return geo;
+    }
+
+    private static Command Persistence()
+    {
+        var size = new Option<int>("--size") { Description = "Tile side in pixels (N x N)", DefaultValueFactory = _ => 1000 };
+        var dates = new Option<int>("--dates") { Description = "History dates", DefaultValueFactory = _ => 40 };
+        var days = new Option<int>("--days") { Description = "Days applied through the tile actor", DefaultValueFactory = _ => 5 };
+        var persistence = new Command("persistence", "Fit and monitor one synthetic tile through the persistent tile actor on SQLite; print bytes and times per fit and per day, and recovery time.");
+        persistence.Options.Add(size);
+        persistence.Options.Add(dates);
+        persistence.Options.Add(days);
+        persistence.SetAction(async (parseResult, _) =>
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "nrtc-bench-persistence-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var figures = await TilePersistenceBenchmark.RunAsync(folder, Actors.Config.AkkaProfiles.DefaultHoconFolder,
+                    parseResult.GetValue(size), parseResult.GetValue(dates), parseResult.GetValue(days));
+                Console.WriteLine(figures);
+                return 0;
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return persistence;
     }
 }
