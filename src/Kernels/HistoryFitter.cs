@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NrtCluster.Kernels.Fitting;
 
@@ -181,24 +182,32 @@ public static class HistoryFitter
             var active = ws.Active;
             for (int b = 0; b < w; b++)
                 active[b] = b < lanes && _mask[p0 + b] == MaskCodes.Monitored;
+            // The unit weights come with their weighted observations (see BlockSolvers.SetUnitWeights).
             LoadWithUnitWeights(ws, p0, lanes);
             DropShortSeries(ws, p0);
 
+            bool olsDone = false;
             if (_options.Screening != OutlierScreening.None)
             {
                 for (int b = 0; b < w; b++)
                     state.ValidBeforeScreening += active[b] ? ws.Count[b] : 0;
-                state.Removed += _options.Screening == OutlierScreening.Shewhart ? Shewhart(ws, p0) : CcdcRirls(ws, p0, lanes);
-                BlockSolvers.SetUnitWeights(ws, ws.Y, active);
-                DropShortSeries(ws, p0);
+                long removed = _options.Screening == OutlierScreening.Shewhart ? Shewhart(ws, p0) : CcdcRirls(ws, p0, lanes);
+                state.Removed += removed;
+                // Shewhart's own OLS fit, on a block it left unchanged, is the OLS fit (same data, same operations).
+                olsDone = removed == 0 && _options.Screening == OutlierScreening.Shewhart && _options.Method == FitMethod.Ols;
+                if (!olsDone)
+                {
+                    BlockSolvers.SetUnitWeights(ws, ws.Y, active);
+                    DropShortSeries(ws, p0);
+                }
             }
             for (int b = 0; b < w; b++)
                 state.Fitted += active[b] ? 1 : 0;
 
             switch (_options.Method)
             {
-                case FitMethod.Ols:
-                    BlockSolvers.WeightedLeastSquares(_design, ws, ws.Y, active, minimumNorm: false);
+                case FitMethod.Ols when !olsDone:
+                    BlockSolvers.WeightedLeastSquares(_design, ws, active, minimumNorm: false);
                     DropSingular(ws, p0);
                     BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true);
                     break;
@@ -206,7 +215,7 @@ public static class HistoryFitter
                     BlockSolvers.Rirls(_design, ws, ws.Y, active, _options);
                     break;
                 case FitMethod.Roc:
-                    BlockSolvers.Accumulate(_design, ws, ws.Y);
+                    BlockSolvers.Accumulate(_design, ws);
                     for (int b = 0; b < w; b++)
                     {
                         if (active[b])
@@ -214,7 +223,7 @@ public static class HistoryFitter
                     }
                     break;
                 case FitMethod.CcdcStable:
-                    BlockSolvers.Accumulate(_design, ws, ws.Y);
+                    BlockSolvers.Accumulate(_design, ws);
                     for (int b = 0; b < w; b++)
                     {
                         if (active[b])
@@ -222,10 +231,13 @@ public static class HistoryFitter
                     }
                     break;
             }
-            Emit(ws, p0, lanes);
+            Emit(ws, p0, lanes, residualsInRows: _options.Method is FitMethod.Roc or FitMethod.CcdcStable);
         }
 
-        /// <summary>Loads the block of the history cube with unit weights on its valid observations, counted into ws.Count.</summary>
+        /// <summary>
+        /// Loads the block of the history cube with unit weights on its valid observations, counted into ws.Count, and
+        /// their weighted observations ws.WeightedY, as <see cref="BlockSolvers.SetUnitWeights"/>.
+        /// </summary>
         private void LoadWithUnitWeights(BlockWorkspace ws, int p0, int lanes)
         {
             int w = ws.Width;
@@ -248,15 +260,21 @@ public static class HistoryFitter
                 var source = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values.Slice(t * pixels + p0, w));
                 var row = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Y.AsSpan(t * w, w));
                 var weights = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Weights.AsSpan(t * w, w));
+                var weighted = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.WeightedY.AsSpan(t * w, w));
                 for (int i = 0; i < nf; i++)
                 {
                     System.Numerics.Vector.Widen(source[i], out var low, out var high);
                     row[2 * i] = low;
                     row[2 * i + 1] = high;
-                    var lowValid = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(low, low), one, zero);
-                    var highValid = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(high, high), one, zero);
+                    var lowMask = System.Numerics.Vector.Equals(low, low);
+                    var highMask = System.Numerics.Vector.Equals(high, high);
+                    var lowValid = System.Numerics.Vector.ConditionalSelect(lowMask, one, zero);
+                    var highValid = System.Numerics.Vector.ConditionalSelect(highMask, one, zero);
                     weights[2 * i] = lowValid;
                     weights[2 * i + 1] = highValid;
+                    // As BlockSolvers.SetUnitWeights: the observation itself, 0 where there is none.
+                    weighted[2 * i] = System.Numerics.Vector.ConditionalSelect(lowMask, low, zero);
+                    weighted[2 * i + 1] = System.Numerics.Vector.ConditionalSelect(highMask, high, zero);
                     countV[2 * i] += lowValid;
                     countV[2 * i + 1] += highValid;
                 }
@@ -308,24 +326,19 @@ public static class HistoryFitter
         private long Shewhart(BlockWorkspace ws, int p0)
         {
             int w = ws.Width;
-            BlockSolvers.WeightedLeastSquares(_design, ws, ws.Y, ws.Active, minimumNorm: false);
+            BlockSolvers.WeightedLeastSquares(_design, ws, ws.Active, minimumNorm: false);
             DropSingular(ws, p0);
-            BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true);
-            // Population standard deviation per lane, two-pass as NumPy's nanstd, vectorised across lanes.
+            // Population standard deviation per lane, two-pass as NumPy's nanstd, vectorised across lanes; the first
+            // pass (the sums) runs with the residuals.
             int nv = w / System.Numerics.Vector<double>.Count;
             var mean = ws.LaneFactor.AsSpan();
             var spread = ws.LaneMask.AsSpan();
             mean.Clear();
             spread.Clear();
+            BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true, mean);
             var meanV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(mean);
             var spreadV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(spread);
             var zero = System.Numerics.Vector<double>.Zero;
-            for (int t = 0; t < ws.Times; t++)
-            {
-                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
-                for (int v = 0; v < nv; v++)
-                    meanV[v] += System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(res[v], res[v]), res[v], zero);
-            }
             for (int b = 0; b < w; b++)
                 mean[b] /= Math.Max(1, ws.Count[b]);
             for (int t = 0; t < ws.Times; t++)
@@ -339,20 +352,21 @@ public static class HistoryFitter
             }
             for (int b = 0; b < w; b++)
                 spread[b] = ws.Active[b] ? _options.L * Math.Sqrt(spread[b] / ws.Count[b]) : double.PositiveInfinity;
-            long removed = 0;
+            // |e| > limit is false where e is NaN (no observation) and for lanes not fitted (limit +inf).
+            var removed = System.Numerics.Vector<long>.Zero;
+            var nan = new System.Numerics.Vector<double>(double.NaN);
             for (int t = 0; t < ws.Times; t++)
             {
-                int o = t * w;
-                for (int b = 0; b < w; b++)
+                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
+                var y = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Y.AsSpan(t * w, w));
+                for (int v = 0; v < nv; v++)
                 {
-                    if (Math.Abs(ws.Residuals[o + b]) > spread[b])
-                    {
-                        ws.Y[o + b] = double.NaN;
-                        removed++;
-                    }
+                    var outlier = System.Numerics.Vector.GreaterThan(System.Numerics.Vector.Abs(res[v]), spreadV[v]);
+                    y[v] = System.Numerics.Vector.ConditionalSelect(outlier, nan, y[v]);
+                    removed -= outlier;
                 }
             }
-            return removed;
+            return System.Numerics.Vector.Sum(removed);
         }
 
         /// <summary>Spec 3.2 CCDC_RIRLS: NaN where the green robust residual is high or the SWIR one is low.</summary>
@@ -391,17 +405,20 @@ public static class HistoryFitter
         }
 
         /// <summary>Chronological valid observations of lane b: design rows into ws.Index, values into ws.Series.</summary>
-        private int Gather(BlockWorkspace ws, int b)
+        private static int Gather(BlockWorkspace ws, int b)
         {
-            int n = 0, w = ws.Width;
-            for (int t = 0; t < ws.Times; t++)
+            int n = 0, w = ws.Width, times = ws.Times;
+            ref double y = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ws.Y), b);
+            ref int index = ref MemoryMarshal.GetArrayDataReference(ws.Index);
+            ref double series = ref MemoryMarshal.GetArrayDataReference(ws.Series);
+            // Branch-free (a third of the observations are clouds, at random): always write, keep by advancing n.
+            // n <= t < Times, so the writes stay in the T-long buffers.
+            for (int t = 0; t < times; t++)
             {
-                double y = ws.Y[t * w + b];
-                if (!double.IsNaN(y))
-                {
-                    ws.Index[n] = t;
-                    ws.Series[n++] = y;
-                }
+                double value = Unsafe.Add(ref y, t * w);
+                Unsafe.Add(ref index, n) = t;
+                Unsafe.Add(ref series, n) = value;
+                n += Unsafe.BitCast<bool, byte>(!double.IsNaN(value));
             }
             return n;
         }
@@ -444,10 +461,13 @@ public static class HistoryFitter
                     ws.Beta[c * w + b] = double.NaN;
                 _mask[p0 + b] = MaskCodes.Unstable;
             }
-            for (int t = 0; t < ws.Times; t++)
+            // Straight into the pixel's float32 row handed to the sink (see Emit).
+            var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
+            residuals.Fill(float.NaN);
+            if (stable)
             {
-                int i = t * w + b;
-                ws.Residuals[i] = double.IsNaN(ws.Y[i]) || !stable ? double.NaN : _design.Predict(t, ws.Vector) - ws.Y[i];
+                for (int i = 0; i < n; i++)
+                    residuals[rows[i]] = (float)(_design.Predict(rows[i], ws.Vector) - y[i]);
             }
         }
 
@@ -468,21 +488,26 @@ public static class HistoryFitter
             FitStart![p0 + b] = checked((ushort)_days[rows[start]]);
             if (!stable)
                 _mask[p0 + b] = MaskCodes.Unstable;
-            for (int t = 0; t < ws.Times; t++)
-                ws.Residuals[t * w + b] = double.NaN;
+            // Straight into the pixel's float32 row handed to the sink (see Emit).
+            var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
+            residuals.Fill(float.NaN);
             for (int i = start; i < n; i++)
-                ws.Residuals[rows[i] * w + b] = windowResiduals[i];
+                residuals[rows[i]] = (float)windowResiduals[i];
         }
 
-        /// <summary>Writes the float32 coefficients (original parametrisation) and hands every pixel's residual row to the sink.</summary>
-        private void Emit(BlockWorkspace ws, int p0, int lanes)
+        /// <summary>
+        /// Writes the float32 coefficients (original parametrisation) and hands every pixel's residual row to the sink.
+        /// The per-pixel methods (<paramref name="residualsInRows"/>) have written their fitted lanes' rows already;
+        /// the block methods' T x W residuals are transposed here.
+        /// </summary>
+        private void Emit(BlockWorkspace ws, int p0, int lanes, bool residualsInRows)
         {
             int w = ws.Width, k = _design.K, pixels = _cube.Pixels, times = ws.Times;
             Span<double> beta = stackalloc double[k];
             var zeros = ws.Row.AsSpan();
             var rows = ws.Rows;
             // Transpose the T x W residuals once (sequential reads) instead of a strided read per pixel.
-            for (int t = 0; t < times; t++)
+            for (int t = 0; t < times && !residualsInRows; t++)
             {
                 var source = ws.Residuals.AsSpan(t * w, lanes);
                 for (int b = 0; b < source.Length; b++)

@@ -13,7 +13,10 @@ internal static class BlockSolvers
     /// <summary>float32 machine epsilon: the reference's floor on the RIRLS scale.</summary>
     public const double Float32Epsilon = 1.1920929e-07;
 
-    /// <summary>Unit weights on the valid observations of the lanes in <paramref name="lanes"/>; counts them into ws.Count.</summary>
+    /// <summary>
+    /// Unit weights on the valid observations of the lanes in <paramref name="lanes"/>, counted into ws.Count, and the
+    /// weighted observations ws.WeightedY that <see cref="Accumulate"/> takes (y itself: a unit weight times y is y).
+    /// </summary>
     public static void SetUnitWeights(BlockWorkspace ws, double[] y, bool[] lanes)
     {
         int w = ws.Width, nv = w / Vector<double>.Count;
@@ -28,10 +31,12 @@ internal static class BlockSolvers
         {
             var obs = MemoryMarshal.Cast<double, Vector<double>>(y.AsSpan(t * w, w));
             var weights = MemoryMarshal.Cast<double, Vector<double>>(ws.Weights.AsSpan(t * w, w));
+            var wy = MemoryMarshal.Cast<double, Vector<double>>(ws.WeightedY.AsSpan(t * w, w));
             for (int v = 0; v < nv; v++)
             {
                 var valid = Vector.ConditionalSelect(Vector.Equals(obs[v], obs[v]), maskV[v], Vector<double>.Zero);
                 weights[v] = valid;
+                wy[v] = Vector.ConditionalSelect(Vector.GreaterThan(valid, Vector<double>.Zero), obs[v], Vector<double>.Zero);
                 countV[v] += valid;
             }
         }
@@ -43,9 +48,9 @@ internal static class BlockSolvers
     /// Weighted least squares for the lanes in <paramref name="lanes"/> (weights must be 0 where y is NaN).
     /// Writes ws.Beta (shifted design) and ws.Solved for those lanes; others are left untouched.
     /// </summary>
-    public static void WeightedLeastSquares(Design d, BlockWorkspace ws, double[] y, bool[] lanes, bool minimumNorm)
+    public static void WeightedLeastSquares(Design d, BlockWorkspace ws, bool[] lanes, bool minimumNorm)
     {
-        Accumulate(d, ws, y);
+        Accumulate(d, ws);
         int k = d.K, w = ws.Width;
         var full = ws.Matrix.AsSpan();
         var rhs = ws.Vector.AsSpan();
@@ -78,18 +83,13 @@ internal static class BlockSolvers
         }
     }
 
-    /// <summary>ws.Gram (packed X'WX) and ws.Rhs (X'Wy) of every lane from ws.Weights (0 where y is NaN).</summary>
-    public static void Accumulate(Design d, BlockWorkspace ws, double[] y)
+    /// <summary>
+    /// ws.Gram (packed X'WX) and ws.Rhs (X'Wy) of every lane from ws.Weights (0 where y is NaN) and ws.WeightedY, which
+    /// are written together (<see cref="SetUnitWeights"/>, <see cref="BisquareWeights"/>, the block loader).
+    /// </summary>
+    public static void Accumulate(Design d, BlockWorkspace ws)
     {
-        int w = ws.Width, nv = w / Vector<double>.Count;
-        var weights = MemoryMarshal.Cast<double, Vector<double>>(ws.Weights.AsSpan());
-        var obs = MemoryMarshal.Cast<double, Vector<double>>(y.AsSpan(0, ws.Times * w));
-        var wy = MemoryMarshal.Cast<double, Vector<double>>(ws.WeightedY.AsSpan());
-        for (int i = 0; i < weights.Length; i++)
-        {
-            // 0 * NaN is NaN: select instead of multiplying unobserved values.
-            wy[i] = Vector.ConditionalSelect(Vector.GreaterThan(weights[i], Vector<double>.Zero), weights[i] * obs[i], Vector<double>.Zero);
-        }
+        int nv = ws.Width / Vector<double>.Count;
         WeightedSums(ws.Weights, d.OuterBlocked, d.BlockedQ, ws.Times, nv, ws.Gram);
         WeightedSums(ws.WeightedY, d.XBlocked, d.BlockedK, ws.Times, nv, ws.Rhs);
     }
@@ -142,31 +142,43 @@ internal static class BlockSolvers
 
     /// <summary>
     /// ws.Residuals = y - X*beta (or X*beta - y when <paramref name="predictionMinusObservation"/>) for every lane; NaN where y is NaN.
+    /// If <paramref name="sums"/> (W) is given, each lane's non-NaN residuals are added to it in date order.
     /// </summary>
-    public static void Residuals(Design d, BlockWorkspace ws, double[] y, bool predictionMinusObservation)
+    public static void Residuals(Design d, BlockWorkspace ws, double[] y, bool predictionMinusObservation, Span<double> sums = default)
     {
         int w = ws.Width, k = d.K, nv = w / Vector<double>.Count;
-        var beta = MemoryMarshal.Cast<double, Vector<double>>(ws.Beta.AsSpan());
+        bool summing = !sums.IsEmpty;
+        ref var beta = ref Unsafe.As<double, Vector<double>>(ref MemoryMarshal.GetArrayDataReference(ws.Beta));
+        ref var obs = ref Unsafe.As<double, Vector<double>>(ref MemoryMarshal.GetArrayDataReference(y));
+        ref var res = ref Unsafe.As<double, Vector<double>>(ref MemoryMarshal.GetArrayDataReference(ws.Residuals));
+        ref var sum = ref Unsafe.As<double, Vector<double>>(ref MemoryMarshal.GetReference(sums));
+        ref double design = ref MemoryMarshal.GetArrayDataReference(d.X);
+        // Bounds-check-free (y, Residuals: T x W; Beta: K x W; sums: W); the same operations in the same order as a
+        // plain loop, so the residuals do not change.
         for (int t = 0; t < ws.Times; t++)
         {
-            var obs = MemoryMarshal.Cast<double, Vector<double>>(y.AsSpan(t * w, w));
-            var res = MemoryMarshal.Cast<double, Vector<double>>(ws.Residuals.AsSpan(t * w, w));
-            var x = d.X.AsSpan(t * k, k);
+            ref double x = ref Unsafe.Add(ref design, t * k);
+            int row = t * nv;
             for (int v = 0; v < nv; v++)
             {
                 var pred = Vector<double>.Zero;
                 for (int a = 0; a < k; a++)
-                    pred += new Vector<double>(x[a]) * beta[a * nv + v];
-                res[v] = predictionMinusObservation ? pred - obs[v] : obs[v] - pred;
+                    pred += new Vector<double>(Unsafe.Add(ref x, a)) * Unsafe.Add(ref beta, a * nv + v);
+                var o = Unsafe.Add(ref obs, row + v);
+                var r = predictionMinusObservation ? pred - o : o - pred;
+                Unsafe.Add(ref res, row + v) = r;
+                if (summing)
+                    Unsafe.Add(ref sum, v) += Vector.ConditionalSelect(Vector.Equals(r, r), r, Vector<double>.Zero);
             }
         }
     }
 
     /// <summary>
     /// Tukey bisquare weights (|u| &lt; tune) * (1 - (u/tune)^2)^2 with u = r/scale for the iterating lanes, 0 elsewhere
-    /// (a NaN residual, i.e. no observation, fails the comparison and weighs 0).
+    /// (a NaN residual, i.e. no observation, fails the comparison and weighs 0), and in the same pass the weighted
+    /// observations ws.WeightedY that <see cref="Accumulate"/> takes.
     /// </summary>
-    private static void BisquareWeights(BlockWorkspace ws, double tune)
+    private static void BisquareWeights(BlockWorkspace ws, double[] y, double tune)
     {
         int w = ws.Width, nv = w / Vector<double>.Count;
         // Per lane 1/(scale*tune), 0 for lanes not iterating, and a lane mask.
@@ -184,46 +196,70 @@ internal static class BlockSolvers
         {
             var res = MemoryMarshal.Cast<double, Vector<double>>(ws.Residuals.AsSpan(t * w, w));
             var weights = MemoryMarshal.Cast<double, Vector<double>>(ws.Weights.AsSpan(t * w, w));
+            var obs = MemoryMarshal.Cast<double, Vector<double>>(y.AsSpan(t * w, w));
+            var wy = MemoryMarshal.Cast<double, Vector<double>>(ws.WeightedY.AsSpan(t * w, w));
             for (int v = 0; v < nv; v++)
             {
                 var z = res[v] * inv[v];
                 var inside = Vector.LessThan(Vector.Abs(z), one);
                 var b = one - z * z;
-                weights[v] = Vector.ConditionalSelect(inside, b * b * lanes[v], Vector<double>.Zero);
+                var weight = Vector.ConditionalSelect(inside, b * b * lanes[v], Vector<double>.Zero);
+                weights[v] = weight;
+                // 0 * NaN is NaN: select instead of multiplying unobserved values.
+                wy[v] = Vector.ConditionalSelect(Vector.GreaterThan(weight, Vector<double>.Zero), weight * obs[v], Vector<double>.Zero);
             }
         }
     }
 
     /// <summary>
-    /// MAD of each lane's residuals at its valid observations into ws.Scale, for the lanes in <paramref name="lanes"/>
-    /// (floored at <paramref name="floor"/>). One pass over the block compacts every lane's residuals, so the block is
-    /// read sequentially rather than once per lane with a stride.
+    /// ws.LaneOffsets and ws.LaneValid: where each lane's observations are in the T x W block (fixed through the RIRLS
+    /// iterations), so each MAD gathers them directly instead of scanning the whole block.
+    /// </summary>
+    private static void IndexObservations(BlockWorkspace ws, double[] y)
+    {
+        int w = ws.Width, times = ws.Times;
+        ref double yBase = ref MemoryMarshal.GetArrayDataReference(y);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(ws.LaneOffsets);
+        for (int b = 0; b < w; b++)
+        {
+            // Branch-free: always write, keep by advancing n (n <= t, so within the lane's T slots). Consecutive
+            // lanes read the same cache lines, which stay in L1.
+            ref int lane = ref Unsafe.Add(ref offsets, b * times);
+            int n = 0;
+            for (int t = 0; t < times; t++)
+            {
+                int offset = t * w + b;
+                Unsafe.Add(ref lane, n) = offset;
+                n += Unsafe.BitCast<bool, byte>(!double.IsNaN(Unsafe.Add(ref yBase, offset)));
+            }
+            ws.LaneValid[b] = n;
+        }
+    }
+
+    /// <summary>
+    /// MAD of each lane's non-NaN residuals into ws.Scale, for the lanes in <paramref name="lanes"/> (floored at
+    /// <paramref name="floor"/>). Residuals are read at the lane's observations (<see cref="IndexObservations"/>).
     /// </summary>
     private static void LaneMads(BlockWorkspace ws, bool[] lanes, double scaleConstant, double floor)
     {
-        int w = ws.Width, times = ws.Times;
-        var counts = ws.LaneCount;
-        Array.Clear(counts);
-        // Residuals are NaN exactly where y is: compact the non-NaN ones of every lane (lanes not asked are skipped
-        // by their medians, not here).
+        int times = ws.Times;
         ref double residuals = ref MemoryMarshal.GetArrayDataReference(ws.Residuals);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(ws.LaneOffsets);
         ref double series = ref MemoryMarshal.GetArrayDataReference(ws.LaneSeries);
-        ref int count = ref MemoryMarshal.GetArrayDataReference(counts);
-        for (int t = 0; t < times; t++)
+        for (int b = 0; b < ws.Width; b++)
         {
-            ref double row = ref Unsafe.Add(ref residuals, t * w);
-            for (int b = 0; b < w; b++)
+            if (!lanes[b])
+                continue;
+            ref int lane = ref Unsafe.Add(ref offsets, b * times);
+            int valid = ws.LaneValid[b], n = 0;
+            // A residual is NaN where y is; the check also keeps out any from a non-finite fit.
+            for (int i = 0; i < valid; i++)
             {
-                double r = Unsafe.Add(ref row, b);
-                ref int c = ref Unsafe.Add(ref count, b);
-                Unsafe.Add(ref series, b * times + c) = r;
-                c += double.IsNaN(r) ? 0 : 1;
+                double r = Unsafe.Add(ref residuals, Unsafe.Add(ref lane, i));
+                Unsafe.Add(ref series, n) = r;
+                n += Unsafe.BitCast<bool, byte>(!double.IsNaN(r));
             }
-        }
-        for (int b = 0; b < w; b++)
-        {
-            if (lanes[b])
-                ws.Scale[b] = Math.Max(floor, RobustStatistics.Mad(ws.LaneSeries.AsSpan(b * times, counts[b]), scaleConstant));
+            ws.Scale[b] = Math.Max(floor, Selection.Mad(ws.LaneSeries.AsSpan(0, n), ws.SelectionA, ws.SelectionB, scaleConstant));
         }
     }
 
@@ -235,7 +271,8 @@ internal static class BlockSolvers
     {
         int w = ws.Width, k = d.K;
         SetUnitWeights(ws, y, lanes);
-        WeightedLeastSquares(d, ws, y, lanes, minimumNorm: true);
+        IndexObservations(ws, y);
+        WeightedLeastSquares(d, ws, lanes, minimumNorm: true);
         Residuals(d, ws, y, predictionMinusObservation: false);
         bool any = false;
         for (int b = 0; b < w; b++)
@@ -259,8 +296,8 @@ internal static class BlockSolvers
                 for (int i = 0; i < k; i++)
                     ws.PreviousBeta[i * w + b] = beta[i];
             }
-            BisquareWeights(ws, options.Tune);
-            WeightedLeastSquares(d, ws, y, ws.Iterating, minimumNorm: true);
+            BisquareWeights(ws, y, options.Tune);
+            WeightedLeastSquares(d, ws, ws.Iterating, minimumNorm: true);
             Residuals(d, ws, y, predictionMinusObservation: false);
             // The scale is only used by a next iteration: skip the medians after the last one.
             if (options.UpdateScale && iteration + 1 < options.MaxIter)

@@ -39,9 +39,15 @@ internal sealed class BlockWorkspace
     public bool[] Solved { get; }
     /// <summary>W: per-lane counters.</summary>
     public int[] Count { get; }
-    /// <summary>W x T: each lane's valid residuals, compacted (lane-major, for the RIRLS medians).</summary>
+    /// <summary>T: one lane's non-NaN residuals, compacted for its MAD (RIRLS).</summary>
     public double[] LaneSeries { get; }
-    public int[] LaneCount { get; }
+    /// <summary>W x T: each lane's block offsets (t * Width + lane) of its valid observations, lane-major (RIRLS).</summary>
+    public int[] LaneOffsets { get; }
+    /// <summary>W: how many offsets each lane has in <see cref="LaneOffsets"/>.</summary>
+    public int[] LaneValid { get; }
+    /// <summary>T each: partition buffers of the median selection.</summary>
+    public double[] SelectionA { get; }
+    public double[] SelectionB { get; }
     /// <summary>W: per-lane scratch of the vectorised loops (counts, scale factors, lane masks), used within one call.</summary>
     public double[] LaneFactor { get; }
     public double[] LaneMask { get; }
@@ -87,8 +93,11 @@ internal sealed class BlockWorkspace
         Count = new int[width];
         Iterating = new bool[width];
         LaneFactor = new double[width];
-        LaneSeries = new double[width * times];
-        LaneCount = new int[width];
+        LaneSeries = new double[times];
+        LaneOffsets = new int[width * times];
+        LaneValid = new int[width];
+        SelectionA = new double[times];
+        SelectionB = new double[times];
         LaneMask = new double[width];
         ReversedIndex = new int[times];
         Series = new double[times];
