@@ -38,12 +38,16 @@ public static class KernelBench
     public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
     {
         var list = configurations.ToList();
-        // Compile every code path to its optimised tier first, so the first configuration is not timed while jitting.
-        var small = new SimulatedTile(32, tile.HistoryDates.Length, 4);
-        for (int i = 0; i < 3; i++)
+        // Compile every code path to its optimised tier first, so the first configuration is not timed while jitting:
+        // tiered compilation promotes hot methods only after a quiet delay and in the background, so warm up for a
+        // while and then give the background compiler time to install the optimised code.
+        var small = new SimulatedTile(64, tile.HistoryDates.Length, 8);
+        var warmUp = Stopwatch.StartNew();
+        for (int i = 0; i < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(2); i++)
         {
             foreach (var _ in Measured(small, list)) { }
         }
+        Thread.Sleep(500);
         return Measured(tile, list);
     }
 
