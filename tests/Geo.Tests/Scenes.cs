@@ -14,23 +14,8 @@ public static class Scenes
     /// A 20 m UTM geobox (snapped to the 20 m grid) covering the tile's columns [fromFraction, toFraction) of its
     /// width with <paramref name="margin"/> metres to spare.
     /// </summary>
-    public static GeoBox UtmBoxCovering(GeoBox tile, int epsg, double fromFraction = 0, double toFraction = 1, double margin = 200)
-    {
-        using var laea = SpatialReference.FromUserInput(tile.Crs);
-        using var utm = SpatialReference.FromEpsg(epsg);
-        using var ct = new CoordinateTransformation(laea, utm);
-        var b = tile.Bounds;
-        var x0 = b.MinX + fromFraction * b.Width;
-        var x1 = b.MinX + toFraction * b.Width;
-        double[] xs = [x0, x1, x0, x1];
-        double[] ys = [b.MinY, b.MinY, b.MaxY, b.MaxY];
-        ct.Transform(xs, ys);
-        var left = Math.Floor((xs.Min() - margin) / 20) * 20;
-        var right = Math.Ceiling((xs.Max() + margin) / 20) * 20;
-        var bottom = Math.Floor((ys.Min() - margin) / 20) * 20;
-        var top = Math.Ceiling((ys.Max() + margin) / 20) * 20;
-        return GeoBox.NorthUp($"EPSG:{epsg}", left, top, 20, (int)((right - left) / 20), (int)((top - bottom) / 20));
-    }
+    public static GeoBox UtmBoxCovering(GeoBox tile, int epsg, double fromFraction = 0, double toFraction = 1, double margin = 200) =>
+        tile.CoveringIn(epsg, 20, fromFraction, toFraction, margin);
 
     /// <summary>Fills a raster from a function of the pixel-centre CRS coordinates.</summary>
     public static T[] Fill<T>(GeoBox box, Func<double, double, T> value)

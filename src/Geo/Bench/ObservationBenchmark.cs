@@ -117,7 +117,7 @@ public static class ObservationBenchmark
     /// </summary>
     private static ObservationItem WriteGranule(string folder, string name, GeoBox tile, int utmEpsg, double from, double to, int seed)
     {
-        var box = UtmBoxCovering(tile, utmEpsg, from, to, margin: 2000);
+        var box = tile.CoveringIn(utmEpsg, 20, from, to, margin: 2000);
         var random = new Random(seed);
         var n = box.PixelCount;
         var red = new ushort[n];
@@ -148,24 +148,5 @@ public static class ObservationBenchmark
             [LogicalBand.Scl] = new(name, LogicalBand.Scl, "SCL", sclPath, sclPath,
                 new ReflectanceScaling(1, 0, ScalingSource.ClassLayer, "class layer"), 0, noOptions, null),
         });
-    }
-
-    /// <summary>A 20 m UTM geobox covering the tile's columns [from, to) of its width, plus a margin in metres.</summary>
-    private static GeoBox UtmBoxCovering(GeoBox tile, int epsg, double from, double to, double margin)
-    {
-        using var tileSrs = SpatialReference.FromUserInput(tile.Crs);
-        using var utm = SpatialReference.FromEpsg(epsg);
-        using var ct = new CoordinateTransformation(tileSrs, utm);
-        var b = tile.Bounds;
-        var x0 = b.MinX + from * b.Width;
-        var x1 = b.MinX + to * b.Width;
-        double[] xs = [x0, x1, x0, x1];
-        double[] ys = [b.MinY, b.MinY, b.MaxY, b.MaxY];
-        ct.Transform(xs, ys);
-        var left = Math.Floor((xs.Min() - margin) / 20) * 20;
-        var right = Math.Ceiling((xs.Max() + margin) / 20) * 20;
-        var bottom = Math.Floor((ys.Min() - margin) / 20) * 20;
-        var top = Math.Ceiling((ys.Max() + margin) / 20) * 20;
-        return GeoBox.NorthUp($"EPSG:{epsg}", left, top, 20, (int)((right - left) / 20), (int)((top - bottom) / 20));
     }
 }
