@@ -71,7 +71,11 @@ internal static class BlockSolvers
             }
             bool solved = true;
             if (minimumNorm)
-                SmallSolver.SolveMinimumNorm(full, k, rhs, ws.SolverScratch);
+            {
+                // Fewer weighted observations than regressors can still pass the Cholesky pivot test on rounding.
+                if (WeightedObservations(ws, b) < k || !SmallSolver.TrySolve(full, k, rhs, ws.SolverScratch))
+                    WeightedMinimumNorm(d, ws, b, rhs);
+            }
             else
                 solved = SmallSolver.TrySolve(full, k, rhs, ws.SolverScratch);
             ws.Solved[b] = solved;
@@ -81,6 +85,40 @@ internal static class BlockSolvers
                     ws.Beta[i * w + b] = rhs[i];
             }
         }
+    }
+
+    private static int WeightedObservations(BlockWorkspace ws, int lane)
+    {
+        int n = 0;
+        for (int t = 0; t < ws.Times; t++)
+            n += ws.Weights[t * ws.Width + lane] > 0 ? 1 : 0;
+        return n;
+    }
+
+    /// <summary>
+    /// Minimum-norm weighted least squares of lane <paramref name="lane"/> into <paramref name="beta"/> (shifted design)
+    /// from sqrt(w) X and sqrt(w) y of its weighted observations, minimum norm in the original parametrisation as the
+    /// reference's lstsq (the shift would change which solution is the shortest).
+    /// </summary>
+    private static void WeightedMinimumNorm(Design d, BlockWorkspace ws, int lane, Span<double> beta)
+    {
+        int k = d.K, w = ws.Width, m = 0;
+        var a = ws.SvdScratch.AsSpan(0, ws.Times * k);
+        var yw = ws.SvdScratch.AsSpan(ws.Times * k, ws.Times);
+        var v = ws.SvdScratch.AsSpan(ws.Times * k + ws.Times, k * k);
+        for (int t = 0; t < ws.Times; t++)
+        {
+            double weight = ws.Weights[t * w + lane];
+            if (!(weight > 0))
+                continue;
+            double root = Math.Sqrt(weight);
+            for (int c = 0; c < k; c++)
+                a[m * k + c] = d.RawX[t * k + c] * root;
+            yw[m] = ws.WeightedY[t * w + lane] / root;
+            m++;
+        }
+        SmallSolver.LeastSquaresMinimumNorm(a, m, k, yw, beta, v);
+        d.FromOriginal(beta);
     }
 
     /// <summary>

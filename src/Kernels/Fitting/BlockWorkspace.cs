@@ -65,6 +65,8 @@ internal sealed class BlockWorkspace
     public double[] Vector { get; }
     public double[] Vector2 { get; }
     public double[] SolverScratch { get; }
+    /// <summary>T x k weighted design, T weighted observations and k x k rotations of the SVD fallback.</summary>
+    public double[] SvdScratch { get; }
     /// <summary>T: float32 residual row handed to the sink (zeros for pixels not fitted).</summary>
     public float[] Row { get; }
     /// <summary>W x T: the block's float32 residuals, lane-major, as the sink takes them.</summary>
@@ -109,6 +111,7 @@ internal sealed class BlockWorkspace
         Vector = new double[k];
         Vector2 = new double[k];
         SolverScratch = new double[SmallSolver.ScratchLength(k)];
+        SvdScratch = new double[times * k + times + k * k];
         Row = new float[times];
         Rows = new float[width * times];
     }

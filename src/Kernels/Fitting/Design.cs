@@ -81,6 +81,13 @@ internal sealed class Design
     /// <summary>Converts coefficients of the shifted design to those of the original design, in place.</summary>
     public void ToOriginal(Span<double> beta) => beta[0] = OriginalIntercept(beta);
 
+    /// <summary>Converts coefficients of the original design to those of the shifted design, in place.</summary>
+    public void FromOriginal(Span<double> beta)
+    {
+        if (TrendColumn >= 0)
+            beta[0] += beta[TrendColumn] * TrendCentre;
+    }
+
     /// <summary>Expands a packed upper triangle into a full symmetric k x k matrix.</summary>
     public void Unpack(ReadOnlySpan<double> packed, Span<double> full)
     {

@@ -89,6 +89,85 @@ internal static class SmallSolver
         return false;
     }
 
+    /// <summary>
+    /// Minimum-norm least-squares solution x of a x = b, a m x k row-major (overwritten), by one-sided Jacobi SVD on a
+    /// itself, as numpy's lstsq does: forming a'a squares the condition number (a day-number column next to an
+    /// intercept), and then the rank decision is lost when the weights leave fewer than k observations.
+    /// Singular values up to machine epsilon times the largest count as zero (lstsq's rcond = -1).
+    /// <paramref name="v"/> takes k x k.
+    /// </summary>
+    public static void LeastSquaresMinimumNorm(Span<double> a, int m, int k, ReadOnlySpan<double> b, Span<double> x, Span<double> v)
+    {
+        v[..(k * k)].Clear();
+        for (int i = 0; i < k; i++)
+            v[i * k + i] = 1;
+        for (int sweep = 0; sweep < 60; sweep++)
+        {
+            bool rotated = false;
+            for (int p = 0; p < k - 1; p++)
+            {
+                for (int q = p + 1; q < k; q++)
+                {
+                    double alpha = 0, beta = 0, gamma = 0;
+                    for (int r = 0; r < m; r++)
+                    {
+                        double ap = a[r * k + p], aq = a[r * k + q];
+                        alpha += ap * ap;
+                        beta += aq * aq;
+                        gamma += ap * aq;
+                    }
+                    if (gamma == 0 || Math.Abs(gamma) <= 1e-15 * Math.Sqrt(alpha * beta))
+                        continue;
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double t = Math.Sign(zeta == 0 ? 1 : zeta) / (Math.Abs(zeta) + Math.Sqrt(1 + zeta * zeta));
+                    double c = 1 / Math.Sqrt(1 + t * t), s = c * t;
+                    for (int r = 0; r < m; r++)
+                    {
+                        double ap = a[r * k + p], aq = a[r * k + q];
+                        a[r * k + p] = c * ap - s * aq;
+                        a[r * k + q] = s * ap + c * aq;
+                    }
+                    for (int r = 0; r < k; r++)
+                    {
+                        double vp = v[r * k + p], vq = v[r * k + q];
+                        v[r * k + p] = c * vp - s * vq;
+                        v[r * k + q] = s * vp + c * vq;
+                    }
+                }
+            }
+            if (!rotated)
+                break;
+        }
+        // Columns of a are now U_j s_j; x = sum over kept j of V_j (a_j . b) / s_j^2.
+        double largest = 0;
+        for (int j = 0; j < k; j++)
+            largest = Math.Max(largest, ColumnSquare(a, m, k, j));
+        x[..k].Clear();
+        for (int j = 0; j < k; j++)
+        {
+            double square = ColumnSquare(a, m, k, j);
+            if (!(square > MachineEpsilon * MachineEpsilon * largest))
+                continue;
+            double projection = 0;
+            for (int r = 0; r < m; r++)
+                projection += a[r * k + j] * b[r];
+            projection /= square;
+            for (int i = 0; i < k; i++)
+                x[i] += v[i * k + j] * projection;
+        }
+    }
+
+    private const double MachineEpsilon = 2.220446049250313e-16;
+
+    private static double ColumnSquare(ReadOnlySpan<double> a, int m, int k, int j)
+    {
+        double s = 0;
+        for (int r = 0; r < m; r++)
+            s += a[r * k + j] * a[r * k + j];
+        return s;
+    }
+
     /// <summary>pinv(g) b by cyclic Jacobi eigen-decomposition of g.</summary>
     private static void MinimumNormSolve(ReadOnlySpan<double> g, int k, Span<double> b, Span<double> scratch)
     {
