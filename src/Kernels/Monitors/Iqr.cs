@@ -100,7 +100,7 @@ public sealed class Iqr : BaseMonitor
         public double[] Q25 { get; } = new double[pixels];
         public double[] Q75 { get; } = new double[pixels];
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
         public void Accept(int pixel, ReadOnlySpan<float> residuals)
         {
             Span<float> scratch = residuals.Length <= 2048 ? stackalloc float[residuals.Length] : new float[residuals.Length];

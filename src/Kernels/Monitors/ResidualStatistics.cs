@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NrtCluster.Kernels.Monitors;
 
@@ -133,74 +136,261 @@ internal static class ResidualStatistics
 
     /// <summary>
     /// Percentiles <paramref name="p1"/> &lt;= <paramref name="p2"/> (in [0, 1]) of the non-NaN values, linear
-    /// interpolation between order statistics at p*(count-1); NaN when there are none. Selection, not a sort:
-    /// O(count). <paramref name="scratch"/> must hold e.Length values.
+    /// interpolation between order statistics at p*(count-1); NaN when there are none. One selection finds all four
+    /// order statistics needed: O(count). <paramref name="scratch"/> must hold e.Length values.
     /// </summary>
+    [SkipLocalsInit]
     public static (double Low, double High) Percentiles(ReadOnlySpan<float> e, double p1, double p2, Span<float> scratch)
     {
-        int n = 0;
-        foreach (var v in e)
-        {
-            // Branch-free compaction of the non-NaN values.
-            scratch[n] = v;
-            n += Unsafe.BitCast<bool, byte>(!float.IsNaN(v));
-        }
+        int n = Compact(e, scratch);
         if (n == 0) return (double.NaN, double.NaN);
-        var values = scratch[..n];
-        var low = Interpolate(values, 0, p1);
-        // Selection left every order statistic up to the first position in place: the second searches beyond it.
-        var high = Interpolate(values, (int)Math.Floor(p1 * (n - 1)), p2);
-        return (low, high);
+        // The partition passes write from one buffer into the other; short rows (the usual case) keep both on the stack.
+        Span<float> spare = n <= 1024 ? stackalloc float[n] : new float[n];
+        var positionLow = p1 * (n - 1);
+        var positionHigh = p2 * (n - 1);
+        int k1 = (int)Math.Floor(positionLow), k2 = (int)Math.Floor(positionHigh);
+        Select(scratch[..n], spare, 0, n - 1, k1, k2, float.PositiveInfinity, out var a1, out var b1, out var a2, out var b2);
+        return (Lerp(a1, b1, positionLow - k1), Lerp(a2, b2, positionHigh - k2));
     }
 
-    /// <summary>The p-percentile of <paramref name="values"/>, whose order statistics before <paramref name="from"/> are already in place.</summary>
-    private static double Interpolate(Span<float> values, int from, double p)
+    /// <summary>NumPy's lerp from order statistic a towards the next one b: the symmetric form, exact at either end.</summary>
+    private static double Lerp(float a, float b, double frac)
     {
-        var position = p * (values.Length - 1);
-        var lo = (int)Math.Floor(position);
-        var frac = position - lo;
-        var a = Select(values, from, lo);
-        if (frac == 0 || lo + 1 >= values.Length) return a;
-        // After selection everything right of lo is >= values[lo]: the next order statistic is their minimum.
-        var rest = values[(lo + 1)..];
-        var b = rest[0];
-        foreach (var v in rest)
-        {
-            b = MathF.Min(b, v);
-        }
-        // NumPy's lerp: the symmetric form, exact at either end.
+        if (frac == 0) return a;
         var diff = b - (double)a;
         return frac >= 0.5 ? b - diff * (1 - frac) : a + diff * frac;
     }
 
-    /// <summary>Quickselect: places the k-th smallest at values[k] with smaller ones before and larger after; searches [from, end).</summary>
-    private static float Select(Span<float> values, int from, int k)
+    /// <summary>Writes the non-NaN values of e, in order, to the front of target; returns their count.</summary>
+    private static int Compact(ReadOnlySpan<float> e, Span<float> target)
     {
-        int left = from, right = values.Length - 1;
-        while (right > left)
+        ref float from = ref MemoryMarshal.GetReference(e);
+        ref float to = ref MemoryMarshal.GetReference(target[..e.Length]);
+        int n = 0, i = 0;
+        if (Avx2.IsSupported)
         {
-            // Median-of-three pivot.
-            int mid = left + (right - left) / 2;
-            if (values[mid] < values[left]) (values[mid], values[left]) = (values[left], values[mid]);
-            if (values[right] < values[left]) (values[right], values[left]) = (values[left], values[right]);
-            if (values[right] < values[mid]) (values[right], values[mid]) = (values[mid], values[right]);
-            var pivot = values[mid];
-            int i = left, j = right;
-            while (i <= j)
+            var permutations = PartitionPermutations;
+            // Each store writes 8 lanes at n <= i: within target, which is as long as e.
+            for (; i + 8 <= e.Length; i += 8)
             {
-                while (values[i] < pivot) i++;
-                while (values[j] > pivot) j--;
-                if (i <= j)
+                var x = Vector256.LoadUnsafe(ref from, (nuint)i);
+                int mask = Avx.MoveMask(Avx.CompareEqual(x, x));
+                Avx2.PermuteVar8x32(x, permutations[mask]).StoreUnsafe(ref to, (nuint)n);
+                n += BitOperations.PopCount((uint)mask);
+            }
+        }
+        for (; i < e.Length; i++)
+        {
+            // Branch-free: clouds fall at random.
+            var v = Unsafe.Add(ref from, i);
+            Unsafe.Add(ref to, n) = v;
+            n += Unsafe.BitCast<bool, byte>(!float.IsNaN(v));
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// For each 8-bit mask (bit j: lane j is selected), the permutation that puts the selected lanes first and the
+    /// others after, each group in order.
+    /// </summary>
+    private static readonly Vector256<int>[] PartitionPermutations = BuildPermutations();
+
+    /// <summary>Ranges this short (four vectors) are finished by ranking.</summary>
+    private const int RankCutoff = 32;
+
+    /// <summary>
+    /// The k1-th and k2-th smallest (k1 &lt;= k2, both in [left, right]) of source[left..right] (NaN-free), each with
+    /// the order statistic after it; <paramref name="next"/> is the one after the range (+inf when none). Quickselect
+    /// down to the range holding both, then one per side; each pass partitions from one buffer into the other
+    /// (branch-free, AVX2 eight values at a time), both buffers overwritten.
+    /// </summary>
+    private static void Select(Span<float> source, Span<float> target, int left, int right, int k1, int k2, float next,
+        out float low, out float lowNext, out float high, out float highNext)
+    {
+        int budget = 2 * (BitOperations.Log2((uint)(right - left + 1)) + 4);
+        while (right - left >= RankCutoff && --budget >= 0)
+        {
+            var pivot = MedianOfThree(source[left], source[left + ((right - left) >> 1)], source[right]);
+            int split = Partition(source, target, left, right, pivot, orEqual: false);
+            if (split == left)
+            {
+                // Nothing below the pivot: it is the minimum. Split off its ties instead, so the range always shrinks.
+                split = Partition(source, target, left, right, pivot, orEqual: true);
+                if (k1 < split)
                 {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
+                    var after = split <= right ? Minimum(target[split..(right + 1)]) : next;
+                    low = pivot;
+                    lowNext = k1 + 1 < split ? pivot : after;
+                    if (k2 < split)
+                    {
+                        high = pivot;
+                        highNext = k2 + 1 < split ? pivot : after;
+                    }
+                    else
+                    {
+                        Select(target, source, split, right, k2, k2, next, out high, out highNext, out _, out _);
+                    }
+                    return;
+                }
+                left = split;
+            }
+            else if (k2 < split)
+            {
+                // Everything from split on is >= the pivot, which is among them: the pivot is their minimum.
+                next = pivot;
+                right = split - 1;
+            }
+            else if (k1 >= split)
+            {
+                left = split;
+            }
+            else
+            {
+                // The two order statistics fall on either side: one selection each, in disjoint ranges.
+                Select(target, source, left, split - 1, k1, k1, pivot, out low, out lowNext, out _, out _);
+                Select(target, source, split, right, k2, k2, next, out high, out highNext, out _, out _);
+                return;
+            }
+            var written = target;
+            target = source;
+            source = written;
+        }
+        var range = source[left..(right + 1)];
+        if (range.Length <= RankCutoff && Vector256.IsHardwareAccelerated)
+        {
+            Rank(range, k1 - left, k2 - left, next, out low, out lowNext, out high, out highNext);
+            return;
+        }
+        range.Sort();
+        low = source[k1];
+        lowNext = k1 < right ? source[k1 + 1] : next;
+        high = source[k2];
+        highNext = k2 < right ? source[k2 + 1] : next;
+    }
+
+    /// <summary>
+    /// Writes source[left..right] into target[left..right]: values below the pivot (or equal, with
+    /// <paramref name="orEqual"/>) first, the others after. Returns the index of the first of the others.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Partition(Span<float> source, Span<float> target, int left, int right, float pivot, bool orEqual)
+    {
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref float to = ref MemoryMarshal.GetReference(target);
+        // Each value is written at both ends; only the end whose cursor moves keeps it. lo and hi stay within
+        // [left, right] because together they have moved by the number of values read.
+        int lo = left, hi = right, i = left;
+        if (Avx2.IsSupported)
+        {
+            var pivots = Vector256.Create(pivot);
+            var permutations = PartitionPermutations;
+            // Store the permuted vector at both ends: its first popcount lanes are kept at lo, its last 8 - popcount at
+            // hi. Each store's other lanes fall in the free slots between the cursors (as many as values left to read)
+            // without reaching the other store's kept lanes while at least 16 values are left.
+            for (; i + 15 <= right; i += 8)
+            {
+                var x = Vector256.LoadUnsafe(ref from, (nuint)i);
+                var below = orEqual ? Avx.CompareLessThanOrEqual(x, pivots) : Avx.CompareLessThan(x, pivots);
+                int mask = Avx.MoveMask(below);
+                var permuted = Avx2.PermuteVar8x32(x, permutations[mask]);
+                permuted.StoreUnsafe(ref to, (nuint)lo);
+                permuted.StoreUnsafe(ref to, (nuint)(hi - 7));
+                int count = BitOperations.PopCount((uint)mask);
+                lo += count;
+                hi -= 8 - count;
+            }
+        }
+        for (; i <= right; i++)
+        {
+            var x = Unsafe.Add(ref from, i);
+            Unsafe.Add(ref to, lo) = x;
+            Unsafe.Add(ref to, hi) = x;
+            int below = Unsafe.BitCast<bool, byte>(orEqual ? x <= pivot : x < pivot);
+            lo += below;
+            hi += below - 1;
+        }
+        return lo;
+    }
+
+    private static Vector256<int>[] BuildPermutations()
+    {
+        var table = new Vector256<int>[256];
+        Span<int> order = stackalloc int[8];
+        for (int mask = 0; mask < 256; mask++)
+        {
+            int slot = 0;
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    bool selected = (mask >> lane & 1) == 1;
+                    if (selected == (pass == 0)) order[slot++] = lane;
                 }
             }
-            if (k <= j) right = j;
-            else if (k >= i) left = i;
-            else break;
+            table[mask] = Vector256.Create<int>(order);
         }
-        return values[k];
+        return table;
+    }
+
+    /// <summary>
+    /// The r1-th and r2-th smallest of up to 32 values, each with the next one (<paramref name="next"/> past the end).
+    /// Without branches (sorting a short random range mispredicts most comparisons): c_i = #{j: x_j &lt;= x_i}, and
+    /// the r-th smallest is the least x_i with c_i &gt; r.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Rank(ReadOnlySpan<float> range, int r1, int r2, float next,
+        out float low, out float lowNext, out float high, out float highNext)
+    {
+        // Padding with +inf only adds candidates at +inf, which never beat a real value (or equal one at +inf).
+        Span<float> padded = stackalloc float[RankCutoff];
+        padded.Fill(float.PositiveInfinity);
+        range.CopyTo(padded);
+        ref float x = ref MemoryMarshal.GetReference(padded);
+        var x0 = Vector256.LoadUnsafe(ref x, 0);
+        var x1 = Vector256.LoadUnsafe(ref x, 8);
+        var x2 = Vector256.LoadUnsafe(ref x, 16);
+        var x3 = Vector256.LoadUnsafe(ref x, 24);
+        Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default;
+        foreach (var v in range)
+        {
+            var b = Vector256.Create(v);
+            c0 -= Vector256.LessThanOrEqual(b, x0).AsInt32();
+            c1 -= Vector256.LessThanOrEqual(b, x1).AsInt32();
+            c2 -= Vector256.LessThanOrEqual(b, x2).AsInt32();
+            c3 -= Vector256.LessThanOrEqual(b, x3).AsInt32();
+        }
+        var last = range.Length - 1;
+        low = Least(r1);
+        lowNext = r1 < last ? Least(r1 + 1) : next;
+        high = Least(r2);
+        highNext = r2 < last ? Least(r2 + 1) : next;
+
+        float Least(int r)
+        {
+            var above = Vector256.Create(r);
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            var m = Vector256.Min(
+                Vector256.Min(Vector256.ConditionalSelect(Vector256.GreaterThan(c0, above).AsSingle(), x0, infinity),
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(c1, above).AsSingle(), x1, infinity)),
+                Vector256.Min(Vector256.ConditionalSelect(Vector256.GreaterThan(c2, above).AsSingle(), x2, infinity),
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(c3, above).AsSingle(), x3, infinity)));
+            var h = Vector128.Min(m.GetLower(), m.GetUpper());
+            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
+            return h.ToScalar();
+        }
+    }
+
+    private static float MedianOfThree(float a, float b, float c)
+        => a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+
+    private static float Minimum(ReadOnlySpan<float> values)
+    {
+        var min = values[0];
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] < min) min = values[i];
+        }
+        return min;
     }
 }
