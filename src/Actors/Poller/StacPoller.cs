@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Akka;
 using Akka.Actor;
 using Akka.Cluster.Sharding.Delivery;
-using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Delivery;
@@ -269,15 +268,6 @@ public static class StacPollerSingleton
     public static IActorRef Start(ActorSystem system, StacPollerSettings settings, string? role = null)
     {
         settings.Validate();
-        PipelineSerialization.Register(system);
-        var managerSettings = ClusterSingletonManagerSettings.Create(system).WithSingletonName(Name);
-        var proxySettings = ClusterSingletonProxySettings.Create(system).WithSingletonName(Name);
-        if (role is not null)
-        {
-            managerSettings = managerSettings.WithRole(role);
-            proxySettings = proxySettings.WithRole(role);
-        }
-        system.ActorOf(ClusterSingletonManager.Props(StacPoller.Props(settings), PoisonPill.Instance, managerSettings), Name);
-        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{Name}", proxySettings), Name + "-proxy");
+        return ClusterSingletons.Start(system, Name, StacPoller.Props(settings), role);
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
 using Akka.Persistence;
 using NrtCluster.Actors.Poller;
@@ -126,15 +125,6 @@ public static class ReportAggregatorSingleton
     public static IActorRef Start(ActorSystem system, ReportAggregatorSettings settings, string? role = null)
     {
         settings.Validate();
-        PipelineSerialization.Register(system);
-        var managerSettings = ClusterSingletonManagerSettings.Create(system).WithSingletonName(Name);
-        var proxySettings = ClusterSingletonProxySettings.Create(system).WithSingletonName(Name);
-        if (role is not null)
-        {
-            managerSettings = managerSettings.WithRole(role);
-            proxySettings = proxySettings.WithRole(role);
-        }
-        system.ActorOf(ClusterSingletonManager.Props(ReportAggregator.Props(settings), PoisonPill.Instance, managerSettings), Name);
-        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{Name}", proxySettings), Name + "-proxy");
+        return ClusterSingletons.Start(system, Name, ReportAggregator.Props(settings), role);
     }
 }
