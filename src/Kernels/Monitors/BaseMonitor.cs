@@ -221,6 +221,22 @@ public abstract class BaseMonitor
         s.DetectionDate[pixel] = day;
     }
 
+    /// <summary>The monitoring state of the outlier-counting monitors (IQR, CCDC) right after a fit.</summary>
+    protected static MonitoringState CounterState(byte[] mask) =>
+        new() { Mask = mask, DetectionDate = new ushort[mask.Length], Counter = new byte[mask.Length] };
+
+    /// <summary>
+    /// One observation of the outlier-counting monitors: the counter (uint8, wrapping as the reference's) counts
+    /// consecutive outliers, and a break is confirmed when it reaches <paramref name="boundary"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void CountOutlier(MonitoringState s, int pixel, bool outlier, int boundary, ushort day)
+    {
+        var counter = s.Counter!;
+        counter[pixel] = outlier ? unchecked((byte)(counter[pixel] + 1)) : (byte)0;
+        if (counter[pixel] >= boundary) Break(s, pixel, day);
+    }
+
     /// <summary>The process value of one pixel as <see cref="Report"/> gives it.</summary>
     protected abstract double ProcessAt(int pixel);
 

@@ -41,7 +41,7 @@ public sealed class Ccdc : BaseMonitor
             Rmse = sink.Rmse,
             FitStart = options.SaveFitStart ? result.FitStart : null,
         };
-        var state = new MonitoringState { Mask = mask, DetectionDate = new ushort[p], Counter = new byte[p] };
+        var state = CounterState(mask);
         return (model, state);
     }
 
@@ -57,7 +57,6 @@ public sealed class Ccdc : BaseMonitor
         var m = Model;
         var s = State;
         var rmse = m.Rmse!;
-        var counter = s.Counter!;
         var mask = s.Mask;
         var sensitivity = options.Sensitivity;
         var boundary = options.Boundary;
@@ -67,8 +66,7 @@ public sealed class Ccdc : BaseMonitor
             if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
             var outlier = Math.Abs(r) / rmse[i] > sensitivity;
-            counter[i] = outlier ? unchecked((byte)(counter[i] + 1)) : (byte)0;
-            if (counter[i] >= boundary) Break(s, i, day);
+            CountOutlier(s, i, outlier, boundary, day);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class Iqr : BaseMonitor
             Q75 = sink.Q75,
             FitStart = options.SaveFitStart ? result.FitStart : null,
         };
-        var state = new MonitoringState { Mask = mask, DetectionDate = new ushort[p], Counter = new byte[p] };
+        var state = CounterState(mask);
         return (model, state);
     }
 
@@ -68,7 +68,6 @@ public sealed class Iqr : BaseMonitor
         var s = State;
         var q25 = m.Q25!;
         var q75 = m.Q75!;
-        var counter = s.Counter!;
         var mask = s.Mask;
         var sensitivity = options.Sensitivity;
         var boundary = options.Boundary;
@@ -79,9 +78,7 @@ public sealed class Iqr : BaseMonitor
             var r = v - prediction[i - start];
             var iqr = q75[i] - q25[i];
             var outlier = r > q75[i] + sensitivity * iqr || r < q25[i] - sensitivity * iqr;
-            // uint8 counter, wrapping as the reference's.
-            counter[i] = outlier ? unchecked((byte)(counter[i] + 1)) : (byte)0;
-            if (counter[i] >= boundary) Break(s, i, day);
+            CountOutlier(s, i, outlier, boundary, day);
         }
     }
 
