@@ -24,6 +24,37 @@ public sealed class AkkaProfilesTests
     }
 
     [Fact]
+    public async Task An_embedded_node_keeps_its_sqlite_file_in_WAL_mode_with_64_KiB_pages()
+    {
+        using var temp = new TempFolder();
+        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = WARNING" });
+        await system.Terminate();
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(temp.Path, "nrtcluster.db")}");
+        connection.Open();
+        string Pragma(string name)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA {name}";
+            return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+        Assert.Equal("wal", Pragma("journal_mode"));
+        Assert.Equal("65536", Pragma("page_size"));
+    }
+
+    [Fact]
+    public void An_sqlite_file_that_cannot_be_opened_names_the_key_to_check()
+    {
+        using var temp = new TempFolder();
+        var options = new NodeOptions(NodeProfile.Embedded, temp.Path)
+        {
+            HoconFolder = RepoPaths.HoconFolder,
+            ExtraHocon = $"nrtcluster.storage.sqlite-file = \"{Path.Combine(temp.Path, "missing", "state.db")}\"",
+        };
+        var ex = Assert.Throws<InvalidOperationException>(() => AkkaProfiles.Start(options));
+        Assert.Contains("nrtcluster.storage.sqlite-file", ex.Message);
+    }
+
+    [Fact]
     public void Cluster_profile_uses_postgres_keep_majority_and_the_node_options()
     {
         const string connection = "Host=db;Database=nrtcluster;Username=nrt;Password=secret";

@@ -46,8 +46,8 @@ public sealed class SerializationTests
             new TileStatus(Tile, 1, summary, day.Day, [day, day with { Day = day.Day.AddDays(5) }], totals),
             new TileStatus(Tile, 0, null, null, [], MaskTotals.Zero),
             new TileAlert(Tile, day.Day, 12, totals, "/out/r.tif"),
-            new ModelFitted(Tile, 3, summary, layers),
-            new DayApplied(Tile, day, layers),
+            new ModelFitted(Tile, 3, summary),
+            new DayApplied(Tile, day),
             new TileModel(Tile, 3, layers),
             new TileSnapshot(Tile, 3, summary, layers, [day], totals),
             new TileSnapshot(Tile, 0, null, null, [], MaskTotals.Zero),
@@ -81,9 +81,85 @@ public sealed class SerializationTests
         var data = ConformanceCase.Load("ewma_ols_shewhart");
         var fit = data.Engine().Fit(data.HistoryStack());
         int raw = (int)(fit.Model.ByteSize + fit.Monitoring.ByteSize);
-        int stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, fit.Model)).Length + NrtBinaryFormat.Write(new DayApplied(Tile,
-            new AppliedDay(new DateOnly(2020, 1, 1), DateTime.UnixEpoch, [], 0), fit.Monitoring)).Length;
+        int stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, fit.Model)).Length +
+                     NrtBinaryFormat.Write(new TileSnapshot(Tile, 1, null, fit.Monitoring, [], MaskTotals.Zero)).Length;
         Assert.True(stored < raw, $"stored {stored} B for {raw} B of arrays");
+        // The events are small records: the state lives in the snapshot of the same sequence number.
+        Assert.True(NrtBinaryFormat.Write(new DayApplied(Tile, new AppliedDay(new DateOnly(2020, 1, 1), DateTime.UnixEpoch, ["S2A_1"], 0))).Length < 100);
+    }
+
+    [Fact]
+    public void Each_array_gets_the_codec_that_suits_it_and_comes_back_bit_exact()
+    {
+        const int n = 200_000;
+        var random = new Random(7);
+        // Whole values repeat (a boundary that depends only on an observation count): compresses as raw bytes.
+        var repeated = new double[n];
+        for (int i = 0; i < n; i++) repeated[i] = Math.Sqrt(1 + i % 37) * 1.2345678901234;
+        // Noise-like doubles (running sums): compressing them would not pay.
+        var noise = new double[n];
+        for (int i = 0; i < n; i++) noise[i] = random.NextDouble() * 1e3 - 500;
+        // Small counts: their high bytes are all zero.
+        var counts = new ushort[n];
+        for (int i = 0; i < n; i++) counts[i] = (ushort)(40 + (i / 500) % 7);
+
+        var layers = new LayerSet([Layer.Of("boundary", repeated, n), Layer.Of("process", noise, n), Layer.Of("n", counts, n)]);
+        int Stored(Layer layer) => NrtBinaryFormat.Write(new TileModel(Tile, 1, new LayerSet([layer]))).Length;
+        Assert.True(Stored(layers[0]) < n * 8 / 10, $"repeated doubles stored in {Stored(layers[0])} B");
+        Assert.InRange(Stored(layers[1]), n * 8, n * 8 + 100);
+        Assert.True(Stored(layers[2]) < n / 10, $"counts stored in {Stored(layers[2])} B");
+
+        var read = (TileModel)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new TileModel(Tile, 1, layers)), "TileModel");
+        Assert.Equal(layers, read.Layers);
+    }
+
+    [Fact]
+    public void Data_of_format_version_1_is_still_read()
+    {
+        // Version 1 wrote every array as [int32 length][LZ4 pickle of the byte-shuffled values], and the state inside the events.
+        var layers = SampleLayers();
+        byte[] V1(Action<BinaryWriter> body)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new BinaryWriter(stream))
+            {
+                w.Write((byte)1);
+                w.Write(Tile.Column);
+                w.Write(Tile.Row);
+                body(w);
+            }
+            return stream.ToArray();
+        }
+        void V1Layers(BinaryWriter w)
+        {
+            w.Write(layers.Count);
+            foreach (var layer in layers)
+            {
+                w.Write(layer.Name);
+                w.Write((byte)layer.Type);
+                w.Write((byte)layer.Shape.Count);
+                foreach (var d in layer.Shape) w.Write(d);
+                var raw = layer.AsBytes();
+                int size = Layer.ElementSize(layer.Type), count = raw.Length / size;
+                var shuffled = new byte[raw.Length];
+                for (int i = 0; i < count; i++)
+                    for (int b = 0; b < size; b++) shuffled[b * count + i] = raw[i * size + b];
+                var packed = K4os.Compression.LZ4.LZ4Pickler.Pickle(shuffled);
+                w.Write(packed.Length);
+                w.Write(packed);
+            }
+        }
+
+        var model = (TileModel)NrtBinaryFormat.Read(V1(w => { w.Write(4); V1Layers(w); }), "TileModel");
+        Assert.Equal((4, layers), (model.FitNumber, model.Layers));
+        var day = new DateOnly(2024, 5, 17);
+        var applied = (DayApplied)NrtBinaryFormat.Read(V1(w =>
+        {
+            w.Write(day.DayNumber); w.Write(new DateTime(2024, 5, 17, 9, 30, 0, DateTimeKind.Utc).Ticks); w.Write(3L);
+            w.Write(1); w.Write("S2A_1");
+            V1Layers(w);
+        }), "DayApplied");
+        Assert.Equal((day, 3L, "S2A_1"), (applied.Day.Day, applied.Day.NewBreaks, applied.Day.ItemIds.Single()));
     }
 
     [Fact]
@@ -92,6 +168,8 @@ public sealed class SerializationTests
         Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => NrtBinaryFormat.ManifestOf("text")).Message);
         Assert.Contains("Unknown manifest 'Nope'", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([1], "Nope")).Message);
         Assert.Contains("version 9", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([9], "GetTileStatus")).Message);
+        var stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, SampleLayers()));
+        Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read(stored[..^3], "TileModel"));
     }
 
     [Fact]

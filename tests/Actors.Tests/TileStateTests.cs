@@ -16,16 +16,13 @@ public sealed class TileStateTests
 
     private static FitTile FitRequest(bool replace = false) => new(Tile, Data.HistoryStart, Data.HistoryEnd, replace);
 
-    private static TileState Fitted()
-    {
-        var decision = TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
-        return TileState.Empty(Tile).Apply(decision.Events.Single()).WithModel(decision.ModelToStore!);
-    }
+    private static TileState Fitted() =>
+        TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine).Next!;
 
     private static TileState ApplyDays(TileState state, params int[] indexes)
     {
         foreach (int i in indexes)
-            state = state.Apply(state.Decide(new TileCommand.Observe(Data.Observation(Tile, i), Data.Frame(i)), Engine).Events.Single());
+            state = state.Decide(new TileCommand.Observe(Data.Observation(Tile, i), Data.Frame(i)), Engine).Next!;
         return state;
     }
 
@@ -39,10 +36,10 @@ public sealed class TileStateTests
     }
 
     [Fact]
-    public void Fit_decides_one_ModelFitted_event_and_the_model_to_store_before_it()
+    public void Fit_decides_a_ModelFitted_event_the_state_after_it_and_the_model_to_store_before_both()
     {
         var decision = TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
-        var fitted = Assert.IsType<ModelFitted>(decision.Events.Single());
+        var fitted = Assert.IsType<ModelFitted>(decision.Event);
         Assert.Equal(1, fitted.FitNumber);
         Assert.Equal(new TileModel(Tile, 1, decision.ModelToStore!.Layers), decision.ModelToStore);
         Assert.Equal(AckOutcome.Fitted, Assert.IsType<FitAck>(decision.Reply).Outcome);
@@ -51,9 +48,13 @@ public sealed class TileStateTests
 
         var direct = Direct(0);
         Assert.Equal(direct.Model.Beta, decision.ModelToStore.Layers["beta"].ValuesAs<float>());
-        Assert.Equal(direct.State.Mask, fitted.Monitoring["mask"].ValuesAs<byte>());
+        var next = decision.Next!;
+        Assert.Equal(direct.State.Mask, next.Monitoring!["mask"].ValuesAs<byte>());
+        Assert.True(next.HasModel);
+        Assert.Equal((1, fitted.Summary), (next.FitNumber, next.Fit));
 
-        var state = TileState.Empty(Tile).Apply(fitted);
+        // What recovery sees: the stored snapshot, then the model attached once loaded.
+        var state = TileState.FromSnapshot(next.ToSnapshot());
         Assert.True(state.IsFitted);
         Assert.False(state.HasModel);
         Assert.Empty(state.Days);
@@ -88,7 +89,8 @@ public sealed class TileStateTests
         {
             Assert.Equal(outcome, state.CheckDay(Data.Observation(Tile, index).Day));
             var decision = state.Decide(new TileCommand.Observe(Data.Observation(Tile, index), Data.Frame(index)), Engine);
-            Assert.Empty(decision.Events);
+            Assert.Null(decision.Event);
+            Assert.Null(decision.Next);
             var ack = Assert.IsType<DayAck>(decision.Reply);
             Assert.Equal(outcome, ack.Outcome);
             Assert.Contains("ignored", ack.Detail);
@@ -101,17 +103,18 @@ public sealed class TileStateTests
     {
         var empty = TileState.Empty(Tile);
         var refused = empty.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine);
-        Assert.Empty(refused.Events);
+        Assert.Null(refused.Event);
         Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(refused.Reply).Outcome);
 
         var state = ApplyDays(Fitted(), 0, 1);
         var again = state.Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
-        Assert.Empty(again.Events);
+        Assert.Null(again.Event);
         Assert.Null(again.ModelToStore);
         Assert.Equal(AckOutcome.AlreadyFitted, Assert.IsType<FitAck>(again.Reply).Outcome);
 
         var refit = state.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine);
-        var refitted = state.Apply(refit.Events.Single());
+        Assert.Equal(2, Assert.IsType<ModelFitted>(refit.Event).FitNumber);
+        var refitted = TileState.FromSnapshot(refit.Next!.ToSnapshot());
         Assert.Equal(2, refitted.FitNumber);
         Assert.Empty(refitted.Days);
         Assert.False(refitted.HasModel);
@@ -125,17 +128,12 @@ public sealed class TileStateTests
     public void Bad_inputs_are_refused_with_messages_naming_them()
     {
         var bad = TileState.Empty(Tile).Decide(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.HistoryStack()), Engine);
-        Assert.Empty(bad.Events);
+        Assert.Null(bad.Event);
         Assert.Contains("ends before it starts", Assert.IsType<FitAck>(bad.Reply).Detail);
 
         var state = Fitted();
         var ex = Assert.Throws<ArgumentException>(() => state.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), new float[10]), Engine));
         Assert.Contains("10 pixels", ex.Message);
-
-        // Events come only from Decide; one out of order means a foreign journal and must not be folded in silently.
-        var later = ApplyDays(state, 3);
-        var early = state.Decide(new TileCommand.Observe(Data.Observation(Tile, 1), Data.Frame(1)), Engine).Events.Single();
-        Assert.Throws<InvalidOperationException>(() => later.Apply(early));
     }
 
     [Fact]
@@ -143,12 +141,12 @@ public sealed class TileStateTests
     {
         var state = ApplyDays(Fitted(), 0, 1, 2);
         var report = state.Decide(new TileCommand.Report("/out/tiles/x-2_y7/report.tif"), Engine);
-        Assert.Empty(report.Events);
+        Assert.Null(report.Event);
         var r = Assert.IsType<TileReport>(report.Reply);
         Assert.Equal((1, Data.Observation(Tile, 2).Day, state.Totals, "/out/tiles/x-2_y7/report.tif"), (r.FitNumber, r.LastDay, r.Totals, r.ReportPath));
 
         var status = state.Decide(new TileCommand.Status(), Engine);
-        Assert.Empty(status.Events);
+        Assert.Null(status.Event);
         var s = Assert.IsType<TileStatus>(status.Reply);
         Assert.Equal(3, s.Days.Length);
         Assert.Equal(state.Fit, s.Fit);

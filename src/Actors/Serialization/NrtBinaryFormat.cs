@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text;
-using K4os.Compression.LZ4;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
 
@@ -8,13 +7,13 @@ namespace NrtCluster.Actors.Serialization;
 
 /// <summary>
 /// The binary wire and storage format of the actors' messages, events and snapshots. Scalars are written with
-/// <see cref="BinaryWriter"/>; arrays are byte-shuffled (all first bytes, then all second bytes, ...: neighbouring
-/// floats share exponents, so this groups alike bytes) and LZ4-compressed. The manifest names the type;
-/// every format starts with a version byte so it can evolve.
+/// <see cref="BinaryWriter"/>; each array is stored with the cheapest of three codecs that pays off, chosen on a sample of
+/// it (<see cref="LayerCodec"/>). The manifest names the type; every format starts with a version byte so it can evolve.
+/// Version 1 (one codec for every array, the monitoring state inside the events) is still read.
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -41,7 +40,9 @@ public static class NrtBinaryFormat
 
     public static byte[] Write(object message)
     {
-        using var stream = new MemoryStream();
+        // Arrays are compressed straight into the stream's buffer, sized once for the worst case, so a state of many
+        // megabytes is copied only once more (into the returned array).
+        using var stream = new MemoryStream(checked((int)Math.Min(int.MaxValue, 4096 + LayersIn(message).Sum(LayerCodec.MaxEncodedLength))));
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Version);
@@ -68,8 +69,8 @@ public static class NrtBinaryFormat
                 case TileAlert m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.NewBreaks); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
                     break;
-                case ModelFitted m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteSummary(w, m.Summary); WriteLayers(w, m.Monitoring); break;
-                case DayApplied m: WriteTile(w, m.Tile); WriteAppliedDay(w, m.Day); WriteLayers(w, m.Monitoring); break;
+                case ModelFitted m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteSummary(w, m.Summary); break;
+                case DayApplied m: WriteTile(w, m.Tile); WriteAppliedDay(w, m.Day); break;
                 case TileModel m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteLayers(w, m.Layers); break;
                 case TileSnapshot m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit);
@@ -82,12 +83,20 @@ public static class NrtBinaryFormat
         return stream.ToArray();
     }
 
+    private static IEnumerable<LayerSet> LayersIn(object message) => message switch
+    {
+        TileModel m => [m.Layers],
+        TileSnapshot { Monitoring: { } monitoring } => [monitoring],
+        _ => [],
+    };
+
     public static object Read(byte[] bytes, string manifest)
     {
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
         byte version = r.ReadByte();
-        if (version != Version)
-            throw new InvalidDataException($"'{manifest}' was written in format version {version}; this build reads version {Version}.");
+        if (version is < 1 or > Version)
+            throw new InvalidDataException($"'{manifest}' was written in format version {version}; this build reads versions 1 to {Version}.");
+        LayerSet Layers() => ReadLayers(r, bytes, version);
         return manifest switch
         {
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
@@ -100,18 +109,25 @@ public static class NrtBinaryFormat
             "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
             "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r), ReadTotals(r)),
             "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
-            "ModelFitted" => new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r), ReadLayers(r)),
-            "DayApplied" => new DayApplied(ReadTile(r), ReadAppliedDay(r), ReadLayers(r)),
-            "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), ReadLayers(r)),
+            // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.
+            "ModelFitted" => ReadThenSkipV1State(new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r)), r, bytes, version),
+            "DayApplied" => ReadThenSkipV1State(new DayApplied(ReadTile(r), ReadAppliedDay(r)), r, bytes, version),
+            "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), Layers()),
             "TileSnapshot" => new TileSnapshot(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r),
-                r.ReadBoolean() ? ReadLayers(r) : null, ReadDays(r), ReadTotals(r)),
+                r.ReadBoolean() ? Layers() : null, ReadDays(r), ReadTotals(r)),
             _ => throw new InvalidDataException($"Unknown manifest '{manifest}': written by a newer or different build?"),
         };
     }
 
     // ---- layers
 
-    public static void WriteLayers(BinaryWriter w, LayerSet layers)
+    private static T ReadThenSkipV1State<T>(T message, BinaryReader r, byte[] bytes, byte version)
+    {
+        if (version == 1) ReadLayers(r, bytes, version);
+        return message;
+    }
+
+    private static void WriteLayers(BinaryWriter w, LayerSet layers)
     {
         w.Write(layers.Count);
         foreach (var layer in layers)
@@ -120,13 +136,13 @@ public static class NrtBinaryFormat
             w.Write((byte)layer.Type);
             w.Write((byte)layer.Shape.Count);
             foreach (var d in layer.Shape) w.Write(d);
-            var packed = Pack(layer.AsBytes(), Layer.ElementSize(layer.Type));
-            w.Write(packed.Length);
-            w.Write(packed);
+            w.Flush();
+            LayerCodec.Write((MemoryStream)w.BaseStream, layer.AsBytes(), Layer.ElementSize(layer.Type));
         }
     }
 
-    public static LayerSet ReadLayers(BinaryReader r)
+    /// <param name="bytes">The buffer under <paramref name="r"/>: arrays are decoded from it in place.</param>
+    private static LayerSet ReadLayers(BinaryReader r, byte[] bytes, byte version)
     {
         int count = r.ReadInt32();
         var layers = new Layer[count];
@@ -136,33 +152,14 @@ public static class NrtBinaryFormat
             var type = (LayerType)r.ReadByte();
             var shape = new int[r.ReadByte()];
             for (int d = 0; d < shape.Length; d++) shape[d] = r.ReadInt32();
-            var packed = r.ReadBytes(r.ReadInt32());
-            layers[i] = Layer.FromBytes(name, type, shape, Unpack(packed, Layer.ElementSize(type)));
+            var layer = Layer.Zeros(name, type, shape);
+            var stream = r.BaseStream;
+            stream.Position += version == 1
+                ? LayerCodec.ReadVersion1(bytes.AsSpan((int)stream.Position), layer.WritableBytes(), Layer.ElementSize(type))
+                : LayerCodec.Read(bytes.AsSpan((int)stream.Position), layer.WritableBytes(), Layer.ElementSize(type));
+            layers[i] = layer;
         }
         return new LayerSet(layers);
-    }
-
-    private static byte[] Pack(ReadOnlySpan<byte> raw, int elementSize)
-    {
-        if (elementSize == 1) return LZ4Pickler.Pickle(raw, LZ4Level.L00_FAST);
-        var shuffled = new byte[raw.Length];
-        int n = raw.Length / elementSize;
-        for (int i = 0; i < n; i++)
-            for (int b = 0; b < elementSize; b++)
-                shuffled[b * n + i] = raw[i * elementSize + b];
-        return LZ4Pickler.Pickle(shuffled, LZ4Level.L00_FAST);
-    }
-
-    private static byte[] Unpack(byte[] packed, int elementSize)
-    {
-        var shuffled = LZ4Pickler.Unpickle(packed);
-        if (elementSize == 1) return shuffled;
-        var raw = new byte[shuffled.Length];
-        int n = raw.Length / elementSize;
-        for (int b = 0; b < elementSize; b++)
-            for (int i = 0; i < n; i++)
-                raw[i * elementSize + b] = shuffled[b * n + i];
-        return raw;
     }
 
     // ---- scalars and records

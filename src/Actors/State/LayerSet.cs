@@ -52,20 +52,20 @@ public sealed class Layer : IEquatable<Layer>
     public static Layer Of(string name, float[] values, params int[] shape) => new(name, LayerType.Float32, shape, values);
     public static Layer Of(string name, double[] values, params int[] shape) => new(name, LayerType.Float64, shape, values);
 
-    /// <summary>Rebuilds a layer from its raw little-endian bytes (the inverse of <see cref="AsBytes"/>).</summary>
-    public static Layer FromBytes(string name, LayerType type, int[] shape, ReadOnlySpan<byte> bytes)
+    /// <summary>A layer of zeros, for a decoder to fill through <see cref="WritableBytes"/> before it is shared.</summary>
+    public static Layer Zeros(string name, LayerType type, int[] shape)
     {
-        int size = ElementSize(type);
-        if (bytes.Length % size != 0)
-            throw new ArgumentException($"Layer '{name}': {bytes.Length} bytes is not a whole number of {type} values.");
+        long count = 1;
+        foreach (var d in shape) count *= Math.Max(d, 0);
+        if (count > Array.MaxLength) throw new ArgumentException($"Layer '{name}': shape [{string.Join(", ", shape)}] is too large for one array.");
         Array values = type switch
         {
-            LayerType.UInt8 => bytes.ToArray(),
-            LayerType.UInt16 => MemoryMarshal.Cast<byte, ushort>(bytes).ToArray(),
-            LayerType.Int16 => MemoryMarshal.Cast<byte, short>(bytes).ToArray(),
-            LayerType.Int32 => MemoryMarshal.Cast<byte, int>(bytes).ToArray(),
-            LayerType.Float32 => MemoryMarshal.Cast<byte, float>(bytes).ToArray(),
-            LayerType.Float64 => MemoryMarshal.Cast<byte, double>(bytes).ToArray(),
+            LayerType.UInt8 => new byte[count],
+            LayerType.UInt16 => new ushort[count],
+            LayerType.Int16 => new short[count],
+            LayerType.Int32 => new int[count],
+            LayerType.Float32 => new float[count],
+            LayerType.Float64 => new double[count],
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, $"Layer '{name}': unknown layer type."),
         };
         return new Layer(name, type, shape, values);
@@ -81,14 +81,17 @@ public sealed class Layer : IEquatable<Layer>
     };
 
     /// <summary>The values as raw bytes in machine order (little-endian on every supported platform).</summary>
-    public ReadOnlySpan<byte> AsBytes() => Type switch
+    public ReadOnlySpan<byte> AsBytes() => WritableBytes();
+
+    /// <summary>The values' bytes, writable: only for the decoder that just made the layer with <see cref="Zeros"/>.</summary>
+    internal Span<byte> WritableBytes() => Type switch
     {
         LayerType.UInt8 => (byte[])Values,
-        LayerType.UInt16 => MemoryMarshal.AsBytes<ushort>((ushort[])Values),
-        LayerType.Int16 => MemoryMarshal.AsBytes<short>((short[])Values),
-        LayerType.Int32 => MemoryMarshal.AsBytes<int>((int[])Values),
-        LayerType.Float32 => MemoryMarshal.AsBytes<float>((float[])Values),
-        LayerType.Float64 => MemoryMarshal.AsBytes<double>((double[])Values),
+        LayerType.UInt16 => MemoryMarshal.AsBytes(((ushort[])Values).AsSpan()),
+        LayerType.Int16 => MemoryMarshal.AsBytes(((short[])Values).AsSpan()),
+        LayerType.Int32 => MemoryMarshal.AsBytes(((int[])Values).AsSpan()),
+        LayerType.Float32 => MemoryMarshal.AsBytes(((float[])Values).AsSpan()),
+        LayerType.Float64 => MemoryMarshal.AsBytes(((double[])Values).AsSpan()),
         _ => throw new InvalidOperationException($"Layer '{Name}': unknown layer type {Type}."),
     };
 

@@ -5,9 +5,9 @@ using Akka.Persistence;
 namespace NrtCluster.Actors.Tiles;
 
 /// <summary>What a tile actor needs besides its id.</summary>
-/// <param name="SnapshotsToKeep">Older snapshots kept as backups besides the latest; journal events covered by the latest snapshot are deleted.</param>
+/// <param name="SnapshotsToKeep">Older state snapshots kept as backups besides the latest (each is complete on its own).</param>
 /// <param name="AlertSink">Receives a <see cref="TileAlert"/> after every applied day (the report aggregator); null for none.</param>
-/// <param name="StoreTimeout">Longest wait for the model store (save or load of a fitted model).</param>
+/// <param name="StoreTimeout">Longest wait for the snapshot store (saving a state or a model, loading a model).</param>
 public sealed record TileActorSettings(
     IMonitorEngine Engine,
     IObservationSource Source,
@@ -32,12 +32,20 @@ public sealed record TileActorSettings(
 
 /// <summary>
 /// One tile as a persistent actor (a cluster-sharding entity). The pure <see cref="TileState"/> decides; this actor loads
-/// pixels, persists, replies after the events are stored, writes the report and emits the alert. One command runs at a time
+/// pixels, stores, replies once the change is stored, writes the report and emits the alert. One command runs at a time
 /// (others are stashed), so days are decided against the state they follow.
-/// Storage: journal events (<see cref="ModelFitted"/>, <see cref="DayApplied"/>, each carrying the complete monitoring state
-/// after it, so the journal alone is consistent per day); a <see cref="TileSnapshot"/> after every event for fast recovery,
-/// with a configured number of older snapshots kept as backups and the events the latest snapshot covers deleted; the fitted model once per fit as a snapshot of its own
-/// persistence id (<c>tile-model-{tile}</c>), stored before the event that refers to it.
+/// Storage, per change (a fit or an applied day), in this order:
+/// <list type="number">
+/// <item>for a fit, the fitted model, once, as a snapshot of its own persistence id (<c>tile-model-{tile}</c>) with the fit number;</item>
+/// <item>the state after the change as a <see cref="TileSnapshot"/> with the sequence number the change's event will get:
+/// the state of record, written once per change;</item>
+/// <item>the event (<see cref="ModelFitted"/>, <see cref="DayApplied"/>): a small record, kept as the tile's log; then the reply.</item>
+/// </list>
+/// A crash between any two writes leaves a consistent tile: before the state is stored nothing changed (the sender, without
+/// a reply, sends again); once it is stored, recovery starts from it (Akka recovers from the latest snapshot even when
+/// its event is missing and continues numbering after it), so the day is applied exactly once and a redelivery is
+/// acknowledged as <see cref="AckOutcome.Repeated"/>; the report and alert of that day are then produced for the
+/// redelivery. Backups: <see cref="TileActorSettings.SnapshotsToKeep"/> older snapshots; older ones are deleted.
 /// </summary>
 public sealed class TileActor : UntypedPersistentActor
 {
@@ -45,6 +53,8 @@ public sealed class TileActor : UntypedPersistentActor
     private readonly TileActorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TileState _state;
+    /// <summary>True while the last applied day was recovered rather than applied here: its report and alert may be missing.</summary>
+    private bool _lastDayOutputsUnsure;
 
     public TileActor(TileKey tile, TileActorSettings settings)
     {
@@ -71,7 +81,8 @@ public sealed class TileActor : UntypedPersistentActor
     // ---- internal messages (never leave the process)
     private sealed record Decided(TileDecision Decision, IActorRef ReplyTo, string What);
     private sealed record CommandFailed(Exception Error, IActorRef ReplyTo, INrtSerializable Reply, string What);
-    private sealed record ModelStored(TileDecision Decision, IActorRef ReplyTo);
+    private sealed record ModelStored(TileDecision Decision, IActorRef ReplyTo, string What);
+    private sealed record StateStored(TileDecision Decision, IActorRef ReplyTo, long SequenceNr);
     private sealed record ModelLoaded(TileModel Model);
     private sealed record ModelLoadFailed(Exception Error);
     private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path);
@@ -84,9 +95,12 @@ public sealed class TileActor : UntypedPersistentActor
                 _state = TileState.FromSnapshot(snapshot);
                 break;
             case ITileEvent e:
-                _state = _state.Apply(e);
-                break;
+                // Every change's state is stored before its event, so the latest snapshot covers every event.
+                throw new InvalidOperationException(
+                    $"Tile {_tile}: journal event {e.GetType().Name} {LastSequenceNr} follows the latest snapshot, so the state it recorded is missing " +
+                    "from the snapshot store; restore the snapshot table from a backup, or delete the tile's rows and refit it.");
             case RecoveryCompleted:
+                _lastDayOutputsUnsure = !_state.Days.IsEmpty;
                 _log.Debug("Tile {0} recovered: fit {1}, {2} applied days, last {3}", _tile, _state.FitNumber, _state.Days.Length, _state.LastDay);
                 if (_state.IsFitted) LoadModel();
                 break;
@@ -189,6 +203,13 @@ public sealed class TileActor : UntypedPersistentActor
             var ack = (DayAck)_state.Decide(new TileCommand.Observe(request, []), _settings.Engine).Reply;
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, refused, ack.Detail);
             replyTo.Tell(ack);
+            if (refused == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
+            {
+                // The sender never saw this day's reply, so the node may have stopped after storing it and before its report
+                // and alert: produce them again (the report is rewritten whole, the aggregator counts a day once).
+                WriteReport(_state.Days[^1]);
+                Become(Busy);
+            }
             return;
         }
         var state = _state;
@@ -211,16 +232,18 @@ public sealed class TileActor : UntypedPersistentActor
                 SnapshotStore.Ask<object>(new SaveSnapshot(metadata, model), _settings.StoreTimeout)
                     .PipeTo(Self,
                         success: reply => reply is SaveSnapshotSuccess
-                            ? new ModelStored(d.Decision, d.ReplyTo)
-                            : new CommandFailed(reply is SaveSnapshotFailure f ? f.Cause : new InvalidOperationException($"Unexpected model store reply {reply.GetType().Name}."),
-                                d.ReplyTo, d.Decision.Reply, d.What),
+                            ? new ModelStored(d.Decision, d.ReplyTo, d.What)
+                            : StoreFailed(reply, d.ReplyTo, d.Decision.Reply, d.What),
                         failure: ex => new CommandFailed(ex, d.ReplyTo, d.Decision.Reply, d.What));
                 break;
             case ModelStored stored:
-                PersistDecision(stored.Decision, stored.ReplyTo);
+                StoreState(stored.Decision, stored.ReplyTo, stored.What);
                 break;
             case Decided d:
-                PersistDecision(d.Decision, d.ReplyTo);
+                StoreState(d.Decision, d.ReplyTo, d.What);
+                break;
+            case StateStored stored:
+                PersistEvent(stored);
                 break;
             case CommandFailed f:
                 _log.Error(f.Error, "Tile {0}: {1} failed", _tile, f.What);
@@ -242,37 +265,50 @@ public sealed class TileActor : UntypedPersistentActor
         }
     }
 
-    private void PersistDecision(TileDecision decision, IActorRef replyTo)
+    /// <summary>Stores the state after the change as the snapshot of the sequence number its event will get.</summary>
+    private void StoreState(TileDecision decision, IActorRef replyTo, string what)
     {
-        if (decision.Events.IsEmpty)
+        if (decision is not { Event: not null, Next: { } next })
         {
             replyTo.Tell(decision.Reply);
             BecomeReady();
             return;
         }
-        var model = decision.ModelToStore;
-        int remaining = decision.Events.Length;
-        PersistAll(decision.Events, e =>
-        {
-            _state = _state.Apply(e);
-            if (model is not null && e is ModelFitted)
-            {
-                _state = _state.WithModel(model);
-                if (model.FitNumber > 1)
-                    SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
-            }
-            if (--remaining > 0) return;
+        long sequenceNr = LastSequenceNr + 1;
+        SnapshotStore.Ask<object>(new SaveSnapshot(new SnapshotMetadata(PersistenceId, sequenceNr, DateTime.UtcNow), next.ToSnapshot()), _settings.StoreTimeout)
+            .PipeTo(Self,
+                success: reply => reply is SaveSnapshotSuccess
+                    ? new StateStored(decision, replyTo, sequenceNr)
+                    : StoreFailed(reply, replyTo, decision.Reply, what),
+                failure: ex => new CommandFailed(ex, replyTo, decision.Reply, what));
+    }
 
-            // Acknowledge only once the events are stored: a sender that saw the ack can forget the message.
-            replyTo.Tell(decision.Reply);
-            SaveSnapshot(_state.ToSnapshot());
+    /// <summary>Records the stored change in the journal, then replies: the reply means the change is durable.</summary>
+    private void PersistEvent(StateStored stored)
+    {
+        var decision = stored.Decision;
+        if (stored.SequenceNr != LastSequenceNr + 1)
+            throw new InvalidOperationException($"Tile {_tile}: state stored as {stored.SequenceNr} but the next event is {LastSequenceNr + 1}.");
+        Persist(decision.Event!, e =>
+        {
+            _state = decision.Next!;
+            if (decision.ModelToStore is { FitNumber: > 1 } model)
+                SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
+            long oldestKept = stored.SequenceNr - _settings.SnapshotsToKeep;
+            if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
+            stored.ReplyTo.Tell(decision.Reply);
             if (e is DayApplied applied) WriteReport(applied.Day);
             else BecomeReady();
         });
     }
 
+    private static CommandFailed StoreFailed(object reply, IActorRef replyTo, INrtSerializable failReply, string what) =>
+        new(reply is SaveSnapshotFailure f ? f.Cause : new InvalidOperationException($"Unexpected snapshot store reply {reply.GetType().Name}."),
+            replyTo, failReply, what);
+
     private void WriteReport(AppliedDay day)
     {
+        _lastDayOutputsUnsure = false;
         if (_settings.ReportWriter is not { } writer)
         {
             Self.Tell(new ReportDone(day.Day, day.NewBreaks, null));
@@ -289,25 +325,12 @@ public sealed class TileActor : UntypedPersistentActor
                 });
     }
 
-    /// <summary>Snapshot and deletion replies, in any behaviour.</summary>
+    /// <summary>Replies to deleting old snapshots, in any behaviour.</summary>
     private bool HandleHousekeeping(object message)
     {
         switch (message)
         {
-            case SaveSnapshotSuccess ok when ok.Metadata.PersistenceId == PersistenceId:
-                // The stored snapshot covers every event up to it, and each kept snapshot is a complete backup on its own,
-                // so only events after the latest snapshot stay in the journal.
-                DeleteMessages(ok.Metadata.SequenceNr);
-                long oldestKept = ok.Metadata.SequenceNr - _settings.SnapshotsToKeep;
-                if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
-                return true;
-            case SaveSnapshotFailure failure:
-                _log.Warning("Tile {0}: snapshot {1} failed ({2}); the journal still holds the state", _tile, failure.Metadata.SequenceNr, failure.Cause.Message);
-                return true;
-            case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
-                return true;
-            case DeleteMessagesFailure f:
-                _log.Warning("Tile {0}: deleting events up to {1} failed ({2}); they will be deleted after a later day", _tile, f.ToSequenceNr, f.Cause.Message);
+            case DeleteSnapshotsSuccess:
                 return true;
             case DeleteSnapshotsFailure f:
                 _log.Warning("Tile {0}: deleting old snapshots failed ({1}); they will be deleted after a later day", _tile, f.Cause.Message);

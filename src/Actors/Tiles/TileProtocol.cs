@@ -67,23 +67,25 @@ public sealed record TileStatus(
 /// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
 public sealed record TileAlert(TileKey Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
 
-// ---- Persisted types. The fitted model is immutable after a fit and large; it is stored once per fit
-// under its own persistence id (TileModel), apart from the small monitoring state that changes every day.
+// ---- Persisted types. The fitted model is immutable after a fit and large; it is stored once per fit under its own
+// persistence id (TileModel). The monitoring state changes every day; its state of record is the TileSnapshot that is
+// stored with the sequence number of the event recording the change, before that event: the journal holds only small
+// records of what happened (kept, a log of every fit and applied day) and never refers to a state that is not stored.
 
 public interface ITileEvent : INrtSerializable
 {
     TileKey Tile { get; }
 }
 
-/// <summary>A fit happened: the monitoring state it starts from. The model itself is the <see cref="TileModel"/> with the same fit number.</summary>
-public sealed record ModelFitted(TileKey Tile, int FitNumber, FitSummary Summary, LayerSet Monitoring) : ITileEvent;
+/// <summary>A fit happened. The model is the <see cref="TileModel"/> of the same fit number; the state it starts from is the snapshot of this event's sequence number.</summary>
+public sealed record ModelFitted(TileKey Tile, int FitNumber, FitSummary Summary) : ITileEvent;
 
-/// <summary>A solar day was applied; carries the complete state after the step so the journal alone is consistent per day.</summary>
-public sealed record DayApplied(TileKey Tile, AppliedDay Day, LayerSet Monitoring) : ITileEvent;
+/// <summary>A solar day was applied. The state after it is the snapshot of this event's sequence number.</summary>
+public sealed record DayApplied(TileKey Tile, AppliedDay Day) : ITileEvent;
 
 /// <summary>The fitted model of one fit (immutable).</summary>
 public sealed record TileModel(TileKey Tile, int FitNumber, LayerSet Layers) : INrtSerializable;
 
-/// <summary>Snapshot of everything but the model, written after every applied day.</summary>
+/// <summary>Everything but the model: the state of record after each fit and applied day.</summary>
 public sealed record TileSnapshot(
     TileKey Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable;

@@ -17,18 +17,21 @@ public abstract record TileCommand
     public sealed record Status : TileCommand;
 }
 
-/// <summary>What a command leads to: events to persist (in order), a model to store first, and the reply.</summary>
-public sealed record TileDecision(ImmutableArray<ITileEvent> Events, TileModel? ModelToStore, INrtSerializable Reply)
+/// <summary>
+/// What a command leads to: the reply and, when the command changes the tile, the event recording the change, the state
+/// after it (stored first, as the snapshot of the event's sequence number) and, for a fit, the model to store before both.
+/// </summary>
+public sealed record TileDecision(INrtSerializable Reply, ITileEvent? Event = null, TileState? Next = null, TileModel? ModelToStore = null)
 {
-    public static TileDecision ReplyOnly(INrtSerializable reply) => new(ImmutableArray<ITileEvent>.Empty, null, reply);
+    public static TileDecision ReplyOnly(INrtSerializable reply) => new(reply);
 }
 
 /// <summary>
 /// The state of one tile: which fit it is on, its monitoring state and every applied solar day.
-/// Pure: <see cref="Decide"/> computes events from a command, <see cref="Apply"/> folds an event in; neither has side effects,
-/// and the days are strictly increasing, so a redelivered or older observation can never be applied.
-/// The fitted model is referenced by fit number and attached with <see cref="WithModel"/> after it is loaded,
-/// because it is persisted once per fit, apart from the state that changes every day.
+/// Pure: <see cref="Decide"/> computes the next state, and the event recording it, from a command, without side effects;
+/// the days are strictly increasing, so a redelivered or older observation can never be applied.
+/// The state is stored as a <see cref="TileSnapshot"/> after every change and the fitted model once per fit, apart from
+/// it, referenced by fit number and attached with <see cref="WithModel"/> after it is loaded.
 /// </summary>
 public sealed record TileState(
     TileKey Tile,
@@ -88,11 +91,20 @@ public sealed record TileState(
 
         int next = FitNumber + 1;
         var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
-        var fitted = new ModelFitted(Tile, next, summary, output.Monitoring);
+        var model = new TileModel(Tile, next, output.Model);
         return new TileDecision(
-            [fitted],
-            new TileModel(Tile, next, output.Model),
-            new FitAck(Tile, next, AckOutcome.Fitted, $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels"));
+            new FitAck(Tile, next, AckOutcome.Fitted, $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels"),
+            new ModelFitted(Tile, next, summary),
+            this with
+            {
+                FitNumber = next,
+                Fit = summary,
+                Model = model,
+                Monitoring = output.Monitoring,
+                Days = ImmutableArray<AppliedDay>.Empty,
+                Totals = CountMask(output.Monitoring[MaskLayer].ValuesAs<byte>()),
+            },
+            model);
     }
 
     private TileDecision DecideObserve(TileCommand.Observe command, IMonitorEngine engine)
@@ -113,38 +125,9 @@ public sealed record TileState(
         long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
         var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks);
         return new TileDecision(
-            [new DayApplied(Tile, day, after)],
-            null,
-            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks"));
-    }
-
-    public TileState Apply(ITileEvent @event) => @event switch
-    {
-        ModelFitted e => this with
-        {
-            FitNumber = e.FitNumber,
-            Fit = e.Summary,
-            Model = Model is not null && Model.FitNumber == e.FitNumber ? Model : null,
-            Monitoring = e.Monitoring,
-            Days = ImmutableArray<AppliedDay>.Empty,
-            Totals = CountMask(e.Monitoring[MaskLayer].ValuesAs<byte>()),
-        },
-        DayApplied e => ApplyDay(e),
-        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, "Unknown tile event."),
-    };
-
-    private TileState ApplyDay(DayApplied e)
-    {
-        // Events only come from Decide, which refuses these; meeting one means the journal was written by something else.
-        if (!IsFitted) throw new InvalidOperationException($"Tile {Tile}: day {e.Day.Day:yyyy-MM-dd} applied before any fit.");
-        if (LastDay is { } last && e.Day.Day <= last)
-            throw new InvalidOperationException($"Tile {Tile}: day {e.Day.Day:yyyy-MM-dd} applied after {last:yyyy-MM-dd}; days must increase.");
-        return this with
-        {
-            Monitoring = e.Monitoring,
-            Days = Days.Add(e.Day),
-            Totals = CountMask(e.Monitoring[MaskLayer].ValuesAs<byte>()),
-        };
+            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks"),
+            new DayApplied(Tile, day),
+            this with { Monitoring = after, Days = Days.Add(day), Totals = CountMask(after[MaskLayer].ValuesAs<byte>()) });
     }
 
     /// <summary>Attaches the model of the current fit (loaded from the model store, or just fitted).</summary>
