@@ -20,12 +20,18 @@ public static class ReliableTileSharding
         settings.Validate();
         PipelineSerialization.Register(system);
         var d = delivery ?? ReliableTileSettings.Default;
-        return ClusterSharding.Get(system).Start(
+        // The extension first: it adds the sharding defaults the settings are read from.
+        var sharding = ClusterSharding.Get(system);
+        var shardingSettings = ClusterShardingSettings.Create(system);
+        return sharding.Start(
             TileSharding.TypeName,
             entityId => ReliableTileEntity.Props(TileKey.Parse(entityId), settings, d),
-            ClusterShardingSettings.Create(system),
+            shardingSettings,
             // Sharding unwraps the delivery's ShardingEnvelope (entity id = tile id) before the extractor sees it.
-            new TileMessageExtractor(shardBlockSize));
+            new TileMessageExtractor(shardBlockSize),
+            // The same placement as TileSharding.Start: least-shard, overridden by the operator's moves and drains.
+            Cluster.PlacementAllocationStrategy.Create(system, TileSharding.TypeName, shardingSettings),
+            PoisonPill.Instance);
     }
 }
 

@@ -43,10 +43,16 @@ public static class TileSharding
     public static IActorRef Start(ActorSystem system, TileActorSettings settings, int shardBlockSize)
     {
         settings.Validate();
-        return ClusterSharding.Get(system).Start(
+        // The extension first: it adds the sharding defaults the settings are read from.
+        var sharding = ClusterSharding.Get(system);
+        var shardingSettings = ClusterShardingSettings.Create(system);
+        return sharding.Start(
             TypeName,
             entityId => TileActor.Props(TileKey.Parse(entityId), settings),
-            ClusterShardingSettings.Create(system),
-            new TileMessageExtractor(shardBlockSize));
+            shardingSettings,
+            new TileMessageExtractor(shardBlockSize),
+            // Least-shard allocation, overridden by the operator's moves and drains (NrtCluster.Actors.Cluster.ShardOperations).
+            Cluster.PlacementAllocationStrategy.Create(system, TypeName, shardingSettings),
+            PoisonPill.Instance);
     }
 }
