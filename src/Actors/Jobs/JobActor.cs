@@ -22,15 +22,53 @@ public abstract record JobRequest(string JobId, ImmutableArray<TileKey> Tiles)
 }
 
 /// <param name="Parallelism">Tiles worked on at once (each tile's days are always sequential).</param>
-/// <param name="AskTimeout">Longest wait for one tile to answer one fit or day.</param>
+/// <param name="AskTimeout">Longest wait for one tile to answer one day; the message is then sent again.</param>
 public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 {
-    public static JobSettings Default { get; } = new(4, TimeSpan.FromMinutes(30));
+    public static JobSettings Default { get; } = new(4, TimeSpan.FromMinutes(5));
+
+    /// <summary>Longest wait for one tile to answer its fit (it loads the whole history); the fit is then sent again.</summary>
+    public TimeSpan FitTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Sends of one message to one tile before the tile is failed (a message is lost when its node leaves or dies).</summary>
+    public int MaxAttempts { get; init; } = 10;
+
+    /// <summary>Wait before the first resend; doubled per further attempt up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> (2 for the first resend).</summary>
+    public TimeSpan BackoffBefore(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * (1L << Math.Clamp(attempt - 2, 0, 30))));
+
+    /// <summary>
+    /// The settings of a node: <c>nrtcluster.jobs.{parallelism, day-timeout, fit-timeout, max-attempts, min-backoff, max-backoff}</c>
+    /// when set, else the defaults above (parallelism: the number of cores, at least 2).
+    /// </summary>
+    public static JobSettings FromConfig(Akka.Configuration.Config config)
+    {
+        var d = Default;
+        var settings = new JobSettings(config.GetInt("nrtcluster.jobs.parallelism", Math.Max(2, Environment.ProcessorCount)),
+            config.GetTimeSpan("nrtcluster.jobs.day-timeout", d.AskTimeout, allowInfinite: false))
+        {
+            FitTimeout = config.GetTimeSpan("nrtcluster.jobs.fit-timeout", d.FitTimeout, allowInfinite: false),
+            MaxAttempts = config.GetInt("nrtcluster.jobs.max-attempts", d.MaxAttempts),
+            MinBackoff = config.GetTimeSpan("nrtcluster.jobs.min-backoff", d.MinBackoff, allowInfinite: false),
+            MaxBackoff = config.GetTimeSpan("nrtcluster.jobs.max-backoff", d.MaxBackoff, allowInfinite: false),
+        };
+        settings.Validate();
+        return settings;
+    }
 
     public void Validate()
     {
-        if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "A job works on at least 1 tile at a time.");
-        if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "The tile answer timeout must be positive.");
+        if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "A job works on at least 1 tile at a time (nrtcluster.jobs.parallelism).");
+        if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "The tile answer timeout must be positive (nrtcluster.jobs.day-timeout).");
+        if (FitTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FitTimeout), FitTimeout, "The fit answer timeout must be positive (nrtcluster.jobs.fit-timeout).");
+        if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "A message is sent at least once (nrtcluster.jobs.max-attempts).");
+        if (MinBackoff < TimeSpan.Zero || MaxBackoff < MinBackoff)
+            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, "The backoff must be 0 <= min-backoff <= max-backoff (nrtcluster.jobs).");
     }
 }
 
@@ -38,13 +76,16 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 /// Runs one job over the tile shard region: fits, or a fast-forward planned from one archive search. Sends its
 /// <see cref="JobProgress"/> to the subscriber on every change (the last one with Finished set) and answers
 /// <see cref="GetJobProgress"/>. Safe to run again: tiles answer a repeated fit or day without changing.
+/// A tile that does not answer in time (its node left or died, the message was lost in the hand-off) is sent the same
+/// message again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times; the repeat is idempotent.
 /// </summary>
-public sealed class JobActor : ReceiveActor
+public sealed class JobActor : ReceiveActor, IWithTimers
 {
     private sealed record Planned(ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> Days);
     private sealed record PlanFailed(Exception Error);
     private sealed record Answer(TileKey Tile, object Reply);
     private sealed record NoAnswer(TileKey Tile, Exception Error);
+    private sealed record Resend(TileKey Tile);
 
     private readonly JobRequest _request;
     private readonly IActorRef _tiles;
@@ -52,8 +93,12 @@ public sealed class JobActor : ReceiveActor
     private readonly IActorRef? _subscriber;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<TileKey> _waiting = new();
+    /// <summary>Sends so far of each running tile's current message.</summary>
+    private readonly Dictionary<TileKey, int> _attempts = new();
     private ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> _days = ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>>.Empty;
     private JobState _state;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(JobRequest request, IActorRef tileRegion, JobSettings settings, IActorRef? subscriber) =>
         Akka.Actor.Props.Create(() => new JobActor(request, tileRegion, settings, subscriber));
@@ -78,7 +123,8 @@ public sealed class JobActor : ReceiveActor
             Publish();
         });
         Receive<Answer>(a => Answered(a.Tile, a.Reply));
-        Receive<NoAnswer>(n => Finish(n.Tile, fail: $"no answer within {_settings.AskTimeout}: {n.Error.Message}"));
+        Receive<NoAnswer>(n => Unanswered(n.Tile, n.Error));
+        Receive<Resend>(r => Send(r.Tile));
     }
 
     protected override void PreStart()
@@ -130,9 +176,11 @@ public sealed class JobActor : ReceiveActor
     private void Send(TileKey tile)
     {
         ITileMessage message;
+        var timeout = _settings.AskTimeout;
         if (_request is JobRequest.Fit fit)
         {
             message = new FitTile(tile, fit.HistoryStart, fit.HistoryEnd, fit.Replace);
+            timeout = _settings.FitTimeout;
         }
         else
         {
@@ -145,24 +193,51 @@ public sealed class JobActor : ReceiveActor
             }
             message = days[next];
         }
-        _tiles.Ask<object>(message, _settings.AskTimeout)
+        _attempts[tile] = _attempts.GetValueOrDefault(tile) + 1;
+        _tiles.Ask<object>(message, timeout)
             .PipeTo(Self, success: reply => new Answer(tile, reply), failure: ex => new NoAnswer(tile, ex));
+    }
+
+    /// <summary>
+    /// No answer: the message or its answer was lost (e.g. the tile's node left mid-way and the tile moved) or the tile is
+    /// slow. Sending the same message again is safe: a tile answers a day it already applied Repeated, a fit AlreadyFitted.
+    /// </summary>
+    private void Unanswered(TileKey tile, Exception error)
+    {
+        int sent = _attempts.GetValueOrDefault(tile);
+        string reason = error is AskTimeoutException ? "no answer in time" : error.Message;
+        if (sent >= _settings.MaxAttempts)
+        {
+            Finish(tile, fail: $"{reason}, after {sent} attempts");
+            return;
+        }
+        var wait = _settings.BackoffBefore(sent + 1);
+        _log.Warning("Job {0}: tile {1}: {2} (attempt {3} of {4}); sending again in {5}", _request.JobId, tile, reason, sent, _settings.MaxAttempts, wait);
+        _state = _state.Apply(new JobEvent.Retrying(tile, $"attempt {sent + 1} of {_settings.MaxAttempts} after: {reason}"));
+        Publish();
+        Timers.StartSingleTimer(tile, new Resend(tile), wait);
     }
 
     private void Answered(TileKey tile, object reply)
     {
+        _attempts.Remove(tile);
         switch (reply)
         {
             case FitAck { Outcome: AckOutcome.Fitted or AckOutcome.AlreadyFitted } ack:
                 Finish(tile, done: $"{ack.Outcome} (fit {ack.FitNumber})");
                 break;
-            case DayAck { Outcome: AckOutcome.Applied or AckOutcome.Repeated or AckOutcome.Older } ack:
+            case DayAck { Outcome: AckOutcome.Applied or AckOutcome.Repeated } ack:
                 _state = _state.Apply(new JobEvent.DayDone(tile, ack.Day, ack.Outcome));
                 Publish();
                 Send(tile);
                 break;
             case FitAck ack:
                 Finish(tile, fail: $"{ack.Outcome}: {ack.Detail}");
+                break;
+            case DayAck { Outcome: AckOutcome.Older } ack:
+                // Older means never applied: a later day (e.g. from the poller) reached the tile first. Counting it as done would
+                // hide a hole in the tile's series.
+                Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} was skipped ({ack.Detail}); refit the tile (fit --replace) and fast-forward again to include it");
                 break;
             case DayAck ack:
                 Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} {ack.Outcome}: {ack.Detail}");
@@ -176,6 +251,7 @@ public sealed class JobActor : ReceiveActor
     private void Finish(TileKey tile, string? done = null, string? fail = null)
     {
         if (fail is not null) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, tile, fail);
+        _attempts.Remove(tile);
         _state = _state.Apply(fail is null ? new JobEvent.TileDone(tile, done ?? "") : new JobEvent.TileFailed(tile, fail));
         StartNextTile();
         Publish();

@@ -4,21 +4,44 @@ using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Cli;
 
-/// <summary><c>nrtc fast-forward [--project FILE] [--to DATE]</c>: applies every solar day after the history, in time order, to the fitted tiles.</summary>
+/// <summary>
+/// <c>nrtc fast-forward [--project FILE] [--to DATE] [--node URL]</c>: applies every solar day after the history, in time order,
+/// to the fitted tiles, on an embedded node or with --node as a job on a running node (the cluster).
+/// </summary>
 public static class FastForwardCommand
 {
     public static Command Create()
     {
         var project = NodeCli.ProjectOption();
         var to = new Option<string?>("--to") { Description = "Last acquisition date to apply, YYYY-MM-DD (default: now)" };
-        var command = new Command("fast-forward", "Apply every observation from the end of the history to now (or --to) to the fitted tiles, in time order.");
+        var nodeUrl = NodeCli.NodeOption();
+        var command = new Command("fast-forward",
+            "Apply every observation from the end of the history to now (or --to) to the fitted tiles, in time order; with --node on a running node's cluster.");
         command.Options.Add(project);
         command.Options.Add(to);
+        command.Options.Add(nodeUrl);
         command.SetAction(async (parseResult, ct) =>
         {
+            var toText = parseResult.GetValue(to);
+            if (parseResult.GetValue(nodeUrl) is { } url)
+            {
+                if (toText is not null && !DateOnly.TryParseExact(toText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                {
+                    Console.Error.WriteLine($"fast-forward: --to '{toText}' is not a date; give YYYY-MM-DD.");
+                    return 1;
+                }
+                return await NodeCli.RemoteAsync("fast-forward", url, async client =>
+                {
+                    var path = "api/jobs/fast-forward" + (toText is null ? "" : $"?to={toText}");
+                    var result = await JobConsole.ShowAsync("fast-forward", (onProgress, token) =>
+                        client.RunJobAsync(path, onProgress, TimeSpan.FromMilliseconds(500), token), ct);
+                    Console.WriteLine($"fast-forward: {result.Tiles.Sum(t => t.DaysDone)} tile-days applied on {result.TilesDone} tiles, {result.TilesFailed} failed; " +
+                                      $"job {result.JobId} on {client.BaseUrl}");
+                    return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
+                });
+            }
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("fast-forward", file) is not { } config) return 1;
-            var toText = parseResult.GetValue(to);
             DateTime toUtc = DateTime.UtcNow;
             if (toText is not null)
             {

@@ -3,18 +3,32 @@ using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Cli;
 
-/// <summary><c>nrtc fit [--project FILE] [--replace]</c>: fits every tile of the project with data on its history period (embedded node).</summary>
+/// <summary>
+/// <c>nrtc fit [--project FILE] [--replace] [--node URL]</c>: fits every tile of the project with data on its history period,
+/// on an embedded node, or with --node as a job on a running node (the cluster).
+/// </summary>
 public static class FitCommand
 {
     public static Command Create()
     {
         var project = NodeCli.ProjectOption();
         var replace = new Option<bool>("--replace") { Description = "Refit tiles fitted before (restarts their monitoring)" };
-        var command = new Command("fit", "Fit every tile of the project on its history period, on an embedded node (SQLite in the output folder).");
+        var nodeUrl = NodeCli.NodeOption();
+        var command = new Command("fit",
+            "Fit every tile of the project on its history period, on an embedded node (SQLite in the output folder) or, with --node, on a running node's cluster.");
         command.Options.Add(project);
         command.Options.Add(replace);
+        command.Options.Add(nodeUrl);
         command.SetAction(async (parseResult, ct) =>
         {
+            if (parseResult.GetValue(nodeUrl) is { } url)
+                return await NodeCli.RemoteAsync("fit", url, async client =>
+                {
+                    var result = await JobConsole.ShowAsync("fit", (onProgress, token) =>
+                        client.RunJobAsync($"api/jobs/fit?replace={(parseResult.GetValue(replace) ? "true" : "false")}", onProgress, TimeSpan.FromMilliseconds(500), token), ct);
+                    Console.WriteLine($"fit: {result.TilesDone} tiles fitted, {result.TilesFailed} failed; job {result.JobId} on {client.BaseUrl}");
+                    return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
+                });
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("fit", file) is not { } config) return 1;
             return await NodeCli.GuardAsync("fit", file, async () =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
 using NrtCluster.Host.Node;
@@ -6,9 +7,10 @@ using NrtCluster.Host.Node;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres CS] [--http-port P]</c>:
+/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres CS] [--hocon FILE] [--http-port P]</c>:
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
-/// (WMS, alert feed, status) over the output folder.
+/// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
+/// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first.
 /// </summary>
 public static class RunCommand
 {
@@ -20,14 +22,25 @@ public static class RunCommand
         var port = new Option<int?>("--port") { Description = "Akka remoting port (cluster; 0 picks a free one)" };
         var seeds = new Option<string[]>("--seed") { Description = "Seed node address, e.g. akka.tcp://nrtcluster@10.0.0.1:4053 (repeat for several)", AllowMultipleArgumentsPerToken = true };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (cluster profile)" };
+        var hocon = new Option<FileInfo?>("--hocon") { Description = "Extra Akka settings (HOCON file) applied over the profile, e.g. split-brain or rebalance timings" };
         var httpHost = new Option<string>("--http-host") { Description = "Address the HTTP server listens on", DefaultValueFactory = _ => "127.0.0.1" };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var command = new Command("run", "Run a node: tile shards, STAC poller and report aggregator singletons, HTTP (WMS, alert feed, status). Ctrl+C stops.");
-        foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres, httpHost, httpPort }) command.Options.Add(o);
+        foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres, hocon, httpHost, httpPort }) command.Options.Add(o);
         command.SetAction(async (parseResult, ct) =>
         {
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("run", file) is not { } config) return 1;
+            string? extra = null;
+            if (parseResult.GetValue(hocon) is { } hoconFile)
+            {
+                if (!hoconFile.Exists)
+                {
+                    Console.Error.WriteLine($"run: --hocon {hoconFile.FullName} does not exist; give a HOCON file of Akka settings.");
+                    return 1;
+                }
+                extra = await File.ReadAllTextAsync(hoconFile.FullName, ct);
+            }
             return await NodeCli.GuardAsync("run", file, async () =>
             {
                 var seedList = parseResult.GetValue(seeds);
@@ -37,22 +50,45 @@ public static class RunCommand
                     Port = parseResult.GetValue(port) ?? 0,
                     SeedNodes = seedList is { Length: > 0 } ? seedList : null,
                     PostgresConnectionString = parseResult.GetValue(postgres),
+                    // Job retries and member changes are worth seeing on a long-running node's stdout (docker logs); the file may change it.
+                    ExtraHocon = "nrtcluster.logging.stdout-level = WARNING\n" + extra,
                 };
-                await using var node = ProjectNode.Start(config, options, reliableTiles: true);
-                Pipeline.StartPoller(node);
-                var folder = new ReportFolder(config.OutputFolder);
-                await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder), new FileNodeStatus(folder),
-                    parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot()), ct);
-                Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
-                                  $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
-                node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");
+                // Ctrl+C and SIGTERM stop the node gracefully. The handler holds the signal until the node has left, so neither the
+                // command-line library (which ends the process 2 s after a signal) nor the web host's console lifetime cuts the
+                // hand-off short; handlers registered later run first.
+                var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                void Graceful(PosixSignalContext context)
+                {
+                    context.Cancel = true;
+                    signalled.TrySetResult();
+                    stopped.Task.Wait(TimeSpan.FromMinutes(3));
+                }
+                using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
+                using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
+                var node = ProjectNode.Start(config, options, reliableTiles: true);
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, ct);
+                    Pipeline.StartPoller(node);
+                    var folder = new ReportFolder(config.OutputFolder);
+                    var control = new ClusterControl(node);
+                    await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
+                        new ClusterNodeStatus(control, new FileNodeStatus(folder)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
+                        NodeServer.LocateWebRoot(), control), ct);
+                    Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
+                                      $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
+                    node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");
+                    using (ct.Register(() => signalled.TrySetResult()))
+                        await signalled.Task;
+                    Console.WriteLine("run: stopping (leaving the cluster, handing off shards)");
+                    node.Log.Write("run", "stopping");
                 }
-                catch (OperationCanceledException)
+                finally
                 {
-                    Console.WriteLine("run: stopping");
+                    // Akka's coordinated shutdown: the node leaves and its shards are handed off to the other nodes.
+                    await node.DisposeAsync();
+                    Console.WriteLine("run: stopped");
+                    stopped.TrySetResult();
                 }
                 return 0;
             });

@@ -19,11 +19,14 @@ namespace NrtCluster.Host.Http;
 /// <param name="Host">Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0).</param>
 /// <param name="Port">Port; 0 picks a free one (see <see cref="NodeServer.BaseUrl"/>).</param>
 /// <param name="WebRoot">Folder of the web map (index.html, app.js, vendor/leaflet); null serves no page.</param>
-public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot);
+/// <param name="Control">The cluster control endpoints of a running node (<see cref="ClusterEndpoints"/>); null for a node that only serves files.</param>
+public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
+    ClusterControl? Control = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
-/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, and the web map at <c>/</c>.
+/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, the web map at <c>/</c>, and on a
+/// running node the control endpoints of <see cref="ClusterEndpoints"/>.
 /// </summary>
 public sealed class NodeServer : IAsyncDisposable
 {
@@ -102,6 +105,7 @@ public sealed class NodeServer : IAsyncDisposable
             var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
             return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
         });
+        if (options.Control is { } control) ClusterEndpoints.Map(app, control);
         if (options.WebRoot is { } root)
         {
             var files = new PhysicalFileProvider(Path.GetFullPath(root));

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace NrtCluster.Host.Node;
 
-/// <summary>Runs the fit and fast-forward jobs of a node with a Spectre.Console progress bar (with ETA).</summary>
+/// <summary>Shows a fit or fast-forward job with a Spectre.Console progress bar (with ETA), run in process or followed on a node.</summary>
 public static class JobConsole
 {
     public static Task<JobProgress> FitAsync(ProjectNode node, ImmutableArray<TileKey> tiles, bool replace, CancellationToken ct) =>
@@ -14,7 +14,14 @@ public static class JobConsole
     public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileKey> tiles, DateTime toUtc, CancellationToken ct) =>
         RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints), "fast-forward", ct);
 
-    private static async Task<JobProgress> RunAsync(ProjectNode node, JobRequest request, string label, CancellationToken ct)
+    private static Task<JobProgress> RunAsync(ProjectNode node, JobRequest request, string label, CancellationToken ct) =>
+        ShowAsync(label, (onProgress, token) => node.RunJobAsync(request, onProgress, token), ct);
+
+    /// <summary>
+    /// Shows the progress <paramref name="run"/> reports until it returns the last one, then names every failed tile
+    /// (and the job's error) on standard error.
+    /// </summary>
+    public static async Task<JobProgress> ShowAsync(string label, Func<Action<JobProgress>, CancellationToken, Task<JobProgress>> run, CancellationToken ct)
     {
         JobProgress? result = null;
         await AnsiConsole.Progress()
@@ -23,7 +30,7 @@ public static class JobConsole
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(label, maxValue: 1);
-                result = await node.RunJobAsync(request, p =>
+                result = await run(p =>
                 {
                     // A fit counts tiles; a fast-forward counts tile-days.
                     double total = p.Kind == JobKind.Fit ? p.TilesTotal : Math.Max(1, p.Tiles.Sum(t => t.DaysTotal));

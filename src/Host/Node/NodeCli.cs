@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NrtCluster.Actors.Config;
+using NrtCluster.Host.Http;
 
 namespace NrtCluster.Host.Node;
 
@@ -36,5 +37,34 @@ public static class NodeCli
             Console.Error.WriteLine($"{verb}: {file.FullName}: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>--node URL: drive a running node (<c>nrtc run</c>) over HTTP instead of starting an embedded one.</summary>
+    public static Option<string?> NodeOption() =>
+        new("--node") { Description = "HTTP address of a running node (as printed by 'nrtc run', e.g. http://127.0.0.1:8080): work through it instead of an embedded node" };
+
+    /// <summary>Runs a verb against a running node, turning unreachable nodes and refused requests into a message naming the URL.</summary>
+    public static async Task<int> RemoteAsync(string verb, string url, Func<NodeClient, Task<int>> body)
+    {
+        try
+        {
+            using var client = new NodeClient(url);
+            return await body(client);
+        }
+        catch (Exception e) when (e is NodeRequestException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"{verb}: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>host:port of an Akka address (akka.tcp://system@host:port), the short form the shards verbs also accept.</summary>
+    public static string ShortAddress(string? address) =>
+        address is null ? "-" : address.LastIndexOf('@') is var at and >= 0 ? address[(at + 1)..] : address;
+
+    /// <summary>Tables written to a file or pipe are not wrapped at 80 columns (scripts and logs read them whole).</summary>
+    public static void WideWhenRedirected()
+    {
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
     }
 }

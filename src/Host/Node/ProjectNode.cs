@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Globalization;
 using Akka.Actor;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Jobs;
@@ -6,6 +8,7 @@ using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Host.Logging;
 
 namespace NrtCluster.Host.Node;
 
@@ -15,8 +18,11 @@ namespace NrtCluster.Host.Node;
 /// </summary>
 public sealed class ProjectNode : IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<string, JobProgress> _jobs = new(StringComparer.Ordinal);
+    private int _jobCounter;
+
     private ProjectNode(ProjectConfig config, ActorSystem system, IActorRef reports, IActorRef tiles, IStacArchive archive,
-        GridTileFootprints footprints, HttpClient http, NodeLog log)
+        GridTileFootprints footprints, HttpClient http, NodeLog log, int shardBlockSize)
     {
         Config = config;
         System = system;
@@ -26,6 +32,8 @@ public sealed class ProjectNode : IAsyncDisposable
         Footprints = footprints;
         Http = http;
         Log = log;
+        ShardBlockSize = shardBlockSize;
+        JobSettings = JobSettings.FromConfig(system.Settings.Config);
     }
 
     public ProjectConfig Config { get; }
@@ -36,16 +44,30 @@ public sealed class ProjectNode : IAsyncDisposable
     public GridTileFootprints Footprints { get; }
     public HttpClient Http { get; }
     public NodeLog Log { get; }
+    /// <summary>Tiles per shard along each axis (<c>nrtcluster.tiles.shard-block-size</c>).</summary>
+    public int ShardBlockSize { get; }
+    /// <summary>How this node's jobs ask tiles (<c>nrtcluster.jobs</c>).</summary>
+    public JobSettings JobSettings { get; }
 
     public static string MosaicPathOf(ProjectConfig config) => Path.Combine(config.OutputFolder, "mosaic.vrt");
 
-    /// <summary>Starts a node for <paramref name="config"/>; <paramref name="options"/> null: embedded, SQLite in the output folder.</summary>
+    /// <summary>
+    /// Starts a node for <paramref name="config"/>; <paramref name="options"/> null: embedded, SQLite in the output folder.
+    /// Its log is <c>nrtc.log</c> in the output folder, or <c>nrtc-HOST-PORT.log</c> for a cluster node, so the nodes of one
+    /// machine can share an output folder.
+    /// </summary>
     public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false)
     {
         Directory.CreateDirectory(config.OutputFolder);
-        var log = new NodeLog(Path.Combine(config.OutputFolder, "nrtc.log"));
         options ??= new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
-        var system = AkkaProfiles.Start(options with { ExtraHocon = options.ExtraHocon ?? "akka.loglevel = ERROR" });
+        // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on
+        // stdout; the options' own HOCON goes last, so it can change either level.
+        string logging = StructuredLogger.Hocon(StructuredLogger.NodeLogPath(options), level: "INFO", stdoutLevel: "ERROR");
+        var system = AkkaProfiles.Start(options with { ExtraHocon = logging + "\n" + options.ExtraHocon });
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        var log = new NodeLog(Path.Combine(config.OutputFolder, options.Profile == NodeProfile.Cluster
+            ? string.Create(CultureInfo.InvariantCulture, $"nrtc-{self.Host}-{self.Port}.log")
+            : "nrtc.log"));
         var http = new HttpClient();
         var reports = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(MosaicPathOf(config), new GdalVrtMosaicBuilder()));
         var engine = (KernelMonitorEngine)config.CreateEngine();
@@ -54,8 +76,8 @@ public sealed class ProjectNode : IAsyncDisposable
         var settings = TileActorSettings.FromConfig(system.Settings.Config, engine, source, writer, reports);
         int block = system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4);
         var tiles = reliableTiles ? ReliableTileSharding.Start(system, settings, block) : TileSharding.Start(system, settings, block);
-        log.Write("node", $"started project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
-        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log);
+        log.Write("node", $"started address={self} project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
+        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block);
     }
 
     /// <summary>The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).</summary>
@@ -75,6 +97,28 @@ public sealed class ProjectNode : IAsyncDisposable
     public async Task<JobProgress> RunJobAsync(JobRequest request, Action<JobProgress> onProgress, CancellationToken ct)
     {
         var done = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var job = StartJob(request, p =>
+        {
+            onProgress(p);
+            if (p.Finished) done.TrySetResult(p);
+        });
+        using var registration = ct.Register(() => done.TrySetCanceled(ct));
+        try
+        {
+            return await done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Stop(job);
+        }
+    }
+
+    /// <summary>
+    /// Starts a job on this node and returns at once; its progress is kept for <see cref="JobProgressOf"/> (under the
+    /// request's job id) and logged per tile. The job actor stops itself once finished.
+    /// </summary>
+    public IActorRef StartJob(JobRequest request, Action<JobProgress>? onProgress = null)
+    {
         var last = new Dictionary<TileKey, TileProgress>();
         void OnProgress(JobProgress p)
         {
@@ -84,24 +128,23 @@ public sealed class ProjectNode : IAsyncDisposable
                 last[t.Tile] = t;
                 Log.Write(request.JobId, $"tile={t.Tile} day={t.CurrentDay:yyyy-MM-dd} status={t.Status} days={t.DaysDone}/{t.DaysTotal} detail=\"{t.Detail}\"");
             }
-            onProgress(p);
-            if (p.Finished) done.TrySetResult(p);
+            if (p.Finished && p.Error is not null) Log.Write(request.JobId, $"error=\"{p.Error}\"");
+            _jobs[p.JobId] = p;
+            onProgress?.Invoke(p);
         }
-        var relay = System.ActorOf(Props.Create(typeof(ProgressRelay), (Action<JobProgress>)OnProgress));
-        var job = System.ActorOf(JobActor.Props(request, Tiles, JobSettings.Default with { Parallelism = Math.Max(2, Environment.ProcessorCount) }, relay));
-        using var registration = ct.Register(() => done.TrySetCanceled(ct));
-        try
-        {
-            var result = await done.Task.ConfigureAwait(false);
-            if (result.Error is not null) Log.Write(request.JobId, $"error=\"{result.Error}\"");
-            return result;
-        }
-        finally
-        {
-            System.Stop(job);
-            System.Stop(relay);
-        }
+        var initial = JobState.Start(request.JobId, request is JobRequest.Fit ? JobKind.Fit : JobKind.FastForward,
+            request.Tiles.Distinct().Select(t => KeyValuePair.Create(t, 0))).Progress();
+        if (!_jobs.TryAdd(request.JobId, initial))
+            throw new InvalidOperationException($"A job with id '{request.JobId}' already ran on this node.");
+        return System.ActorOf(Props.Create(typeof(JobRelay), request, Tiles, JobSettings, (Action<JobProgress>)OnProgress, initial));
     }
+
+    /// <summary>The last progress of a job started on this node, null if there is none by that id.</summary>
+    public JobProgress? JobProgressOf(string jobId) => _jobs.GetValueOrDefault(jobId);
+
+    /// <summary>A new job id: the kind and a UTC timestamp, unique on this node.</summary>
+    public string NewJobId(JobKind kind) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(kind == JobKind.Fit ? "fit" : "ff")}-{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Interlocked.Increment(ref _jobCounter)}");
 
     /// <summary>The tile's status (last applied day and every applied day), asked through the shard region.</summary>
     public Task<TileStatus> StatusAsync(TileKey tile, CancellationToken ct) => Tiles.Ask<TileStatus>(new GetTileStatus(tile), TimeSpan.FromMinutes(2), ct);
@@ -113,13 +156,40 @@ public sealed class ProjectNode : IAsyncDisposable
         Log.Dispose();
     }
 
-    private sealed class ProgressRelay : ReceiveActor
+    /// <summary>
+    /// Runs a job as its child and passes its progress to a callback; stops once the job finished. A job that stops
+    /// without finishing (it could not start) is reported finished with an error. Stopping the relay stops the job.
+    /// </summary>
+    private sealed class JobRelay : ReceiveActor
     {
-        public ProgressRelay(Action<JobProgress> callback) => Receive<JobProgress>(callback);
+        private JobProgress _last;
+
+        public JobRelay(JobRequest request, IActorRef tiles, JobSettings settings, Action<JobProgress> callback, JobProgress initial)
+        {
+            _last = initial;
+            Context.Watch(Context.ActorOf(JobActor.Props(request, tiles, settings, Self), "job"));
+            Receive<JobProgress>(p =>
+            {
+                _last = p;
+                callback(p);
+                if (p.Finished) Context.Stop(Self);
+            });
+            Receive<Terminated>(_ =>
+            {
+                callback(_last with { Finished = true, Error = _last.Error ?? "the job stopped before it finished (see the node's log)" });
+                Context.Stop(Self);
+            });
+        }
+
+        // A failing job is not restarted: it would start over; the operator runs it again (it is idempotent).
+        protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
     }
 }
 
-/// <summary>Structured log lines (UTC time, source, key=value pairs) appended to a file in the output folder.</summary>
+/// <summary>
+/// Structured log lines (UTC time, source, key=value pairs) appended to a file in the output folder; others may read
+/// it while it is written.
+/// </summary>
 public sealed class NodeLog : IDisposable
 {
     private readonly StreamWriter _writer;
@@ -128,7 +198,7 @@ public sealed class NodeLog : IDisposable
     public NodeLog(string path)
     {
         Path = path;
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
     }
 
     public string Path { get; }

@@ -57,9 +57,9 @@ public sealed class JobActorTests
 
     private static StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
 
-    private static async Task<JobProgress> Run(ActorSystem system, JobRequest request, IActorRef tiles)
+    private static async Task<JobProgress> Run(ActorSystem system, JobRequest request, IActorRef tiles, JobSettings? settings = null)
     {
-        var job = system.ActorOf(JobActor.Props(request, tiles, new JobSettings(2, TimeSpan.FromSeconds(60)), null));
+        var job = system.ActorOf(JobActor.Props(request, tiles, settings ?? new JobSettings(2, TimeSpan.FromSeconds(60)), null));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
@@ -120,5 +120,68 @@ public sealed class JobActorTests
         {
             await system.Terminate();
         }
+    }
+
+    [Fact]
+    public async Task A_day_lost_on_its_way_to_the_tile_is_sent_again_and_every_day_is_applied_once()
+    {
+        var data = ConformanceCase.Load("cusum_roc");
+        using var temp = new TempFolder();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        await using var stac = new LoopbackStac();
+        var index = new GridTileFootprints(Grid, Area);
+        var area = index.ProjectTiles.ToImmutableArray();
+        var from = data.MonitoringDates[0].AddDays(-1);
+        stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]));
+        var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
+
+        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = WARNING" });
+        try
+        {
+            var region = ReliableTileSharding.Start(system,
+                new TileActorSettings(data.Engine(), new CaseObservationSource(data), new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
+            var fit = await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region);
+            Assert.Equal(4, fit.TilesDone);
+
+            // The second day of every tile is dropped twice, as a node leaving mid-way drops what its tiles had not answered.
+            var lossy = system.ActorOf(Props.Create(() => new LosingRegion(region, DateOnly.FromDateTime(data.MonitoringDates[1]), 2)));
+            var settings = new JobSettings(2, TimeSpan.FromMilliseconds(500)) { MinBackoff = TimeSpan.FromMilliseconds(50), MaxAttempts = 4 };
+            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, data.MonitoringDates[2].AddHours(1), archive, index), lossy, settings);
+            Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
+            foreach (var t in area)
+            {
+                var state = await region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30));
+                Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime), state.Days.Select(d => d.Day));
+            }
+
+            // Lost more often than the attempts allow: the tile fails and says why.
+            var deaf = system.ActorOf(Props.Create(() => new LosingRegion(region, DateOnly.FromDateTime(data.MonitoringDates[2]).AddDays(1), int.MaxValue)));
+            var later = data.MonitoringDates[2].AddDays(1).Date.AddHours(10);
+            stac.Publish(Granule("m3", later));
+            var failed = await Run(system, new JobRequest.FastForward("ff-2", area, from, later.AddHours(1), archive, index), deaf, settings);
+            Assert.Equal(4, failed.TilesFailed);
+            Assert.All(failed.Tiles, t => Assert.Contains("after 4 attempts", t.Detail));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>Forwards to the tile region but drops the first <c>times</c> sends of one day to each tile.</summary>
+    private sealed class LosingRegion : ReceiveActor
+    {
+        private readonly Dictionary<TileKey, int> _dropped = new();
+
+        public LosingRegion(IActorRef region, DateOnly day, int times) =>
+            ReceiveAny(m =>
+            {
+                if (m is ObserveDay o && o.Day == day && _dropped.GetValueOrDefault(o.Tile) < times)
+                {
+                    _dropped[o.Tile] = _dropped.GetValueOrDefault(o.Tile) + 1;
+                    return;
+                }
+                region.Forward(m);
+            });
     }
 }

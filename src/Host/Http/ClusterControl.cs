@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Akka.Cluster;
+using NrtCluster.Actors.Cluster;
+using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Host.Node;
+
+namespace NrtCluster.Host.Http;
+
+/// <summary>
+/// What the control endpoints of a running node do (see <see cref="ClusterEndpoints"/>): the cluster's members and shard
+/// placement, moving and draining, jobs started on this node, and every tile's state asked through the shard region.
+/// </summary>
+public sealed class ClusterControl(ProjectNode node)
+{
+    private static readonly TimeSpan ViewTimeout = TimeSpan.FromSeconds(10);
+    private readonly ShardOperations _shards = new(node.System, node.Tiles);
+
+    public ProjectNode Node => node;
+
+    public string SelfAddress => Cluster.Get(node.System).SelfAddress.ToString();
+
+    public Task<ClusterView> ViewAsync(CancellationToken ct) => _shards.ViewAsync(ViewTimeout, ct);
+
+    public Task MoveShardAsync(string shardId, string nodeAddress, CancellationToken ct) => _shards.MoveShardAsync(shardId, nodeAddress, ct);
+
+    public Task DrainAsync(string nodeAddress, CancellationToken ct) => _shards.DrainAsync(nodeAddress, ct);
+
+    public Task UndrainAsync(string nodeAddress, CancellationToken ct) => _shards.UndrainAsync(nodeAddress, ct);
+
+    /// <summary>Starts a fit of every tile with data on this node; returns the job id.</summary>
+    public async Task<string> StartFitAsync(bool replace, CancellationToken ct)
+    {
+        var tiles = await TilesAsync(ct).ConfigureAwait(false);
+        var id = node.NewJobId(JobKind.Fit);
+        node.StartJob(new JobRequest.Fit(id, tiles, node.Config.HistoryStart, node.Config.HistoryEnd, replace));
+        return id;
+    }
+
+    /// <summary>Starts a fast-forward of every tile with data up to <paramref name="toUtc"/> on this node; returns the job id.</summary>
+    public async Task<string> StartFastForwardAsync(DateTime toUtc, CancellationToken ct)
+    {
+        var tiles = await TilesAsync(ct).ConfigureAwait(false);
+        var id = node.NewJobId(JobKind.FastForward);
+        node.StartJob(new JobRequest.FastForward(id, tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints));
+        return id;
+    }
+
+    public JobProgress? Job(string id) => node.JobProgressOf(id);
+
+    /// <summary>
+    /// Every tile of the area of interest that an archive item touches: its fit, last applied day, days applied (each day with <paramref name="withDays"/>),
+    /// breaks, the archive's newest solar day touching it, the lag behind it, and the shard and node holding it.
+    /// </summary>
+    public async Task<JsonObject> TilesStatusAsync(bool withDays, CancellationToken ct)
+    {
+        var items = await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct).ConfigureAwait(false);
+        var newestByTile = new Dictionary<TileKey, DateOnly>();
+        foreach (var item in items)
+        {
+            var day = Geo.Stac.SolarDays.Of(item);
+            foreach (var t in node.Footprints.TilesTouching(item.Footprint))
+                if (!newestByTile.TryGetValue(t, out var n) || n < day) newestByTile[t] = day;
+        }
+        var view = await ViewAsync(ct).ConfigureAwait(false);
+        var shardNodes = view.Shards.ToDictionary(s => s.ShardId, s => s.Node, StringComparer.Ordinal);
+        // Tiles without data are never fitted; asking them would only start empty tile entities.
+        var tiles = node.Footprints.ProjectTiles.Where(newestByTile.ContainsKey).ToImmutableArray();
+        var statuses = await Task.WhenAll(tiles.Select(t => node.StatusAsync(t, ct))).ConfigureAwait(false);
+        var array = new JsonArray();
+        foreach (var s in statuses)
+        {
+            string shard = s.Tile.ShardId(node.ShardBlockSize);
+            DateOnly? newest = newestByTile.TryGetValue(s.Tile, out var n) ? n : null;
+            var tile = new JsonObject
+            {
+                ["tile"] = s.Tile.ToString(),
+                ["shard"] = shard,
+                ["node"] = shardNodes.GetValueOrDefault(shard),
+                ["fitNumber"] = s.FitNumber,
+                ["fit"] = s.Fit is { } f
+                    ? new JsonObject
+                    {
+                        ["historyStart"] = Day(f.HistoryStart), ["historyEnd"] = Day(f.HistoryEnd), ["historyDates"] = f.HistoryDates,
+                        ["height"] = f.Height, ["width"] = f.Width, ["engine"] = f.Engine,
+                    }
+                    : null,
+                ["lastDay"] = s.LastDay is { } last ? Day(last) : null,
+                ["daysApplied"] = s.Days.Length,
+                ["breaks"] = s.Totals.Breaks,
+                ["newestInArchive"] = newest is { } nw ? Day(nw) : null,
+                ["lagDays"] = s.LastDay is { } l && newest is { } a ? a.DayNumber - l.DayNumber : null,
+            };
+            if (withDays) tile["days"] = new JsonArray([.. s.Days.Select(d => (JsonNode)JsonValue.Create(Day(d.Day))!)]);
+            array.Add(tile);
+        }
+        return new JsonObject
+        {
+            ["node"] = SelfAddress,
+            ["takenUtc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["tiles"] = array,
+            // Nothing records quarantined items yet: a day a tile fails to apply is retried by reliable delivery (poller) or
+            // fails the tile in the job's progress (GET /api/jobs/{id}); neither is kept as a list.
+            ["quarantined"] = new JsonArray(),
+            ["quarantineNote"] = "not recorded: failed days are retried by the poller's reliable delivery or reported as failed tiles by their job",
+        };
+    }
+
+    public static JsonObject ViewJson(ClusterView view, string self) => new()
+    {
+        ["self"] = self,
+        ["type"] = view.TypeName,
+        ["takenUtc"] = view.TakenUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        ["members"] = new JsonArray([.. view.Nodes.Select(n => (JsonNode)new JsonObject
+        {
+            ["address"] = n.Address,
+            ["status"] = n.Status,
+            ["reachable"] = n.Reachable,
+            ["roles"] = new JsonArray([.. n.Roles.Select(r => (JsonNode)JsonValue.Create(r)!)]),
+            ["hostsShards"] = n.HostsShards,
+            ["drained"] = n.Drained,
+            ["leader"] = n.IsLeader,
+            ["oldest"] = n.IsOldest,
+            ["shards"] = n.ShardCount,
+            ["entities"] = n.EntityCount,
+        })]),
+        ["shards"] = new JsonArray([.. view.Shards.Select(s => (JsonNode)new JsonObject
+        {
+            ["shard"] = s.ShardId,
+            ["node"] = s.Node,
+            ["pinnedTo"] = s.PinnedTo,
+            ["entities"] = new JsonArray([.. s.Entities.Select(e => (JsonNode)JsonValue.Create(e)!)]),
+        })]),
+        ["pins"] = new JsonObject([.. view.Pins.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))]),
+        ["drained"] = new JsonArray([.. view.Drained.Select(d => (JsonNode)JsonValue.Create(d)!)]),
+        ["unanswered"] = new JsonArray([.. view.Unanswered.Select(d => (JsonNode)JsonValue.Create(d)!)]),
+    };
+
+    private async Task<ImmutableArray<TileKey>> TilesAsync(CancellationToken ct)
+    {
+        var tiles = await node.TilesWithDataAsync(ct).ConfigureAwait(false);
+        return tiles.IsEmpty
+            ? throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac")
+            : tiles;
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

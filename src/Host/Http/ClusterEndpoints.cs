@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Akka.Cluster;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace NrtCluster.Host.Http;
+
+/// <summary>
+/// The control plane of a running node, so the command line drives the cluster over HTTP without joining it:
+/// <list type="bullet">
+/// <item><c>GET /api/cluster</c>: members and shard placement;</item>
+/// <item><c>POST /api/shards/{shard}/move?to=ADDRESS</c>, <c>POST /api/nodes/drain?address=ADDRESS</c>, <c>POST /api/nodes/undrain?address=ADDRESS</c>;</item>
+/// <item><c>POST /api/jobs/fit[?replace=true]</c>, <c>POST /api/jobs/fast-forward[?to=YYYY-MM-DD]</c> (202 with the job id), <c>GET /api/jobs/{id}</c>;</item>
+/// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder.</item>
+/// </list>
+/// Bad input answers 400, refused operations 409, unknown jobs 404, each with a message saying what to give instead.
+/// </summary>
+public static class ClusterEndpoints
+{
+    public static void Map(WebApplication app, ClusterControl control)
+    {
+        app.MapGet("/api/cluster", async (CancellationToken ct) =>
+            Json(ClusterControl.ViewJson(await control.ViewAsync(ct).ConfigureAwait(false), control.SelfAddress)));
+
+        app.MapPost("/api/shards/{shard}/move", (string shard, HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                var to = Required(r, "to", "the address of the node to move the shard to, e.g. ?to=127.0.0.1:4054");
+                await control.MoveShardAsync(shard, to, ct).ConfigureAwait(false);
+                return new JsonObject { ["moved"] = shard, ["to"] = to, ["note"] = "the shard moves at the next rebalance round" };
+            }));
+        app.MapPost("/api/nodes/drain", (HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                var address = Required(r, "address", "the address of the node to drain, e.g. ?address=127.0.0.1:4054");
+                await control.DrainAsync(address, ct).ConfigureAwait(false);
+                return new JsonObject { ["drained"] = address };
+            }));
+        app.MapPost("/api/nodes/undrain", (HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                var address = Required(r, "address", "the address of the node to undrain, e.g. ?address=127.0.0.1:4054");
+                await control.UndrainAsync(address, ct).ConfigureAwait(false);
+                return new JsonObject { ["undrained"] = address };
+            }));
+
+        app.MapPost("/api/jobs/fit", (HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                bool replace = r.Query.TryGetValue("replace", out var v) && bool.TryParse(v, out var b) && b;
+                return JobStarted(await control.StartFitAsync(replace, ct).ConfigureAwait(false));
+            }, 202));
+        app.MapPost("/api/jobs/fast-forward", (HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                var toUtc = DateTime.UtcNow;
+                if (r.Query.TryGetValue("to", out var text) && text.ToString().Length > 0)
+                {
+                    if (!DateOnly.TryParseExact(text.ToString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                        throw new ArgumentException($"to={text} is not a date; give the last acquisition date to apply as YYYY-MM-DD.");
+                    toUtc = day.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+                }
+                return JobStarted(await control.StartFastForwardAsync(toUtc, ct).ConfigureAwait(false));
+            }, 202));
+        app.MapGet("/api/jobs/{id}", (string id) =>
+            control.Job(id) is { } progress
+                ? Json(JobProgressJson.Write(progress))
+                : Problem(404, $"No job '{id}' was started on this node; jobs are followed on the node that started them."));
+
+        app.MapGet("/api/tiles/status", (HttpRequest r, CancellationToken ct) =>
+            Operate(() => control.TilesStatusAsync(r.Query.TryGetValue("days", out var v) && bool.TryParse(v, out var b) && b, ct)));
+    }
+
+    private static JsonObject JobStarted(string id) => new() { ["jobId"] = id, ["progress"] = $"/api/jobs/{id}" };
+
+    private static string Required(HttpRequest r, string name, string what) =>
+        r.Query.TryGetValue(name, out var v) && v.ToString().Trim().Length > 0
+            ? v.ToString().Trim()
+            : throw new ArgumentException($"{name} is missing; give {what}.");
+
+    private static async Task<IResult> Operate(Func<Task<JsonObject>> body, int status = 200)
+    {
+        try
+        {
+            return Json(await body().ConfigureAwait(false), status);
+        }
+        catch (ArgumentException e)
+        {
+            return Problem(400, e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problem(409, e.Message);
+        }
+        catch (Exception e) when (e is Akka.Actor.AskTimeoutException or TimeoutException or IOException or HttpRequestException)
+        {
+            return Problem(503, e.Message);
+        }
+    }
+
+    private static IResult Json(JsonObject body, int status = 200) => Results.Text(body.ToJsonString(), "application/json", statusCode: status);
+
+    private static IResult Problem(int status, string message) =>
+        Results.Text(new JsonObject { ["status"] = status, ["error"] = message }.ToJsonString(), "application/json", statusCode: status);
+}
+
+/// <summary>
+/// Status of a cluster node: the output folder's reports (as <see cref="FileNodeStatus"/>) plus the node's address and
+/// membership; ready once this node is an Up member (it then hosts shards and answers the control endpoints).
+/// </summary>
+public sealed class ClusterNodeStatus(ClusterControl control, FileNodeStatus files) : INodeStatus
+{
+    public NodeStatusReport Current()
+    {
+        var report = files.Current();
+        var cluster = Cluster.Get(control.Node.System);
+        report.Details["address"] = cluster.SelfAddress.ToString();
+        report.Details["memberStatus"] = cluster.SelfMember.Status.ToString();
+        report.Details["members"] = new JsonArray([.. cluster.State.Members.Select(m => (JsonNode)JsonValue.Create($"{m.Address} {m.Status}")!)]);
+        return report with { Node = cluster.SelfAddress.ToString(), Mode = "cluster" };
+    }
+
+    public Readiness Readiness()
+    {
+        var self = Cluster.Get(control.Node.System).SelfMember;
+        return self.Status == MemberStatus.Up
+            ? new Readiness(true, $"member {self.Address} is Up")
+            : new Readiness(false, $"member {self.Address} is {self.Status}, not Up yet (joining the seed nodes)");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Tiles;
+
+namespace NrtCluster.Host.Http;
+
+/// <summary>A job's progress as the control API writes it (GET /api/jobs/{id}) and the command line reads it back.</summary>
+public static class JobProgressJson
+{
+    public static JsonObject Write(JobProgress p)
+    {
+        var tiles = new JsonArray();
+        foreach (var t in p.Tiles)
+            tiles.Add(new JsonObject
+            {
+                ["tile"] = t.Tile.ToString(),
+                ["status"] = t.Status.ToString(),
+                ["currentDay"] = Day(t.CurrentDay),
+                ["daysDone"] = t.DaysDone,
+                ["daysTotal"] = t.DaysTotal,
+                ["detail"] = t.Detail,
+            });
+        return new JsonObject
+        {
+            ["jobId"] = p.JobId,
+            ["kind"] = p.Kind.ToString(),
+            ["finished"] = p.Finished,
+            ["error"] = p.Error,
+            ["tilesDone"] = p.TilesDone,
+            ["tilesFailed"] = p.TilesFailed,
+            ["tilesTotal"] = p.TilesTotal,
+            ["daysDone"] = p.Tiles.Sum(t => t.DaysDone),
+            ["daysTotal"] = p.Tiles.Sum(t => t.DaysTotal),
+            ["currentDay"] = Day(p.CurrentDay),
+            ["tiles"] = tiles,
+        };
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote; a missing or malformed field throws <see cref="FormatException"/> naming it.</summary>
+    public static JobProgress Read(JsonNode json)
+    {
+        var tiles = (json["tiles"] as JsonArray ?? throw new FormatException("The job progress has no 'tiles' array."))
+            .Select(t => new TileProgress(
+                TileKey.Parse(Text(t, "tile")),
+                Enum.Parse<TileJobStatus>(Text(t, "status")),
+                ParseDay(t?["currentDay"]),
+                Int(t, "daysDone"),
+                Int(t, "daysTotal"),
+                t?["detail"]?.GetValue<string>()))
+            .ToImmutableArray();
+        return new JobProgress(Text(json, "jobId"), Enum.Parse<JobKind>(Text(json, "kind")), Int(json, "tilesDone"), Int(json, "tilesFailed"),
+            Int(json, "tilesTotal"), tiles, json["finished"]?.GetValue<bool>() ?? throw new FormatException("The job progress has no 'finished'."),
+            json["error"]?.GetValue<string>());
+    }
+
+    private static JsonNode? Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static DateOnly? ParseDay(JsonNode? node) =>
+        node?.GetValue<string>() is { } text ? DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+
+    private static string Text(JsonNode? node, string name) =>
+        node?[name]?.GetValue<string>() ?? throw new FormatException($"The job progress has no '{name}'.");
+
+    private static int Int(JsonNode? node, string name) =>
+        node?[name]?.GetValue<int>() ?? throw new FormatException($"The job progress has no '{name}'.");
+}
