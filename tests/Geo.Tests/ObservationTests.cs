@@ -112,7 +112,7 @@ public class ObservationTests
     }
 
     [Fact]
-    public void Scl_classes_outside_the_kept_set_and_dn_0_become_nan()
+    public void Scl_classes_outside_the_kept_set_and_dn_0_become_nan_and_so_does_the_kernels_reach_around_them()
     {
         using var tmp = new TempFolder();
         var utm = Scenes.UtmBoxCovering(Tile, 32632);
@@ -120,23 +120,32 @@ public class ObservationTests
         using var laea = Gdal.SpatialReference.FromUserInput(Tile.Crs);
         using var utmSrs = Gdal.SpatialReference.FromEpsg(32632);
         using var toLaea = new Gdal.CoordinateTransformation(utmSrs, laea);
-        // Vegetation (4) in the west half, cloud high probability (9) in the east half.
+        // Vegetation (4) in the west half (tile columns 0-99), cloud high probability (9) in the east half.
         var paths = Scenes.WriteGranule(tmp.Path, "g", utm, red: 2000, nir: 4000,
             scl: (x, y) => (byte)(toLaea.Transform(x, y).X < middle ? 4 : 9));
         var source = Scenes.Item("g", paths);
 
         var input = new ObservationInput(new DateOnly(2023, 5, 5), new DateTimeOffset(2023, 5, 5, 10, 30, 0, TimeSpan.Zero), [source.Build()]);
         var obs = ObservationLoader.Load(Tile, input);
+        var unbuffered = ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = 0 });
+        var bilinear = ObservationLoader.Load(Tile, input, new ObservationOptions { ReflectanceResampling = Gdal.Resampling.Bilinear });
         var cloudKept = ObservationLoader.Load(Tile, input, new ObservationOptions { ValidSclClasses = new HashSet<byte> { 4, 9 } });
 
         var ndvi = (0.3 - 0.1) / (0.3 + 0.1);
         for (var r = 0; r < Tile.Height; r += 13)
         {
-            Assert.Equal(ndvi, obs.Index[r * Tile.Width + 98], 1e-5);
-            Assert.True(float.IsNaN(obs.Index[r * Tile.Width + 101]));
+            Assert.Equal(ndvi, unbuffered.Index[r * Tile.Width + 99], 1e-5);
+            Assert.True(float.IsNaN(unbuffered.Index[r * Tile.Width + 100]));
+            // Cubic (the default) draws on source pixels up to 2 away (20 m pixels on a 20 m tile), bilinear up to 1.
+            Assert.Equal(ndvi, obs.Index[r * Tile.Width + 97], 1e-5);
+            Assert.True(float.IsNaN(obs.Index[r * Tile.Width + 98]));
+            Assert.Equal(ndvi, bilinear.Index[r * Tile.Width + 98], 1e-5);
+            Assert.True(float.IsNaN(bilinear.Index[r * Tile.Width + 99]));
             Assert.Equal(ndvi, cloudKept.Index[r * Tile.Width + 101], 1e-5);
         }
-        Assert.Equal(Tile.PixelCount / 2, obs.ValidPixelCount);
+        Assert.Equal(Tile.PixelCount / 2, unbuffered.ValidPixelCount);
+        Assert.Equal(Tile.PixelCount / 2 - 2 * Tile.Height, obs.ValidPixelCount);
+        Assert.Equal(Tile.PixelCount / 2 - Tile.Height, bilinear.ValidPixelCount);
         Assert.Equal(Tile.PixelCount, cloudKept.ValidPixelCount);
 
         // A granule with DN 0 (nodata) in red everywhere gives no valid pixel at all.
@@ -146,6 +155,31 @@ public class ObservationTests
         };
         var none = ObservationLoader.Load(Tile, input with { Items = [Scenes.Item("z", zeroRed).Build()] });
         Assert.Equal(0, none.ValidPixelCount);
+    }
+
+    [Fact]
+    public void A_cloud_just_outside_the_tile_masks_the_tile_pixels_the_kernel_blends_it_into()
+    {
+        using var tmp = new TempFolder();
+        var east = Tile.Bounds.MaxX;
+        using var laea = Gdal.SpatialReference.FromUserInput(Tile.Crs);
+        using var utmSrs = Gdal.SpatialReference.FromEpsg(32632);
+        using var toLaea = new Gdal.CoordinateTransformation(utmSrs, laea);
+        // Cloud (8) only east of the tile's east edge; the granule reaches 200 m beyond it.
+        var paths = Scenes.WriteGranule(tmp.Path, "g", Scenes.UtmBoxCovering(Tile, 32632), red: 2000, nir: 4000,
+            scl: (x, y) => (byte)(toLaea.Transform(x, y).X < east ? 4 : 8));
+        var input = new ObservationInput(new DateOnly(2023, 5, 5), new DateTimeOffset(2023, 5, 5, 10, 30, 0, TimeSpan.Zero), [Scenes.Item("g", paths).Build()]);
+
+        var obs = ObservationLoader.Load(Tile, input);
+
+        for (var r = 0; r < Tile.Height; r += 13)
+        {
+            Assert.False(float.IsNaN(obs.Index[r * Tile.Width + Tile.Width - 3]));
+            Assert.True(float.IsNaN(obs.Index[r * Tile.Width + Tile.Width - 2]));
+            Assert.True(float.IsNaN(obs.Index[r * Tile.Width + Tile.Width - 1]));
+        }
+        Assert.Equal(Tile.PixelCount - 2 * Tile.Height, obs.ValidPixelCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = -1 }));
     }
 
     [Fact]

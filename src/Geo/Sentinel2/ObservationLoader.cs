@@ -8,7 +8,9 @@ namespace NrtCluster.Geo.Sentinel2;
 /// <summary>
 /// Reads Sentinel-2 L2A observations onto a tile: each band of each granule is warped onto the tile's geobox
 /// (reflectances with the chosen kernel, SCL with nearest; DN 0 is nodata), scaled to reflectance, mosaicked
-/// first-valid across the granules of the solar day, screened with SCL, and turned into a spectral index.
+/// first-valid across the granules of the solar day, screened with SCL (plus a buffer: the resampling kernel's reach
+/// around screened pixels, whose cloud, shadow or snow reflectance the kernel would blend into their neighbours), and
+/// turned into a spectral index.
 /// </summary>
 public static class ObservationLoader
 {
@@ -51,7 +53,10 @@ public static class ObservationLoader
                 if (!item.Bands.ContainsKey(band))
                     throw new ArgumentException($"Observation {input.SolarDay:yyyy-MM-dd}, item '{item.Id}' has no {band.ToString().ToLowerInvariant()} band source; the provider profile must map it to an asset.", nameof(input));
 
-        // reflectance[item][band], scl[item]; null where the item's footprint misses the tile
+        // reflectance[item][band], scl[item]; null where the item's footprint misses the tile. SCL is read with a
+        // margin of the screening buffer, so that clouds just outside the tile still mask the pixels they blur into.
+        var buffer = options.ScreeningBufferOn(tile);
+        var sclBox = Expand(tile, buffer);
         var reflectance = new float[]?[input.Items.Count][];
         var scl = new byte[]?[input.Items.Count];
         for (var i = 0; i < reflectance.Length; i++) reflectance[i] = new float[]?[reflectanceBands.Count];
@@ -63,7 +68,7 @@ public static class ObservationLoader
             if (job % 2 == 1)
             {
                 var source = item.Bands[LogicalBand.Scl];
-                scl[itemIndex] = Read(input.SolarDay, item, [source], () => Warp.BandWhereCovered<byte>(source.GdalPath, tile,
+                scl[itemIndex] = Read(input.SolarDay, item, [source], () => Warp.BandWhereCovered<byte>(source.GdalPath, sclBox,
                     new WarpOptions(Resampling.Nearest, RasterDataType.Byte, source.NoData, DestinationNoData: 0), fill: 0));
                 return;
             }
@@ -80,7 +85,10 @@ public static class ObservationLoader
 
         // Only items that cover the tile in every band take part in the mosaic.
         var covering = Enumerable.Range(0, scl.Length).Where(i => scl[i] is not null && reflectance[i].All(r => r is not null)).ToArray();
-        var sclOf = covering.Select(i => scl[i]!).ToArray();
+        var valid = new bool[256];
+        foreach (var c in options.ValidSclClasses) valid[c] = true;
+        var sclOf = covering.Select(i => Crop(scl[i]!, sclBox, buffer)).ToArray();
+        var screenedOf = covering.Select(i => NearScreened(scl[i]!, sclBox, buffer, valid)).ToArray();
         var reflectanceOf = covering.Select(i => reflectance[i].Select(r => r!).ToArray()).ToArray();
         var n = tile.PixelCount;
         var a = new float[n];
@@ -89,8 +97,6 @@ public static class ObservationLoader
         float[]? swir = options.IncludeScreeningBands ? new float[n] : null;
         var greenAt = reflectanceBands.IndexOf(LogicalBand.Green);
         var swirAt = reflectanceBands.IndexOf(options.ScreeningSwir);
-        var valid = new bool[256];
-        foreach (var c in options.ValidSclClasses) valid[c] = true;
 
         for (var p = 0; p < n; p++)
         {
@@ -103,7 +109,7 @@ public static class ObservationLoader
                 for (var k = 0; k < r.Length && ok; k++) ok = !float.IsNaN(r[k][p]);
                 if (ok) { chosen = i; break; }
             }
-            if (chosen < 0 || !valid[sclOf[chosen][p]])
+            if (chosen < 0 || !valid[sclOf[chosen][p]] || screenedOf[chosen][p])
             {
                 a[p] = b[p] = float.NaN;
                 if (green is not null) green[p] = swir![p] = float.NaN;
@@ -120,6 +126,53 @@ public static class ObservationLoader
         }
         NormalisedDifference(a, b);
         return new TileObservation(input.SolarDay, input.Time, a, green, swir);
+    }
+
+    /// <summary><paramref name="tile"/> grown by <paramref name="margin"/> pixels on every side.</summary>
+    private static GeoBox Expand(GeoBox tile, int margin)
+    {
+        if (margin == 0) return tile;
+        var t = tile.Transform;
+        var (x0, y0) = t.Apply(-margin, -margin);
+        return tile with { Width = tile.Width + 2 * margin, Height = tile.Height + 2 * margin, Transform = t with { X0 = x0, Y0 = y0 } };
+    }
+
+    /// <summary>The tile's part of a raster read on the tile grown by <paramref name="margin"/>.</summary>
+    private static byte[] Crop(byte[] grown, GeoBox grownBox, int margin)
+    {
+        if (margin == 0) return grown;
+        var width = grownBox.Width - 2 * margin;
+        var height = grownBox.Height - 2 * margin;
+        var tile = new byte[width * height];
+        for (var r = 0; r < height; r++)
+            grown.AsSpan((r + margin) * grownBox.Width + margin, width).CopyTo(tile.AsSpan(r * width, width));
+        return tile;
+    }
+
+    /// <summary>
+    /// Per tile pixel, whether a screened-out class (not kept, not nodata) lies within <paramref name="margin"/> pixels
+    /// (a square window) in the grown SCL raster: a max filter, rows then columns.
+    /// </summary>
+    private static bool[] NearScreened(byte[] grown, GeoBox grownBox, int margin, bool[] valid)
+    {
+        int gw = grownBox.Width, gh = grownBox.Height, width = gw - 2 * margin, height = gh - 2 * margin;
+        var screened = new bool[gw * gh];
+        for (var i = 0; i < grown.Length; i++) screened[i] = grown[i] != 0 && !valid[grown[i]];
+        if (margin == 0) return screened;
+        // Along rows: grown rows, tile columns.
+        var rows = new bool[gh * width];
+        for (var r = 0; r < gh; r++)
+            for (var c = 0; c < width; c++)
+                rows[r * width + c] = screened.AsSpan(r * gw + c, 2 * margin + 1).Contains(true);
+        var near = new bool[width * height];
+        for (var r = 0; r < height; r++)
+            for (var c = 0; c < width; c++)
+            {
+                var any = false;
+                for (var k = 0; k <= 2 * margin && !any; k++) any = rows[(r + k) * width + c];
+                near[r * width + c] = any;
+            }
+        return near;
     }
 
     /// <summary>Warps reflectance band sources of one item (sharing one nodata value) and scales them to reflectance.</summary>

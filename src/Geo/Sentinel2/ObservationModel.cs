@@ -1,4 +1,5 @@
 using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Geo.Sentinel2;
@@ -52,6 +53,31 @@ public sealed record ObservationOptions
 
     /// <summary>Kernel for reflectances; SCL is always warped with nearest.</summary>
     public Resampling ReflectanceResampling { get; init; } = Resampling.Cubic;
+
+    /// <summary>
+    /// Tile pixels around every screened-out SCL pixel (cloud, shadow, cirrus, snow: any class outside
+    /// <see cref="ValidSclClasses"/> except nodata) that are masked too; null: the reach of
+    /// <see cref="ReflectanceResampling"/>, so that no kept pixel carries reflectance the kernel drew from a screened one.
+    /// </summary>
+    public int? ScreeningBuffer { get; init; }
+
+    /// <summary>Pixel size of the Sentinel-2 bands the index reads at their coarsest (B8A, B11, B12 and SCL are 20 m).</summary>
+    private const double SourcePixelSize = 20;
+
+    /// <summary>The buffer in pixels of <paramref name="tile"/>: <see cref="ScreeningBuffer"/>, or the kernel's reach.</summary>
+    internal int ScreeningBufferOn(GeoBox tile)
+    {
+        if (ScreeningBuffer is { } pixels)
+            return pixels >= 0 ? pixels : throw new ArgumentOutOfRangeException(nameof(ScreeningBuffer), pixels, "The screening buffer is a number of pixels, 0 or more.");
+        // A warped pixel mixes source pixels less than this many source pixels from its centre.
+        double reach = ReflectanceResampling switch
+        {
+            Resampling.Nearest => 0,
+            Resampling.Bilinear or Resampling.Average or Resampling.Mode => 1,
+            _ => 2,
+        };
+        return (int)Math.Ceiling(reach * SourcePixelSize / tile.ResolutionX - 1e-9);
+    }
 
     /// <summary>Concurrent GDAL reads (each on its own dataset handles).</summary>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;

@@ -91,7 +91,7 @@ public static class DemoCommand
             Path.Combine(archiveDir, SyntheticArchiveLayout.ForestMask), options.HistoryEnd);
         int daysApplied = ff.Tiles.Sum(t => t.DaysDone);
         node.Log.Write("demo", string.Create(CultureInfo.InvariantCulture,
-            $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays}"));
+            $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays} edge_false_alarms={accuracy.EdgeFalseAlarms}"));
 
         Console.WriteLine();
         Console.WriteLine("demo: summary");
@@ -100,9 +100,12 @@ public static class DemoCommand
         Console.WriteLine($"  alerts:         {accuracy.Breaks} break pixels");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +
-            $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms, {accuracy.EdgeFalseAlarms} of them next to a clearing), F1 {accuracy.F1:F3}, " +
+            $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms), F1 {accuracy.F1:F3}, " +
             $"median detection lag {(accuracy.MedianLagDays is { } lag ? lag.ToString("F0", CultureInfo.InvariantCulture) + " days" : "n/a")} " +
             $"over {accuracy.MonitoredPixels} monitored forest pixels"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  clearing edges: {accuracy.EdgeFalseAlarms} of the false alarms are next to a clearing and dated after it (mixed pixels); " +
+            $"not counting them: precision {accuracy.PrecisionWithoutEdges:F3}, F1 {accuracy.F1WithoutEdges:F3}"));
         Console.WriteLine($"  outputs:        reports {Path.Combine(config.OutputFolder, "tiles")}, mosaic {mosaic}, project {projectFile}, log {node.Log.Path}, state {Path.Combine(config.OutputFolder, "nrtcluster.db")}");
         Console.WriteLine($"  runtime:        {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");

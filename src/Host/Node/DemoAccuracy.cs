@@ -9,12 +9,24 @@ namespace NrtCluster.Host.Node;
 /// <param name="Detected">Of those, detected on or after the clearing day.</param>
 /// <param name="FalseAlarms">Breaks on pixels not cleared, or before their clearing day.</param>
 /// <param name="MedianLagDays">Median of detection day minus clearing day over the detected; null if none.</param>
-/// <param name="EdgeFalseAlarms">Of the false alarms, those next to a cleared pixel (8-neighbourhood): mixed pixels at a clearing's edge.</param>
+/// <param name="EdgeFalseAlarms">
+/// Of the false alarms, those on a pixel next to a cleared pixel (8-neighbourhood) dated on or after that clearing's
+/// day: mixed pixels on a clearing's boundary, which the cubic warp also blends up to 40 m of the clearing into.
+/// </param>
 public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Detected, long FalseAlarms, long EdgeFalseAlarms, long Breaks, double? MedianLagDays)
 {
     public double Recall => Disturbed == 0 ? 0 : (double)Detected / Disturbed;
-    public double Precision => Detected + FalseAlarms == 0 ? 0 : (double)Detected / (Detected + FalseAlarms);
-    public double F1 => Recall + Precision == 0 ? 0 : 2 * Recall * Precision / (Recall + Precision);
+    public double Precision => PrecisionOf(FalseAlarms);
+    public double F1 => F1Of(Precision);
+
+    /// <summary>Precision if the breaks on a clearing's edge after its day counted neither way.</summary>
+    public double PrecisionWithoutEdges => PrecisionOf(FalseAlarms - EdgeFalseAlarms);
+
+    public double F1WithoutEdges => F1Of(PrecisionWithoutEdges);
+
+    private double PrecisionOf(long falseAlarms) => Detected + falseAlarms == 0 ? 0 : (double)Detected / (Detected + falseAlarms);
+
+    private double F1Of(double precision) => Recall + precision == 0 ? 0 : 2 * Recall * precision / (Recall + precision);
 
     /// <summary>
     /// Compares each tile's report (bands mask, detection_date) with the truth raster (day number of the clearing, 0 none)
@@ -29,7 +41,10 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
         foreach (var (tile, report) in reports)
         {
             var box = grid.TileGeoBox(tile.ToTileId());
-            var truth = Warp.Band<ushort>(truthRaster, box, new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, 0));
+            // The truth one pixel beyond the tile, so that clearings across a tile border count as neighbours.
+            var (x0, y0) = box.Transform.Apply(-1, -1);
+            var grown = box with { Width = box.Width + 2, Height = box.Height + 2, Transform = box.Transform with { X0 = x0, Y0 = y0 } };
+            var truth = Warp.Band<ushort>(truthRaster, grown, new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, 0));
             var forest = Warp.Band<byte>(forestRaster, box, new WarpOptions(Resampling.Nearest, RasterDataType.Byte, null, 0));
             using var dataset = RasterDataset.Open(report);
             var mask = dataset.ReadBand<ushort>(1);
@@ -38,20 +53,21 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
             {
                 if (mask[i] == 3) breaks++;
                 if (forest[i] != 1 || (mask[i] != 1 && mask[i] != 3)) continue;
-                if (truth[i] != 0 && truth[i] <= historyEndDay) continue;
+                int g = (i / box.Width + 1) * grown.Width + i % box.Width + 1;
+                if (truth[g] != 0 && truth[g] <= historyEndDay) continue;
                 monitored++;
-                bool positive = truth[i] > historyEndDay;
+                bool positive = truth[g] > historyEndDay;
                 if (positive) disturbed++;
                 if (mask[i] != 3) continue;
-                if (positive && date[i] >= truth[i])
+                if (positive && date[i] >= truth[g])
                 {
                     detected++;
-                    lags.Add(date[i] - truth[i]);
+                    lags.Add(date[i] - truth[g]);
                 }
                 else
                 {
                     falseAlarms++;
-                    if (!positive && NextToClearing(truth, box.Width, box.Height, i, historyEndDay)) edgeFalseAlarms++;
+                    if (!positive && EarliestNeighbourClearing(truth, grown.Width, g, historyEndDay) <= date[i]) edgeFalseAlarms++;
                 }
             }
         }
@@ -61,12 +77,12 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
         return new DemoAccuracy(monitored, disturbed, detected, falseAlarms, edgeFalseAlarms, breaks, median);
     }
 
-    private static bool NextToClearing(ushort[] truth, int width, int height, int pixel, int historyEndDay)
+    /// <summary>The earliest monitoring-period clearing day among the 8 neighbours of grown-raster pixel <paramref name="g"/>; int.MaxValue if none.</summary>
+    private static int EarliestNeighbourClearing(ushort[] truth, int width, int g, int historyEndDay)
     {
-        int row = pixel / width, col = pixel % width;
-        for (int r = Math.Max(0, row - 1); r <= Math.Min(height - 1, row + 1); r++)
-            for (int c = Math.Max(0, col - 1); c <= Math.Min(width - 1, col + 1); c++)
-                if (truth[r * width + c] > historyEndDay) return true;
-        return false;
+        var earliest = int.MaxValue;
+        foreach (var k in (ReadOnlySpan<int>)[g - width - 1, g - width, g - width + 1, g - 1, g + 1, g + width - 1, g + width, g + width + 1])
+            if (truth[k] > historyEndDay) earliest = Math.Min(earliest, truth[k]);
+        return earliest;
     }
 }

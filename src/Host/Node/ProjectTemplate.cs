@@ -43,6 +43,7 @@ public static class ProjectTemplate
           }
 
           index = NDVI
+          # Pixels within the cubic warp's reach (2 pixels, 40 m) of a screened class are masked as well.
           scl-keep = [4, 5, 6, 7]
 
           # The spec's default: IQR on a harmonic model with trend, order 3, fitted by OLS.
