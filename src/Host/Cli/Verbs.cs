@@ -5,6 +5,14 @@ namespace NrtCluster.Host.Cli;
 /// <summary>Every verb of ./nrtc, one place to register them.</summary>
 public static class Verbs
 {
+    /// <summary>The `nrtc` root command with every verb: what the program parses (tests parse deployment files with it).</summary>
+    public static RootCommand Root()
+    {
+        var root = new RootCommand("nrtc: near-real-time forest-disturbance alerts (NrtCluster)");
+        foreach (var command in All()) root.Subcommands.Add(command);
+        return root;
+    }
+
     public static IEnumerable<Command> All()
     {
         yield return DemoCommand.Create();
@@ -15,6 +23,7 @@ public static class Verbs
         yield return RunCommand.Create();
         yield return PollCommand.Create();
         yield return StatusCommand.Create();
+        yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();
         yield return BenchCommand.Create();
         yield return SimulateArchiveCommand.Create();
