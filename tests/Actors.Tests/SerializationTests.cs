@@ -32,8 +32,14 @@ public sealed class SerializationTests
         var day = new AppliedDay(new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc), ["S2A_1", "S2B_2"], 12);
         var totals = new MaskTotals(1, 2, 3, 4, 5);
         var summary = new FitSummary(new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), 180, 2, 3, "CuSum {}");
+        var quarantined = Quarantined();
         return new TheoryData<INrtSerializable>
         {
+            new QuarantineDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], "cannot read B04.tif"),
+            new DayQuarantined(Tile, quarantined[0]),
+            new DayAck(Tile, day.Day, AckOutcome.Quarantined, "quarantined"),
+            new TileStatus(Tile, 1, summary, day.Day, [day], totals) { Quarantined = quarantined },
+            new TileSnapshot(Tile, 3, summary, layers, [day], totals) { Quarantined = quarantined },
             new FitTile(Tile, new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), true),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new GetTileReport(Tile),
@@ -52,6 +58,33 @@ public sealed class SerializationTests
             new TileSnapshot(Tile, 3, summary, layers, [day], totals),
             new TileSnapshot(Tile, 0, null, null, [], MaskTotals.Zero),
         };
+    }
+
+    private static ImmutableArray<QuarantinedDay> Quarantined() =>
+    [
+        new(new DateOnly(2024, 5, 12), ["S2A_0", "S2B_0"], "day 2024-05-12 failed: cannot read /data/S2A_0/B04.tif: not a TIFF", new DateTime(2026, 11, 25, 6, 1, 2, DateTimeKind.Utc)),
+        new(new DateOnly(2024, 5, 14), [], "HTTP 404", new DateTime(2026, 11, 25, 6, 1, 3, DateTimeKind.Utc)),
+    ];
+
+    [Fact]
+    public void Quarantine_lists_round_trip_and_version_2_snapshots_read_with_an_empty_list()
+    {
+        var day = new AppliedDay(new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc), ["S2A_1"], 12);
+        var snapshot = new TileSnapshot(Tile, 2, null, SampleLayers(), [day], new MaskTotals(1, 2, 3, 4, 5)) { Quarantined = Quarantined() };
+        var read = (TileSnapshot)NrtBinaryFormat.Read(NrtBinaryFormat.Write(snapshot), "TileSnapshot");
+        Assert.Equal(Quarantined().Select(q => (q.Day, string.Join(",", q.ItemIds), q.Reason, q.AtUtc)),
+            read.Quarantined.Select(q => (q.Day, string.Join(",", q.ItemIds), q.Reason, q.AtUtc)));
+        var status = (TileStatus)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new TileStatus(Tile, 2, null, day.Day, [day], MaskTotals.Zero) { Quarantined = Quarantined() }), "TileStatus");
+        Assert.Equal(Quarantined()[1].Reason, status.Quarantined[1].Reason);
+
+        // Version 2 was version 3 without the trailing list (an int32 count of 0 here).
+        byte[] v3 = NrtBinaryFormat.Write(snapshot with { Quarantined = [] });
+        byte[] v2 = v3[..^4];
+        v2[0] = 2;
+        var old = (TileSnapshot)NrtBinaryFormat.Read(v2, "TileSnapshot");
+        Assert.Empty(old.Quarantined);
+        Assert.Equal((snapshot.FitNumber, snapshot.Monitoring, snapshot.Totals), (old.FitNumber, old.Monitoring, old.Totals));
+        Assert.Equal(day, old.Days.Single() with { ItemIds = day.ItemIds });
     }
 
     [Theory]

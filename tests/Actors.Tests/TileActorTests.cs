@@ -1,8 +1,13 @@
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
+using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tests.Poller;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Stac;
 using Xunit.Abstractions;
 
 namespace NrtCluster.Actors.Tests;
@@ -271,6 +276,127 @@ public sealed class TileActorTests(ITestOutputHelper output)
 
         Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, 1))).Outcome);
         Assert.Equal(2, (await node.State(Tile)).Days.Length);
+    }
+
+    [Fact]
+    public async Task A_quarantined_day_is_stored_across_restarts_and_applied_once_its_item_is_fixed()
+    {
+        var data = ConformanceCase.Load("iqr_ols");
+        using var temp = new TempFolder();
+        var source = new FailingOnceSource(new CaseObservationSource(data), data.MonitoringDates[1]);
+        var day1 = data.Observation(Tile, 1);
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            await node.Ask<DayAck>(data.Observation(Tile, 0));
+            var before = await node.State(Tile);
+            var failed = await node.Ask<DayAck>(day1);
+            Assert.Equal(AckOutcome.Failed, failed.Outcome);
+
+            var ack = await node.Ask<DayAck>(new QuarantineDay(Tile, day1.Day, day1.AcquiredUtc, day1.Items, failed.Detail));
+            Assert.Equal(AckOutcome.Quarantined, ack.Outcome);
+            AssertSame(before, await node.State(Tile));
+        }
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            var status = await node.Ask<TileStatus>(new GetTileStatus(Tile));
+            var q = Assert.Single(status.Quarantined);
+            Assert.Equal((day1.Day, day1.Items.Single().Id), (q.Day, q.ItemIds.Single()));
+            Assert.Contains($"asset unreachable: {day1.Items[0].Href}", q.Reason);
+            Assert.Equal(1, Count(temp.Path, "SELECT COUNT(*) FROM event_journal WHERE manifest = 'DayQuarantined'"));
+
+            // The item is readable again and the day is still the newest: applied like any day, and off the list.
+            Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(day1)).Outcome);
+            Assert.Empty((await node.State(Tile)).Quarantined);
+        }
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
+        {
+            var state = await node.State(Tile);
+            Assert.Equal(2, state.Days.Length);
+            Assert.Empty(state.Quarantined);
+        }
+    }
+
+    [Fact]
+    public async Task A_day_the_poller_delivers_that_keeps_failing_is_quarantined_and_the_next_day_is_delivered()
+    {
+        var data = ConformanceCase.Load("cusum_roc");
+        using var temp = new TempFolder();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        await using var stac = new LoopbackStac();
+        var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 10);
+        StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
+        var area = Granule("area", DateTime.UnixEpoch).Footprint;
+        var footprints = new GridTileFootprints(grid, area);
+        var tiles = footprints.TilesTouching(area);
+        stac.Publish(Granule("d0", data.MonitoringDates[0]), Granule("d1", data.MonitoringDates[1]), Granule("d2", data.MonitoringDates[2]));
+        // d1's asset is gone for good: every load of it fails.
+        var source = new FailingDateSource(new CaseObservationSource(data), data.MonitoringDates[1]);
+
+        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path)
+        {
+            HoconFolder = RepoPaths.HoconFolder,
+            ExtraHocon = "akka.loglevel = ERROR",
+        });
+        try
+        {
+            var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100))
+            {
+                QuarantineAfterFailures = 3,
+            };
+            var region = ReliableTileSharding.Start(system,
+                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
+            foreach (var t in tiles)
+                Assert.Equal(AckOutcome.Fitted, (await region.Ask<FitAck>(new FitTile(t, data.HistoryStart, data.HistoryEnd), TimeSpan.FromSeconds(60))).Outcome);
+            var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl),
+                new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
+            var poller = StacPollerSingleton.Start(system, new StacPollerSettings(archive, footprints,
+                new PollerRules(data.MonitoringDates[0].AddDays(-1), TimeSpan.FromDays(10), TimeSpan.Zero), TimeSpan.FromHours(1), region, SnapshotEvery: 5));
+            Assert.Null((await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).Error);
+
+            var expected = new[] { data.MonitoringDates[0], data.MonitoringDates[2] }.Select(DateOnly.FromDateTime).ToArray();
+            // Quarantine follows the failed deliveries asynchronously; the bound only stops a hung test.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await Task.WhenAll(tiles.Select(t => region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))))).Any(s => s.Days.Length < 2))
+            {
+                if (DateTime.UtcNow > deadline) Assert.Fail("d2 was not applied by every tile within 60 s: d1 was not quarantined.");
+                await Task.Delay(50);
+            }
+            foreach (var t in tiles)
+            {
+                var status = await region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30));
+                Assert.Equal(expected, status.Days.Select(d => d.Day));
+                var q = Assert.Single(status.Quarantined);
+                Assert.Equal((DateOnly.FromDateTime(data.MonitoringDates[1]), "d1"), (q.Day, q.ItemIds.Single()));
+                Assert.Contains("failed 3 deliveries in a row", q.Reason);
+                Assert.Contains("asset gone", q.Reason);
+            }
+            Assert.Equal(3 * tiles.Count, source.Failures);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>Fails every load of one date, as an asset deleted from the archive would.</summary>
+    private sealed class FailingDateSource(IObservationSource inner, DateTime failing) : IObservationSource
+    {
+        private int _failures;
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+            inner.LoadHistoryAsync(tile, start, end, cancellationToken);
+
+        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        {
+            if (acquiredUtc != failing) return inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
+            Interlocked.Increment(ref _failures);
+            return Task.FromException<float[]>(new IOException($"asset gone: {items[0].Href} answers 404"));
+        }
     }
 
     /// <summary>Fails the first load of one date, as an unreachable asset would.</summary>

@@ -168,6 +168,86 @@ public sealed class TileStateTests
         Assert.Equal(uninterrupted.Days.Select(d => (d.Day, d.NewBreaks)), continued.Days.Select(d => (d.Day, d.NewBreaks)));
     }
 
+    private static QuarantineDay QuarantineOf(int index, string reason)
+    {
+        var o = Data.Observation(Tile, index);
+        return new QuarantineDay(Tile, o.Day, o.AcquiredUtc, o.Items, reason);
+    }
+
+    private static readonly DateTime Now = new(2026, 11, 25, 6, 0, 0, DateTimeKind.Utc);
+
+    private static string[] Describe(IEnumerable<QuarantinedDay> days) =>
+        [.. days.Select(q => $"{q.Day:yyyy-MM-dd} [{string.Join(",", q.ItemIds)}] {q.Reason} {q.AtUtc:O}")];
+
+    [Fact]
+    public void A_quarantined_day_is_recorded_without_touching_the_monitoring_and_later_days_go_on()
+    {
+        var state = ApplyDays(Fitted(), 0, 1);
+        var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(2, "cannot read /data/b04.tif"), Now), Engine);
+        var ack = Assert.IsType<DayAck>(decision.Reply);
+        Assert.Equal(AckOutcome.Quarantined, ack.Outcome);
+        var e = Assert.IsType<DayQuarantined>(decision.Event);
+        Assert.Equal((Data.Observation(Tile, 2).Day, "cannot read /data/b04.tif", Now), (e.Day.Day, e.Day.Reason, e.Day.AtUtc));
+        Assert.Equal(Data.Observation(Tile, 2).Items.Single().Id, e.Day.ItemIds.Single());
+        var quarantined = decision.Next!;
+        Assert.Same(state.Monitoring, quarantined.Monitoring);
+        Assert.Equal((state.LastDay, state.Days, state.Totals), (quarantined.LastDay, quarantined.Days, quarantined.Totals));
+        Assert.Equal(Describe([e.Day]), Describe(quarantined.Quarantined));
+
+        // A repeat is acknowledged unchanged; the snapshot and the status carry the list.
+        var repeat = quarantined.Decide(new TileCommand.Quarantine(QuarantineOf(2, "again"), Now.AddHours(1)), Engine);
+        Assert.Null(repeat.Event);
+        Assert.Equal(AckOutcome.Quarantined, Assert.IsType<DayAck>(repeat.Reply).Outcome);
+        Assert.Equal(Describe([e.Day]), Describe(TileState.FromSnapshot(quarantined.ToSnapshot()).Quarantined));
+        Assert.Equal(Describe([e.Day]), Describe(Assert.IsType<TileStatus>(quarantined.Decide(new TileCommand.Status(), Engine).Reply).Quarantined));
+
+        // The next day is applied over it; the quarantined day stays listed and is then answered as quarantined, not older.
+        var later = ApplyDays(quarantined, 3);
+        Assert.Equal([0, 1, 3], later.Days.Select(d => Data.MonitoringDates.IndexOf(d.AcquiredUtc)));
+        Assert.Equal(Describe([e.Day]), Describe(later.Quarantined));
+        var resent = later.Decide(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2)), Engine);
+        Assert.Null(resent.Event);
+        var resentAck = Assert.IsType<DayAck>(resent.Reply);
+        Assert.Equal(AckOutcome.Quarantined, resentAck.Outcome);
+        Assert.Contains("cannot read /data/b04.tif", resentAck.Detail);
+        Assert.Contains("fit --replace", resentAck.Detail);
+
+        // A refit restarts monitoring and the list.
+        var refit = later.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine).Next!;
+        Assert.Empty(refit.Quarantined);
+    }
+
+    [Fact]
+    public void A_quarantined_day_sent_again_while_still_newest_is_applied_and_leaves_the_list()
+    {
+        var state = ApplyDays(Fitted(), 0, 1)
+            .Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 404 for item m2"), Now), Engine).Next!;
+        var fixedDay = state.Decide(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2)), Engine);
+        Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(fixedDay.Reply).Outcome);
+        Assert.IsType<DayApplied>(fixedDay.Event);
+        Assert.Empty(fixedDay.Next!.Quarantined);
+        // The same result as if the day had never been quarantined.
+        Assert.Equal(ApplyDays(Fitted(), 0, 1, 2).Monitoring, fixedDay.Next.Monitoring);
+    }
+
+    [Fact]
+    public void Quarantining_an_applied_or_older_day_or_before_a_fit_is_acknowledged_and_ignored()
+    {
+        var state = ApplyDays(Fitted(), 0, 1, 3);
+        foreach (var (index, outcome) in new[] { (3, AckOutcome.Repeated), (1, AckOutcome.Repeated), (2, AckOutcome.Older) })
+        {
+            var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(index, "bad"), Now), Engine);
+            Assert.Null(decision.Event);
+            Assert.Null(decision.Next);
+            var ack = Assert.IsType<DayAck>(decision.Reply);
+            Assert.Equal(outcome, ack.Outcome);
+            Assert.StartsWith("not quarantined", ack.Detail);
+        }
+        var empty = TileState.Empty(Tile).Decide(new TileCommand.Quarantine(QuarantineOf(0, "bad"), Now), Engine);
+        Assert.Null(empty.Event);
+        Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(empty.Reply).Outcome);
+    }
+
     [Fact]
     public void Shards_group_neighbouring_tiles_and_tile_ids_round_trip()
     {

@@ -78,6 +78,9 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 /// <see cref="GetJobProgress"/>. Safe to run again: tiles answer a repeated fit or day without changing.
 /// A tile that does not answer in time (its node left or died, the message was lost in the hand-off) is sent the same
 /// message again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times; the repeat is idempotent.
+/// A day the tile answers Failed (its items cannot be loaded) is sent again the same way; after the last attempt the tile
+/// is told to quarantine it (<see cref="QuarantineDay"/>) and goes on with its next day, so one bad item does not hold
+/// back the rest of the series; the tile is still done, with its quarantined days counted in its progress.
 /// </summary>
 public sealed class JobActor : ReceiveActor, IWithTimers
 {
@@ -95,6 +98,8 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     private readonly Queue<TileKey> _waiting = new();
     /// <summary>Sends so far of each running tile's current message.</summary>
     private readonly Dictionary<TileKey, int> _attempts = new();
+    /// <summary>Tiles whose current day failed every attempt and is being quarantined, with the failure.</summary>
+    private readonly Dictionary<TileKey, string> _quarantining = new();
     private ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> _days = ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>>.Empty;
     private JobState _state;
 
@@ -129,7 +134,6 @@ public sealed class JobActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        PipelineSerialization.Register(Context.System);
         switch (_request)
         {
             case JobRequest.Fit:
@@ -188,10 +192,15 @@ public sealed class JobActor : ReceiveActor, IWithTimers
             int next = _state.Tiles[tile].DaysDone;
             if (next >= days.Length)
             {
-                Finish(tile, done: days.IsEmpty ? "no new days" : $"at {days[^1].Day:yyyy-MM-dd}");
+                int quarantined = _state.Tiles[tile].DaysQuarantined;
+                Finish(tile, done: days.IsEmpty ? "no new days"
+                    : quarantined == 0 ? $"at {days[^1].Day:yyyy-MM-dd}"
+                    : $"at {days[^1].Day:yyyy-MM-dd}, {quarantined} day(s) quarantined (see the tile's status)");
                 return;
             }
-            message = days[next];
+            message = _quarantining.TryGetValue(tile, out var reason)
+                ? new QuarantineDay(tile, days[next].Day, days[next].AcquiredUtc, days[next].Items, reason)
+                : days[next];
         }
         _attempts[tile] = _attempts.GetValueOrDefault(tile) + 1;
         _tiles.Ask<object>(message, timeout)
@@ -220,7 +229,22 @@ public sealed class JobActor : ReceiveActor, IWithTimers
 
     private void Answered(TileKey tile, object reply)
     {
+        switch (reply)
+        {
+            case DayAck { Outcome: AckOutcome.Failed } ack when !_quarantining.ContainsKey(tile):
+                DayFailed(tile, ack);
+                return;
+            case DayAck { Outcome: AckOutcome.Quarantined } ack:
+                _attempts.Remove(tile);
+                _state = _state.Apply(new JobEvent.DayQuarantined(tile, ack.Day, _quarantining.GetValueOrDefault(tile, ack.Detail)));
+                _quarantining.Remove(tile);
+                Publish();
+                Send(tile);
+                return;
+        }
         _attempts.Remove(tile);
+        // A quarantine answered Repeated means the day got applied meanwhile: it is done like any applied day.
+        _quarantining.Remove(tile);
         switch (reply)
         {
             case FitAck { Outcome: AckOutcome.Fitted or AckOutcome.AlreadyFitted } ack:
@@ -248,10 +272,34 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// The tile could not apply the day (e.g. an item's file is missing or corrupt). Sent again like an unanswered day,
+    /// since the cause may be passing (a store or network error); after the last attempt the day is quarantined.
+    /// </summary>
+    private void DayFailed(TileKey tile, DayAck ack)
+    {
+        int sent = _attempts.GetValueOrDefault(tile);
+        if (sent >= _settings.MaxAttempts)
+        {
+            _log.Warning("Job {0}: tile {1}: day {2:yyyy-MM-dd} failed {3} attempts ({4}); quarantining it", _request.JobId, tile, ack.Day, sent, ack.Detail);
+            _attempts.Remove(tile);
+            _quarantining[tile] = $"failed {sent} attempts: {ack.Detail}";
+            Send(tile);
+            return;
+        }
+        var wait = _settings.BackoffBefore(sent + 1);
+        _log.Warning("Job {0}: tile {1}: {2} (attempt {3} of {4}); sending again in {5}",
+            _request.JobId, tile, ack.Detail, sent, _settings.MaxAttempts, wait);
+        _state = _state.Apply(new JobEvent.Retrying(tile, $"attempt {sent + 1} of {_settings.MaxAttempts} after: {ack.Detail}"));
+        Publish();
+        Timers.StartSingleTimer(tile, new Resend(tile), wait);
+    }
+
     private void Finish(TileKey tile, string? done = null, string? fail = null)
     {
         if (fail is not null) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, tile, fail);
         _attempts.Remove(tile);
+        _quarantining.Remove(tile);
         _state = _state.Apply(fail is null ? new JobEvent.TileDone(tile, done ?? "") : new JobEvent.TileFailed(tile, fail));
         StartNextTile();
         Publish();
@@ -262,6 +310,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         var progress = _state.Progress();
         _subscriber?.Tell(progress);
         if (progress.Finished)
-            _log.Info("Job {0} ({1}) finished: {2} done, {3} failed of {4}", progress.JobId, progress.Kind, progress.TilesDone, progress.TilesFailed, progress.TilesTotal);
+            _log.Info("Job {0} ({1}) finished: {2} done, {3} failed of {4}; {5} day(s) quarantined", progress.JobId, progress.Kind,
+                progress.TilesDone, progress.TilesFailed, progress.TilesTotal, progress.Tiles.Sum(t => t.DaysQuarantined));
     }
 }

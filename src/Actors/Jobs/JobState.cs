@@ -11,6 +11,9 @@ public abstract record JobEvent(TileKey Tile)
     /// <summary>The tile acknowledged a day (applied, repeated or older: all leave it at or past that day).</summary>
     public sealed record DayDone(TileKey Tile, DateOnly Day, AckOutcome Outcome) : JobEvent(Tile);
 
+    /// <summary>The tile could not load the day (after the job's attempts) and set it aside; it counts as done.</summary>
+    public sealed record DayQuarantined(TileKey Tile, DateOnly Day, string Reason) : JobEvent(Tile);
+
     /// <summary>The tile did not answer; its current message is sent again.</summary>
     public sealed record Retrying(TileKey Tile, string Detail) : JobEvent(Tile);
 
@@ -44,6 +47,10 @@ public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDiction
         {
             JobEvent.TileStarted => t with { Status = TileJobStatus.Running },
             JobEvent.DayDone d => t with { CurrentDay = d.Day, DaysDone = t.DaysDone + 1, Detail = d.Outcome.ToString() },
+            JobEvent.DayQuarantined q => t with
+            {
+                CurrentDay = q.Day, DaysDone = t.DaysDone + 1, DaysQuarantined = t.DaysQuarantined + 1, Detail = $"{q.Day:yyyy-MM-dd} quarantined: {q.Reason}",
+            },
             JobEvent.Retrying r => t with { Detail = r.Detail },
             JobEvent.TileDone d => t with { Status = TileJobStatus.Done, Detail = d.Detail },
             JobEvent.TileFailed f => t with { Status = TileJobStatus.Failed, Detail = f.Detail },

@@ -28,7 +28,8 @@ public sealed record GetJobProgress : IPipelineMessage
 
 /// <param name="CurrentDay">The solar day being applied (fast-forward) or the last one applied.</param>
 /// <param name="Detail">Why the tile failed, or the last acknowledgement's outcome.</param>
-public sealed record TileProgress(TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail);
+/// <param name="DaysQuarantined">Days of <paramref name="DaysDone"/> the tile could not load and set aside (in its quarantine list).</param>
+public sealed record TileProgress(TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail, int DaysQuarantined = 0);
 
 /// <summary>
 /// A job's progress: tiles done and failed out of the total, and each tile's status and current date. Sent to the

@@ -18,8 +18,7 @@ public static class ReliableTileSharding
     public static IActorRef Start(ActorSystem system, TileActorSettings settings, int shardBlockSize, ReliableTileSettings? delivery = null)
     {
         settings.Validate();
-        PipelineSerialization.Register(system);
-        var d = delivery ?? ReliableTileSettings.Default;
+        var d = delivery ?? ReliableTileSettings.FromConfig(system.Settings.Config);
         // The extension first: it adds the sharding defaults the settings are read from.
         var sharding = ClusterSharding.Get(system);
         var shardingSettings = ClusterShardingSettings.Create(system);
@@ -40,6 +39,22 @@ public static class ReliableTileSharding
 public sealed record ReliableTileSettings(TimeSpan AckTimeout, TimeSpan MinBackoff, TimeSpan MaxBackoff)
 {
     public static ReliableTileSettings Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
+
+    /// <summary>
+    /// Consecutive Failed answers to one delivered day after which the tile quarantines it and the delivery is confirmed,
+    /// so one bad item does not hold back the tile's later days.
+    /// </summary>
+    public int QuarantineAfterFailures { get; init; } = 5;
+
+    /// <summary>The defaults above with <c>nrtcluster.tiles.quarantine-after-failures</c> (hocon/base.conf).</summary>
+    public static ReliableTileSettings FromConfig(Akka.Configuration.Config config)
+    {
+        int after = config.GetInt("nrtcluster.tiles.quarantine-after-failures", Default.QuarantineAfterFailures);
+        if (after < 1)
+            throw new ArgumentOutOfRangeException(nameof(config), after,
+                "nrtcluster.tiles.quarantine-after-failures must be at least 1 (the failed answers to one day before it is quarantined).");
+        return Default with { QuarantineAfterFailures = after };
+    }
 }
 
 /// <summary>
@@ -71,7 +86,9 @@ public sealed class ReliableTileEntity : ReceiveActor
 /// <summary>
 /// Hands each delivered message to the tile and confirms it once the tile acknowledged it, i.e. after the tile
 /// persisted the day (or answered that it already had it, or that it is older than its last day). A day the tile
-/// failed to apply is retried with exponential backoff; a tile that does not answer is asked again after the ack timeout.
+/// failed to apply is retried with exponential backoff; after <see cref="ReliableTileSettings.QuarantineAfterFailures"/>
+/// failures in a row the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
+/// answer is asked again after the ack timeout.
 /// </summary>
 internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
 {
@@ -82,6 +99,8 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ConsumerController.Delivery<ITileMessage>? _current;
     private int _failures;
+    /// <summary>The last failure of the current day once it is being quarantined (then the quarantine is what is sent).</summary>
+    private string? _quarantineReason;
 
     public static Props Props(IActorRef controller, IActorRef tile, ReliableTileSettings settings) =>
         Akka.Actor.Props.Create(() => new TileDeliveryConsumer(controller, tile, settings));
@@ -98,6 +117,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         {
             _current = d;
             _failures = 0;
+            _quarantineReason = null;
             Send();
         });
         Receive<DayAck>(ack => Acknowledged(ack.Tile, ack.Day, ack.Outcome, ack.Detail));
@@ -110,7 +130,10 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
 
     private void Send()
     {
-        _tile.Tell(_current!.Message, Self);
+        ITileMessage message = _current!.Message is ObserveDay o && _quarantineReason is { } reason
+            ? new QuarantineDay(o.Tile, o.Day, o.AcquiredUtc, o.Items, reason)
+            : _current.Message;
+        _tile.Tell(message, Self);
         Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), _settings.AckTimeout);
     }
 
@@ -121,14 +144,30 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         if (_current.Message is ObserveDay o && (o.Tile != tile || o.Day != day)) return;
         if (_current.Message is FitTile f && (f.Tile != tile || day is not null)) return;
 
-        if (outcome == AckOutcome.Failed)
+        if (outcome == AckOutcome.Failed && _quarantineReason is null)
         {
             _failures++;
+            if (_current.Message is ObserveDay && _failures >= _settings.QuarantineAfterFailures)
+            {
+                _quarantineReason = $"failed {_failures} deliveries in a row: {detail}";
+                Send();
+                return;
+            }
             var wait = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(_failures - 1, 30))));
             _log.Warning("Tile {0}: delivery {1} failed ({2}); retry {3} in {4}", tile, _current.SeqNr, detail, _failures, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
         }
+        if (outcome == AckOutcome.Failed)
+        {
+            // Storing the quarantine failed (the snapshot store): sent again like a failed day, never confirmed unrecorded.
+            var wait = _settings.MaxBackoff;
+            _log.Warning("Tile {0}: quarantining day {1:yyyy-MM-dd} failed ({2}); retry in {3}", tile, day, detail, wait);
+            Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
+            return;
+        }
+        if (outcome == AckOutcome.Quarantined)
+            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} is quarantined ({2}); the tile goes on with its next days", tile, day, detail);
         if (outcome == AckOutcome.NotFitted)
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} dropped, the tile is not fitted ({2}); the fast-forward job applies it after the fit", tile, day, detail);
         Timers.Cancel("resend");

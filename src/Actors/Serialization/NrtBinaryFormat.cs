@@ -9,16 +9,18 @@ namespace NrtCluster.Actors.Serialization;
 /// The binary wire and storage format of the actors' messages, events and snapshots. Scalars are written with
 /// <see cref="BinaryWriter"/>; each array is stored with the cheapest of three codecs that pays off, chosen on a sample of
 /// it (<see cref="LayerCodec"/>). The manifest names the type; every format starts with a version byte so it can evolve.
-/// Version 1 (one codec for every array, the monitoring state inside the events) is still read.
+/// Version 1 (one codec for every array, the monitoring state inside the events) and version 2 (before the quarantine
+/// list, appended to the tile status and snapshot in version 3) are still read.
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 2;
+    private const byte Version = 3;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
         [typeof(FitTile)] = "FitTile",
         [typeof(ObserveDay)] = "ObserveDay",
+        [typeof(QuarantineDay)] = "QuarantineDay",
         [typeof(GetTileReport)] = "GetTileReport",
         [typeof(GetTileStatus)] = "GetTileStatus",
         [typeof(TileActor.GetTileState)] = "GetTileState",
@@ -29,6 +31,7 @@ public static class NrtBinaryFormat
         [typeof(TileAlert)] = "TileAlert",
         [typeof(ModelFitted)] = "ModelFitted",
         [typeof(DayApplied)] = "DayApplied",
+        [typeof(DayQuarantined)] = "DayQuarantined",
         [typeof(TileModel)] = "TileModel",
         [typeof(TileSnapshot)] = "TileSnapshot",
     };
@@ -51,8 +54,10 @@ public static class NrtBinaryFormat
                 case FitTile m: WriteTile(w, m.Tile); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); w.Write(m.Replace); break;
                 case ObserveDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc);
-                    w.Write(m.Items.Length);
-                    foreach (var item in m.Items) { w.Write(item.Id); w.Write(item.Href); }
+                    WriteItems(w, m.Items);
+                    break;
+                case QuarantineDay m:
+                    WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
                     break;
                 case GetTileReport m: WriteTile(w, m.Tile); break;
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
@@ -64,18 +69,19 @@ public static class NrtBinaryFormat
                     break;
                 case TileStatus m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit); WriteOptionalDay(w, m.LastDay);
-                    WriteDays(w, m.Days); WriteTotals(w, m.Totals);
+                    WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined);
                     break;
                 case TileAlert m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.NewBreaks); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
                     break;
                 case ModelFitted m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteSummary(w, m.Summary); break;
                 case DayApplied m: WriteTile(w, m.Tile); WriteAppliedDay(w, m.Day); break;
+                case DayQuarantined m: WriteTile(w, m.Tile); WriteQuarantinedDay(w, m.Day); break;
                 case TileModel m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteLayers(w, m.Layers); break;
                 case TileSnapshot m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit);
                     w.Write(m.Monitoring is not null); if (m.Monitoring is not null) WriteLayers(w, m.Monitoring);
-                    WriteDays(w, m.Days); WriteTotals(w, m.Totals);
+                    WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined);
                     break;
                 default: throw new ArgumentException($"NrtBinaryFormat cannot write {message.GetType().FullName}.");
             }
@@ -101,20 +107,28 @@ public static class NrtBinaryFormat
         {
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
             "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r)),
+            "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), r.ReadString()),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
             "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
             "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()),
             "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
-            "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r), ReadTotals(r)),
+            "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r), ReadTotals(r))
+            {
+                Quarantined = ReadQuarantined(r, version),
+            },
             "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
             // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.
             "ModelFitted" => ReadThenSkipV1State(new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r)), r, bytes, version),
             "DayApplied" => ReadThenSkipV1State(new DayApplied(ReadTile(r), ReadAppliedDay(r)), r, bytes, version),
+            "DayQuarantined" => new DayQuarantined(ReadTile(r), ReadQuarantinedDay(r)),
             "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), Layers()),
             "TileSnapshot" => new TileSnapshot(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r),
-                r.ReadBoolean() ? Layers() : null, ReadDays(r), ReadTotals(r)),
+                r.ReadBoolean() ? Layers() : null, ReadDays(r), ReadTotals(r))
+            {
+                Quarantined = ReadQuarantined(r, version),
+            },
             _ => throw new InvalidDataException($"Unknown manifest '{manifest}': written by a newer or different build?"),
         };
     }
@@ -179,6 +193,12 @@ public static class NrtBinaryFormat
     private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
     private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
+    private static void WriteItems(BinaryWriter w, ImmutableArray<ItemRef> items)
+    {
+        w.Write(items.Length);
+        foreach (var item in items) { w.Write(item.Id); w.Write(item.Href); }
+    }
+
     private static ImmutableArray<ItemRef> ReadItems(BinaryReader r)
     {
         var items = ImmutableArray.CreateBuilder<ItemRef>(r.ReadInt32());
@@ -232,5 +252,40 @@ public static class NrtBinaryFormat
         var days = ImmutableArray.CreateBuilder<AppliedDay>(r.ReadInt32());
         for (int i = 0; i < days.Capacity; i++) days.Add(ReadAppliedDay(r));
         return days.MoveToImmutable();
+    }
+
+    private static void WriteQuarantinedDay(BinaryWriter w, QuarantinedDay d)
+    {
+        WriteDay(w, d.Day); WriteStrings(w, d.ItemIds); w.Write(d.Reason); WriteTime(w, d.AtUtc);
+    }
+
+    private static QuarantinedDay ReadQuarantinedDay(BinaryReader r) => new(ReadDay(r), ReadStrings(r), r.ReadString(), ReadTime(r));
+
+    private static void WriteQuarantined(BinaryWriter w, ImmutableArray<QuarantinedDay> days)
+    {
+        w.Write(days.Length);
+        foreach (var d in days) WriteQuarantinedDay(w, d);
+    }
+
+    /// <summary>The quarantine list, appended in version 3: older data has none.</summary>
+    private static ImmutableArray<QuarantinedDay> ReadQuarantined(BinaryReader r, byte version)
+    {
+        if (version < 3) return [];
+        var days = ImmutableArray.CreateBuilder<QuarantinedDay>(r.ReadInt32());
+        for (int i = 0; i < days.Capacity; i++) days.Add(ReadQuarantinedDay(r));
+        return days.MoveToImmutable();
+    }
+
+    private static void WriteStrings(BinaryWriter w, ImmutableArray<string> values)
+    {
+        w.Write(values.Length);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static ImmutableArray<string> ReadStrings(BinaryReader r)
+    {
+        var values = ImmutableArray.CreateBuilder<string>(r.ReadInt32());
+        for (int i = 0; i < values.Capacity; i++) values.Add(r.ReadString());
+        return values.MoveToImmutable();
     }
 }

@@ -157,6 +157,7 @@ public sealed class TileActor : UntypedPersistentActor
         {
             case FitTile fit: StartFit(fit); break;
             case ObserveDay observe: StartObserve(observe); break;
+            case QuarantineDay quarantine: Quarantine(quarantine); break;
             case GetTileReport:
                 string? path = _settings.ReportWriter?.PathFor(_tile);
                 Sender.Tell(_state.Decide(new TileCommand.Report(path is not null && File.Exists(path) ? path : null), _settings.Engine).Reply);
@@ -223,6 +224,16 @@ public sealed class TileActor : UntypedPersistentActor
         Become(Busy);
     }
 
+    /// <summary>Nothing to load: decided at once, then stored like an applied day (state snapshot, then the small event).</summary>
+    private void Quarantine(QuarantineDay request)
+    {
+        var decision = _state.Decide(new TileCommand.Quarantine(request, DateTime.UtcNow), _settings.Engine);
+        if (decision.Event is not null)
+            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} quarantined (items {2}): {3}", _tile, request.Day, string.Join(", ", request.Items.Select(i => i.Id)), request.Reason);
+        Become(Busy);
+        StoreState(decision, Sender, $"quarantine of {request.Day:yyyy-MM-dd}");
+    }
+
     private void Busy(object message)
     {
         switch (message)
@@ -256,6 +267,8 @@ public sealed class TileActor : UntypedPersistentActor
                 BecomeReady();
                 break;
             case ReportDone done:
+                _log.Info("Tile {0}: day {1:yyyy-MM-dd} applied, {2} new breaks, {3} in all; report {4}",
+                    _tile, done.Day, done.NewBreaks, _state.Totals.Breaks, done.Path ?? "not written");
                 _settings.AlertSink?.Tell(new TileAlert(_tile, done.Day, done.NewBreaks, _state.Totals, done.Path));
                 BecomeReady();
                 break;
@@ -297,6 +310,8 @@ public sealed class TileActor : UntypedPersistentActor
             long oldestKept = stored.SequenceNr - _settings.SnapshotsToKeep;
             if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
             stored.ReplyTo.Tell(decision.Reply);
+            // One line per change of a tile, for unattended runs (the structured log adds the tile and day fields).
+            if (e is ModelFitted fitted) _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
             if (e is DayApplied applied) WriteReport(applied.Day);
             else BecomeReady();
         });

@@ -24,6 +24,13 @@ public sealed record FitTile(TileKey Tile, DateOnly HistoryStart, DateOnly Histo
 /// <summary>Apply one solar day, made of the given items, as a monitoring step.</summary>
 public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items) : ITileMessage;
 
+/// <summary>
+/// Set a solar day aside that cannot be applied (its items cannot be loaded: a missing or corrupt file, a 404), so the
+/// tile's later days can go on. Recorded in the tile's quarantine list with <paramref name="Reason"/>; the same day sent
+/// again later as an <see cref="ObserveDay"/> is still applied while it is newer than the last applied day.
+/// </summary>
+public sealed record QuarantineDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, string Reason) : ITileMessage;
+
 public sealed record GetTileReport(TileKey Tile) : ITileMessage;
 
 public sealed record GetTileStatus(TileKey Tile) : ITileMessage;
@@ -41,6 +48,8 @@ public enum AckOutcome : byte
     NotFitted = 5,
     AlreadyFitted = 6,
     Failed = 7,
+    /// <summary>The day was put in the tile's quarantine list (or was there already): nothing else changed.</summary>
+    Quarantined = 8,
 }
 
 public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
@@ -56,13 +65,20 @@ public sealed record MaskTotals(long NotMonitored, long Monitored, long Unstable
 /// <summary>One applied solar day: what an operator reads to answer "which dates has this tile seen".</summary>
 public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<string> ItemIds, long NewBreaks);
 
+/// <summary>A solar day set aside because its items could not be loaded: which items, why and when.</summary>
+public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds, string Reason, DateTime AtUtc);
+
 /// <summary>What a fit was made from.</summary>
 public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
 
 public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable;
 
 public sealed record TileStatus(
-    TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable;
+    TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
+{
+    /// <summary>The days set aside because their items could not be loaded, oldest first.</summary>
+    public ImmutableArray<QuarantinedDay> Quarantined { get; init; } = [];
+}
 
 /// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
 public sealed record TileAlert(TileKey Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
@@ -83,9 +99,15 @@ public sealed record ModelFitted(TileKey Tile, int FitNumber, FitSummary Summary
 /// <summary>A solar day was applied. The state after it is the snapshot of this event's sequence number.</summary>
 public sealed record DayApplied(TileKey Tile, AppliedDay Day) : ITileEvent;
 
+/// <summary>A solar day was quarantined. The state with it in the quarantine list is the snapshot of this event's sequence number.</summary>
+public sealed record DayQuarantined(TileKey Tile, QuarantinedDay Day) : ITileEvent;
+
 /// <summary>The fitted model of one fit (immutable).</summary>
 public sealed record TileModel(TileKey Tile, int FitNumber, LayerSet Layers) : INrtSerializable;
 
 /// <summary>Everything but the model: the state of record after each fit and applied day.</summary>
 public sealed record TileSnapshot(
-    TileKey Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable;
+    TileKey Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
+{
+    public ImmutableArray<QuarantinedDay> Quarantined { get; init; } = [];
+}

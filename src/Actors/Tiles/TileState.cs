@@ -12,6 +12,9 @@ public abstract record TileCommand
 
     public sealed record Observe(ObserveDay Request, float[] Pixels) : TileCommand;
 
+    /// <param name="NowUtc">When the day is set aside (recorded with it).</param>
+    public sealed record Quarantine(QuarantineDay Request, DateTime NowUtc) : TileCommand;
+
     public sealed record Report(string? ReportPath) : TileCommand;
 
     public sealed record Status : TileCommand;
@@ -27,7 +30,8 @@ public sealed record TileDecision(INrtSerializable Reply, ITileEvent? Event = nu
 }
 
 /// <summary>
-/// The state of one tile: which fit it is on, its monitoring state and every applied solar day.
+/// The state of one tile: which fit it is on, its monitoring state, every applied solar day and the days set aside
+/// (quarantined) because their items could not be loaded.
 /// Pure: <see cref="Decide"/> computes the next state, and the event recording it, from a command, without side effects;
 /// the days are strictly increasing, so a redelivered or older observation can never be applied.
 /// The state is stored as a <see cref="TileSnapshot"/> after every change and the fitted model once per fit, apart from
@@ -40,13 +44,14 @@ public sealed record TileState(
     TileModel? Model,
     LayerSet? Monitoring,
     ImmutableArray<AppliedDay> Days,
-    MaskTotals Totals)
+    MaskTotals Totals,
+    ImmutableArray<QuarantinedDay> Quarantined)
 {
     public const string MaskLayer = "mask";
     public const string DetectionDateLayer = "detection_date";
 
     public static TileState Empty(TileKey tile) =>
-        new(tile, 0, null, null, null, ImmutableArray<AppliedDay>.Empty, MaskTotals.Zero);
+        new(tile, 0, null, null, null, ImmutableArray<AppliedDay>.Empty, MaskTotals.Zero, ImmutableArray<QuarantinedDay>.Empty);
 
     public bool IsFitted => FitNumber > 0;
 
@@ -61,7 +66,11 @@ public sealed record TileState(
         if (!IsFitted) return AckOutcome.NotFitted;
         if (LastDay is not { } last) return null;
         if (day == last) return AckOutcome.Repeated;
-        if (day < last) return Days.Any(d => d.Day == day) ? AckOutcome.Repeated : AckOutcome.Older;
+        if (day < last)
+            return Days.Any(d => d.Day == day) ? AckOutcome.Repeated
+                // Set aside before: answered as such, so a repeated fast-forward does not take the hole for a lost day.
+                : Quarantined.Any(q => q.Day == day) ? AckOutcome.Quarantined
+                : AckOutcome.Older;
         return null;
     }
 
@@ -70,7 +79,8 @@ public sealed record TileState(
         TileCommand.Fit fit => DecideFit(fit, engine),
         TileCommand.Observe observe => DecideObserve(observe, engine),
         TileCommand.Report report => TileDecision.ReplyOnly(new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath)),
-        TileCommand.Status => TileDecision.ReplyOnly(new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals)),
+        TileCommand.Quarantine quarantine => DecideQuarantine(quarantine),
+        TileCommand.Status => TileDecision.ReplyOnly(new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals) { Quarantined = Quarantined }),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
     };
 
@@ -102,6 +112,8 @@ public sealed record TileState(
                 Model = model,
                 Monitoring = output.Monitoring,
                 Days = ImmutableArray<AppliedDay>.Empty,
+                // Monitoring restarts: the old fit's skipped days are sent again by the next fast-forward.
+                Quarantined = ImmutableArray<QuarantinedDay>.Empty,
                 Totals = CountMask(output.Monitoring[MaskLayer].ValuesAs<byte>()),
             },
             model);
@@ -127,7 +139,33 @@ public sealed record TileState(
         return new TileDecision(
             new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks"),
             new DayApplied(Tile, day),
-            this with { Monitoring = after, Days = Days.Add(day), Totals = CountMask(after[MaskLayer].ValuesAs<byte>()) });
+            this with
+            {
+                Monitoring = after,
+                Days = Days.Add(day),
+                Totals = CountMask(after[MaskLayer].ValuesAs<byte>()),
+                // A quarantined day that loads now (its item was fixed) is applied like any other and leaves the list.
+                Quarantined = Quarantined.RemoveAll(q => q.Day == request.Day),
+            });
+    }
+
+    /// <summary>
+    /// Sets a day aside without touching the monitoring state or the applied days. A day already applied or older than
+    /// the last applied one is acknowledged with that outcome and not recorded (it can no longer hold the tile back);
+    /// a day already in the list is acknowledged again unchanged.
+    /// </summary>
+    private TileDecision DecideQuarantine(TileCommand.Quarantine command)
+    {
+        var request = command.Request;
+        if (Quarantined.Any(q => q.Day == request.Day))
+            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} is already quarantined"));
+        if (CheckDay(request.Day) is { } refused)
+            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, $"not quarantined: {Explain(refused, request.Day)}"));
+        var day = new QuarantinedDay(request.Day, [.. request.Items.Select(i => i.Id)], request.Reason, command.NowUtc);
+        return new TileDecision(
+            new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} quarantined: {request.Reason}"),
+            new DayQuarantined(Tile, day),
+            this with { Quarantined = [.. Quarantined.Add(day).OrderBy(q => q.Day)] });
     }
 
     /// <summary>Attaches the model of the current fit (loaded from the model store, or just fitted).</summary>
@@ -139,9 +177,9 @@ public sealed record TileState(
         return this with { Model = model };
     }
 
-    public TileSnapshot ToSnapshot() => new(Tile, FitNumber, Fit, Monitoring, Days, Totals);
+    public TileSnapshot ToSnapshot() => new(Tile, FitNumber, Fit, Monitoring, Days, Totals) { Quarantined = Quarantined };
 
-    public static TileState FromSnapshot(TileSnapshot s) => new(s.Tile, s.FitNumber, s.Fit, null, s.Monitoring, s.Days, s.Totals);
+    public static TileState FromSnapshot(TileSnapshot s) => new(s.Tile, s.FitNumber, s.Fit, null, s.Monitoring, s.Days, s.Totals, s.Quarantined);
 
     public static MaskTotals CountMask(ReadOnlySpan<byte> mask)
     {
@@ -174,6 +212,9 @@ public sealed record TileState(
         AckOutcome.NotFitted => $"tile {Tile} is not fitted yet; fit it before sending days",
         AckOutcome.Repeated => $"day {day:yyyy-MM-dd} was already applied; ignored",
         AckOutcome.Older => $"day {day:yyyy-MM-dd} is older than the last applied day {LastDay:yyyy-MM-dd}; ignored to keep time order",
+        AckOutcome.Quarantined =>
+            $"day {day:yyyy-MM-dd} is quarantined ({Quarantined.First(q => q.Day == day).Reason}) and older than the last applied day {LastDay:yyyy-MM-dd}; " +
+            "once its items are fixed, refit the tile (fit --replace) and fast-forward to include it",
         _ => outcome.ToString(),
     };
 }

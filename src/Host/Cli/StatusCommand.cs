@@ -7,7 +7,8 @@ namespace NrtCluster.Host.Cli;
 
 /// <summary>
 /// <c>nrtc status [--project FILE] [--node URL]</c>: each tile's fit, last applied day, days applied, breaks and lag behind the
-/// archive, from an embedded node or with --node from a running node (then also the shard and node holding each tile).
+/// archive, and the days it quarantined (items that could not be loaded: counted in the table, listed below it), from an
+/// embedded node or with --node from a running node (then also the shard and node holding each tile).
 /// </summary>
 public static class StatusCommand
 {
@@ -16,7 +17,7 @@ public static class StatusCommand
         var project = NodeCli.ProjectOption();
         var nodeUrl = NodeCli.NodeOption();
         var command = new Command("status",
-            "Show every tile of the project: fit, last applied solar day, days applied, breaks, and lag behind the archive's newest day; with --node also where it runs.");
+            "Show every tile of the project: fit, last applied solar day, days applied, breaks, lag behind the archive's newest day and quarantined days; with --node also where it runs.");
         command.Options.Add(project);
         command.Options.Add(nodeUrl);
         command.SetAction(async (parseResult, ct) =>
@@ -30,7 +31,8 @@ public static class StatusCommand
                 await using var node = ProjectNode.Start(config);
                 var items = await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct);
                 NodeCli.WideWhenRedirected();
-        var table = new Table().AddColumns("tile", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)");
+                var table = new Table().AddColumns("tile", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)", "quarantined");
+                var quarantined = new List<(string Tile, string Day, string Items, string Reason)>();
                 foreach (var tile in node.Footprints.ProjectTiles)
                 {
                     var status = await node.StatusAsync(tile, ct);
@@ -39,9 +41,12 @@ public static class StatusCommand
                     var lag = status.LastDay is { } last && newest != default ? (newest.DayNumber - last.DayNumber).ToString() : "-";
                     table.AddRow(tile.ToString(), status.Fit is null ? "not fitted" : $"#{status.FitNumber} ({status.Fit.HistoryDates} dates)",
                         status.LastDay?.ToString("yyyy-MM-dd") ?? "-", status.Days.Length.ToString(), status.Totals.Breaks.ToString(),
-                        newest == default ? "-" : newest.ToString("yyyy-MM-dd"), lag);
+                        newest == default ? "-" : newest.ToString("yyyy-MM-dd"), lag, status.Quarantined.Length.ToString());
+                    quarantined.AddRange(status.Quarantined.Select(q =>
+                        (tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)));
                 }
                 AnsiConsole.Write(table);
+                ShowQuarantined(quarantined);
                 return 0;
             });
         });
@@ -51,17 +56,29 @@ public static class StatusCommand
     private static int Show(JsonObject status)
     {
         NodeCli.WideWhenRedirected();
-        var table = new Table().AddColumns("tile", "shard", "node", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)");
+        var table = new Table().AddColumns("tile", "shard", "node", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)", "quarantined");
         foreach (var t in status["tiles"]?.AsArray() ?? [])
         {
             string Text(string name) => t?[name]?.ToString() ?? "-";
             var fit = t?["fit"] is JsonObject f ? $"#{t["fitNumber"]} ({f["historyDates"]} dates)" : "not fitted";
             table.AddRow(Markup.Escape(Text("tile")), Markup.Escape(Text("shard")), Markup.Escape(NodeCli.ShortAddress(t?["node"]?.ToString())), Markup.Escape(fit),
-                Text("lastDay"), Text("daysApplied"), Text("breaks"), Text("newestInArchive"), Text("lagDays"));
+                Text("lastDay"), Text("daysApplied"), Text("breaks"), Text("newestInArchive"), Text("lagDays"), Text("quarantinedDays"));
         }
         AnsiConsole.Write(table);
-        Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}; quarantined items: " +
-                          (status["quarantined"]?.AsArray().Count is > 0 ? status["quarantined"]!.ToJsonString() : $"none ({status["quarantineNote"]})"));
+        Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}");
+        ShowQuarantined([.. (status["quarantined"]?.AsArray() ?? []).Select(q => (
+            q?["tile"]?.ToString() ?? "-", q?["day"]?.ToString() ?? "-",
+            string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), q?["reason"]?.ToString() ?? "-"))]);
         return 0;
+    }
+
+    /// <summary>Below the table: every quarantined day with its items and why, or that there is none.</summary>
+    private static void ShowQuarantined(IReadOnlyList<(string Tile, string Day, string Items, string Reason)> days)
+    {
+        Console.WriteLine(days.Count == 0
+            ? "quarantined days: none"
+            : $"quarantined days: {days.Count} (their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward)");
+        foreach (var (tile, day, items, reason) in days)
+            Console.WriteLine($"  tile {tile} {day} items [{items}]: {reason}");
     }
 }

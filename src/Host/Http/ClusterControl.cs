@@ -52,7 +52,8 @@ public sealed class ClusterControl(ProjectNode node)
 
     /// <summary>
     /// Every tile of the area of interest that an archive item touches: its fit, last applied day, days applied (each day with <paramref name="withDays"/>),
-    /// breaks, the archive's newest solar day touching it, the lag behind it, and the shard and node holding it.
+    /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, and the days it
+    /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>.
     /// </summary>
     public async Task<JsonObject> TilesStatusAsync(bool withDays, CancellationToken ct)
     {
@@ -70,6 +71,7 @@ public sealed class ClusterControl(ProjectNode node)
         var tiles = node.Footprints.ProjectTiles.Where(newestByTile.ContainsKey).ToImmutableArray();
         var statuses = await Task.WhenAll(tiles.Select(t => node.StatusAsync(t, ct))).ConfigureAwait(false);
         var array = new JsonArray();
+        var quarantined = new JsonArray();
         foreach (var s in statuses)
         {
             string shard = s.Tile.ShardId(node.ShardBlockSize);
@@ -93,20 +95,29 @@ public sealed class ClusterControl(ProjectNode node)
                 ["newestInArchive"] = newest is { } nw ? Day(nw) : null,
                 ["lagDays"] = s.LastDay is { } l && newest is { } a ? a.DayNumber - l.DayNumber : null,
             };
+            tile["quarantinedDays"] = s.Quarantined.Length;
             if (withDays) tile["days"] = new JsonArray([.. s.Days.Select(d => (JsonNode)JsonValue.Create(Day(d.Day))!)]);
             array.Add(tile);
+            foreach (var q in s.Quarantined) quarantined.Add(QuarantinedJson(s.Tile, q));
         }
         return new JsonObject
         {
             ["node"] = SelfAddress,
             ["takenUtc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["tiles"] = array,
-            // Nothing records quarantined items yet: a day a tile fails to apply is retried by reliable delivery (poller) or
-            // fails the tile in the job's progress (GET /api/jobs/{id}); neither is kept as a list.
-            ["quarantined"] = new JsonArray(),
-            ["quarantineNote"] = "not recorded: failed days are retried by the poller's reliable delivery or reported as failed tiles by their job",
+            ["quarantined"] = quarantined,
         };
     }
+
+    /// <summary>One quarantined day as <c>GET /api/tiles/status</c> lists it.</summary>
+    public static JsonObject QuarantinedJson(TileKey tile, QuarantinedDay q) => new()
+    {
+        ["tile"] = tile.ToString(),
+        ["day"] = Day(q.Day),
+        ["items"] = new JsonArray([.. q.ItemIds.Select(i => (JsonNode)JsonValue.Create(i)!)]),
+        ["reason"] = q.Reason,
+        ["atUtc"] = q.AtUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+    };
 
     public static JsonObject ViewJson(ClusterView view, string self) => new()
     {

@@ -12,7 +12,7 @@ namespace NrtCluster.Host.Http;
 /// <item><c>GET /api/cluster</c>: members and shard placement;</item>
 /// <item><c>POST /api/shards/{shard}/move?to=ADDRESS</c>, <c>POST /api/nodes/drain?address=ADDRESS</c>, <c>POST /api/nodes/undrain?address=ADDRESS</c>;</item>
 /// <item><c>POST /api/jobs/fit[?replace=true]</c>, <c>POST /api/jobs/fast-forward[?to=YYYY-MM-DD]</c> (202 with the job id), <c>GET /api/jobs/{id}</c>;</item>
-/// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder.</item>
+/// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder, and the quarantined days (day, items, reason).</item>
 /// </list>
 /// Bad input answers 400, refused operations 409, unknown jobs 404, each with a message saying what to give instead.
 /// </summary>

@@ -20,6 +20,7 @@ public static class JobProgressJson
                 ["currentDay"] = Day(t.CurrentDay),
                 ["daysDone"] = t.DaysDone,
                 ["daysTotal"] = t.DaysTotal,
+                ["daysQuarantined"] = t.DaysQuarantined,
                 ["detail"] = t.Detail,
             });
         return new JsonObject
@@ -33,6 +34,7 @@ public static class JobProgressJson
             ["tilesTotal"] = p.TilesTotal,
             ["daysDone"] = p.Tiles.Sum(t => t.DaysDone),
             ["daysTotal"] = p.Tiles.Sum(t => t.DaysTotal),
+            ["daysQuarantined"] = p.Tiles.Sum(t => t.DaysQuarantined),
             ["currentDay"] = Day(p.CurrentDay),
             ["tiles"] = tiles,
         };
@@ -48,7 +50,9 @@ public static class JobProgressJson
                 ParseDay(t?["currentDay"]),
                 Int(t, "daysDone"),
                 Int(t, "daysTotal"),
-                t?["detail"]?.GetValue<string>()))
+                t?["detail"]?.GetValue<string>(),
+                // Absent in the answers of nodes built before quarantine existed.
+                t?["daysQuarantined"]?.GetValue<int>() ?? 0))
             .ToImmutableArray();
         return new JobProgress(Text(json, "jobId"), Enum.Parse<JobKind>(Text(json, "kind")), Int(json, "tilesDone"), Int(json, "tilesFailed"),
             Int(json, "tilesTotal"), tiles, json["finished"]?.GetValue<bool>() ?? throw new FormatException("The job progress has no 'finished'."),

@@ -19,7 +19,7 @@ public static class JobConsole
 
     /// <summary>
     /// Shows the progress <paramref name="run"/> reports until it returns the last one, then names every failed tile
-    /// (and the job's error) on standard error.
+    /// (and the job's error) and every tile that quarantined days on standard error.
     /// </summary>
     public static async Task<JobProgress> ShowAsync(string label, Func<Action<JobProgress>, CancellationToken, Task<JobProgress>> run, CancellationToken ct)
     {
@@ -43,6 +43,8 @@ public static class JobConsole
         var r = result!;
         foreach (var failed in r.Tiles.Where(t => t.Status == TileJobStatus.Failed))
             Console.Error.WriteLine($"{label}: tile {failed.Tile} failed: {failed.Detail}");
+        foreach (var t in r.Tiles.Where(t => t.DaysQuarantined > 0))
+            Console.Error.WriteLine($"{label}: tile {t.Tile}: {t.DaysQuarantined} day(s) quarantined, their items could not be loaded (nrtc status lists them)");
         if (r.Error is not null) Console.Error.WriteLine($"{label}: {r.Error}");
         return r;
     }
