@@ -13,7 +13,6 @@ public static class ClusterSingletons
     /// </summary>
     public static IActorRef Start(ActorSystem system, string name, Props props, string? role)
     {
-        PipelineSerialization.Register(system);
         var managerSettings = ClusterSingletonManagerSettings.Create(system).WithSingletonName(name);
         var proxySettings = ClusterSingletonProxySettings.Create(system).WithSingletonName(name);
         if (role is not null)

@@ -9,32 +9,6 @@ using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Poller;
 
-/// <summary>
-/// Binds <see cref="IPipelineMessage"/> to <see cref="PipelineSerializer"/> on a running actor system. The tiles'
-/// binding lives in hocon/base.conf; this one is added in code so the poller, aggregator and jobs stay self-contained.
-/// Every node must call it before exchanging these messages (the start methods of the poller, aggregator and jobs do).
-/// </summary>
-public static class PipelineSerialization
-{
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, PipelineSerializer> Registered = [];
-
-    public static void Register(ActorSystem system)
-    {
-        var serialization = system.Serialization;
-        lock (Registered)
-        {
-            if (Registered.TryGetValue(system, out _)) return;
-            var serializer = new PipelineSerializer((ExtendedActorSystem)system);
-            serialization.AddSerializer("nrt-pipeline", serializer);
-            // Concrete types, not only the marker: Akka picks a binding among assignable types in no defined order,
-            // and System.Object is bound to JSON by default.
-            foreach (var type in PipelineFormat.Types) serialization.AddSerializationMap(type, serializer);
-            serialization.AddSerializationMap(typeof(IPipelineMessage), serializer);
-            Registered.Add(system, serializer);
-        }
-    }
-}
-
 /// <summary>Akka serializer for the poller's, aggregator's and jobs' messages, events and snapshots.</summary>
 public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -53,7 +27,8 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
 /// <summary>The binary format of <see cref="IPipelineMessage"/>s: a version byte, then the fields; tile messages inside use <see cref="NrtBinaryFormat"/>.</summary>
 public static class PipelineFormat
 {
-    private const byte Version = 1;
+    // 2: job progress carries each tile's quarantined days. Version 1 (persisted poller and report state) is still read.
+    private const byte Version = 2;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -135,8 +110,8 @@ public static class PipelineFormat
     {
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
         byte version = r.ReadByte();
-        if (version != Version)
-            throw new InvalidDataException($"'{manifest}' was written in pipeline format version {version}; this build reads version {Version}.");
+        if (version is < 1 or > Version)
+            throw new InvalidDataException($"'{manifest}' was written in pipeline format version {version}; this build reads versions 1 to {Version}.");
         return manifest switch
         {
             "PollNow" => PollNow.Instance,
@@ -163,7 +138,7 @@ public static class PipelineFormat
             "MosaicBuilt" => new MosaicBuilt(r.ReadString(), ReadArray(r, r => r.ReadString())),
             "ReportSnapshot" => new ReportSnapshot(ReadArray(r, ReadTileStatistics), ReadArray(r, ReadEntry), ReadOptionalString(r), ReadArray(r, r => r.ReadString())),
             "JobProgress" => new JobProgress(r.ReadString(), (JobKind)r.ReadByte(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
-                ReadArray(r, ReadTileProgress), r.ReadBoolean(), ReadOptionalString(r)),
+                ReadArray(r, r => ReadTileProgress(r, version)), r.ReadBoolean(), ReadOptionalString(r)),
             _ => throw new InvalidDataException($"Unknown pipeline manifest '{manifest}': written by a newer or different build?"),
         };
     }
@@ -202,11 +177,12 @@ public static class PipelineFormat
     private static void WriteTileProgress(BinaryWriter w, TileProgress p)
     {
         WriteTile(w, p.Tile); w.Write((byte)p.Status); w.Write(p.CurrentDay.HasValue); if (p.CurrentDay is { } d) WriteDay(w, d);
-        w.Write(p.DaysDone); w.Write(p.DaysTotal); WriteOptionalString(w, p.Detail);
+        w.Write(p.DaysDone); w.Write(p.DaysTotal); WriteOptionalString(w, p.Detail); w.Write(p.DaysQuarantined);
     }
 
-    private static TileProgress ReadTileProgress(BinaryReader r) => new(
-        ReadTile(r), (TileJobStatus)r.ReadByte(), r.ReadBoolean() ? ReadDay(r) : null, r.ReadInt32(), r.ReadInt32(), ReadOptionalString(r));
+    private static TileProgress ReadTileProgress(BinaryReader r, byte version) => new(
+        ReadTile(r), (TileJobStatus)r.ReadByte(), r.ReadBoolean() ? ReadDay(r) : null, r.ReadInt32(), r.ReadInt32(), ReadOptionalString(r),
+        version >= 2 ? r.ReadInt32() : 0);
 
     /// <summary>A tile protocol message in the tiles' own format, with its manifest.</summary>
     private static void WriteTileMessage(BinaryWriter w, object message)

@@ -5,7 +5,7 @@ namespace NrtCluster.Actors.Poller;
 
 /// <summary>
 /// Marker for the poller's, report aggregator's and jobs' messages, events and snapshots: written by
-/// <see cref="PipelineSerializer"/>, which <see cref="PipelineSerialization.Register"/> binds on every node.
+/// <see cref="PipelineSerializer"/> (bound in hocon/base.conf).
 /// </summary>
 public interface IPipelineMessage;
 

@@ -144,7 +144,6 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
-        PipelineSerialization.Register(Context.System);
         var queue = EventSourcedProducerQueue.Create<ITileMessage>(_settings.ProducerId + "-delivery", Context.System);
         _producer = Context.ActorOf(ShardingProducerController.Create<ITileMessage>(
             _settings.ProducerId, _settings.TileRegion, Option<Props>.Create(queue), ShardingProducerController.Settings.Create(Context.System)));

@@ -92,7 +92,6 @@ public sealed class ReportAggregator : ReceivePersistentActor
     protected override void PreStart()
     {
         base.PreStart();
-        PipelineSerialization.Register(Context.System);
     }
 
     private void Record(IReportEvent e, Action after) => Persist(e, persisted =>

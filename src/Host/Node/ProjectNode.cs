@@ -64,6 +64,13 @@ public sealed class ProjectNode : IAsyncDisposable
         // stdout; the options' own HOCON goes last, so it can change either level.
         string logging = StructuredLogger.Hocon(StructuredLogger.NodeLogPath(options), level: "INFO", stdoutLevel: "ERROR");
         var system = AkkaProfiles.Start(options with { ExtraHocon = logging + "\n" + options.ExtraHocon });
+        // The logger stops with the actor system and Akka prints what is logged after it on stdout, at the node's level: the last
+        // phase keeps only warnings, so remoting's "shut down" notices do not end every command's output.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-stdout", () =>
+        {
+            system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+            return Task.FromResult(Akka.Done.Instance);
+        });
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         var log = new NodeLog(Path.Combine(config.OutputFolder, options.Profile == NodeProfile.Cluster
             ? string.Create(CultureInfo.InvariantCulture, $"nrtc-{self.Host}-{self.Port}.log")

@@ -25,8 +25,6 @@ public sealed class PipelineSerializationTests
         var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = WARNING" });
         try
         {
-            PipelineSerialization.Register(system);
-            PipelineSerialization.Register(system);
             var serialization = system.Serialization;
             var tile = new TileKey(4, -2);
             var day = new DateOnly(2024, 6, 10);
@@ -50,6 +48,10 @@ public sealed class PipelineSerializationTests
                 var copy = serialization.Deserialize(bytes, serializer.Identifier, ((SerializerWithStringManifest)serializer).Manifest(message));
                 Assert.Equal(PipelineFormat.Write(message), PipelineFormat.Write(copy));
             }
+
+            // Every pipeline type, by the marker binding of hocon/base.conf alone.
+            foreach (var type in PipelineFormat.Types)
+                Assert.IsType<PipelineSerializer>(serialization.FindSerializerForType(type));
 
             foreach (var type in new[]
                      {
