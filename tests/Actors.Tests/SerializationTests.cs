@@ -43,6 +43,7 @@ public sealed class SerializationTests
             new FitTile(Tile, new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), true),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new GetTileReport(Tile),
+            new RewriteTileReport(Tile),
             new GetTileStatus(Tile),
             new TileActor.GetTileState(Tile),
             new FitAck(Tile, 2, AckOutcome.Fitted, "fitted"),

@@ -22,6 +22,7 @@ public static class NrtBinaryFormat
         [typeof(ObserveDay)] = "ObserveDay",
         [typeof(QuarantineDay)] = "QuarantineDay",
         [typeof(GetTileReport)] = "GetTileReport",
+        [typeof(RewriteTileReport)] = "RewriteTileReport",
         [typeof(GetTileStatus)] = "GetTileStatus",
         [typeof(TileActor.GetTileState)] = "GetTileState",
         [typeof(FitAck)] = "FitAck",
@@ -60,6 +61,7 @@ public static class NrtBinaryFormat
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
                     break;
                 case GetTileReport m: WriteTile(w, m.Tile); break;
+                case RewriteTileReport m: WriteTile(w, m.Tile); break;
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
                 case TileActor.GetTileState m: WriteTile(w, m.Tile); break;
                 case FitAck m: WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
@@ -109,6 +111,7 @@ public static class NrtBinaryFormat
             "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r)),
             "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), r.ReadString()),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
+            "RewriteTileReport" => new RewriteTileReport(ReadTile(r)),
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
             "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),

@@ -85,7 +85,8 @@ public sealed class TileActor : UntypedPersistentActor
     private sealed record StateStored(TileDecision Decision, IActorRef ReplyTo, long SequenceNr);
     private sealed record ModelLoaded(TileModel Model);
     private sealed record ModelLoadFailed(Exception Error);
-    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path);
+    /// <param name="RewriteFor">Set for a <see cref="RewriteTileReport"/>: who gets the reply; no alert, the day was counted already.</param>
+    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, IActorRef? RewriteFor = null);
 
     protected override void OnRecover(object message)
     {
@@ -162,6 +163,9 @@ public sealed class TileActor : UntypedPersistentActor
                 string? path = _settings.ReportWriter?.PathFor(_tile);
                 Sender.Tell(_state.Decide(new TileCommand.Report(path is not null && File.Exists(path) ? path : null), _settings.Engine).Reply);
                 break;
+            case RewriteTileReport:
+                RewriteReport(Sender);
+                break;
             case GetTileStatus:
                 Sender.Tell(_state.Decide(new TileCommand.Status(), _settings.Engine).Reply);
                 break;
@@ -208,7 +212,7 @@ public sealed class TileActor : UntypedPersistentActor
             {
                 // The sender never saw this day's reply, so the node may have stopped after storing it and before its report
                 // and alert: produce them again (the report is rewritten whole, the aggregator counts a day once).
-                WriteReport(_state.Days[^1]);
+                WriteReport(_state.Days[^1].Day, _state.Days[^1].NewBreaks);
                 Become(Busy);
             }
             return;
@@ -266,6 +270,11 @@ public sealed class TileActor : UntypedPersistentActor
                 });
                 BecomeReady();
                 break;
+            case ReportDone { RewriteFor: { } requester } done:
+                _log.Info("Tile {0}: report rewritten from the state of {1:yyyy-MM-dd}: {2}", _tile, done.Day, done.Path ?? "not written");
+                requester.Tell(_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply);
+                BecomeReady();
+                break;
             case ReportDone done:
                 _log.Info("Tile {0}: day {1:yyyy-MM-dd} applied, {2} new breaks, {3} in all; report {4}",
                     _tile, done.Day, done.NewBreaks, _state.Totals.Breaks, done.Path ?? "not written");
@@ -312,7 +321,7 @@ public sealed class TileActor : UntypedPersistentActor
             stored.ReplyTo.Tell(decision.Reply);
             // One line per change of a tile, for unattended runs (the structured log adds the tile and day fields).
             if (e is ModelFitted fitted) _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
-            if (e is DayApplied applied) WriteReport(applied.Day);
+            if (e is DayApplied applied) WriteReport(applied.Day.Day, applied.Day.NewBreaks);
             else BecomeReady();
         });
     }
@@ -321,23 +330,39 @@ public sealed class TileActor : UntypedPersistentActor
         new(reply is SaveSnapshotFailure f ? f.Cause : new InvalidOperationException($"Unexpected snapshot store reply {reply.GetType().Name}."),
             replyTo, failReply, what);
 
-    private void WriteReport(AppliedDay day)
+    /// <summary>
+    /// Writes the report of the current state (<paramref name="day"/> names it in logs and the alert; the report is built
+    /// from the state alone), then <see cref="ReportDone"/> arrives in <see cref="Busy"/>.
+    /// </summary>
+    private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null)
     {
-        _lastDayOutputsUnsure = false;
+        if (rewriteFor is null) _lastDayOutputsUnsure = false;
         if (_settings.ReportWriter is not { } writer)
         {
-            Self.Tell(new ReportDone(day.Day, day.NewBreaks, null));
+            Self.Tell(new ReportDone(day, newBreaks, null, rewriteFor));
             return;
         }
-        writer.WriteAsync(_tile, day.Day, _state.Model!.Layers, _state.Monitoring!, CancellationToken.None)
+        writer.WriteAsync(_tile, day, _state.Model!.Layers, _state.Monitoring!, CancellationToken.None)
             .PipeTo(Self,
-                success: path => new ReportDone(day.Day, day.NewBreaks, path),
+                success: path => new ReportDone(day, newBreaks, path, rewriteFor),
                 failure: ex =>
                 {
-                    // The day is applied and stored; a missing report is logged and the alert says so (no path).
-                    _log.Error(ex, "Tile {0}: writing the report of {1:yyyy-MM-dd} failed", _tile, day.Day);
-                    return new ReportDone(day.Day, day.NewBreaks, null);
+                    // The state is stored; a missing report is logged and the alert (or the rewrite's reply) says so (no path).
+                    _log.Error(ex, "Tile {0}: writing the report of {1:yyyy-MM-dd} failed", _tile, day);
+                    return new ReportDone(day, newBreaks, null, rewriteFor);
                 });
+    }
+
+    /// <summary>An operator's rewrite: the report of the last applied day (of the fit's history end before any day), no alert.</summary>
+    private void RewriteReport(IActorRef replyTo)
+    {
+        if (!_state.HasModel || _state.Monitoring is null || _state.Fit is not { } fit)
+        {
+            replyTo.Tell(_state.Decide(new TileCommand.Report(null), _settings.Engine).Reply);
+            return;
+        }
+        WriteReport(_state.LastDay ?? fit.HistoryEnd, 0, replyTo);
+        Become(Busy);
     }
 
     /// <summary>Replies to deleting old snapshots, in any behaviour.</summary>

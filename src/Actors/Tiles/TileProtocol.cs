@@ -33,6 +33,12 @@ public sealed record QuarantineDay(TileKey Tile, DateOnly Day, DateTime Acquired
 
 public sealed record GetTileReport(TileKey Tile) : ITileMessage;
 
+/// <summary>
+/// Write the tile's report again from its persisted state (an operator rebuilding lost outputs): replied with a
+/// <see cref="TileReport"/> whose path is null when the tile is not fitted or has no report writer. Emits no alert.
+/// </summary>
+public sealed record RewriteTileReport(TileKey Tile) : ITileMessage;
+
 public sealed record GetTileStatus(TileKey Tile) : ITileMessage;
 
 // ---- Replies and alerts.

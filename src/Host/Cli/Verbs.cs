@@ -23,6 +23,8 @@ public static class Verbs
         yield return RunCommand.Create();
         yield return PollCommand.Create();
         yield return StatusCommand.Create();
+        yield return ReportCommand.Create();
+        yield return MosaicCommand.Create();
         yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();
         yield return BenchCommand.Create();
