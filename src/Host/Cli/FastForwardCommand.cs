@@ -5,7 +5,7 @@ using NrtCluster.Host.Node;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc fast-forward [--project FILE] [--to DATE] [--node URL]</c>: applies every solar day after the history, in time order,
+/// <c>nrtc fast-forward [--project FILE] [--to DATE] [--node URL] [--hocon FILE]</c>: applies every solar day after the history, in time order,
 /// to the fitted tiles, on an embedded node or with --node as a job on a running node (the cluster).
 /// </summary>
 public static class FastForwardCommand
@@ -15,11 +15,13 @@ public static class FastForwardCommand
         var project = NodeCli.ProjectOption();
         var to = new Option<string?>("--to") { Description = "Last acquisition date to apply, YYYY-MM-DD (default: now)" };
         var nodeUrl = NodeCli.NodeOption();
+        var hocon = NodeCli.HoconOption();
         var command = new Command("fast-forward",
             "Apply every observation from the end of the history to now (or --to) to the fitted tiles, in time order; with --node on a running node's cluster.");
         command.Options.Add(project);
         command.Options.Add(to);
         command.Options.Add(nodeUrl);
+        command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
             var toText = parseResult.GetValue(to);
@@ -42,6 +44,7 @@ public static class FastForwardCommand
             }
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("fast-forward", file) is not { } config) return 1;
+            if (NodeCli.EmbeddedOptions("fast-forward", config, parseResult.GetValue(hocon)) is not { } options) return 1;
             DateTime toUtc = DateTime.UtcNow;
             if (toText is not null)
             {
@@ -54,7 +57,7 @@ public static class FastForwardCommand
             }
             return await NodeCli.GuardAsync("fast-forward", file, async () =>
             {
-                await using var node = ProjectNode.Start(config);
+                await using var node = ProjectNode.Start(config, options);
                 var tiles = await node.TilesWithDataAsync(ct);
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
                 var result = await JobConsole.FastForwardAsync(node, tiles, toUtc, ct);

@@ -4,7 +4,7 @@ using NrtCluster.Host.Node;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc fit [--project FILE] [--replace] [--node URL]</c>: fits every tile of the project with data on its history period,
+/// <c>nrtc fit [--project FILE] [--replace] [--node URL] [--hocon FILE]</c>: fits every tile of the project with data on its history period,
 /// on an embedded node, or with --node as a job on a running node (the cluster).
 /// </summary>
 public static class FitCommand
@@ -14,11 +14,13 @@ public static class FitCommand
         var project = NodeCli.ProjectOption();
         var replace = new Option<bool>("--replace") { Description = "Refit tiles fitted before (restarts their monitoring)" };
         var nodeUrl = NodeCli.NodeOption();
+        var hocon = NodeCli.HoconOption();
         var command = new Command("fit",
             "Fit every tile of the project on its history period, on an embedded node (SQLite in the output folder) or, with --node, on a running node's cluster.");
         command.Options.Add(project);
         command.Options.Add(replace);
         command.Options.Add(nodeUrl);
+        command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
             if (parseResult.GetValue(nodeUrl) is { } url)
@@ -31,9 +33,10 @@ public static class FitCommand
                 });
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("fit", file) is not { } config) return 1;
+            if (NodeCli.EmbeddedOptions("fit", config, parseResult.GetValue(hocon)) is not { } options) return 1;
             return await NodeCli.GuardAsync("fit", file, async () =>
             {
-                await using var node = ProjectNode.Start(config);
+                await using var node = ProjectNode.Start(config, options);
                 var tiles = await node.TilesWithDataAsync(ct);
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
                 var result = await JobConsole.FitAsync(node, tiles, parseResult.GetValue(replace), ct);

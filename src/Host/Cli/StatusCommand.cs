@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc status [--project FILE] [--node URL]</c>: each tile's fit, last applied day, days applied, breaks and lag behind the
+/// <c>nrtc status [--project FILE] [--node URL] [--hocon FILE]</c>: for each tile an archive item touches, its fit, last applied day, days applied, breaks and lag behind the
 /// archive, and the days it quarantined (items that could not be loaded: counted in the table, listed below it), from an
 /// embedded node or with --node from a running node (then also the shard and node holding each tile).
 /// </summary>
@@ -16,32 +16,37 @@ public static class StatusCommand
     {
         var project = NodeCli.ProjectOption();
         var nodeUrl = NodeCli.NodeOption();
+        var hocon = NodeCli.HoconOption();
         var command = new Command("status",
-            "Show every tile of the project: fit, last applied solar day, days applied, breaks, lag behind the archive's newest day and quarantined days; with --node also where it runs.");
+            "Show every tile of the project with data: fit, last applied solar day, days applied, breaks, lag behind the archive's newest day and quarantined days; with --node also where it runs.");
         command.Options.Add(project);
         command.Options.Add(nodeUrl);
+        command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
             if (parseResult.GetValue(nodeUrl) is { } url)
                 return await NodeCli.RemoteAsync("status", url, async client => Show(await client.GetAsync("api/tiles/status", ct)));
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("status", file) is not { } config) return 1;
+            if (NodeCli.EmbeddedOptions("status", config, parseResult.GetValue(hocon)) is not { } options) return 1;
             return await NodeCli.GuardAsync("status", file, async () =>
             {
-                await using var node = ProjectNode.Start(config);
+                await using var node = ProjectNode.Start(config, options);
                 var items = await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct);
                 NodeCli.WideWhenRedirected();
                 var table = new Table().AddColumns("tile", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)", "quarantined");
                 var quarantined = new List<(string Tile, string Day, string Items, string Reason)>();
                 foreach (var tile in node.Footprints.ProjectTiles)
                 {
-                    var status = await node.StatusAsync(tile, ct);
                     var newest = items.Where(i => node.Footprints.TilesTouching(i.Footprint).Contains(tile))
                         .Select(Geo.Stac.SolarDays.Of).DefaultIfEmpty().Max();
-                    var lag = status.LastDay is { } last && newest != default ? (newest.DayNumber - last.DayNumber).ToString() : "-";
+                    // As GET /api/tiles/status: tiles without data are never fitted; asking them would only start empty tile entities.
+                    if (newest == default) continue;
+                    var status = await node.StatusAsync(tile, ct);
+                    var lag = status.LastDay is { } last ? (newest.DayNumber - last.DayNumber).ToString() : "-";
                     table.AddRow(tile.ToString(), status.Fit is null ? "not fitted" : $"#{status.FitNumber} ({status.Fit.HistoryDates} dates)",
                         status.LastDay?.ToString("yyyy-MM-dd") ?? "-", status.Days.Length.ToString(), status.Totals.Breaks.ToString(),
-                        newest == default ? "-" : newest.ToString("yyyy-MM-dd"), lag, status.Quarantined.Length.ToString());
+                        newest.ToString("yyyy-MM-dd"), lag, status.Quarantined.Length.ToString());
                     quarantined.AddRange(status.Quarantined.Select(q =>
                         (tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)));
                 }

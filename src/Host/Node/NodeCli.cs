@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
 
@@ -37,6 +39,56 @@ public static class NodeCli
             Console.Error.WriteLine($"{verb}: {file.FullName}: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>--hocon FILE: Akka settings over the embedded node's profile, e.g. <c>nrtcluster.jobs.*</c> (as on <c>nrtc run</c>).</summary>
+    public static Option<FileInfo?> HoconOption() =>
+        new("--hocon") { Description = "Extra Akka settings (HOCON file) applied over the embedded node's profile, e.g. nrtcluster.jobs retries; not used with --node" };
+
+    /// <summary>
+    /// The embedded node's options with the --hocon file's settings, if given; null (after saying so) when the file is
+    /// missing or not HOCON. The defaults are those of <see cref="ProjectNode.Start"/>.
+    /// </summary>
+    public static NodeOptions? EmbeddedOptions(string verb, ProjectConfig config, FileInfo? hocon)
+    {
+        var options = new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
+        if (hocon is null) return options;
+        return ReadHocon(verb, hocon) is { } text ? options with { ExtraHocon = text } : null;
+    }
+
+    /// <summary>A --hocon file's text; null (after saying so, naming the file) when it is missing or not HOCON.</summary>
+    public static string? ReadHocon(string verb, FileInfo hocon)
+    {
+        if (!hocon.Exists)
+        {
+            Console.Error.WriteLine($"{verb}: --hocon {hocon.FullName} does not exist; give a HOCON file of Akka settings.");
+            return null;
+        }
+        var text = File.ReadAllText(hocon.FullName);
+        string? error;
+        try
+        {
+            // Akka's parser takes a key without a value and fails only once the key is read, naming neither it nor the file.
+            error = KeyWithoutValue(ConfigurationFactory.ParseString(text).Root, "") is { } key ? $"'{key}' has no value" : null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
+        {
+            error = e.Message;
+        }
+        if (error is null) return text;
+        Console.Error.WriteLine($"{verb}: --hocon {hocon.FullName} is not valid HOCON: {error}; fix the file (e.g. nrtcluster.jobs.max-attempts = 3).");
+        return null;
+    }
+
+    private static string? KeyWithoutValue(HoconValue value, string path)
+    {
+        if (value.IsObject())
+        {
+            foreach (var (key, child) in value.GetObject().Items)
+                if (KeyWithoutValue(child, path.Length == 0 ? key : $"{path}.{key}") is { } bad) return bad;
+            return null;
+        }
+        return value.IsEmpty ? path : null;
     }
 
     /// <summary>--node URL: drive a running node (<c>nrtc run</c>) over HTTP instead of starting an embedded one.</summary>

@@ -149,16 +149,19 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (run.ExitCode != 0) throw new InvalidOperationException($"{what} failed ({run.ExitCode}): {run.Output}");
     }
 
-    /// <summary>The demo's project (IQR over OLS on NDVI, tiles of half the archive's window: 2 x 2 tiles) with absolute archive paths.</summary>
-    private static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive)
+    /// <summary>
+    /// The demo's project (IQR over OLS on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
+    /// tiles by default) with absolute archive paths.
+    /// </summary>
+    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2)
     {
         Directory.CreateDirectory(folder);
         var reference = archive.Scene.Geometry.Reference;
-        int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / 2.0);
+        int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / (double)tilesAcross);
         File.WriteAllText(Path.Combine(folder, "project.conf"), ProjectTemplate.Demo(
             $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}",
             reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
-            Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), Archive.Start, Archive.HistoryEnd));
+            Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
     }
 
     private static int FreePort()
