@@ -42,6 +42,8 @@ public sealed class SerializationTests
             new TileSnapshot(Tile, 3, summary, layers, [day], totals) { Quarantined = quarantined },
             new FitTile(Tile, new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), true),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
+            new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], day.Day.AddDays(-5)),
+            new DayAck(Tile, day.Day, AckOutcome.Gap, "waiting for it"),
             new GetTileReport(Tile),
             new RewriteTileReport(Tile),
             new GetTileStatus(Tile),
@@ -86,6 +88,26 @@ public sealed class SerializationTests
         Assert.Empty(old.Quarantined);
         Assert.Equal((snapshot.FitNumber, snapshot.Monitoring, snapshot.Totals), (old.FitNumber, old.Monitoring, old.Totals));
         Assert.Equal(day, old.Days.Single() with { ItemIds = day.ItemIds });
+    }
+
+    [Fact]
+    public void An_observations_previous_day_round_trips_and_version_3_observations_read_with_none()
+    {
+        var day = new ObserveDay(Tile, new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc),
+            [new ItemRef("S2A_1", "https://stac/items/S2A_1")], new DateOnly(2024, 5, 12));
+        var read = (ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day), "ObserveDay");
+        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, day.After), (read.Tile, read.Day, read.AcquiredUtc, read.After));
+        Assert.Equal(day.Items.ToArray(), read.Items.ToArray());
+        Assert.Null(((ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day with { After = null }), "ObserveDay")).After);
+
+        // Version 3 (in poller queues and snapshots written before) is version 4 without the trailing optional day
+        // (a single false byte here).
+        byte[] v3 = NrtBinaryFormat.Write(day with { After = null })[..^1];
+        v3[0] = 3;
+        var old = (ObserveDay)NrtBinaryFormat.Read(v3, "ObserveDay");
+        Assert.Null(old.After);
+        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc), (old.Tile, old.Day, old.AcquiredUtc));
+        Assert.Equal(day.Items.ToArray(), old.Items.ToArray());
     }
 
     [Theory]

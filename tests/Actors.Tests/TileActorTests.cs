@@ -381,6 +381,91 @@ public sealed class TileActorTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_poller_day_that_overtakes_a_fast_forward_waits_as_a_gap_and_every_day_is_applied_once_in_order()
+    {
+        var data = ConformanceCase.Load("cusum_roc");
+        using var temp = new TempFolder();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        await using var stac = new LoopbackStac();
+        var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 10);
+        StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
+        var area = Granule("area", DateTime.UnixEpoch).Footprint;
+        var footprints = new GridTileFootprints(grid, area);
+        var tiles = footprints.TilesTouching(area);
+        var source = new CaseObservationSource(data);
+        DateOnly Day(int i) => data.Observation(Tile, i).Day;
+
+        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path)
+        {
+            HoconFolder = RepoPaths.HoconFolder,
+            ExtraHocon = "akka.loglevel = WARNING",
+        });
+        try
+        {
+            // The consumer's warnings tell when a delivery was dropped or refused: the points the race turns on.
+            var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var listener = system.ActorOf(Props.Create(() => new WarningListener(warnings)));
+            system.EventStream.Subscribe(listener, typeof(Akka.Event.Warning));
+            int Count(string text) => warnings.Count(w => w.Contains(text, StringComparison.Ordinal));
+
+            var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100))
+            {
+                QuarantineAfterFailures = 1,
+            };
+            var region = ReliableTileSharding.Start(system,
+                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
+            var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl),
+                new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
+            var poller = StacPollerSingleton.Start(system, new StacPollerSettings(archive, footprints,
+                new PollerRules(data.MonitoringDates[0].AddDays(-1), TimeSpan.FromDays(10), TimeSpan.Zero), TimeSpan.FromHours(1), region, SnapshotEvery: 5));
+
+            // Day 2 reaches the tiles before their fit and is dropped (NotFitted); the poller counts it as sent.
+            stac.Publish(Granule("d2", data.MonitoringDates[1]));
+            Assert.Null((await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).Error);
+            await AwaitAsync(() => Count("dropped, the tile is not fitted") >= tiles.Count);
+
+            // The fast-forward fits the tiles and applies day 1 only, so far.
+            foreach (var t in tiles)
+            {
+                Assert.Equal(AckOutcome.Fitted, (await region.Ask<FitAck>(new FitTile(t, data.HistoryStart, data.HistoryEnd), TimeSpan.FromSeconds(60))).Outcome);
+                Assert.Equal(AckOutcome.Applied, (await region.Ask<DayAck>(data.Observation(t, 0), TimeSpan.FromSeconds(60))).Outcome);
+            }
+
+            // The poller's day 3 follows its day 2, which no tile has: refused as a gap and retried, not applied.
+            stac.Publish(Granule("d3", data.MonitoringDates[2]));
+            Assert.Null((await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).Error);
+            await AwaitAsync(() => tiles.All(t => warnings.Any(w => w.Contains($"Tile {t}: day {Day(2):yyyy-MM-dd} waits for an earlier day", StringComparison.Ordinal))));
+            foreach (var t in tiles)
+                Assert.Equal([Day(0)], (await region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30))).Days.Select(d => d.Day));
+
+            // The fast-forward goes on with day 2; the poller's next retry of day 3 is then applied.
+            foreach (var t in tiles)
+                Assert.Equal(AckOutcome.Applied, (await region.Ask<DayAck>(data.Observation(t, 1) with { After = Day(0) }, TimeSpan.FromSeconds(60))).Outcome);
+            await AwaitAsync(() => tiles.All(t => region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30)).Result.Days.Length == 3));
+            foreach (var t in tiles)
+            {
+                var status = await region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30));
+                Assert.Equal([Day(0), Day(1), Day(2)], status.Days.Select(d => d.Day));
+                Assert.Equal("d3", status.Days[2].ItemIds.Single());
+                Assert.Empty(status.Quarantined);
+            }
+            // A gap is decided before any pixel is loaded, and never quarantined (after one failure it would be).
+            Assert.Equal(3 * tiles.Count, source.ObservationLoads);
+            Assert.Equal(0, Count("quarantined"));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private sealed class WarningListener : ReceiveActor
+    {
+        public WarningListener(System.Collections.Concurrent.ConcurrentQueue<string> warnings) =>
+            Receive<Akka.Event.Warning>(w => warnings.Enqueue(w.Message?.ToString() ?? ""));
+    }
+
     /// <summary>Fails every load of one date, as an asset deleted from the archive would.</summary>
     private sealed class FailingDateSource(IObservationSource inner, DateTime failing) : IObservationSource
     {

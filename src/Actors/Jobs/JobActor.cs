@@ -142,10 +142,10 @@ public sealed class JobActor : ReceiveActor, IWithTimers
             case JobRequest.FastForward ff:
                 var tiles = _request.Tiles.ToHashSet();
                 ff.Archive.SearchAsync(ff.FromUtc, ff.ToUtc, CancellationToken.None)
-                    .ContinueWith(t => ItemDiscovery.PlanByTile(ItemDiscovery.Discover(t.Result, ff.Index))
-                        .Where(kv => tiles.Contains(kv.Key))
-                        // The history's last day belongs to the fit, not to monitoring.
-                        .ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Where(d => d.AcquiredUtc > ff.FromUtc).ToImmutableArray()),
+                    // The history's last day belongs to the fit, not to monitoring: left out before the days are chained.
+                    .ContinueWith(t => ItemDiscovery.PlanByTile(ItemDiscovery.Discover(t.Result, ff.Index), ff.FromUtc)
+                        .Where(kv => tiles.Contains(kv.Key) && !kv.Value.IsEmpty)
+                        .ToImmutableDictionary(),
                         TaskScheduler.Default)
                     .PipeTo(Self, success: d => new Planned(d), failure: ex => new PlanFailed(ex is AggregateException { InnerException: { } i } ? i : ex));
                 break;
@@ -262,6 +262,12 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                 // Older means never applied: a later day (e.g. from the poller) reached the tile first. Counting it as done would
                 // hide a hole in the tile's series.
                 Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} was skipped ({ack.Detail}); refit the tile (fit --replace) and fast-forward again to include it");
+                break;
+            case DayAck { Outcome: AckOutcome.Gap } ack:
+                // The job sends a tile's days in order from its first, so the tile lost the earlier day the job sent (a refit
+                // meanwhile) or is waiting for days no job planned: this job cannot fill the hole, waiting would never end.
+                Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} was not applied: {ack.Detail}. Fast-forward the tile again from its history end " +
+                    "and further (a later --to, up to now) so the missing day and the ones after it are sent in order");
                 break;
             case DayAck ack:
                 Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} {ack.Outcome}: {ack.Detail}");

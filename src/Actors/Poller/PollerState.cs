@@ -105,7 +105,9 @@ public sealed record PollerState(
         {
             Pending = Pending.Remove(d.Day),
             LastDispatched = d.Tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, d.Day)),
-            Outbox = Outbox.AddRange(d.Tiles.Select(t => new ObserveDay(t, d.Day, d.AcquiredUtc, d.Items))),
+            // Each tile's previous day from the poller rides along, so the tile waits for it rather than skipping it.
+            Outbox = Outbox.AddRange(d.Tiles.Select(t =>
+                new ObserveDay(t, d.Day, d.AcquiredUtc, d.Items, LastDispatched.TryGetValue(t, out var before) ? before : null))),
         },
         ObservationHandedOver h => this with
         {

@@ -88,7 +88,8 @@ public sealed class ReliableTileEntity : ReceiveActor
 /// persisted the day (or answered that it already had it, or that it is older than its last day). A day the tile
 /// failed to apply is retried with exponential backoff; after <see cref="ReliableTileSettings.QuarantineAfterFailures"/>
 /// failures in a row the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
-/// answer is asked again after the ack timeout.
+/// answer is asked again after the ack timeout. A day that follows one the tile has not applied yet (answered
+/// <see cref="AckOutcome.Gap"/>) is sent again with the same backoff until it is applied: never quarantined nor confirmed.
 /// </summary>
 internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
 {
@@ -99,6 +100,8 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ConsumerController.Delivery<ITileMessage>? _current;
     private int _failures;
+    /// <summary>Gap answers to the current day so far: it waits, with backoff, for the day it follows (never quarantined).</summary>
+    private int _gaps;
     /// <summary>The last failure of the current day once it is being quarantined (then the quarantine is what is sent).</summary>
     private string? _quarantineReason;
 
@@ -117,6 +120,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         {
             _current = d;
             _failures = 0;
+            _gaps = 0;
             _quarantineReason = null;
             Send();
         });
@@ -144,6 +148,16 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         if (_current.Message is ObserveDay o && (o.Tile != tile || o.Day != day)) return;
         if (_current.Message is FitTile f && (f.Tile != tile || day is not null)) return;
 
+        if (outcome == AckOutcome.Gap)
+        {
+            // The day before it (from a fast-forward, or dropped before the fit) is not applied yet: nothing is wrong with
+            // this day, so it waits and is neither quarantined nor confirmed.
+            _gaps++;
+            var wait = Backoff(_gaps);
+            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} waits for an earlier day ({2}); attempt {3}, again in {4}", tile, day, detail, _gaps, wait);
+            Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
+            return;
+        }
         if (outcome == AckOutcome.Failed && _quarantineReason is null)
         {
             _failures++;
@@ -153,7 +167,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
                 Send();
                 return;
             }
-            var wait = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(_failures - 1, 30))));
+            var wait = Backoff(_failures);
             _log.Warning("Tile {0}: delivery {1} failed ({2}); retry {3} in {4}", tile, _current.SeqNr, detail, _failures, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
@@ -174,4 +188,8 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         _current.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
         _current = null;
     }
+
+    /// <summary>The wait before the given retry: the minimum backoff doubled per earlier retry, up to the maximum.</summary>
+    private TimeSpan Backoff(int retry) =>
+        TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(retry - 1, 30))));
 }

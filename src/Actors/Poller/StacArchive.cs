@@ -77,9 +77,11 @@ public static class ItemDiscovery
 
     /// <summary>
     /// Every tile's solar days in time order, one <see cref="ObserveDay"/> each with the items of that day touching
-    /// the tile (granules by time then id, the order the tile mosaics them).
+    /// the tile (granules by time then id, the order the tile mosaics them), each naming the tile's previous planned day
+    /// as <see cref="ObserveDay.After"/> (null for the first).
     /// </summary>
-    public static ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> PlanByTile(IEnumerable<DiscoveredItem> items)
+    /// <param name="afterUtc">Days whose first item is acquired at or before it are left out (they belong to the fit); null: none.</param>
+    public static ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> PlanByTile(IEnumerable<DiscoveredItem> items, DateTime? afterUtc = null)
     {
         var unique = items.GroupBy(i => i.Id, StringComparer.Ordinal).Select(g => g.Last());
         return unique
@@ -87,12 +89,18 @@ public static class ItemDiscovery
             .GroupBy(x => x.Tile)
             .ToImmutableDictionary(
                 g => g.Key,
-                g => g.GroupBy(x => x.Item.SolarDay).OrderBy(d => d.Key)
-                    .Select(d =>
-                    {
-                        var ordered = d.Select(x => x.Item).OrderBy(i => i.AcquiredUtc).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
-                        return new ObserveDay(g.Key, d.Key, ordered[0].AcquiredUtc, [.. ordered.Select(i => new ItemRef(i.Id, i.Href))]);
-                    })
-                    .ToImmutableArray());
+                g =>
+                {
+                    var days = g.GroupBy(x => x.Item.SolarDay).OrderBy(d => d.Key)
+                        .Select(d =>
+                        {
+                            var ordered = d.Select(x => x.Item).OrderBy(i => i.AcquiredUtc).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
+                            return new ObserveDay(g.Key, d.Key, ordered[0].AcquiredUtc, [.. ordered.Select(i => new ItemRef(i.Id, i.Href))]);
+                        })
+                        .Where(d => afterUtc is not { } after || d.AcquiredUtc > after)
+                        .ToArray();
+                    for (int i = 1; i < days.Length; i++) days[i] = days[i] with { After = days[i - 1].Day };
+                    return ImmutableArray.Create(days);
+                });
     }
 }

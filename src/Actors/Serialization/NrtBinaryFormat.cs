@@ -10,11 +10,12 @@ namespace NrtCluster.Actors.Serialization;
 /// <see cref="BinaryWriter"/>; each array is stored with the cheapest of three codecs that pays off, chosen on a sample of
 /// it (<see cref="LayerCodec"/>). The manifest names the type; every format starts with a version byte so it can evolve.
 /// Version 1 (one codec for every array, the monitoring state inside the events) and version 2 (before the quarantine
-/// list, appended to the tile status and snapshot in version 3) are still read.
+/// list, appended to the tile status and snapshot in version 3) are still read; version 3 is version 4 without the
+/// trailing <see cref="ObserveDay.After"/> of an observation (read as null).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 3;
+    private const byte Version = 4;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -55,7 +56,7 @@ public static class NrtBinaryFormat
                 case FitTile m: WriteTile(w, m.Tile); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); w.Write(m.Replace); break;
                 case ObserveDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc);
-                    WriteItems(w, m.Items);
+                    WriteItems(w, m.Items); WriteOptionalDay(w, m.After);
                     break;
                 case QuarantineDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
@@ -108,7 +109,7 @@ public static class NrtBinaryFormat
         return manifest switch
         {
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
-            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r)),
+            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), version >= 4 ? ReadOptionalDay(r) : null),
             "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), r.ReadString()),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
             "RewriteTileReport" => new RewriteTileReport(ReadTile(r)),

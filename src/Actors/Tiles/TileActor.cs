@@ -202,9 +202,10 @@ public sealed class TileActor : UntypedPersistentActor
     private void StartObserve(ObserveDay request)
     {
         var replyTo = Sender;
-        if (_state.CheckDay(request.Day) is { } refused)
+        if (_state.CheckDay(request.Day, request.After) is { } refused)
         {
-            // Redeliveries and late days are normal under at-least-once delivery: acknowledged, logged, nothing loaded.
+            // Redeliveries, late days and days waiting for their predecessor are normal with two senders under at-least-once
+            // delivery: acknowledged, logged, nothing loaded.
             var ack = (DayAck)_state.Decide(new TileCommand.Observe(request, []), _settings.Engine).Reply;
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, refused, ack.Detail);
             replyTo.Tell(ack);

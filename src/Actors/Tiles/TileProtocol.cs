@@ -22,7 +22,12 @@ public sealed record ItemRef(string Id, string Href);
 public sealed record FitTile(TileKey Tile, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false) : ITileMessage;
 
 /// <summary>Apply one solar day, made of the given items, as a monitoring step.</summary>
-public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items) : ITileMessage;
+/// <param name="After">
+/// The day this sender sent the tile just before this one; null for the first day after the history. A tile that has not
+/// applied (or quarantined) it answers <see cref="AckOutcome.Gap"/> and applies nothing, so two senders (the poller and a
+/// fast-forward) cannot make it skip a day.
+/// </param>
+public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, DateOnly? After = null) : ITileMessage;
 
 /// <summary>
 /// Set a solar day aside that cannot be applied (its items cannot be loaded: a missing or corrupt file, a 404), so the
@@ -56,6 +61,11 @@ public enum AckOutcome : byte
     Failed = 7,
     /// <summary>The day was put in the tile's quarantine list (or was there already): nothing else changed.</summary>
     Quarantined = 8,
+    /// <summary>
+    /// The day follows a day (<see cref="ObserveDay.After"/>) the tile has not applied yet: nothing changed; send it again
+    /// once the missing day is there.
+    /// </summary>
+    Gap = 9,
 }
 
 public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;

@@ -33,7 +33,8 @@ public sealed record TileDecision(INrtSerializable Reply, ITileEvent? Event = nu
 /// The state of one tile: which fit it is on, its monitoring state, every applied solar day and the days set aside
 /// (quarantined) because their items could not be loaded.
 /// Pure: <see cref="Decide"/> computes the next state, and the event recording it, from a command, without side effects;
-/// the days are strictly increasing, so a redelivered or older observation can never be applied.
+/// the days are strictly increasing, so a redelivered or older observation can never be applied, and a day whose sender's
+/// previous day is missing (<see cref="ObserveDay.After"/>) waits for it instead of leaving a hole.
 /// The state is stored as a <see cref="TileSnapshot"/> after every change and the fitted model once per fit, apart from
 /// it, referenced by fit number and attached with <see cref="WithModel"/> after it is loaded.
 /// </summary>
@@ -61,18 +62,23 @@ public sealed record TileState(
     public DateOnly? LastDay => Days.IsEmpty ? null : Days[^1].Day;
 
     /// <summary>Why a day would not be applied (null when it would be): checked before any pixel is loaded.</summary>
-    public AckOutcome? CheckDay(DateOnly day)
+    /// <param name="after">The day the sender sent just before (<see cref="ObserveDay.After"/>); null: none to wait for.</param>
+    public AckOutcome? CheckDay(DateOnly day, DateOnly? after = null)
     {
         if (!IsFitted) return AckOutcome.NotFitted;
-        if (LastDay is not { } last) return null;
+        if (LastDay is not { } last) return IsGap(after) ? AckOutcome.Gap : null;
         if (day == last) return AckOutcome.Repeated;
         if (day < last)
             return Days.Any(d => d.Day == day) ? AckOutcome.Repeated
                 // Set aside before: answered as such, so a repeated fast-forward does not take the hole for a lost day.
                 : Quarantined.Any(q => q.Day == day) ? AckOutcome.Quarantined
                 : AckOutcome.Older;
-        return null;
+        return IsGap(after) ? AckOutcome.Gap : null;
     }
+
+    /// <summary>True when the sender's previous day is newer than the last applied day and was not set aside.</summary>
+    private bool IsGap(DateOnly? after) =>
+        after is { } a && (LastDay is not { } last || a > last) && !Quarantined.Any(q => q.Day == a);
 
     public TileDecision Decide(TileCommand command, IMonitorEngine engine) => command switch
     {
@@ -122,8 +128,8 @@ public sealed record TileState(
     private TileDecision DecideObserve(TileCommand.Observe command, IMonitorEngine engine)
     {
         var request = command.Request;
-        if (CheckDay(request.Day) is { } refused)
-            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, Explain(refused, request.Day)));
+        if (CheckDay(request.Day, request.After) is { } refused)
+            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, Explain(refused, request.Day, request.After)));
         if (!HasModel)
             throw new InvalidOperationException($"Tile {Tile}: the model of fit {FitNumber} is not loaded; a day cannot be applied without it.");
 
@@ -207,8 +213,10 @@ public sealed record TileState(
         }
     }
 
-    private string Explain(AckOutcome outcome, DateOnly day) => outcome switch
+    private string Explain(AckOutcome outcome, DateOnly day, DateOnly? after = null) => outcome switch
     {
+        AckOutcome.Gap =>
+            $"day {day:yyyy-MM-dd} follows {after:yyyy-MM-dd}, which this tile has not applied (last applied {(LastDay is { } l ? l.ToString("yyyy-MM-dd") : "none")}); waiting for it",
         AckOutcome.NotFitted => $"tile {Tile} is not fitted yet; fit it before sending days",
         AckOutcome.Repeated => $"day {day:yyyy-MM-dd} was already applied; ignored",
         AckOutcome.Older => $"day {day:yyyy-MM-dd} is older than the last applied day {LastDay:yyyy-MM-dd}; ignored to keep time order",

@@ -32,15 +32,7 @@ public static class RunCommand
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("run", file) is not { } config) return 1;
             string? extra = null;
-            if (parseResult.GetValue(hocon) is { } hoconFile)
-            {
-                if (!hoconFile.Exists)
-                {
-                    Console.Error.WriteLine($"run: --hocon {hoconFile.FullName} does not exist; give a HOCON file of Akka settings.");
-                    return 1;
-                }
-                extra = await File.ReadAllTextAsync(hoconFile.FullName, ct);
-            }
+            if (parseResult.GetValue(hocon) is { } hoconFile && (extra = NodeCli.ReadHocon("run", hoconFile)) is null) return 1;
             return await NodeCli.GuardAsync("run", file, async () =>
             {
                 var seedList = parseResult.GetValue(seeds);

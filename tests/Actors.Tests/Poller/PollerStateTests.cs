@@ -165,4 +165,33 @@ public sealed class PollerStateTests
         $"{p.Day} {p.AcquiredUtc:O} {string.Join(",", p.Items)} {string.Join(",", p.Tiles)} {p.SettleUntilUtc:O}";
 
     private static string Describe(ObserveDay o) => $"{o.Tile} {o.Day} {o.AcquiredUtc:O} {string.Join(",", o.Items)}";
+
+    [Fact]
+    public void Each_day_sent_to_a_tile_names_the_day_the_poller_sent_it_before()
+    {
+        var day1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var day2 = day1.AddDays(2);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("a", day1, A)], day1));
+        state = Run(state, new PollerCommand.Tick(day1 + Rules.SettleDelay));
+        state = Run(state, new PollerCommand.Found([Item("b", day2, A, B)], day2));
+        state = Run(state, new PollerCommand.Tick(day2 + Rules.SettleDelay));
+
+        Assert.Equal(
+            [(A, DateOnly.FromDateTime(day1), (DateOnly?)null), (A, DateOnly.FromDateTime(day2), DateOnly.FromDateTime(day1)), (B, DateOnly.FromDateTime(day2), null)],
+            state.Outbox.Select(o => (o.Tile, o.Day, o.After)));
+    }
+
+    [Fact]
+    public void A_fast_forward_plan_chains_each_tiles_days_and_leaves_out_the_historys_last_day()
+    {
+        var history = new DateTime(2024, 6, 1, 10, 0, 0, DateTimeKind.Utc);
+        var items = new[] { Item("h", history, A), Item("a", history.AddDays(2), A), Item("b", history.AddDays(5), A, B), Item("c", history.AddDays(9), A) };
+        var plan = ItemDiscovery.PlanByTile(items, history);
+        Assert.Equal(
+            [(DateOnly.FromDateTime(history.AddDays(2)), (DateOnly?)null), (DateOnly.FromDateTime(history.AddDays(5)), DateOnly.FromDateTime(history.AddDays(2))),
+             (DateOnly.FromDateTime(history.AddDays(9)), DateOnly.FromDateTime(history.AddDays(5)))],
+            plan[A].Select(d => (d.Day, d.After)));
+        Assert.Equal([(DateOnly.FromDateTime(history.AddDays(5)), (DateOnly?)null)], plan[B].Select(d => (d.Day, d.After)));
+        Assert.Equal(4, ItemDiscovery.PlanByTile(items)[A].Length);
+    }
 }
