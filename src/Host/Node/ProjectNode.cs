@@ -154,7 +154,23 @@ public sealed class ProjectNode : IAsyncDisposable
         string.Create(CultureInfo.InvariantCulture, $"{(kind == JobKind.Fit ? "fit" : "ff")}-{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Interlocked.Increment(ref _jobCounter)}");
 
     /// <summary>The tile's status (last applied day and every applied day), asked through the shard region.</summary>
-    public Task<TileStatus> StatusAsync(TileKey tile, CancellationToken ct) => Tiles.Ask<TileStatus>(new GetTileStatus(tile), TimeSpan.FromMinutes(2), ct);
+    public async Task<TileStatus> StatusAsync(TileKey tile, CancellationToken ct)
+    {
+        // Sharding delivers at most once: a query caught in a shard hand-off (a move, a drain, a stopped node) is lost, so
+        // it is asked again rather than waited on for long.
+        const int attempts = 6;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Tiles.Ask<TileStatus>(new GetTileStatus(tile), TimeSpan.FromSeconds(20), ct).ConfigureAwait(false);
+            }
+            catch (AskTimeoutException) when (attempt < attempts)
+            {
+                Log.Write("status", $"tile={tile} attempt={attempt} no answer within 20 s; asking again");
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
