@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using NrtCluster.Geo.Sentinel2;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -262,7 +264,12 @@ public sealed class TileActor : UntypedPersistentActor
                 PersistEvent(stored);
                 break;
             case CommandFailed f:
-                _log.Error(f.Error, "Tile {0}: {1} failed", _tile, f.What);
+                // Unreadable input (a corrupt or missing asset, a bad STAC document) is expected and retried, then quarantined:
+                // one line naming it is enough. Anything else is a fault worth its stack trace.
+                if (f.Error is ObservationReadException or StacException)
+                    _log.Warning("Tile {0}: {1} failed: {2}", _tile, f.What, f.Error.Message);
+                else
+                    _log.Error(f.Error, "Tile {0}: {1} failed", _tile, f.What);
                 f.ReplyTo.Tell(f.Reply switch
                 {
                     FitAck a => a with { Outcome = AckOutcome.Failed, Detail = $"{f.What} failed: {f.Error.Message}" },

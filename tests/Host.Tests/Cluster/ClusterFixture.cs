@@ -239,7 +239,13 @@ public sealed class NrtcProcess : IDisposable
         _process.WaitForExit(TimeSpan.FromSeconds(10));
     }
 
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        // The timed wait can return before the redirected output is drained; the untimed one waits for it.
+        _process.WaitForExit();
+        return true;
+    }
 
     private void Append(string? line)
     {
