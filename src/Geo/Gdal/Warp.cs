@@ -227,17 +227,7 @@ public static class Warp
     /// </summary>
     public static PixelWindow? FootprintWindow(GeoBox from, GeoBox onto, int margin)
     {
-        const int perEdge = 16;
-        var xs = new double[4 * perEdge];
-        var ys = new double[4 * perEdge];
-        for (var i = 0; i < perEdge; i++)
-        {
-            var f = (double)i / perEdge;
-            (xs[i], ys[i]) = from.Transform.Apply(f * from.Width, 0);
-            (xs[perEdge + i], ys[perEdge + i]) = from.Transform.Apply(from.Width, f * from.Height);
-            (xs[2 * perEdge + i], ys[2 * perEdge + i]) = from.Transform.Apply((1 - f) * from.Width, from.Height);
-            (xs[3 * perEdge + i], ys[3 * perEdge + i]) = from.Transform.Apply(0, (1 - f) * from.Height);
-        }
+        var (xs, ys) = from.Outline(perEdge: 16);
         using (var fromSrs = SpatialReference.FromUserInput(from.Crs))
         using (var ontoSrs = SpatialReference.FromUserInput(onto.Crs))
         {

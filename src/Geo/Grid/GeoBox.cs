@@ -54,6 +54,26 @@ public sealed record GeoBox(int Width, int Height, GeoTransform Transform, strin
     /// <summary>CRS coordinates of the centre of pixel (col, row).</summary>
     public (double X, double Y) PixelCentre(int col, int row) => Transform.Apply(col + 0.5, row + 0.5);
 
+    /// <summary>
+    /// The outline in this box's CRS: <paramref name="perEdge"/> points along each edge, clockwise from the upper-left corner
+    /// (not closed). Transforming the densified outline follows edges that curve in another CRS.
+    /// </summary>
+    public (double[] Xs, double[] Ys) Outline(int perEdge)
+    {
+        if (perEdge < 1) throw new ArgumentOutOfRangeException(nameof(perEdge), perEdge, "An outline needs at least one point per edge.");
+        var xs = new double[4 * perEdge];
+        var ys = new double[4 * perEdge];
+        for (var i = 0; i < perEdge; i++)
+        {
+            var f = (double)i / perEdge;
+            (xs[i], ys[i]) = Transform.Apply(f * Width, 0);
+            (xs[perEdge + i], ys[perEdge + i]) = Transform.Apply(Width, f * Height);
+            (xs[2 * perEdge + i], ys[2 * perEdge + i]) = Transform.Apply((1 - f) * Width, Height);
+            (xs[3 * perEdge + i], ys[3 * perEdge + i]) = Transform.Apply(0, (1 - f) * Height);
+        }
+        return (xs, ys);
+    }
+
     /// <summary>The pixel-centre x coordinates of every column (north-up boxes).</summary>
     public double[] ColumnCentres()
     {

@@ -2,14 +2,10 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Host.Http;
 
 namespace NrtCluster.Host.Archive;
 
@@ -54,7 +50,6 @@ public sealed class ArchiveServer : IAsyncDisposable
         var catalog = Path.Combine(root, "catalog.json");
         if (!File.Exists(catalog))
             throw new FileNotFoundException($"No catalog.json in '{root}'; give the folder of a static STAC catalog, e.g. one written by 'nrtc simulate-archive --out DIR'.", catalog);
-        if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), $"The port must be between 0 and 65535, got {port}.");
 
         var reader = new StaticCatalogReader();
         var items = await reader.ReadAllItemsAsync(catalog, ct).ConfigureAwait(false);
@@ -62,23 +57,9 @@ public sealed class ArchiveServer : IAsyncDisposable
         var search = new InMemoryStacSearch(items);
         var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
         var site = new Site(root, search, collections, byId);
-        site.Map(app);
-        try
-        {
-            await app.StartAsync(ct).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"Cannot listen on 127.0.0.1:{port} ({e.Message}); give another --port.", e);
-        }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ArchiveServer(app, address.TrimEnd('/'), items.Count, collections.Keys.ToArray());
+        var (app, baseUrl) = await WebHosting.StartAsync(IPAddress.Loopback, port, site.Map, ct).ConfigureAwait(false);
+        return new ArchiveServer(app, baseUrl, items.Count, collections.Keys.ToArray());
     }
 
     private static async Task<Dictionary<string, JsonElement>> ReadCollectionsAsync(StaticCatalogReader reader, string catalog, CancellationToken ct)

@@ -3,14 +3,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NrtCluster.Host.Http.Wms;
 
 namespace NrtCluster.Host.Http;
@@ -45,28 +40,13 @@ public sealed class NodeServer : IAsyncDisposable
 
     public static async Task<NodeServer> StartAsync(NodeServerOptions options, CancellationToken ct = default)
     {
-        if (options.Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), $"The port must be between 0 and 65535, got {options.Port}.");
         if (!IPAddress.TryParse(options.Host, out var address))
             throw new ArgumentException($"--host '{options.Host}' is not an IP address; give e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces).");
         if (options.WebRoot is { } web && !File.Exists(Path.Combine(web, "index.html")))
             throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, options.Port));
-        var app = builder.Build();
-        Map(app, options);
-        try
-        {
-            await app.StartAsync(ct).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"Cannot listen on {options.Host}:{options.Port} ({e.Message}); give another --port.", e);
-        }
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new NodeServer(app, url.TrimEnd('/'));
+        var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct).ConfigureAwait(false);
+        return new NodeServer(app, baseUrl);
     }
 
     private static void Map(WebApplication app, NodeServerOptions options)
@@ -188,28 +168,18 @@ public sealed class NodeServer : IAsyncDisposable
         var breaksPerTile = new long[s.Tiles.Count];
         foreach (var b in s.Breaks) breaksPerTile[b.Tile]++;
         var features = new JsonArray();
-        const int perEdge = 8;
         for (var t = 0; t < s.Tiles.Count; t++)
         {
             var tile = s.Tiles[t];
             var box = tile.Box;
-            var xs = new double[4 * perEdge + 1];
-            var ys = new double[4 * perEdge + 1];
-            for (var i = 0; i < perEdge; i++)
-            {
-                var f = (double)i / perEdge;
-                (xs[i], ys[i]) = box.Transform.Apply(f * box.Width, 0);
-                (xs[perEdge + i], ys[perEdge + i]) = box.Transform.Apply(box.Width, f * box.Height);
-                (xs[2 * perEdge + i], ys[2 * perEdge + i]) = box.Transform.Apply((1 - f) * box.Width, box.Height);
-                (xs[3 * perEdge + i], ys[3 * perEdge + i]) = box.Transform.Apply(0, (1 - f) * box.Height);
-            }
-            (xs[^1], ys[^1]) = (xs[0], ys[0]);
+            var (xs, ys) = box.Outline(perEdge: 8);
             using (var from = Geo.Gdal.SpatialReference.FromUserInput(box.Crs))
             using (var wgs84 = Geo.Gdal.SpatialReference.Wgs84())
             using (var ct = new Geo.Gdal.CoordinateTransformation(from, wgs84))
                 ct.Transform(xs, ys);
             var ring = new JsonArray();
-            for (var i = 0; i < xs.Length; i++) ring.Add(new JsonArray(Math.Round(xs[i], 7), Math.Round(ys[i], 7)));
+            // GeoJSON rings are closed: the first point again at the end.
+            for (var i = 0; i <= xs.Length; i++) ring.Add(new JsonArray(Math.Round(xs[i % xs.Length], 7), Math.Round(ys[i % xs.Length], 7)));
             features.Add(new JsonObject
             {
                 ["type"] = "Feature",

@@ -59,17 +59,7 @@ public static class CrsNames
     /// <summary>The bounds of <paramref name="box"/> in <paramref name="targetCrs"/> (x = easting/longitude), from densified edges.</summary>
     public static Bounds TransformBounds(GeoBox box, string targetCrs)
     {
-        const int perEdge = 20;
-        var xs = new double[4 * perEdge];
-        var ys = new double[4 * perEdge];
-        for (var i = 0; i < perEdge; i++)
-        {
-            var f = (double)i / perEdge;
-            (xs[i], ys[i]) = box.Transform.Apply(f * box.Width, 0);
-            (xs[perEdge + i], ys[perEdge + i]) = box.Transform.Apply(box.Width, f * box.Height);
-            (xs[2 * perEdge + i], ys[2 * perEdge + i]) = box.Transform.Apply((1 - f) * box.Width, box.Height);
-            (xs[3 * perEdge + i], ys[3 * perEdge + i]) = box.Transform.Apply(0, (1 - f) * box.Height);
-        }
+        var (xs, ys) = box.Outline(perEdge: 20);
         using (var from = SpatialReference.FromUserInput(box.Crs))
         using (var to = SpatialReference.FromUserInput(targetCrs))
         using (var ct = new CoordinateTransformation(from, to))
