@@ -324,13 +324,9 @@ public sealed class TileActorTests(ITestOutputHelper output)
     {
         var data = ConformanceCase.Load("cusum_roc");
         using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 10);
-        StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
-        var area = Granule("area", DateTime.UnixEpoch).Footprint;
-        var footprints = new GridTileFootprints(grid, area);
-        var tiles = footprints.TilesTouching(area);
+        await using var scene = new PollerScene();
+        var (stac, footprints, tiles) = (scene.Stac, scene.Footprints, scene.Tiles);
+        var Granule = PollerScene.Granule;
         stac.Publish(Granule("d0", data.MonitoringDates[0]), Granule("d1", data.MonitoringDates[1]), Granule("d2", data.MonitoringDates[2]));
         // d1's asset is gone for good: every load of it fails.
         var source = new FailingDateSource(new CaseObservationSource(data), data.MonitoringDates[1]);
@@ -350,8 +346,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
                 new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
             foreach (var t in tiles)
                 Assert.Equal(AckOutcome.Fitted, (await region.Ask<FitAck>(new FitTile(t, data.HistoryStart, data.HistoryEnd), TimeSpan.FromSeconds(60))).Outcome);
-            var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl),
-                new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
+            var archive = scene.Archive();
             var poller = StacPollerSingleton.Start(system, new StacPollerSettings(archive, footprints,
                 new PollerRules(data.MonitoringDates[0].AddDays(-1), TimeSpan.FromDays(10), TimeSpan.Zero), TimeSpan.FromHours(1), region, SnapshotEvery: 5));
             Assert.Null((await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).Error);
@@ -386,13 +381,9 @@ public sealed class TileActorTests(ITestOutputHelper output)
     {
         var data = ConformanceCase.Load("cusum_roc");
         using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 10);
-        StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
-        var area = Granule("area", DateTime.UnixEpoch).Footprint;
-        var footprints = new GridTileFootprints(grid, area);
-        var tiles = footprints.TilesTouching(area);
+        await using var scene = new PollerScene();
+        var (stac, footprints, tiles) = (scene.Stac, scene.Footprints, scene.Tiles);
+        var Granule = PollerScene.Granule;
         var source = new CaseObservationSource(data);
         DateOnly Day(int i) => data.Observation(Tile, i).Day;
 
@@ -415,8 +406,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
             };
             var region = ReliableTileSharding.Start(system,
                 new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
-            var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl),
-                new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
+            var archive = scene.Archive();
             var poller = StacPollerSingleton.Start(system, new StacPollerSettings(archive, footprints,
                 new PollerRules(data.MonitoringDates[0].AddDays(-1), TimeSpan.FromDays(10), TimeSpan.Zero), TimeSpan.FromHours(1), region, SnapshotEvery: 5));
 
@@ -464,6 +454,34 @@ public sealed class TileActorTests(ITestOutputHelper output)
     {
         public WarningListener(System.Collections.Concurrent.ConcurrentQueue<string> warnings) =>
             Receive<Akka.Event.Warning>(w => warnings.Enqueue(w.Message?.ToString() ?? ""));
+    }
+
+    /// <summary>A loopback STAC API over one small area of a 10 km grid, the tiles the area touches, and the archive a poller searches.</summary>
+    private sealed class PollerScene : IAsyncDisposable
+    {
+        private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
+
+        public PollerScene()
+        {
+            var area = Granule("area", DateTime.UnixEpoch).Footprint;
+            Footprints = new GridTileFootprints(new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 10), area);
+            Tiles = Footprints.TilesTouching(area);
+        }
+
+        public LoopbackStac Stac { get; } = new();
+        public GridTileFootprints Footprints { get; }
+        public IReadOnlyList<TileKey> Tiles { get; }
+
+        public static StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
+
+        public StacApiArchive Archive() =>
+            new(new StacApiClient(_http, Stac.SearchUrl), new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
+
+        public async ValueTask DisposeAsync()
+        {
+            await Stac.DisposeAsync();
+            _http.Dispose();
+        }
     }
 
     /// <summary>Fails every load of one date, as an asset deleted from the archive would.</summary>
