@@ -122,6 +122,15 @@ public abstract class BaseMonitor
     }
 
     /// <summary>Runs the history fit with a monitor's residual sink and returns the fit result (mask updated in place).</summary>
+    /// <summary>The model fields every monitor has: size, coefficients and, when asked for, each pixel's fit start.</summary>
+    protected FittedModel ModelOf(HistoryCube history, FitResult result) => new()
+    {
+        Height = history.Height,
+        Width = history.Width,
+        Beta = result.Beta,
+        FitStart = Options.SaveFitStart ? result.FitStart : null,
+    };
+
     protected FitResult RunFit(HistoryCube history, FitOptions options, byte[] mask, IResidualSink sink, HistoryCube? green, HistoryCube? swir)
     {
         var result = HistoryFitter.Fit(history, mask, Trend, HarmonicOrder, options, sink, green, swir);

@@ -33,13 +33,9 @@ public sealed class Ccdc : BaseMonitor
         var p = history.Pixels;
         var sink = new Sink(p);
         var result = RunFit(history, fitOptions, mask, sink, green, swir);
-        var model = new FittedModel
+        var model = ModelOf(history, result) with
         {
-            Height = history.Height,
-            Width = history.Width,
-            Beta = result.Beta,
             Rmse = sink.Rmse,
-            FitStart = options.SaveFitStart ? result.FitStart : null,
         };
         var state = CounterState(mask);
         return (model, state);

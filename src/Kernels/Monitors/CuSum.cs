@@ -40,14 +40,10 @@ public sealed class CuSum : BaseMonitor
         var boundary = new double[p];
         Array.Fill(boundary, double.NaN);
         for (int i = 0; i < p; i++) process[i] = sink.Process[i];
-        var model = new FittedModel
+        var model = ModelOf(history, result) with
         {
-            Height = history.Height,
-            Width = history.Width,
-            Beta = result.Beta,
             Sigma = sink.Sigma,
             HistSize = sink.HistSize,
-            FitStart = options.SaveFitStart ? result.FitStart : null,
             CriticalValue = CriticalValue,
         };
         var state = new MonitoringState

@@ -51,14 +51,10 @@ public sealed class Ewma : BaseMonitor
             process[i] = sink.Process[i];
             if (sink.Process[i] > boundary[i]) mask[i] = MaskCodes.Unstable;
         }
-        var model = new FittedModel
+        var model = ModelOf(history, result) with
         {
-            Height = history.Height,
-            Width = history.Width,
-            Beta = result.Beta,
             Sigma = sink.Sigma,
             EwmaBoundary = boundary,
-            FitStart = options.SaveFitStart ? result.FitStart : null,
         };
         var state = new MonitoringState { Mask = mask, DetectionDate = new ushort[p], Process = process };
         return (model, state);

@@ -41,14 +41,10 @@ public sealed class Iqr : BaseMonitor
         var p = history.Pixels;
         var sink = new Sink(p);
         var result = RunFit(history, fitOptions, mask, sink, green, swir);
-        var model = new FittedModel
+        var model = ModelOf(history, result) with
         {
-            Height = history.Height,
-            Width = history.Width,
-            Beta = result.Beta,
             Q25 = sink.Q25,
             Q75 = sink.Q75,
-            FitStart = options.SaveFitStart ? result.FitStart : null,
         };
         var state = CounterState(mask);
         return (model, state);

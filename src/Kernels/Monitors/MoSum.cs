@@ -86,16 +86,12 @@ public sealed class MoSum : BaseMonitor
         }
         var boundary = new double[p];
         Array.Fill(boundary, double.NaN);
-        var model = new FittedModel
+        var model = ModelOf(history, result) with
         {
-            Height = history.Height,
-            Width = history.Width,
-            Beta = result.Beta,
             Sigma = sink.Sigma,
             HistSize = histsize,
             WinSize = winsize,
             WindowLength = length,
-            FitStart = options.SaveFitStart ? result.FitStart : null,
             CriticalValue = CriticalValue,
         };
         var state = new MonitoringState
