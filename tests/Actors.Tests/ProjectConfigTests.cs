@@ -22,10 +22,11 @@ public sealed class ProjectConfigTests
         Assert.Equal(80, project.Stac.MaxCloudCover);
         Assert.Equal(SpectralIndex.Ndvi, project.Index);
         Assert.Equal([4, 5, 6, 7], project.SclKeep.Select(c => (int)c));
-        Assert.Equal("CuSum", project.Monitor.Name);
+        Assert.Null(project.ScreeningBuffer);
+        Assert.Equal("IQR", project.Monitor.Name);
         Assert.False(project.Monitor.Options["trend"].GetBoolean());
         Assert.Equal(2, project.Monitor.Options["harmonic_order"].GetInt32());
-        Assert.Equal("ROC", project.Monitor.Fit["method"].GetString());
+        Assert.Equal("RIRLS", project.Monitor.Fit["method"].GetString());
         Assert.Equal(new DateOnly(2019, 1, 1), project.HistoryStart);
         Assert.Equal(new DateOnly(2021, 12, 31), project.HistoryEnd);
         Assert.Equal(ForestMaskSource.None, project.ForestMask.Source);
@@ -33,7 +34,7 @@ public sealed class ProjectConfigTests
         Assert.Equal(["mask", "detection_date"], project.ReportLayers.ToArray());
         Assert.Equal(TimeSpan.FromHours(1), project.PollInterval);
         Assert.Equal(TimeSpan.FromHours(2), project.SettleDelay);
-        Assert.Contains("CuSum", project.CreateEngine().Description);
+        Assert.Contains("IQR", project.CreateEngine().Description);
     }
 
     [Fact]
@@ -85,12 +86,36 @@ public sealed class ProjectConfigTests
     public void Fit_option_errors_name_the_fit_key_and_missing_files_their_key()
     {
         string text = File.ReadAllText(ExamplePath)
-            .Replace("method = ROC", "method = LASSO")
+            .Replace("method = RIRLS", "method = LASSO")
             .Replace("source = none", "source = raster\n raster = \"missing.tif\"");
         var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text, Path.GetTempPath()));
         Assert.Contains(ex.Errors, e => e.Key == "project.fit" && e.Message.Contains("LASSO"));
         Assert.Contains(ex.Errors, e => e.Key == "project.forest-mask.raster" && e.Message.Contains("does not exist"));
         Assert.Equal(2, ex.Errors.Count);
+    }
+
+    [Fact]
+    public void The_screening_buffer_is_read_in_pixels_and_out_of_range_values_name_the_key()
+    {
+        string text = File.ReadAllText(ExamplePath);
+        Assert.Equal(0, ProjectConfigLoader.Parse(text.Replace("# buffer = 2", "buffer = 0"), Path.GetTempPath()).ScreeningBuffer);
+        Assert.Equal(3, ProjectConfigLoader.Parse(text.Replace("# buffer = 2", "buffer = 3"), Path.GetTempPath()).ScreeningBuffer);
+        foreach (var bad in new[] { "-1", "11", "1.5", "wide" })
+        {
+            var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text.Replace("# buffer = 2", $"buffer = {bad}"), Path.GetTempPath()));
+            var error = Assert.Single(ex.Errors);
+            Assert.Equal("project.buffer", error.Key);
+            Assert.Contains("an integer in [0, 10]", error.Message);
+        }
+    }
+
+    [Fact]
+    public void A_forest_raster_without_a_threshold_leaves_it_to_the_raster()
+    {
+        string text = File.ReadAllText(ExamplePath).Replace("source = none", "source = raster\n raster = \"project.example.conf\"");
+        Assert.Null(ProjectConfigLoader.Parse(text, Path.Combine(RepoPaths.Root, "hocon")).ForestMask.RasterThreshold);
+        var set = ProjectConfigLoader.Parse(text.Replace("# threshold = 30", "threshold = 50"), Path.Combine(RepoPaths.Root, "hocon"));
+        Assert.Equal(50, set.ForestMask.RasterThreshold);
     }
 
     [Fact]

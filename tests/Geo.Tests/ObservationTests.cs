@@ -179,6 +179,17 @@ public class ObservationTests
             Assert.True(float.IsNaN(obs.Index[r * Tile.Width + Tile.Width - 1]));
         }
         Assert.Equal(Tile.PixelCount - 2 * Tile.Height, obs.ValidPixelCount);
+
+        // The buffer is a setting (project.buffer): 0 keeps the pixels next to the cloud that 2 (the default here) masks.
+        var off = ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = 0 });
+        var one = ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = 1 });
+        var two = ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = 2 });
+        Assert.Equal(obs.Index, two.Index);
+        Assert.Equal(Tile.PixelCount, off.ValidPixelCount);
+        Assert.Equal(Tile.PixelCount - Tile.Height, one.ValidPixelCount);
+        Assert.False(float.IsNaN(off.Index[Tile.Width - 1]));
+        Assert.False(float.IsNaN(one.Index[Tile.Width - 2]));
+        Assert.True(float.IsNaN(one.Index[Tile.Width - 1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => ObservationLoader.Load(Tile, input, new ObservationOptions { ScreeningBuffer = -1 }));
     }
 

@@ -132,22 +132,28 @@ public class WarpTests
         Assert.InRange(sr / n - expectedRow, -0.5, 0.5);
     }
 
-    [Fact]
-    public void A_forest_mask_is_read_from_any_raster_with_nearest_and_a_threshold()
+    [Theory]
+    // Tree-cover density in percent: forest above the threshold, 30 when none is set.
+    [InlineData(80, 10, 30.0)]
+    [InlineData(80, 10, null)]
+    // A 0/1 mask needs no threshold: forest where 1, with or without nodata (255) around.
+    [InlineData(1, 0, null)]
+    [InlineData(1, 255, null)]
+    public void A_forest_mask_is_read_from_any_raster_with_nearest_and_a_threshold_or_as_a_0_1_mask(byte west, byte east, double? threshold)
     {
         using var tmp = new TempFolder();
         var tile = Scenes.Tile;
-        // Tree-cover density in UTM 32N at 10 m: 80% west of the tile's middle, 10% east of it.
+        // In UTM 32N at 10 m: 'west' west of the tile's middle, 'east' east of it; 255 is nodata.
         var utm20 = Scenes.UtmBoxCovering(tile, 32632);
         var utm10 = GeoBox.NorthUp(utm20.Crs, utm20.Transform.X0, utm20.Transform.Y0, 10, utm20.Width * 2, utm20.Height * 2);
         using var laea = SpatialReference.FromUserInput(tile.Crs);
         using var utm = SpatialReference.FromEpsg(32632);
         using var toLaea = new CoordinateTransformation(utm, laea);
         var middle = tile.Bounds.MinX + tile.Bounds.Width / 2;
-        var pixels = Scenes.Fill(utm10, (x, y) => (byte)(toLaea.Transform(x, y).X < middle ? 80 : 10));
-        GeoTiffWriter.Write(tmp.File("tcd.tif"), utm10, [("tcd", pixels)], RasterDataType.Byte, 255, cog: false);
+        var pixels = Scenes.Fill(utm10, (x, y) => toLaea.Transform(x, y).X < middle ? west : east);
+        GeoTiffWriter.Write(tmp.File("forest.tif"), utm10, [("forest", pixels)], RasterDataType.Byte, 255, cog: false);
 
-        var mask = TileRasters.ReadForestMask(tmp.File("tcd.tif"), tile, threshold: 30);
+        var mask = TileRasters.ReadForestMask(tmp.File("forest.tif"), tile, threshold);
 
         Assert.Equal(tile.PixelCount, mask.Length);
         for (var r = 0; r < tile.Height; r += 17)
@@ -156,6 +162,7 @@ public class WarpTests
             Assert.Equal(0, mask[r * tile.Width + 101]);
         }
         Assert.Equal(100 * 200, mask.Count(v => v == 1));
+        Assert.Equal(west == 1 ? 0 : TileRasters.TreeCoverThreshold, TileRasters.DefaultForestThreshold(tmp.File("forest.tif")));
     }
 
     [Fact]

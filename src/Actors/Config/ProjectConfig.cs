@@ -28,7 +28,9 @@ public sealed record MonitorSettings(
     IReadOnlyDictionary<string, JsonElement> Options,
     IReadOnlyDictionary<string, JsonElement> Fit);
 
-public sealed record ForestMaskSettings(ForestMaskSource Source, string? RasterPath, double RasterThreshold, double NdviMin, double SwirMax);
+/// <param name="RasterThreshold">Forest where the raster's value is above it; null: a 0/1 mask is forest where 1, any other raster
+/// is percent tree cover, forest above 30 (see <see cref="Geo.Tiles.TileRasters.ReadForestMask"/>).</param>
+public sealed record ForestMaskSettings(ForestMaskSource Source, string? RasterPath, double? RasterThreshold, double NdviMin, double SwirMax);
 
 /// <summary>A validated project file (see hocon/project.example.conf for every key). Paths are absolute.</summary>
 public sealed record ProjectConfig(
@@ -47,6 +49,9 @@ public sealed record ProjectConfig(
     TimeSpan PollInterval,
     TimeSpan SettleDelay)
 {
+    /// <summary>Pixels masked around every screened SCL pixel (key <c>buffer</c>); null: the resampling kernel's reach.</summary>
+    public int? ScreeningBuffer { get; init; }
+
     public IMonitorEngine CreateEngine() => new KernelMonitorEngine(Monitor.Name, Monitor.Options, Monitor.Fit);
 }
 

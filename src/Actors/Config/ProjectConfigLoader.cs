@@ -20,7 +20,7 @@ public static class ProjectConfigLoader
 
     private static readonly Dictionary<string, string[]> KnownKeys = new()
     {
-        [Root] = ["name", "grid", "area-of-interest", "stac", "index", "scl-keep", "monitor", "fit", "history", "forest-mask", "output", "poll-interval", "settle-delay"],
+        [Root] = ["name", "grid", "area-of-interest", "stac", "index", "scl-keep", "buffer", "monitor", "fit", "history", "forest-mask", "output", "poll-interval", "settle-delay"],
         [$"{Root}.grid"] = ["crs", "resolution", "origin-x", "origin-y", "tile-size"],
         [$"{Root}.area-of-interest"] = ["bbox", "geojson"],
         [$"{Root}.stac"] = ["api", "catalog", "collection", "provider", "max-cloud-cover"],
@@ -32,6 +32,9 @@ public static class ProjectConfigLoader
 
     private static readonly string[] Providers = [ProviderProfiles.CdseName, ProviderProfiles.EarthSearchName, ProviderProfiles.PlanetaryComputerName];
     private static readonly string[] ReportLayerNames = ["mask", "detection_date", "process"];
+
+    /// <summary>Beyond 10 pixels (200 m at 20 m) a buffer masks far more clear land than any kernel blurs.</summary>
+    private const int MaxScreeningBuffer = 10;
 
     public static ProjectConfig Load(string path)
     {
@@ -103,6 +106,7 @@ public static class ProjectConfigLoader
         if (sclRaw is not null && sclRaw.Any(c => c is < 0 or > 11 || c != Math.Floor(c)))
             r.Error($"{Root}.scl-keep", "expected Sentinel-2 scene classes, integers 0..11 (default [4, 5, 6, 7])");
         ImmutableArray<byte> scl = sclRaw is null ? [4, 5, 6, 7] : [.. sclRaw.Select(c => (byte)Math.Clamp(c, 0, 255))];
+        var buffer = (int?)r.Number($"{Root}.buffer", required: false, min: 0, max: MaxScreeningBuffer, integer: true);
 
         string monitorName = r.String($"{Root}.monitor.name") ?? "";
         var init = r.Options($"{Root}.monitor.options");
@@ -142,7 +146,7 @@ public static class ProjectConfigLoader
         };
         var forest = new ForestMaskSettings(maskSource,
             r.Path($"{Root}.forest-mask.raster", required: maskSource == ForestMaskSource.Raster, mustExist: true),
-            r.Number($"{Root}.forest-mask.threshold", required: false, min: 0, max: 100) ?? 30,
+            r.Number($"{Root}.forest-mask.threshold", required: false, min: 0, max: 100),
             r.Number($"{Root}.forest-mask.ndvi-min", required: false, min: -1, max: 1) ?? 0.7,
             r.Number($"{Root}.forest-mask.swir-max", required: false, min: 0, max: 1) ?? 0.09);
 
@@ -156,7 +160,10 @@ public static class ProjectConfigLoader
 
         if (r.Errors.Count > 0) throw new ProjectConfigException(source, r.Errors);
         return new ProjectConfig(name, grid, new AreaOfInterest(bbox is null ? null : [.. bbox], geojson), stac, index, scl,
-            new MonitorSettings(monitorName, init, fit), start!.Value, end!.Value, forest, output, [.. layers], poll, settle);
+            new MonitorSettings(monitorName, init, fit), start!.Value, end!.Value, forest, output, [.. layers], poll, settle)
+        {
+            ScreeningBuffer = buffer,
+        };
     }
 
     /// <summary>Typed reads that record an error (key + expectation) instead of throwing.</summary>

@@ -36,13 +36,14 @@ public sealed class StacObservationSource : IObservationSource
         _forestMask = forestMask;
     }
 
-    /// <summary>The source a project file describes (its archive, provider, index, SCL classes and forest mask).</summary>
+    /// <summary>The source a project file describes (its archive, provider, index, SCL classes, screening buffer and forest mask).</summary>
     public static StacObservationSource ForProject(ProjectConfig config, HttpClient http, int? parallelism = null)
     {
         var options = new ObservationOptions
         {
             Index = config.Index,
             ValidSclClasses = config.SclKeep.ToHashSet(),
+            ScreeningBuffer = config.ScreeningBuffer,
             IncludeScreeningBands = NeedsScreeningBands(config),
             MaxParallelism = parallelism ?? Environment.ProcessorCount,
         };

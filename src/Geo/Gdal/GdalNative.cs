@@ -89,6 +89,8 @@ internal static unsafe partial class GdalNative
         void* data, int bufXSize, int bufYSize, int bufType, int pixelSpace, int lineSpace);
     [LibraryImport(Lib)] internal static partial double GDALGetRasterNoDataValue(IntPtr band, int* success);
     [LibraryImport(Lib)] internal static partial int GDALSetRasterNoDataValue(IntPtr band, double value);
+    // void before GDAL 3.7 (CPLErr after): failures leave minMax as it was.
+    [LibraryImport(Lib)] internal static partial void GDALComputeRasterMinMax(IntPtr band, int approxOk, double* minMax);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial void GDALSetDescription(IntPtr obj, string description);
     [LibraryImport(Lib)] internal static partial IntPtr GDALGetDescription(IntPtr obj);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr GDALGetDriverByName(string name);

@@ -75,6 +75,17 @@ public sealed class RasterDataset : IDisposable
         return ok != 0 ? v : null;
     }
 
+    /// <summary>
+    /// Minimum and maximum of a band's valid pixels (nodata aside); approximate: from an overview or a sample of blocks,
+    /// so it reads a fraction of a large raster. NaN when no valid pixel was found.
+    /// </summary>
+    public unsafe (double Min, double Max) ApproximateMinMax(int band)
+    {
+        var minMax = stackalloc double[2] { double.NaN, double.NaN };
+        GdalNative.GDALComputeRasterMinMax(Band(band), 1, minMax);
+        return (minMax[0], minMax[1]);
+    }
+
     public string Description(int band) => GdalNative.PtrToString(GdalNative.GDALGetDescription(Band(band))) ?? "";
 
     /// <summary>Reads a window of a band (1-based) into a new array, converting to <typeparamref name="T"/>.</summary>

@@ -10,7 +10,7 @@ using NrtCluster.Host.Node;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc demo [--out DIR] [--size PX] [--end DATE] [--api]</c>: the whole pipeline on a synthetic archive, on one embedded node:
+/// <c>nrtc demo [--out DIR] [--size PX] [--end DATE] [--buffer PX] [--api]</c>: the whole pipeline on a synthetic archive, on one embedded node:
 /// generate the archive, write the project, fit, fast-forward, write the reports and the mosaic, and score the alerts
 /// against the archive's ground truth.
 /// </summary>
@@ -21,6 +21,11 @@ public static class DemoCommand
         var outOption = new Option<DirectoryInfo>("--out") { Description = "Output folder (archive, project.conf, reports, mosaic.vrt, nrtcluster.db, nrtc.log)", DefaultValueFactory = _ => new DirectoryInfo("demo-out") };
         var sizeOption = new Option<int>("--size") { Description = "Granule size of the synthetic archive in 20 m pixels (two granules)", DefaultValueFactory = _ => 150 };
         var endOption = new Option<string?>("--end") { Description = "Last acquisition date of the archive, YYYY-MM-DD, after 2021-12-31 (default 2023-06-30); earlier is faster" };
+        var bufferOption = new Option<int>("--buffer")
+        {
+            Description = "SCL screening buffer of the demo project (project.buffer): pixels masked around clouds, shadows and snow, 0..10; 0 = off",
+            DefaultValueFactory = _ => ProjectTemplate.DemoBuffer,
+        };
         var apiOption = new Option<bool>("--api") { Description = "Serve the archive as a STAC API on 127.0.0.1 and search it there (default: read the static catalog)" };
         var command = new Command("demo",
             "Run the whole pipeline on a synthetic Sentinel-2 archive (embedded SQLite, one node): fit, fast-forward, reports, mosaic, accuracy.");
@@ -28,6 +33,7 @@ public static class DemoCommand
         command.Options.Add(sizeOption);
         command.Options.Add(apiOption);
         command.Options.Add(endOption);
+        command.Options.Add(bufferOption);
         command.SetAction(async (parseResult, ct) =>
         {
             var outDir = parseResult.GetValue(outOption)!.FullName;
@@ -41,7 +47,7 @@ public static class DemoCommand
                     options = options with { End = end };
                 }
                 options.Validate();
-                return await RunAsync(outDir, options, parseResult.GetValue(apiOption), ct);
+                return await RunAsync(outDir, options, parseResult.GetValue(bufferOption), parseResult.GetValue(apiOption), ct);
             }
             catch (Exception e) when (e is IOException or ArgumentException or ProjectConfigException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -52,7 +58,7 @@ public static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string outDir, SyntheticArchiveOptions options, bool api, CancellationToken ct)
+    private static async Task<int> RunAsync(string outDir, SyntheticArchiveOptions options, int buffer, bool api, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
@@ -72,9 +78,10 @@ public static class DemoCommand
         int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / 2.0);
         var projectFile = Path.Combine(outDir, "project.conf");
         await File.WriteAllTextAsync(projectFile, ProjectTemplate.Demo(stacLine, reference.Transform.X0, reference.Transform.Y0, tileSize,
-            archive.Scene.Geometry.BboxLonLat, Path.Combine("archive", SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd), ct);
+            archive.Scene.Geometry.BboxLonLat, Path.Combine("archive", SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd, buffer), ct);
         var config = ProjectConfigLoader.Load(projectFile);
-        Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {string.Join(", ", config.Monitor.Options.Select(o => $"{o.Key}={o.Value}"))}, fit OLS, {config.Index}");
+        var fitText = config.Monitor.Fit.Count == 0 ? $"the {config.Monitor.Name} default" : Describe(config.Monitor.Fit);
+        Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {Describe(config.Monitor.Options)}, fit {fitText}, {config.Index}, buffer {config.ScreeningBuffer} px");
 
         await using var node = ProjectNode.Start(config);
         var tiles = await node.TilesWithDataAsync(ct);
@@ -100,7 +107,7 @@ public static class DemoCommand
         Console.WriteLine($"  alerts:         {accuracy.Breaks} break pixels");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +
-            $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms), F1 {accuracy.F1:F3}, " +
+            $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms; {accuracy.StableFalseAlarmRate * 100:F2}% of stable forest pixels), F1 {accuracy.F1:F3}, " +
             $"median detection lag {(accuracy.MedianLagDays is { } lag ? lag.ToString("F0", CultureInfo.InvariantCulture) + " days" : "n/a")} " +
             $"over {accuracy.MonitoredPixels} monitored forest pixels"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -111,6 +118,9 @@ public static class DemoCommand
         Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");
         return 0;
     }
+
+    private static string Describe(IReadOnlyDictionary<string, System.Text.Json.JsonElement> options) =>
+        string.Join(", ", options.Select(o => $"{o.Key}={(o.Value.ValueKind == System.Text.Json.JsonValueKind.String ? o.Value.GetString() : o.Value.GetRawText())}"));
 
     /// <summary>The report aggregator rebuilds the mosaic when the set of reports changes; waits until it covers every tile.</summary>
     private static async Task<string> WaitForMosaicAsync(ProjectNode node, IReadOnlyList<string> reports, CancellationToken ct)

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Sources;
+using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Geo.Tiles;
@@ -9,7 +11,7 @@ namespace NrtCluster.Host.Cli;
 
 /// <summary>
 /// <c>nrtc validate FILE</c>: checks a project file (every key), that its archive answers with items of the history
-/// period, and that its forest mask raster is readable on a tile. Each problem names its key.
+/// period, and that its forest mask raster gives forest pixels on every tile with data. Each problem names its key.
 /// </summary>
 public static class ValidateCommand
 {
@@ -42,6 +44,7 @@ public static class ValidateCommand
 
         using var http = new HttpClient();
         string key = config.Stac.ApiUrl is not null ? "project.stac.api" : "project.stac.catalog";
+        var tilesWithData = new List<TileKey>();
         try
         {
             var archive = ProjectArchive.Create(config, http);
@@ -56,6 +59,8 @@ public static class ValidateCommand
                 if (missing.Count > 0)
                     problems.Add($"project.stac.provider: profile '{config.Stac.Provider}' finds no asset for {string.Join(", ", missing)} in item '{items[0].Id}' (assets: {string.Join(", ", items[0].Assets.Keys)})");
                 Console.WriteLine($"validate: {key}: reachable, {items.Count} items in the first month of the history");
+                var touched = items.SelectMany(i => footprints.TilesTouching(i.Footprint)).ToHashSet();
+                tilesWithData.AddRange(tiles.Where(touched.Contains));
             }
         }
         catch (Exception e) when (e is StacException or IOException or HttpRequestException or ArgumentException or TaskCanceledException)
@@ -64,21 +69,49 @@ public static class ValidateCommand
         }
 
         if (config.ForestMask.Source == ForestMaskSource.Raster && tiles.Count > 0)
-        {
-            try
-            {
-                var mask = TileRasters.ReadForestMask(config.ForestMask.RasterPath!, config.Grid.TileGeoBox(tiles[0].ToTileId()), config.ForestMask.RasterThreshold);
-                Console.WriteLine($"validate: project.forest-mask.raster: readable, {mask.Count(m => m == 1)} of {mask.Length} pixels forest on tile {tiles[0]}");
-            }
-            catch (Exception e) when (e is GdalException or IOException or ArgumentException)
-            {
-                problems.Add($"project.forest-mask.raster: cannot read {config.ForestMask.RasterPath} onto tile {tiles[0]}: {e.Message}");
-            }
-        }
+            problems.AddRange(CheckForestMask(config, tilesWithData.Count > 0 ? tilesWithData : [tiles[0]]));
 
         foreach (var p in problems) Console.Error.WriteLine($"validate: {p}");
         if (problems.Count > 0) return 1;
         Console.WriteLine("validate: OK");
         return 0;
+    }
+
+    /// <summary>
+    /// Reads the forest mask onto each tile (those with data in the history's first month): a tile with data but no forest
+    /// pixel would be fitted and monitored for nothing, most often because the threshold does not suit the raster.
+    /// </summary>
+    private static List<string> CheckForestMask(ProjectConfig config, IReadOnlyList<TileKey> tiles)
+    {
+        var raster = config.ForestMask.RasterPath!;
+        var problems = new List<string>();
+        try
+        {
+            double threshold = config.ForestMask.RasterThreshold ?? TileRasters.DefaultForestThreshold(raster);
+            string above = threshold.ToString(CultureInfo.InvariantCulture);
+            string rule = config.ForestMask.RasterThreshold is null
+                ? threshold == 0 ? "a 0/1 mask, forest where 1" : $"percent tree cover, forest above {above} (no threshold set)"
+                : $"forest above project.forest-mask.threshold = {above}";
+            var empty = new List<TileKey>();
+            long forest = 0, pixels = 0;
+            foreach (var tile in tiles)
+            {
+                var mask = TileRasters.ReadForestMask(raster, config.Grid.TileGeoBox(tile.ToTileId()), threshold);
+                var count = mask.Count(m => m == 1);
+                if (count == 0) empty.Add(tile);
+                forest += count;
+                pixels += mask.Length;
+            }
+            Console.WriteLine($"validate: project.forest-mask.raster: {rule}; {forest} of {pixels} pixels forest on {tiles.Count} tile(s) with data");
+            if (empty.Count > 0)
+                problems.Add($"project.forest-mask.threshold: tile(s) {string.Join(", ", empty)} have data but no forest pixel in {raster} ({rule}); " +
+                    "lower project.forest-mask.threshold (or remove it for a 0/1 mask), check project.forest-mask.raster covers the area, " +
+                    "or leave those tiles out of project.area-of-interest");
+        }
+        catch (Exception e) when (e is GdalException or IOException or ArgumentException)
+        {
+            problems.Add($"project.forest-mask.raster: cannot read {raster} onto the project's tiles: {e.Message}");
+        }
+        return problems;
     }
 }

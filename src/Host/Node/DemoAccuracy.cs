@@ -9,15 +9,20 @@ namespace NrtCluster.Host.Node;
 /// <param name="Detected">Of those, detected on or after the clearing day.</param>
 /// <param name="FalseAlarms">Breaks on pixels not cleared, or before their clearing day.</param>
 /// <param name="MedianLagDays">Median of detection day minus clearing day over the detected; null if none.</param>
+/// <param name="StableFalseAlarms">Of the false alarms, those on forest pixels never cleared.</param>
 /// <param name="EdgeFalseAlarms">
 /// Of the false alarms, those on a pixel next to a cleared pixel (8-neighbourhood) dated on or after that clearing's
 /// day: mixed pixels on a clearing's boundary, which the cubic warp also blends up to 40 m of the clearing into.
 /// </param>
-public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Detected, long FalseAlarms, long EdgeFalseAlarms, long Breaks, double? MedianLagDays)
+public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Detected, long FalseAlarms, long StableFalseAlarms, long EdgeFalseAlarms,
+    long Breaks, double? MedianLagDays)
 {
     public double Recall => Disturbed == 0 ? 0 : (double)Detected / Disturbed;
     public double Precision => PrecisionOf(FalseAlarms);
     public double F1 => F1Of(Precision);
+
+    /// <summary>The share of stable (never cleared) monitored forest pixels that raised an alert.</summary>
+    public double StableFalseAlarmRate => MonitoredPixels == Disturbed ? 0 : (double)StableFalseAlarms / (MonitoredPixels - Disturbed);
 
     /// <summary>Precision if the breaks on a clearing's edge after its day counted neither way.</summary>
     public double PrecisionWithoutEdges => PrecisionOf(FalseAlarms - EdgeFalseAlarms);
@@ -36,7 +41,7 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
         string forestRaster, DateOnly historyEnd)
     {
         int historyEndDay = historyEnd.DayNumber - new DateOnly(1970, 1, 1).DayNumber;
-        long monitored = 0, disturbed = 0, detected = 0, falseAlarms = 0, edgeFalseAlarms = 0, breaks = 0;
+        long monitored = 0, disturbed = 0, detected = 0, falseAlarms = 0, stableFalseAlarms = 0, edgeFalseAlarms = 0, breaks = 0;
         var lags = new List<int>();
         foreach (var (tile, report) in reports)
         {
@@ -67,14 +72,16 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
                 else
                 {
                     falseAlarms++;
-                    if (!positive && EarliestNeighbourClearing(truth, grown.Width, g, historyEndDay) <= date[i]) edgeFalseAlarms++;
+                    if (positive) continue;
+                    stableFalseAlarms++;
+                    if (EarliestNeighbourClearing(truth, grown.Width, g, historyEndDay) <= date[i]) edgeFalseAlarms++;
                 }
             }
         }
         lags.Sort();
         double? median = lags.Count == 0 ? null
             : lags.Count % 2 == 1 ? lags[lags.Count / 2] : (lags[lags.Count / 2 - 1] + lags[lags.Count / 2]) / 2.0;
-        return new DemoAccuracy(monitored, disturbed, detected, falseAlarms, edgeFalseAlarms, breaks, median);
+        return new DemoAccuracy(monitored, disturbed, detected, falseAlarms, stableFalseAlarms, edgeFalseAlarms, breaks, median);
     }
 
     /// <summary>The earliest monitoring-period clearing day among the 8 neighbours of grown-raster pixel <paramref name="g"/>; int.MaxValue if none.</summary>

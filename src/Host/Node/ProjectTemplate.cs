@@ -5,6 +5,9 @@ namespace NrtCluster.Host.Node;
 /// <summary>Project files written by <c>init</c> and <c>demo</c>: the documented example (hocon/project.example.conf), adjusted.</summary>
 public static class ProjectTemplate
 {
+    /// <summary>The demo's screening buffer unless told otherwise: the cubic warp's reach on its 20 m grid.</summary>
+    public const int DemoBuffer = 2;
+
     public static string ExamplePath => Path.Combine(AppContext.BaseDirectory, "hocon", "project.example.conf");
 
     /// <summary>The example project file with the project's name set.</summary>
@@ -16,9 +19,12 @@ public static class ProjectTemplate
         return text.Replace("name = \"romania-carpathians\"", $"name = {Quote(name)}", StringComparison.Ordinal);
     }
 
-    /// <summary>The demo's project: the synthetic archive's grid and area, IQR (trend, order 3) over an OLS fit on NDVI.</summary>
+    /// <summary>
+    /// The demo's project: the synthetic archive's grid and area, and the example's default recipe (IQR without trend,
+    /// order 2, sensitivity 2.5, on a RIRLS fit of NDVI). <paramref name="buffer"/>: the SCL screening buffer in pixels.
+    /// </summary>
     public static string Demo(string stacLine, double originX, double originY, int tileSize, double[] bboxLonLat, string forestMask,
-        DateOnly historyStart, DateOnly historyEnd) => string.Create(CultureInfo.InvariantCulture, $$"""
+        DateOnly historyStart, DateOnly historyEnd, int buffer = DemoBuffer) => string.Create(CultureInfo.InvariantCulture, $$"""
         # NrtCluster demo project, written by 'nrtc demo'. Every key is documented in hocon/project.example.conf.
         project {
           name = "demo"
@@ -43,19 +49,22 @@ public static class ProjectTemplate
           }
 
           index = NDVI
-          # Pixels within the cubic warp's reach (2 pixels, 40 m) of a screened class are masked as well.
           scl-keep = [4, 5, 6, 7]
+          # Pixels within this many pixels of a screened class are masked as well: 2 is the cubic warp's reach (40 m); 0 = off.
+          buffer = {{buffer}}
 
-          # The spec's default: IQR on a harmonic model with trend, order 3, fitted by OLS.
+          # The default recipe of hocon/project.example.conf (see there why): IQR without trend on a robust fit.
           monitor {
             name = IQR
             options {
-              trend = true
-              harmonic_order = 3
+              trend = false
+              harmonic_order = 2
+              sensitivity = 2.5
             }
           }
           fit {
-            method = OLS
+            method = RIRLS
+            maxiter = 5
           }
 
           history {
@@ -63,11 +72,10 @@ public static class ProjectTemplate
             end = "{{historyEnd:yyyy-MM-dd}}"
           }
 
-          # The archive's forest map (1 = forest), warped with nearest onto each tile.
+          # The archive's forest map, a 0/1 mask (forest where 1: no threshold needed), warped with nearest onto each tile.
           forest-mask {
             source = raster
             raster = {{Quote(forestMask)}}
-            threshold = 0
           }
 
           output {

@@ -84,32 +84,23 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     {
         var source = archive.Source(new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
         var box = archive.Grid.TileGeoBox(Tile.ToTileId());
-        var reader = new StaticCatalogReader();
-        var items = await reader.ReadAllItemsAsync(archive.Catalog);
-        // The cloudiest solar day whose granules are not fully clouded.
-        var day = SolarDays.Group(items).Where(o => o.Items.All(i => i.CloudCover is < 90)).OrderByDescending(o => o.Items.Max(i => i.CloudCover ?? 0)).First();
-        Assert.True(day.Items.Max(i => i.CloudCover ?? 0) > 5, "the archive has no cloudy day to test with");
-
-        var refs = day.Items.Select(i => new ItemRef(i.Id, ItemDiscovery.HrefOf(i))).ToList();
-        var ndvi = await source.LoadObservationAsync(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime, refs, CancellationToken.None);
+        var day = await CloudyDayAsync();
+        var ndvi = await LoadAsync(source, day);
         Assert.Equal(box.PixelCount, ndvi.Length);
 
-        // SCL of every granule, nearest onto the tile (0 = outside the granule).
-        var scl = day.Items.Select(i => Warp.Band<byte>(Path.Combine(Path.GetDirectoryName(ItemDiscovery.HrefOf(i))!, "SCL.tif"), box,
-            new WarpOptions(Resampling.Nearest, RasterDataType.Byte, 0, 0))).ToList();
-        byte[] cloud = [SclClass.CloudShadow, SclClass.CloudMedium, SclClass.CloudHigh, SclClass.ThinCirrus, SclClass.Snow];
+        var scl = SclOnTile(day);
         int cloudy = 0, clear = 0, clearValid = 0;
         for (int p = 0; p < ndvi.Length; p++)
         {
             var classes = scl.Select(s => s[p]).Where(c => c != 0).ToList();
             if (classes.Count == 0) continue;
-            if (classes.All(c => cloud.Contains(c)))
+            if (classes.All(c => Cloud.Contains(c)))
             {
                 cloudy++;
                 Assert.True(float.IsNaN(ndvi[p]), $"pixel {p} is clouded in every granule (SCL {string.Join(",", classes)}) but has NDVI {ndvi[p]}");
             }
             // Clear, and no cloud within the 2 px the loader's screening buffer masks around it (the cubic kernel's reach).
-            else if (classes.All(c => c is SclClass.Vegetation or SclClass.NotVegetated) && !scl.Any(s => CloudWithin(s, box.Width, p, 2, cloud)))
+            else if (classes.All(c => c is SclClass.Vegetation or SclClass.NotVegetated) && !scl.Any(s => CloudWithin(s, box.Width, p, 2, Cloud)))
             {
                 clear++;
                 if (!float.IsNaN(ndvi[p]) && ndvi[p] is >= -1 and <= 1) clearValid++;
@@ -118,6 +109,92 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
         Assert.True(cloudy > 0, $"{day.SolarDay}: no pixel clouded in every granule");
         Assert.True(clearValid > 0.95 * clear, $"{day.SolarDay}: only {clearValid} of {clear} clear pixels have an NDVI");
     }
+
+    [Fact]
+    public async Task TheProjectsScreeningBufferReachesTheLoader()
+    {
+        var day = await CloudyDayAsync();
+        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var scl = SclOnTile(day);
+        using var http = new HttpClient();
+        var unbuffered = await LoadAsync(StacObservationSource.ForProject(Project("buffer = 0"), http, parallelism: 2), day);
+        var buffered = await LoadAsync(StacObservationSource.ForProject(Project("buffer = 2"), http, parallelism: 2), day);
+        var byDefault = await LoadAsync(StacObservationSource.ForProject(Project(""), http, parallelism: 2), day);
+
+        // Without the buffer, clear pixels next to a cloud keep their NDVI; with it they are masked (the default: 2 px).
+        int kept = 0;
+        for (int p = 0; p < box.PixelCount; p++)
+        {
+            Assert.True(float.IsNaN(buffered[p]) == float.IsNaN(byDefault[p]), $"pixel {p}: the default buffer is not 2 px");
+            if (float.IsNaN(unbuffered[p]) || !float.IsNaN(buffered[p])) continue;
+            // (A pixel on the tile's rim may be masked by a cloud just outside the tile, which the SCL read here does not hold.)
+            bool rim = p / box.Width is < 2 || p / box.Width >= box.Height - 2 || p % box.Width is < 2 || p % box.Width >= box.Width - 2;
+            Assert.True(rim || scl.Any(s => CloudWithin(s, box.Width, p, 2, Cloud)), $"pixel {p} is masked by the buffer but no cloud lies within 2 px");
+            kept++;
+        }
+        Assert.True(kept > 0, $"{day.SolarDay}: buffer 0 kept no pixel that buffer 2 masks");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AZeroOneForestMaskNeedsNoThreshold(bool withNodata)
+    {
+        // A 0/1 byte mask on the tile's grid: forest in the west half; with nodata (255) over the top rows.
+        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var pixels = new byte[box.PixelCount];
+        for (int p = 0; p < pixels.Length; p++)
+            pixels[p] = withNodata && p / box.Width < 5 ? (byte)255 : (byte)(p % box.Width < box.Width / 2 ? 1 : 0);
+        var path = Path.Combine(archive.Directory, $"mask-{withNodata}.tif");
+        GeoTiffWriter.Write(path, box, [("forest", pixels)], RasterDataType.Byte, withNodata ? 255 : null, cog: false);
+        using var http = new HttpClient();
+        var config = Project($"forest-mask {{ source = raster, raster = \"{Path.GetFileName(path)}\" }}");
+        Assert.Null(config.ForestMask.RasterThreshold);
+
+        var history = await StacObservationSource.ForProject(config, http, parallelism: 2)
+            .LoadHistoryAsync(Tile, new DateOnly(2020, 1, 1), new DateOnly(2020, 2, 29), CancellationToken.None);
+
+        Assert.Equal(pixels.Select(v => (byte)(v == 1 ? 1 : 0)), history.ForestMask!);
+    }
+
+    /// <summary>A project file on the tiny archive, one tile over it, with <paramref name="extra"/> lines.</summary>
+    private ProjectConfig Project(string extra)
+    {
+        var g = archive.Grid;
+        var b = archive.Result.Scene.Geometry.BboxLonLat;
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""
+            project {
+              grid { crs = "{{g.Crs}}", resolution = {{g.Resolution}}, origin-x = {{g.OriginX}}, origin-y = {{g.OriginY}}, tile-size = {{g.TileSize}} }
+              area-of-interest { bbox = [{{b[0]:R}}, {{b[1]:R}}, {{b[2]:R}}, {{b[3]:R}}] }
+              stac { catalog = "{{archive.Catalog}}", collection = "{{SyntheticArchiveLayout.CollectionId}}", provider = earth-search }
+              {{extra}}
+              monitor { name = IQR }
+              history { start = "2020-01-01", end = "2020-09-30" }
+              output { folder = "out" }
+            }
+            """);
+        return ProjectConfigLoader.Parse(text, archive.Directory);
+    }
+
+    /// <summary>The cloudiest solar day whose granules are not fully clouded.</summary>
+    private async Task<Observation> CloudyDayAsync()
+    {
+        var items = await new StaticCatalogReader().ReadAllItemsAsync(archive.Catalog);
+        var day = SolarDays.Group(items).Where(o => o.Items.All(i => i.CloudCover is < 90)).OrderByDescending(o => o.Items.Max(i => i.CloudCover ?? 0)).First();
+        Assert.True(day.Items.Max(i => i.CloudCover ?? 0) > 5, "the archive has no cloudy day to test with");
+        return day;
+    }
+
+    private static Task<float[]> LoadAsync(StacObservationSource source, Observation day) =>
+        source.LoadObservationAsync(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime,
+            day.Items.Select(i => new ItemRef(i.Id, ItemDiscovery.HrefOf(i))).ToList(), CancellationToken.None);
+
+    /// <summary>SCL of every granule of <paramref name="day"/>, nearest onto the tile (0 = outside the granule).</summary>
+    private List<byte[]> SclOnTile(Observation day) =>
+        day.Items.Select(i => Warp.Band<byte>(Path.Combine(Path.GetDirectoryName(ItemDiscovery.HrefOf(i))!, "SCL.tif"),
+            archive.Grid.TileGeoBox(Tile.ToTileId()), new WarpOptions(Resampling.Nearest, RasterDataType.Byte, 0, 0))).ToList();
+
+    private static readonly byte[] Cloud = [SclClass.CloudShadow, SclClass.CloudMedium, SclClass.CloudHigh, SclClass.ThinCirrus, SclClass.Snow];
 
     private static bool CloudWithin(byte[] scl, int width, int p, int radius, byte[] cloud)
     {

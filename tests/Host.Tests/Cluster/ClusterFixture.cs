@@ -150,7 +150,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The demo's project (IQR over OLS on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
+    /// The demo's project (the default IQR recipe on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
     /// tiles by default) with absolute archive paths.
     /// </summary>
     internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2)
