@@ -34,7 +34,7 @@ public static class ProjectConfigLoader
     private static readonly string[] ReportLayerNames = ["mask", "detection_date", "process"];
 
     /// <summary>Beyond 10 pixels (200 m at 20 m) a buffer masks far more clear land than any kernel blurs.</summary>
-    private const int MaxScreeningBuffer = 10;
+    public const int MaxScreeningBuffer = 10;
 
     public static ProjectConfig Load(string path)
     {

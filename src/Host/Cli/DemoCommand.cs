@@ -47,7 +47,10 @@ public static class DemoCommand
                     options = options with { End = end };
                 }
                 options.Validate();
-                return await RunAsync(outDir, options, parseResult.GetValue(bufferOption), parseResult.GetValue(apiOption), ct);
+                var buffer = parseResult.GetValue(bufferOption);
+                if (buffer is < 0 or > ProjectConfigLoader.MaxScreeningBuffer)
+                    throw new ArgumentException($"--buffer {buffer}: give 0 to {ProjectConfigLoader.MaxScreeningBuffer} pixels (0 = off).");
+                return await RunAsync(outDir, options, buffer, parseResult.GetValue(apiOption), ct);
             }
             catch (Exception e) when (e is IOException or ArgumentException or ProjectConfigException or InvalidOperationException or UnauthorizedAccessException)
             {

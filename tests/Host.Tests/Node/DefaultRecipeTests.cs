@@ -57,6 +57,16 @@ public sealed partial class DefaultRecipeTests : IDisposable
         Assert.Equal(0, ProjectConfigLoader.Parse(Demo(0), _dir).ScreeningBuffer);
     }
 
+    [Fact]
+    public void The_demo_refuses_a_buffer_out_of_range_before_generating_the_archive()
+    {
+        var outDir = Path.Combine(_dir, "demo");
+        var (code, output) = Nrtc.Run("demo", "--out", outDir, "--buffer", "11");
+        Assert.Equal(1, code);
+        Assert.Contains("--buffer 11: give 0 to 10 pixels", output);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "archive")));
+    }
+
     [GeneratedRegex(@"^\s*#\s+(monitor \{.*\})\s*\n\s*#\s+(fit \{.*\})\s*$", RegexOptions.Multiline)]
     private static partial Regex Alternative();
 
