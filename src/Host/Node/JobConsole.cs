@@ -83,7 +83,7 @@ public static class JobConsole
     /// What the console shows of successive progress reports: the share done, a description whose day never goes back
     /// (tiles run in parallel and a tile starting late is at an earlier day) and a line per retry and quarantined day.
     /// </summary>
-    internal sealed class ProgressView(string label)
+    public sealed class ProgressView(string label)
     {
         private readonly Dictionary<TileKey, TileProgress> _last = new();
         private DateOnly? _day;
