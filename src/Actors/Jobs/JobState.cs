@@ -22,7 +22,10 @@ public abstract record JobEvent(TileKey Tile)
     public sealed record TileFailed(TileKey Tile, string Detail) : JobEvent(Tile);
 }
 
-/// <summary>A job's progress, pure: each tile's status, days done of its total and the day it is at.</summary>
+/// <summary>
+/// A job's progress, pure: each tile's status, days done of its total (applied, repeated and quarantined apart), retries and
+/// the day it is at.
+/// </summary>
 public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDictionary<TileKey, TileProgress> Tiles, string? Error)
 {
     /// <param name="daysPerTile">Every tile of the job with its number of days to apply (0 for a fit).</param>
@@ -46,12 +49,16 @@ public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDiction
         var next = e switch
         {
             JobEvent.TileStarted => t with { Status = TileJobStatus.Running },
-            JobEvent.DayDone d => t with { CurrentDay = d.Day, DaysDone = t.DaysDone + 1, Detail = d.Outcome.ToString() },
+            JobEvent.DayDone d => t with
+            {
+                CurrentDay = d.Day, DaysDone = t.DaysDone + 1, DaysRepeated = t.DaysRepeated + (d.Outcome == AckOutcome.Repeated ? 1 : 0),
+                Detail = d.Outcome.ToString(),
+            },
             JobEvent.DayQuarantined q => t with
             {
                 CurrentDay = q.Day, DaysDone = t.DaysDone + 1, DaysQuarantined = t.DaysQuarantined + 1, Detail = $"{q.Day:yyyy-MM-dd} quarantined: {q.Reason}",
             },
-            JobEvent.Retrying r => t with { Detail = r.Detail },
+            JobEvent.Retrying r => t with { Detail = r.Detail, Retries = t.Retries + 1 },
             JobEvent.TileDone d => t with { Status = TileJobStatus.Done, Detail = d.Detail },
             JobEvent.TileFailed f => t with { Status = TileJobStatus.Failed, Detail = f.Detail },
             _ => throw new ArgumentOutOfRangeException(nameof(e), e, "Unknown job event."),

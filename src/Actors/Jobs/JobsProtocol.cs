@@ -29,7 +29,15 @@ public sealed record GetJobProgress : IPipelineMessage
 /// <param name="CurrentDay">The solar day being applied (fast-forward) or the last one applied.</param>
 /// <param name="Detail">Why the tile failed, or the last acknowledgement's outcome.</param>
 /// <param name="DaysQuarantined">Days of <paramref name="DaysDone"/> the tile could not load and set aside (in its quarantine list).</param>
-public sealed record TileProgress(TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail, int DaysQuarantined = 0);
+/// <param name="DaysRepeated">Days of <paramref name="DaysDone"/> the tile had applied before (acknowledged as repeats, not applied again).</param>
+/// <param name="Retries">Messages sent to the tile again so far (no answer in time, or a day it could not load).</param>
+public sealed record TileProgress(
+    TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail, int DaysQuarantined = 0, int DaysRepeated = 0,
+    int Retries = 0)
+{
+    /// <summary>Days of <see cref="DaysDone"/> this job applied: neither repeats nor quarantined.</summary>
+    public int DaysApplied => DaysDone - DaysRepeated - DaysQuarantined;
+}
 
 /// <summary>
 /// A job's progress: tiles done and failed out of the total, and each tile's status and current date. Sent to the

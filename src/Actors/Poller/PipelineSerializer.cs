@@ -27,8 +27,9 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
 /// <summary>The binary format of <see cref="IPipelineMessage"/>s: a version byte, then the fields; tile messages inside use <see cref="NrtBinaryFormat"/>.</summary>
 public static class PipelineFormat
 {
-    // 2: job progress carries each tile's quarantined days. Version 1 (persisted poller and report state) is still read.
-    private const byte Version = 2;
+    // 2: job progress carries each tile's quarantined days; 3: also its repeated days and retries, and a poll the tile-days it found.
+    // Older versions (persisted poller and report state, messages of older nodes) are still read.
+    private const byte Version = 3;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -67,7 +68,10 @@ public static class PipelineFormat
             switch (message)
             {
                 case PollNow or GetPollerStatus or GetAlertStatistics or GetJobProgress: break;
-                case PollCompleted m: w.Write(m.NewItems); w.Write(m.PendingDays); WriteOptionalTime(w, m.CursorUtc); WriteOptionalString(w, m.Error); break;
+                case PollCompleted m:
+                    w.Write(m.NewItems); w.Write(m.PendingDays); WriteOptionalTime(w, m.CursorUtc); WriteOptionalString(w, m.Error);
+                    WriteArray(w, m.NewTileDays, (w, x) => { WriteTile(w, x.Tile); WriteDay(w, x.Day); });
+                    break;
                 case PollerStatus m:
                     WriteOptionalTime(w, m.CursorUtc); w.Write(m.SeenItems); WriteArray(w, m.PendingDays, WriteDay); w.Write(m.Outbox);
                     WriteOptionalTime(w, m.LastPollUtc); WriteOptionalString(w, m.LastError);
@@ -118,7 +122,10 @@ public static class PipelineFormat
             "GetPollerStatus" => GetPollerStatus.Instance,
             "GetAlertStatistics" => GetAlertStatistics.Instance,
             "GetJobProgress" => GetJobProgress.Instance,
-            "PollCompleted" => new PollCompleted(r.ReadInt32(), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r)),
+            "PollCompleted" => new PollCompleted(r.ReadInt32(), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r))
+            {
+                NewTileDays = version >= 3 ? ReadArray(r, r => (ReadTile(r), ReadDay(r))) : [],
+            },
             "PollerStatus" => new PollerStatus(ReadOptionalTime(r), r.ReadInt32(), ReadArray(r, ReadDay), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r)),
             "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, ReadDiscovered), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
             "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile)),
@@ -177,12 +184,12 @@ public static class PipelineFormat
     private static void WriteTileProgress(BinaryWriter w, TileProgress p)
     {
         WriteTile(w, p.Tile); w.Write((byte)p.Status); w.Write(p.CurrentDay.HasValue); if (p.CurrentDay is { } d) WriteDay(w, d);
-        w.Write(p.DaysDone); w.Write(p.DaysTotal); WriteOptionalString(w, p.Detail); w.Write(p.DaysQuarantined);
+        w.Write(p.DaysDone); w.Write(p.DaysTotal); WriteOptionalString(w, p.Detail); w.Write(p.DaysQuarantined); w.Write(p.DaysRepeated); w.Write(p.Retries);
     }
 
     private static TileProgress ReadTileProgress(BinaryReader r, byte version) => new(
         ReadTile(r), (TileJobStatus)r.ReadByte(), r.ReadBoolean() ? ReadDay(r) : null, r.ReadInt32(), r.ReadInt32(), ReadOptionalString(r),
-        version >= 2 ? r.ReadInt32() : 0);
+        version >= 2 ? r.ReadInt32() : 0, version >= 3 ? r.ReadInt32() : 0, version >= 3 ? r.ReadInt32() : 0);
 
     /// <summary>A tile protocol message in the tiles' own format, with its manifest.</summary>
     private static void WriteTileMessage(BinaryWriter w, object message)

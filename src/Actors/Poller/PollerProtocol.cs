@@ -22,8 +22,13 @@ public sealed record PollNow : IPipelineMessage
 }
 
 /// <summary>A search finished: how many items were new, and the state after it.</summary>
+/// <param name="NewItems">Items this poller had not seen; their days may still be ones the tiles applied (e.g. by a fast-forward).</param>
 /// <param name="Error">Why the search failed (the poller retries on its interval); null on success.</param>
-public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? CursorUtc, string? Error) : IPipelineMessage;
+public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? CursorUtc, string? Error) : IPipelineMessage
+{
+    /// <summary>Each tile and solar day the new items cover, once: what the tiles are handed once the days settle.</summary>
+    public ImmutableArray<(TileKey Tile, DateOnly Day)> NewTileDays { get; init; } = [];
+}
 
 public sealed record GetPollerStatus : IPipelineMessage
 {

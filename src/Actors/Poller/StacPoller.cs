@@ -169,11 +169,14 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         _lastPollUtc = DateTime.UtcNow;
         _lastError = null;
         var events = _state.Decide(new PollerCommand.Found(items, DateTime.UtcNow), _settings.Rules);
-        int fresh = events.OfType<ItemsDiscovered>().Sum(e => e.Items.Length);
-        if (fresh > 0) _log.Info("STAC poll: {0} new of {1} items found", fresh, items.Length);
+        var discovered = events.OfType<ItemsDiscovered>().SelectMany(e => e.Items).ToList();
+        if (discovered.Count > 0) _log.Info("STAC poll: {0} new of {1} items found", discovered.Count, items.Length);
         PersistAndApply([.. events], () =>
         {
-            Reply(new PollCompleted(fresh, _state.Pending.Count, _state.CursorUtc, null));
+            Reply(new PollCompleted(discovered.Count, _state.Pending.Count, _state.CursorUtc, null)
+            {
+                NewTileDays = [.. discovered.SelectMany(i => i.Tiles.Select(t => (t, i.SolarDay))).Distinct()],
+            });
             // As a new command, not from this handler: persisting from inside a persist handler stalls the actor.
             Self.Tell(SettleTick.Instance);
         });

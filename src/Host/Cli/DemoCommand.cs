@@ -86,7 +86,21 @@ public static class DemoCommand
         var fitText = config.Monitor.Fit.Count == 0 ? $"the {config.Monitor.Name} default" : Describe(config.Monitor.Fit);
         Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {Describe(config.Monitor.Options)}, fit {fitText}, {config.Index}, buffer {config.ScreeningBuffer} px");
 
-        await using var node = ProjectNode.Start(config);
+        // The archive was just generated again: state made from another one (size, period, seed) is as foreign as another grid.
+        var fingerprint = StateFingerprint.Of(config)
+            .With("demo.archive.size", options.GranuleSize.ToString(CultureInfo.InvariantCulture))
+            .With("demo.archive.start", options.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .With("demo.archive.end", options.End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .With("demo.archive.seed", options.Seed.ToString(CultureInfo.InvariantCulture));
+        var stored = StateFingerprint.Read(config.OutputFolder);
+        IReadOnlyList<string> changes = stored is null ? [] : fingerprint.ChangesFrom(stored);
+        if (changes.Count > 0 || (stored is null && File.Exists(Path.Combine(config.OutputFolder, "nrtcluster.db"))))
+        {
+            Console.WriteLine($"demo: {config.OutputFolder} held the state of another configuration " +
+                              $"({(changes.Count > 0 ? string.Join("; ", changes) : "not recorded")}); starting fresh");
+            StateFingerprint.DeleteEmbeddedState(config.OutputFolder);
+        }
+        await using var node = ProjectNode.Start(config, fingerprint: fingerprint);
         var tiles = await node.TilesWithDataAsync(ct);
         Console.WriteLine($"demo: {tiles.Length} tiles of {tileSize} x {tileSize} px: {string.Join(", ", tiles)}");
         var fit = await JobConsole.FitAsync(node, tiles, replace: false, ct);

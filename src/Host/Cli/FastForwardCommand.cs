@@ -37,7 +37,7 @@ public static class FastForwardCommand
                     var path = "api/jobs/fast-forward" + (toText is null ? "" : $"?to={toText}");
                     var result = await JobConsole.ShowAsync("fast-forward", (onProgress, token) =>
                         client.RunJobAsync(path, onProgress, TimeSpan.FromMilliseconds(500), token), ct);
-                    Console.WriteLine($"fast-forward: {result.Tiles.Sum(t => t.DaysDone)} tile-days applied on {result.TilesDone} tiles, {result.TilesFailed} failed; " +
+                    Console.WriteLine($"fast-forward: {JobConsole.DaysSummary(result)} on {result.TilesDone} tiles, {result.TilesFailed} failed; " +
                                       $"job {result.JobId} on {client.BaseUrl}");
                     return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
                 });
@@ -61,7 +61,7 @@ public static class FastForwardCommand
                 var tiles = await node.TilesWithDataAsync(ct);
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
                 var result = await JobConsole.FastForwardAsync(node, tiles, toUtc, ct);
-                Console.WriteLine($"fast-forward: {result.Tiles.Sum(t => t.DaysDone)} tile-days applied on {result.TilesDone} tiles, {result.TilesFailed} failed; log {node.Log.Path}");
+                Console.WriteLine($"fast-forward: {JobConsole.DaysSummary(result)} on {result.TilesDone} tiles, {result.TilesFailed} failed; log {node.Log.Path}");
                 return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
             });
         });

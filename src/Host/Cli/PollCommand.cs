@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Akka.Actor;
 using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Cli;
@@ -28,6 +29,8 @@ public static class PollCommand
             {
                 await using var node = ProjectNode.Start(config, reliableTiles: true);
                 var settle = parseResult.GetValue(noSettle) ? TimeSpan.Zero : config.SettleDelay;
+                // What the tiles held before: an item new to this poller may be of a day a fast-forward already applied.
+                var before = await TileDaysAsync(node, ct);
                 var poller = Pipeline.StartPoller(node, settle);
                 var completed = await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromMinutes(10), ct);
                 if (completed.Error is not null)
@@ -35,36 +38,60 @@ public static class PollCommand
                     Console.Error.WriteLine($"poll: {completed.Error}");
                     return 1;
                 }
-                Console.WriteLine($"poll: {completed.NewItems} new items, {completed.PendingDays} solar days pending (settle delay {settle}: a day goes to the tiles once it has passed), cursor {completed.CursorUtc:yyyy-MM-dd HH:mm}");
-                node.Log.Write("poll", $"new_items={completed.NewItems} pending_days={completed.PendingDays} cursor={completed.CursorUtc:O}");
-                var applied = await WaitForTilesAsync(node, poller, ct);
-                Console.WriteLine($"poll: tiles settled; {applied} tile-days applied in total; log {node.Log.Path}");
+                int repeats = completed.NewTileDays.Count(x => before.TryGetValue(x.Tile, out var had) && had.Applied.Contains(x.Day));
+                Console.WriteLine($"poll: {completed.NewItems} items new to the poller, {completed.NewTileDays.Length} tile-days " +
+                                  $"({repeats} of them applied before), {completed.PendingDays} solar days pending " +
+                                  $"(settle delay {settle}: a day goes to the tiles once it has passed), cursor {completed.CursorUtc:yyyy-MM-dd HH:mm}");
+                node.Log.Write("poll", $"new_items={completed.NewItems} tile_days={completed.NewTileDays.Length} repeats={repeats} pending_days={completed.PendingDays} cursor={completed.CursorUtc:O}");
+                var after = await WaitForTilesAsync(node, poller, ct);
+                int applied = Added(before, after, t => t.Applied);
+                int quarantined = Added(before, after, t => t.Quarantined);
+                Console.WriteLine($"poll: tiles settled; {applied} tile-days applied, {repeats} repeated (applied before), {quarantined} quarantined; " +
+                                  $"{after.Values.Sum(t => t.Applied.Count)} applied in total; log {node.Log.Path}");
                 return 0;
             });
         });
         return command;
     }
 
+    /// <summary>The solar days a tile has applied and those it set aside.</summary>
+    private sealed record TileDays(IReadOnlySet<DateOnly> Applied, IReadOnlySet<DateOnly> Quarantined);
+
+    /// <summary>Tile-days in <paramref name="after"/> that were not in <paramref name="before"/>.</summary>
+    private static int Added(Dictionary<TileKey, TileDays> before, Dictionary<TileKey, TileDays> after, Func<TileDays, IReadOnlySet<DateOnly>> days) =>
+        after.Sum(kv => days(kv.Value).Count(d => !(before.TryGetValue(kv.Key, out var had) && days(had).Contains(d))));
+
+    private static async Task<Dictionary<TileKey, TileDays>> TileDaysAsync(ProjectNode node, CancellationToken ct)
+    {
+        var days = new Dictionary<TileKey, TileDays>();
+        foreach (var tile in node.Footprints.ProjectTiles)
+        {
+            var s = await node.StatusAsync(tile, ct);
+            days[tile] = new(s.Days.Select(d => d.Day).ToHashSet(), s.Quarantined.Select(q => q.Day).ToHashSet());
+        }
+        return days;
+    }
+
     /// <summary>
     /// Reliable delivery hands days over asynchronously: waits until the poller's outbox is empty and the tiles' applied
-    /// days stop changing (three checks two seconds apart), at most ten minutes.
+    /// days stop changing (three checks two seconds apart), at most ten minutes; returns the tiles' days then.
     /// </summary>
-    private static async Task<int> WaitForTilesAsync(ProjectNode node, IActorRef poller, CancellationToken ct)
+    private static async Task<Dictionary<TileKey, TileDays>> WaitForTilesAsync(ProjectNode node, IActorRef poller, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(10);
         int previous = -1, stable = 0;
         while (DateTime.UtcNow < deadline)
         {
             var status = await poller.Ask<PollerStatus>(GetPollerStatus.Instance, TimeSpan.FromMinutes(1), ct);
-            int applied = 0;
-            foreach (var tile in node.Footprints.ProjectTiles)
-            {
-                var s = await node.StatusAsync(tile, ct);
-                applied += s.Days.Length;
-                if (s.LastDay is { } day) node.Log.Write("poll", $"tile={tile} day={day:yyyy-MM-dd} days={s.Days.Length}");
-            }
+            var days = await TileDaysAsync(node, ct);
+            int applied = days.Values.Sum(t => t.Applied.Count + t.Quarantined.Count);
             stable = status.Outbox == 0 && applied == previous ? stable + 1 : 0;
-            if (stable >= 3) return applied;
+            if (stable >= 3)
+            {
+                foreach (var (tile, t) in days.Where(kv => kv.Value.Applied.Count > 0))
+                    node.Log.Write("poll", $"tile={tile} day={t.Applied.Max():yyyy-MM-dd} days={t.Applied.Count}");
+                return days;
+            }
             previous = applied;
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }

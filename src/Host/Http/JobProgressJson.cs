@@ -20,7 +20,10 @@ public static class JobProgressJson
                 ["currentDay"] = Day(t.CurrentDay),
                 ["daysDone"] = t.DaysDone,
                 ["daysTotal"] = t.DaysTotal,
+                ["daysApplied"] = t.DaysApplied,
+                ["daysRepeated"] = t.DaysRepeated,
                 ["daysQuarantined"] = t.DaysQuarantined,
+                ["retries"] = t.Retries,
                 ["detail"] = t.Detail,
             });
         return new JsonObject
@@ -34,6 +37,8 @@ public static class JobProgressJson
             ["tilesTotal"] = p.TilesTotal,
             ["daysDone"] = p.Tiles.Sum(t => t.DaysDone),
             ["daysTotal"] = p.Tiles.Sum(t => t.DaysTotal),
+            ["daysApplied"] = p.Tiles.Sum(t => t.DaysApplied),
+            ["daysRepeated"] = p.Tiles.Sum(t => t.DaysRepeated),
             ["daysQuarantined"] = p.Tiles.Sum(t => t.DaysQuarantined),
             ["currentDay"] = Day(p.CurrentDay),
             ["tiles"] = tiles,
@@ -51,8 +56,10 @@ public static class JobProgressJson
                 Int(t, "daysDone"),
                 Int(t, "daysTotal"),
                 t?["detail"]?.GetValue<string>(),
-                // Absent in the answers of nodes built before quarantine existed.
-                t?["daysQuarantined"]?.GetValue<int>() ?? 0))
+                // Absent in the answers of older nodes (before quarantine; before repeats and retries were counted).
+                t?["daysQuarantined"]?.GetValue<int>() ?? 0,
+                t?["daysRepeated"]?.GetValue<int>() ?? 0,
+                t?["retries"]?.GetValue<int>() ?? 0))
             .ToImmutableArray();
         return new JobProgress(Text(json, "jobId"), Enum.Parse<JobKind>(Text(json, "kind")), Int(json, "tilesDone"), Int(json, "tilesFailed"),
             Int(json, "tilesTotal"), tiles, json["finished"]?.GetValue<bool>() ?? throw new FormatException("The job progress has no 'finished'."),

@@ -1,11 +1,15 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
 using Spectre.Console;
 
 namespace NrtCluster.Host.Node;
 
-/// <summary>Shows a fit or fast-forward job with a Spectre.Console progress bar (with ETA), run in process or followed on a node.</summary>
+/// <summary>
+/// Shows a fit or fast-forward job, run in process or followed on a node: a Spectre.Console progress bar (with ETA) on a
+/// terminal, plain lines in time order when the output is redirected (cron, CI); a line per retry and per quarantined day.
+/// </summary>
 public static class JobConsole
 {
     public static Task<JobProgress> FitAsync(ProjectNode node, ImmutableArray<TileKey> tiles, bool replace, CancellationToken ct) =>
@@ -23,29 +27,91 @@ public static class JobConsole
     /// </summary>
     public static async Task<JobProgress> ShowAsync(string label, Func<Action<JobProgress>, CancellationToken, Task<JobProgress>> run, CancellationToken ct)
     {
-        JobProgress? result = null;
-        await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask(label, maxValue: 1);
-                result = await run(p =>
+        JobProgress r;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            JobProgress? result = null;
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
                 {
-                    // A fit counts tiles; a fast-forward counts tile-days.
-                    double total = p.Kind == JobKind.Fit ? p.TilesTotal : Math.Max(1, p.Tiles.Sum(t => t.DaysTotal));
-                    double done = p.Kind == JobKind.Fit ? p.TilesDone + p.TilesFailed : p.Tiles.Sum(t => t.DaysDone);
-                    task.MaxValue = Math.Max(1, total);
-                    task.Value = p.Finished ? task.MaxValue : done;
-                    task.Description = p.CurrentDay is { } day ? $"{label} {day:yyyy-MM-dd}" : label;
-                }, ct);
-            });
-        var r = result!;
+                    var task = ctx.AddTask(label, maxValue: 1);
+                    var view = new ProgressView(label);
+                    result = await run(p =>
+                    {
+                        // Written through Spectre so the lines go above the bar.
+                        foreach (var line in view.Next(p)) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(line)}[/]");
+                        task.MaxValue = view.Total;
+                        task.Value = view.Done;
+                        task.Description = view.Description;
+                    }, ct);
+                });
+            r = result!;
+        }
+        else
+        {
+            // Spectre's fallback for redirected output prints at its own pace; plain lines on each percent change are
+            // easier to follow in a log.
+            var view = new ProgressView(label);
+            int shown = -1;
+            r = await run(p =>
+            {
+                foreach (var line in view.Next(p)) Console.WriteLine(line);
+                int percent = (int)(100 * view.Done / view.Total);
+                if (percent == shown) return;
+                shown = percent;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{view.Description}: {percent}%"));
+            }, ct);
+        }
         foreach (var failed in r.Tiles.Where(t => t.Status == TileJobStatus.Failed))
             Console.Error.WriteLine($"{label}: tile {failed.Tile} failed: {failed.Detail}");
         foreach (var t in r.Tiles.Where(t => t.DaysQuarantined > 0))
             Console.Error.WriteLine($"{label}: tile {t.Tile}: {t.DaysQuarantined} day(s) quarantined, their items could not be loaded (nrtc status lists them)");
         if (r.Error is not null) Console.Error.WriteLine($"{label}: {r.Error}");
         return r;
+    }
+
+    /// <summary>
+    /// A fast-forward's tile-days as the operator reads them: applied by this job, repeats of days the tiles had applied
+    /// before, and quarantined, e.g. "0 tile-days applied, 201 repeated (applied before), 0 quarantined".
+    /// </summary>
+    public static string DaysSummary(JobProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Tiles.Sum(t => t.DaysApplied)} tile-days applied, {p.Tiles.Sum(t => t.DaysRepeated)} repeated (applied before), {p.Tiles.Sum(t => t.DaysQuarantined)} quarantined");
+
+    /// <summary>
+    /// What the console shows of successive progress reports: the share done, a description whose day never goes back
+    /// (tiles run in parallel and a tile starting late is at an earlier day) and a line per retry and quarantined day.
+    /// </summary>
+    public sealed class ProgressView(string label)
+    {
+        private readonly Dictionary<TileKey, TileProgress> _last = new();
+        private DateOnly? _day;
+
+        public double Total { get; private set; } = 1;
+        public double Done { get; private set; }
+        public string Description => _day is { } day ? string.Create(CultureInfo.InvariantCulture, $"{label} {day:yyyy-MM-dd}") : label;
+
+        /// <summary>Takes the next report; returns the lines for what happened since the last one.</summary>
+        public IReadOnlyList<string> Next(JobProgress p)
+        {
+            // A fit counts tiles; a fast-forward counts tile-days.
+            Total = Math.Max(1, p.Kind == JobKind.Fit ? p.TilesTotal : p.Tiles.Sum(t => t.DaysTotal));
+            Done = p.Finished ? Total : p.Kind == JobKind.Fit ? p.TilesDone + p.TilesFailed : p.Tiles.Sum(t => t.DaysDone);
+            if (p.CurrentDay is { } day && (_day is null || day > _day)) _day = day;
+            var lines = new List<string>();
+            foreach (var t in p.Tiles)
+            {
+                var before = _last.GetValueOrDefault(t.Tile);
+                // A report read from a node every half second may already carry a later detail.
+                if (t.Retries > (before?.Retries ?? 0))
+                    lines.Add($"{label}: tile {t.Tile}: retrying" + (t.Detail?.StartsWith("attempt ", StringComparison.Ordinal) == true ? $", {t.Detail}" : ""));
+                if (t.DaysQuarantined > (before?.DaysQuarantined ?? 0))
+                    lines.Add($"{label}: tile {t.Tile}: " + (t.Detail?.Contains(" quarantined: ", StringComparison.Ordinal) == true
+                        ? t.Detail : $"{t.DaysQuarantined} day(s) quarantined"));
+                _last[t.Tile] = t;
+            }
+            return lines;
+        }
     }
 }

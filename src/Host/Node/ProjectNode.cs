@@ -55,11 +55,13 @@ public sealed class ProjectNode : IAsyncDisposable
     /// Starts a node for <paramref name="config"/>; <paramref name="options"/> null: embedded, SQLite in the output folder.
     /// Its log is <c>nrtc.log</c> in the output folder, or <c>nrtc-HOST-PORT.log</c> for a cluster node, so the nodes of one
     /// machine can share an output folder.
+    /// Refuses, before anything is written, state made with another configuration than <paramref name="fingerprint"/>
+    /// (default: the project's; see <see cref="StateFingerprint"/>).
     /// </summary>
-    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false)
+    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false, StateFingerprint? fingerprint = null)
     {
-        Directory.CreateDirectory(config.OutputFolder);
         options ??= new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
+        (fingerprint ?? StateFingerprint.Of(config)).Claim(config.OutputFolder, options.Profile);
         // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on
         // stdout; the options' own HOCON goes last, so it can change either level.
         string logging = StructuredLogger.Hocon(StructuredLogger.NodeLogPath(options), level: "INFO", stdoutLevel: "ERROR");

@@ -31,14 +31,14 @@ public sealed class PipelineSerializationTests
             object[] messages =
             [
                 PollNow.Instance,
-                new PollCompleted(3, 1, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), null),
+                new PollCompleted(3, 1, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), null) { NewTileDays = [(tile, day), (new TileKey(5, -2), day)] },
                 new PollerStatus(null, 7, [day], 2, null, "search failed"),
                 new DayDispatched(day, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), [new ItemRef("a", "https://x/a")], [tile]),
                 new AlertRecorded(new TileAlert(tile, day, 5, new MaskTotals(1, 2, 3, 4, 5), "/r/t.tif")),
                 new GetAlertFeed(day),
                 new AlertFeed(day, [new AlertEntry(tile, day, 5, null)]),
                 new MosaicBuilt("/r/m.vrt", ["/r/a.tif", "/r/b.tif"]),
-                new JobProgress("ff", JobKind.FastForward, 1, 0, 2, [new TileProgress(tile, TileJobStatus.Running, day, 3, 9, "Applied")], false, null),
+                new JobProgress("ff", JobKind.FastForward, 1, 0, 2, [new TileProgress(tile, TileJobStatus.Running, day, 3, 9, "Applied", DaysQuarantined: 1, DaysRepeated: 1, Retries: 2)], false, null),
             ];
             foreach (var message in messages)
             {

@@ -140,7 +140,11 @@ public sealed class StacPollerTests(ITestOutputHelper output)
 
             // A new day published later reaches every tile once.
             stac.Publish(Granule("d3", data.MonitoringDates[3]));
-            Assert.Equal(1, (await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).NewItems);
+            var found = await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60));
+            Assert.Equal(1, found.NewItems);
+            // The tile-days it covers, for the operator to tell new days from days the tiles already have.
+            Assert.Equal(tiles.Count, found.NewTileDays.Length);
+            Assert.True(found.NewTileDays.ToHashSet().SetEquals(tiles.Select(t => (t, DateOnly.FromDateTime(data.MonitoringDates[3])))));
             await Eventually(async () => (await Task.WhenAll(tiles.Select(t => State(node, t)))).All(s => s.Days.Length == 4),
                 "the fourth day applied by every tile");
             Assert.Equal(0, (await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).NewItems);

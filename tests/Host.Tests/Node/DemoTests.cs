@@ -59,6 +59,38 @@ public sealed partial class DemoTests
         }
     }
 
+    /// <summary>
+    /// The demo run again on its folder with another archive size starts fresh (saying why) instead of mixing the two
+    /// configurations' state, and records the new one.
+    /// </summary>
+    [Fact]
+    public void DemoStartsFreshWhenItsFolderHoldsStateOfAnotherConfiguration()
+    {
+        var dir = TempDir();
+        try
+        {
+            var (code, output) = Nrtc.Run("demo", "--out", dir, "--size", "40", "--end", "2022-02-28");
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain("starting fresh", output);
+
+            (code, output) = Nrtc.Run("demo", "--out", dir, "--size", "32", "--end", "2022-02-28");
+            Assert.True(code == 0, output);
+            var fresh = Assert.Single(output.Split('\n'), l => l.Contains("starting fresh", StringComparison.Ordinal));
+            Assert.StartsWith($"demo: {dir} held the state of another configuration (", fresh);
+            Assert.Contains("demo.archive.size: 40 -> 32", fresh);
+            Assert.Contains("project.grid.tile-size: 32 -> ", fresh);
+            Assert.Contains("demo: summary", output);
+            Assert.Contains("\"demo.archive.size\": \"32\"", File.ReadAllText(Path.Combine(dir, "state.json")));
+            // The project the demo wrote opens the demo's state (the archive keys are the demo's own).
+            var (statusCode, status) = Nrtc.Run("status", "--project", Path.Combine(dir, "project.conf"));
+            Assert.True(statusCode == 0, status);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void ValidateNamesTheBadKey()
     {
