@@ -26,7 +26,7 @@ public class WebMapBrowserTests(NodeFixture node)
         var png = await browser.ScreenshotAsync();
         // Kept next to the test binaries for a look by eye.
         File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "webmap-screenshot.png"), png);
-        var shot = PngImage.Decode(png);
+        var shot = MapImage.DecodePng(png);
         Assert.Equal(1280, shot.Width);
         Assert.InRange(shot.Height, 600, 800);
         // Not blank: the monitored class covers most of both tiles, breaks show in the date ramp, and the legend is drawn.

@@ -55,7 +55,7 @@ public class WmsTests(NodeFixture node)
     [Fact]
     public async Task MaskMapInTheGridCrsHasTheClassColourOfEveryPixel()
     {
-        var image = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&TRANSPARENT=TRUE&{GridBox}"));
+        var image = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&TRANSPARENT=TRUE&{GridBox}"));
         Assert.Equal((200, 100), (image.Width, image.Height));
         var mismatches = 0;
         for (var row = 0; row < 100; row++)
@@ -70,7 +70,7 @@ public class WmsTests(NodeFixture node)
     [Fact]
     public async Task DateMapRampsFromTheFirstToTheLastDetectionAndTimeFilters()
     {
-        var image = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}"));
+        var image = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}"));
         int first = NodeFixture.Tile0First.DayNumber - NodeFixture.Epoch, last = NodeFixture.LastDetection.DayNumber - NodeFixture.Epoch;
         Assert.Equal(Colour(Palette.DateColour((ushort)first, first, last)), image.At(40, 50));
         Assert.Equal(Colour(Palette.RampAt(0)), image.At(40, 50));
@@ -79,13 +79,13 @@ public class WmsTests(NodeFixture node)
         Assert.Equal(2 * 400, image.Rgba.Where((_, i) => i % 4 == 3 && image.Rgba[i] != 0).Count());
 
         // Only tile 1's breaks were detected from July on.
-        var july = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}&TIME=2024-07-01/2024-12-31"));
+        var july = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}&TIME=2024-07-01/2024-12-31"));
         Assert.Equal(0, july.At(50, 50).A);
         Assert.Equal(image.At(150, 50), july.At(150, 50));
         Assert.Equal(400, july.Rgba.Where((_, i) => i % 4 == 3 && july.Rgba[i] != 0).Count());
 
         // The mask as of 2024-05-10: tile 0's first ten break columns are breaks, the rest and tile 1 still monitored.
-        var may = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&{GridBox}&TIME=/2024-05-10"));
+        var may = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&{GridBox}&TIME=/2024-05-10"));
         Assert.Equal(Colour(Palette.MaskColour(3)), may.At(49, 50));
         Assert.Equal(Colour(Palette.MaskColour(1)), may.At(50, 50));
         Assert.Equal(Colour(Palette.MaskColour(1)), may.At(150, 50));
@@ -97,7 +97,7 @@ public class WmsTests(NodeFixture node)
         var latLon = await Png("REQUEST=GetMap&LAYERS=mask,detection_date&STYLES=&FORMAT=image/png&CRS=EPSG:4326&BBOX=51.97,9.98,52.02,10.08&WIDTH=256&HEIGHT=128");
         var lonLat = await Png("REQUEST=GetMap&LAYERS=mask,detection_date&STYLES=&FORMAT=image/png&CRS=CRS:84&BBOX=9.98,51.97,10.08,52.02&WIDTH=256&HEIGHT=128");
         Assert.Equal(lonLat, latLon);
-        var image = PngImage.Decode(latLon);
+        var image = MapImage.DecodePng(latLon);
         var monitored = Palette.MaskColour(1);
         Assert.True(image.Count((monitored.R, monitored.G, monitored.B)) > 1000);
         Assert.True(image.Count((Palette.RampAt(0).R, Palette.RampAt(0).G, Palette.RampAt(0).B), 40) > 10);
@@ -107,12 +107,12 @@ public class WmsTests(NodeFixture node)
     public async Task WebMercatorMapShowsTheDataAndIsTransparentElsewhere()
     {
         // Around 10.03 E 51.99 N in EPSG:3857.
-        var image = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=1110000,6790000,1120000,6800000&WIDTH=256&HEIGHT=256"));
+        var image = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=1110000,6790000,1120000,6800000&WIDTH=256&HEIGHT=256"));
         var brk = Palette.MaskColour(3);
         Assert.True(image.Count((brk.R, brk.G, brk.B)) > 20);
-        var far = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=64&HEIGHT=64"));
+        var far = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=64&HEIGHT=64"));
         Assert.All(Enumerable.Range(0, 64 * 64), i => Assert.Equal(0, far.Rgba[i * 4 + 3]));
-        var opaque = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=8&HEIGHT=8&TRANSPARENT=FALSE&BGCOLOR=0x102030"));
+        var opaque = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=8&HEIGHT=8&TRANSPARENT=FALSE&BGCOLOR=0x102030"));
         Assert.Equal(((byte)0x10, (byte)0x20, (byte)0x30, (byte)255), opaque.At(3, 3));
     }
 
@@ -145,13 +145,13 @@ public class WmsTests(NodeFixture node)
     [Fact]
     public async Task LegendsAreImagesWithTheLayerColours()
     {
-        var mask = PngImage.Decode(await Png("REQUEST=GetLegendGraphic&LAYER=mask&FORMAT=image/png"));
+        var mask = MapImage.DecodePng(await Png("REQUEST=GetLegendGraphic&LAYER=mask&FORMAT=image/png"));
         foreach (var (code, _, colour) in Palette.MaskClasses.Where(c => c.Colour.A != 0))
             Assert.True(mask.Count((colour.R, colour.G, colour.B)) >= 100, $"legend lacks the swatch of class {code}");
         var dark = (byte)0x20;
         Assert.True(mask.Count((dark, dark, dark)) > 200, "legend has no label text");
 
-        var date = PngImage.Decode(await Png("REQUEST=GetLegendGraphic&LAYER=detection_date&FORMAT=image/png"));
+        var date = MapImage.DecodePng(await Png("REQUEST=GetLegendGraphic&LAYER=detection_date&FORMAT=image/png"));
         var early = Palette.RampAt(0);
         var late = Palette.RampAt(1);
         Assert.True(date.Count((early.R, early.G, early.B)) > 5);
