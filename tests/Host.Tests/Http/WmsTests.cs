@@ -46,6 +46,8 @@ public class WmsTests(NodeFixture node)
         var bb3035 = root.Elements(Wms + "BoundingBox").Single(b => b.Attribute("CRS")!.Value == "EPSG:3035");
         Assert.Equal(["3208000", "4321000", "3210000", "4325000"], new[] { "minx", "miny", "maxx", "maxy" }.Select(a => bb3035.Attribute(a)!.Value));
         Assert.Equal("20", bb3035.Attribute("resx")!.Value);
+        var getMap = xml.Root.Element(Wms + "Capability")!.Element(Wms + "Request")!.Element(Wms + "GetMap")!;
+        Assert.Equal(["image/png", "image/jpeg"], getMap.Elements(Wms + "Format").Select(f => f.Value));
         var time = root.Element(Wms + "Dimension")!;
         Assert.Equal("2024-05-01/2024-07-20/P1D", time.Value);
         var legend = root.Elements(Wms + "Layer").First().Descendants(Wms + "LegendURL").Single();
@@ -65,6 +67,29 @@ public class WmsTests(NodeFixture node)
                 if (image.At(col, row) != Colour(Palette.MaskColour(mask))) mismatches++;
             }
         Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
+    public async Task JpegMapIsTheMaskOnTheBackgroundColour()
+    {
+        async Task<(int Width, int Height, byte[] Rgba)> Jpeg(string extra)
+        {
+            using var response = await node.Http.GetAsync($"{node.Server.WmsUrl}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/jpeg&{GridBox}{extra}");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(body));
+            Assert.Equal("image/jpeg", response.Content.Headers.ContentType!.MediaType);
+            return MapImage.DecodeJpeg(body);
+        }
+        static (byte, byte, byte) Rgb(Rgba c) => (c.R, c.G, c.B);
+
+        // JPEG is lossy: pixels inside uniform 8 x 8 blocks are compared with a tolerance.
+        var image = await Jpeg("");
+        Assert.Equal((200, 100), (image.Width, image.Height));
+        Assert.True(image.Near(50, 50, Rgb(Palette.MaskColour(3)), 16), $"break pixel is {image.At(50, 50)}");
+        Assert.True(image.Near(150, 85, Rgb(Palette.MaskColour(1)), 16), $"monitored pixel is {image.At(150, 85)}");
+        // Not monitored (transparent in a PNG) shows the background: white by default, else BGCOLOR.
+        Assert.True(image.Near(20, 4, (255, 255, 255), 8), $"background pixel is {image.At(20, 4)}");
+        Assert.True((await Jpeg("&BGCOLOR=0x000080")).Near(20, 4, (0, 0, 0x80), 8));
     }
 
     [Fact]
@@ -167,7 +192,7 @@ public class WmsTests(NodeFixture node)
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:999999&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1", "InvalidCRS", "EPSG:999999")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1&WIDTH=1&HEIGHT=1", "InvalidParameterValue", "BBOX")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=99999&HEIGHT=1", "InvalidParameterValue", "WIDTH")]
-    [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&FORMAT=image/jpeg", "InvalidFormat", "image/jpeg")]
+    [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&FORMAT=image/gif", "InvalidFormat", "image/gif")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&TIME=May", "InvalidDimensionValue", "May")]
     [InlineData("REQUEST=Describe", "OperationNotSupported", "Describe")]
     public async Task BadRequestsGetAServiceExceptionNamingTheProblem(string query, string code, string named)
