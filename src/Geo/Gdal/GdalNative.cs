@@ -70,6 +70,8 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib)] internal static partial IntPtr CPLGetLastErrorMsg();
     [LibraryImport(Lib)] internal static partial void CPLErrorReset();
     [LibraryImport(Lib)] internal static partial void VSIFree(IntPtr p);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr VSIGetMemFileBuffer(string path, ulong* length, int unlinkAndSeize);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int VSIUnlink(string path);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr CSLAddString(IntPtr list, string s);
     [LibraryImport(Lib)] internal static partial void CSLDestroy(IntPtr list);
 

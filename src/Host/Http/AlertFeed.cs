@@ -1,11 +1,14 @@
+using NrtCluster.Geo.Grid;
+
 namespace NrtCluster.Host.Http;
 
 /// <summary>
 /// A request for breaks detected on or after <paramref name="Since"/> (and on or before <paramref name="Until"/> when
 /// given), at most <paramref name="Limit"/> per page. Continue with the <see cref="AlertPage.NextCursor"/> of the previous
-/// page, or address pages by number (<paramref name="Page"/>, 1-based); not both.
+/// page, or address pages by number (<paramref name="Page"/>, 1-based); not both. <paramref name="LonLatBox"/> keeps only
+/// breaks whose pixel footprint meets that lon/lat box (MinX/MaxX longitudes, MinY/MaxY latitudes, WGS 84).
 /// </summary>
-public sealed record AlertQuery(DateOnly Since, DateOnly? Until, int Limit, string? Cursor, int? Page)
+public sealed record AlertQuery(DateOnly Since, DateOnly? Until, int Limit, string? Cursor, int? Page, Bounds? LonLatBox = null)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10000;

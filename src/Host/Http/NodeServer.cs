@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
+using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Wms;
 
 namespace NrtCluster.Host.Http;
@@ -99,7 +100,7 @@ public sealed class NodeServer : IAsyncDisposable
     private static IResult Problem(int status, string message) =>
         Results.Text(new JsonObject { ["status"] = status, ["error"] = message }.ToJsonString(), "application/json", statusCode: status);
 
-    /// <summary>Parses since (required, yyyy-MM-dd), until, limit, cursor and page.</summary>
+    /// <summary>Parses since (required, yyyy-MM-dd), until, limit, cursor, page and bbox.</summary>
     internal static AlertQuery ParseAlertQuery(IQueryCollection q)
     {
         var since = Date(q, "since") ?? throw new ArgumentException("since is missing; give the first detection date of interest, e.g. ?since=2024-05-01.");
@@ -111,7 +112,7 @@ public sealed class NodeServer : IAsyncDisposable
         if (q.TryGetValue("page", out var p))
             page = int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"page={p} is not a whole number (pages count from 1).");
         var cursor = q.TryGetValue("cursor", out var c) && c.ToString().Length > 0 ? c.ToString() : null;
-        return new AlertQuery(since, until, limit, cursor, page);
+        return new AlertQuery(since, until, limit, cursor, page, LonLatBox(q));
 
         static DateOnly? Date(IQueryCollection q, string name)
         {
@@ -120,6 +121,23 @@ public sealed class NodeServer : IAsyncDisposable
             return DateOnly.TryParseExact(text.Length > 10 ? text[..10] : text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
                 ? d : throw new ArgumentException($"{name}={text} is not a date; use yyyy-MM-dd, e.g. 2024-05-01.");
         }
+    }
+
+    /// <summary>bbox=minLon,minLat,maxLon,maxLat in WGS 84 as in OGC API Features; null when absent.</summary>
+    private static Bounds? LonLatBox(IQueryCollection q)
+    {
+        if (q.TryGetValue("bbox-crs", out var crs) && crs.ToString() is { Length: > 0 } crsText && !crsText.EndsWith("/CRS84", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"bbox-crs={crsText} is not supported; give bbox in longitude/latitude (WGS 84) and leave bbox-crs out.");
+        if (!q.TryGetValue("bbox", out var v) || v.ToString().Length == 0) return null;
+        var text = v.ToString();
+        var parts = text.Split(',');
+        var n = new double[parts.Length];
+        if (parts.Length != 4 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out n[i]) && double.IsFinite(n[i])).All(ok => ok))
+            throw new ArgumentException($"bbox={text} is not four numbers minLon,minLat,maxLon,maxLat, e.g. bbox=10.0,51.9,10.1,52.0.");
+        var box = new Bounds(n[0], n[1], n[2], n[3]);
+        if (box.MinX < -180 || box.MaxX > 180 || box.MinY < -90 || box.MaxY > 90 || box.MinX > box.MaxX || box.MinY > box.MaxY)
+            throw new ArgumentException($"bbox={text} is not a lon/lat box: give minLon,minLat,maxLon,maxLat with longitudes in -180..180 (min first, not across the antimeridian) and latitudes in -90..90 (min first).");
+        return box;
     }
 
     /// <summary>An OGC API Features-like page: features, numberMatched/numberReturned, and next/self links.</summary>
@@ -142,7 +160,8 @@ public sealed class NodeServer : IAsyncDisposable
                 },
             });
         }
-        var basis = $"{url}?since={query.Since:yyyy-MM-dd}" + (query.Until is { } u ? $"&until={u:yyyy-MM-dd}" : "") + $"&limit={query.Limit}";
+        var basis = $"{url}?since={query.Since:yyyy-MM-dd}" + (query.Until is { } u ? $"&until={u:yyyy-MM-dd}" : "") + $"&limit={query.Limit}"
+                    + (query.LonLatBox is { } b ? string.Create(CultureInfo.InvariantCulture, $"&bbox={b.MinX:R},{b.MinY:R},{b.MaxX:R},{b.MaxY:R}") : "");
         var links = new JsonArray(new JsonObject
         {
             ["rel"] = "self", ["type"] = "application/geo+json",

@@ -56,6 +56,6 @@ public sealed class FileNodeStatus(ReportFolder folder) : INodeStatus
         var s = folder.Current();
         return s.Tiles.Count > 0
             ? new Readiness(true, $"{s.Tiles.Count} tile reports")
-            : new Readiness(false, $"No tile reports (GeoTIFFs with bands '{ReportFolder.MaskBandName}' and '{ReportFolder.DateBandName}') in '{s.Folder}' yet.");
+            : new Readiness(false, $"No tile reports (GeoTIFFs with bands '{ReportFolder.MaskBandName}' and '{ReportFolder.DateBandName}') in '{Path.Combine(s.Folder, ReportFolder.TilesFolder)}' yet.");
     }
 }

@@ -89,14 +89,16 @@ public sealed class ReportSnapshot
 
 /// <summary>
 /// The output folder a node publishes: per-tile report GeoTIFFs (uint16 bands described "mask" and
-/// "detection_date", found anywhere below the folder) and the VRT mosaic over them. Rescans when files change
-/// (names, sizes, modification times; checked at most once a second), so a running server follows the reports the
-/// pipeline renames into place.
+/// "detection_date") under its <c>tiles</c> folder, at any depth (the node writes <c>tiles/TILE/report.tif</c>), and the
+/// VRT mosaic over them. Nothing else below the folder is looked at: it may hold the archive (the demo's has thousands
+/// of rasters), logs and the database. Rescans when files change (names, sizes, modification times; checked at most once
+/// a second), so a running server follows the reports the pipeline renames into place.
 /// </summary>
 public sealed class ReportFolder
 {
     public const string MaskBandName = "mask";
     public const string DateBandName = "detection_date";
+    public const string TilesFolder = "tiles";
 
     private readonly Lock _gate = new();
     private ReportSnapshot? _snapshot;
@@ -135,13 +137,14 @@ public sealed class ReportFolder
         }
     }
 
+    /// <summary>The mosaic at the top of the folder and the GeoTIFFs under its tiles folder (temporary and hidden names left out).</summary>
     private List<FileInfo> ListFiles()
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden };
-        return new DirectoryInfo(Folder).EnumerateFiles("*", options)
-            .Where(f => !f.Name.StartsWith('.') && (IsTiff(f.Name) || f.Name == MosaicName))
-            .OrderBy(f => f.FullName, StringComparer.Ordinal)
-            .ToList();
+        var mosaic = new FileInfo(Path.Combine(Folder, MosaicName));
+        var tiles = new DirectoryInfo(Path.Combine(Folder, TilesFolder));
+        var reports = tiles.Exists ? tiles.EnumerateFiles("*", options).Where(f => !f.Name.StartsWith('.') && IsTiff(f.Name)) : [];
+        return (mosaic.Exists ? reports.Append(mosaic) : reports).OrderBy(f => f.FullName, StringComparer.Ordinal).ToList();
     }
 
     private static bool IsTiff(string name) =>
@@ -168,7 +171,7 @@ public sealed class ReportFolder
                     skipped.Add($"{file.FullName}: no bands described '{MaskBandName}' and '{DateBandName}'");
                     continue;
                 }
-                var info = new TileReportInfo(TileName(file.Name), file.FullName, ds.GeoBox, mask, date, file.LastWriteTimeUtc);
+                var info = new TileReportInfo(TileName(file.FullName), file.FullName, ds.GeoBox, mask, date, file.LastWriteTimeUtc);
                 tiles.Add((info, ds.ReadBand<ushort>(mask), ds.ReadBand<ushort>(date)));
             }
             catch (GdalException e)
@@ -177,6 +180,12 @@ public sealed class ReportFolder
                 skipped.Add($"{file.FullName}: {e.Message}");
             }
         }
+        // Ids are keys of the alert feed (feature ids, cursors): two reports that name the same tile keep their paths instead.
+        var tilesFolder = Path.Combine(Folder, TilesFolder);
+        var shared = tiles.GroupBy(t => t.Info.Tile).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        for (var i = 0; i < tiles.Count; i++)
+            if (shared.Contains(tiles[i].Info.Tile))
+                tiles[i] = tiles[i] with { Info = tiles[i].Info with { Tile = Path.GetRelativePath(tilesFolder, tiles[i].Info.Path).Replace(Path.DirectorySeparatorChar, '/') } };
         tiles.Sort((a, b) => string.CompareOrdinal(a.Info.Tile, b.Info.Tile));
 
         var counts = new long[5];
@@ -198,10 +207,14 @@ public sealed class ReportFolder
         return new ReportSnapshot(Folder, mosaic, tiles.Select(t => t.Info).ToArray(), skipped, counts, sorted, now);
     }
 
-    /// <summary>The tile id of a report: its file name without extension and without a "report" prefix or suffix.</summary>
-    internal static string TileName(string fileName)
+    /// <summary>
+    /// The tile id of a report: the name of its folder for the node's <c>TILE/report.tif</c>, else its file name without
+    /// extension and without a "report" prefix or suffix.
+    /// </summary>
+    internal static string TileName(string path)
     {
-        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var stem = Path.GetFileNameWithoutExtension(path);
+        if (stem.Equals("report", StringComparison.OrdinalIgnoreCase) && Path.GetFileName(Path.GetDirectoryName(path)) is { Length: > 0 } folder) return folder;
         foreach (var affix in new[] { "report_", "report-", "_report", "-report" })
         {
             if (stem.StartsWith(affix, StringComparison.OrdinalIgnoreCase) && stem.Length > affix.Length && affix[^1] is '_' or '-') return stem[affix.Length..];

@@ -8,26 +8,35 @@ public class AlertFeedTests(NodeFixture node)
 {
     private async Task<JsonNode> Get(string query) => JsonNode.Parse(await node.Http.GetStringAsync($"{node.Server.BaseUrl}/api/alerts?{query}"))!;
 
-    [Fact]
-    public async Task CursorPagesCoverEveryBreakOnceInDateOrder()
+    /// <summary>Follows the next links from <paramref name="query"/> to the last page; every page's numberMatched must agree.</summary>
+    private async Task<(List<JsonNode> Features, int Pages, long Matched)> AllPages(string query)
     {
-        var ids = new List<string>();
-        var dates = new List<string>();
-        var url = $"{node.Server.BaseUrl}/api/alerts?since=2024-01-01&limit=300";
+        var features = new List<JsonNode>();
+        var url = $"{node.Server.BaseUrl}/api/alerts?{query}";
         var pages = 0;
+        long? matched = null;
         while (url is not null)
         {
             var page = JsonNode.Parse(await node.Http.GetStringAsync(url))!;
             pages++;
-            Assert.Equal(800, (long)page["numberMatched"]!);
-            foreach (var f in page["features"]!.AsArray())
-            {
-                ids.Add((string)f!["id"]!);
-                dates.Add((string)f["properties"]!["detection_date"]!);
-            }
+            matched ??= (long)page["numberMatched"]!;
+            Assert.Equal(matched, (long)page["numberMatched"]!);
+            features.AddRange(page["features"]!.AsArray().Select(f => f!));
             url = page["links"]!.AsArray().FirstOrDefault(l => (string)l!["rel"]! == "next")?["href"]?.GetValue<string>()!;
         }
+        return (features, pages, matched ?? 0);
+    }
+
+    [Fact]
+    public async Task CursorPagesCoverEveryBreakOnceInDateOrder()
+    {
+        var (features, pages, matched) = await AllPages("since=2024-01-01&limit=300");
+        var ids = features.Select(f => (string)f["id"]!).ToList();
+        var dates = features.Select(f => (string)f["properties"]!["detection_date"]!).ToList();
+        Assert.Equal(800, matched);
         Assert.Equal(3, pages);
+        // The tile is the report's folder (tiles/x0_y0/report.tif), not the file name.
+        Assert.Equal(NodeFixture.TileIds, features.Select(f => (string)f["properties"]!["tile"]!).Distinct().Order());
         Assert.Equal(800, ids.Count);
         Assert.Equal(800, ids.Distinct().Count());
         Assert.Equal(dates.Order(StringComparer.Ordinal), dates);
@@ -77,7 +86,34 @@ public class AlertFeedTests(NodeFixture node)
         Assert.Equal(NodeFixture.OriginX + 40 * 20 + 10, (double)f["properties"]!["grid_x"]!);
     }
 
+    [Fact]
+    public async Task BboxKeepsOnlyBreaksWhosePixelMeetsIt()
+    {
+        // Tile 0 spans about 10.000..10.029 E, tile 1 10.029..10.058 E (at 52 N); this box holds tile 0's break block only.
+        var (west, pages, matched) = await AllPages("since=2024-01-01&limit=150&bbox=10.0,51.9,10.025,52.1");
+        Assert.Equal(400, matched);
+        Assert.Equal(3, pages);
+        Assert.Equal(400, west.Select(f => (string)f["id"]!).Distinct().Count());
+        Assert.All(west, f => Assert.Equal("x0_y0", (string)f["properties"]!["tile"]!));
+
+        // A box inside one pixel's footprint (a quarter of a pixel in from its edges) finds that pixel alone.
+        var pixel = (await Get("since=2024-01-01&limit=1000"))["features"]!.AsArray().Single(f => (string)f!["id"]! == "x1_y0/50/45")!;
+        var ring = pixel["geometry"]!["coordinates"]![0]!.AsArray().Select(p => ((double)p![0]!, (double)p[1]!)).ToArray();
+        double minLon = ring.Min(p => p.Item1), maxLon = ring.Max(p => p.Item1), minLat = ring.Min(p => p.Item2), maxLat = ring.Max(p => p.Item2);
+        double dx = (maxLon - minLon) / 4, dy = (maxLat - minLat) / 4;
+        var inside = await Get(FormattableString.Invariant($"since=2024-01-01&bbox={minLon + dx},{minLat + dy},{maxLon - dx},{maxLat - dy}"));
+        Assert.Equal(1, (long)inside["numberMatched"]!);
+        Assert.Equal("x1_y0/50/45", (string)inside["features"]![0]!["id"]!);
+
+        Assert.Equal(0, (long)(await Get("since=2024-01-01&bbox=0,0,1,1"))["numberMatched"]!);
+    }
+
     [Theory]
+    [InlineData("since=2024-01-01&bbox=10,52,11", "bbox")]
+    [InlineData("since=2024-01-01&bbox=10,52,east,53", "bbox")]
+    [InlineData("since=2024-01-01&bbox=11,52,10,53", "bbox")]
+    [InlineData("since=2024-01-01&bbox=10,-95,11,53", "bbox")]
+    [InlineData("since=2024-01-01&bbox=10,52,11,53&bbox-crs=EPSG:3035", "bbox-crs")]
     [InlineData("", "since")]
     [InlineData("since=yesterday", "yyyy-MM-dd")]
     [InlineData("since=2024-01-01&limit=0", "limit")]

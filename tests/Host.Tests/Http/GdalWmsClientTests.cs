@@ -7,7 +7,7 @@ namespace NrtCluster.Host.Tests.Http;
 [Collection(NodeCollection.Name)]
 public class GdalWmsClientTests(NodeFixture node)
 {
-    // GDAL asks for image/jpeg unless the connection names a format.
+    // GDAL asks for image/jpeg unless the connection names a format; PNG keeps the class colours exact.
     private string Connection(string extra = "") => $"WMS:{node.Server.WmsUrl}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities&FORMAT=image/png{extra}";
 
     private Dictionary<string, string> Subdatasets(string extra = "")
@@ -26,6 +26,29 @@ public class GdalWmsClientTests(NodeFixture node)
         Assert.Equal("Monitoring mask", sd["SUBDATASET_1_DESC"]);
         Assert.Contains("LAYERS=detection_date", sd["SUBDATASET_2_NAME"]);
         Assert.Equal("Break detection date", sd["SUBDATASET_2_DESC"]);
+    }
+
+    [Fact]
+    public void GdalTranslateCopiesEveryLayerFromTheBareCapabilitiesUrl()
+    {
+        // No FORMAT, CRS or layer: what a user types first. GDAL lists the layers as subdatasets; -sds copies each.
+        var capabilities = $"WMS:{node.Server.WmsUrl}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities";
+        var output = Path.Combine(node.Folder, $"gdal-{Guid.NewGuid():N}.tif");
+        var (code, log) = Processes.Run("gdal_translate", "-q", "-sds", "-outsize", "64", "32", capabilities, output);
+        Assert.True(code == 0, log);
+        var stem = Path.ChangeExtension(output, null);
+        // JPEG-coded on white, 62.5 m map pixels: the mask is mostly monitored green; the dates are the two 400 m break blocks.
+        var monitored = Palette.MaskColour(1);
+        Assert.InRange(Count(stem + "_1.tif", (r, g, b) => Math.Abs(r - monitored.R) + Math.Abs(g - monitored.G) + Math.Abs(b - monitored.B) < 40), 64 * 32 / 2, 64 * 32);
+        Assert.InRange(Count(stem + "_2.tif", (r, g, b) => r + g + b < 3 * 255 - 150), 2 * 4 * 4, 2 * 8 * 8);
+
+        static int Count(string path, Func<int, int, int, bool> match)
+        {
+            using var ds = RasterDataset.Open(path);
+            Assert.Equal((64, 32, 3), (ds.Width, ds.Height, ds.BandCount));
+            var (r, g, b) = (ds.ReadBand<byte>(1), ds.ReadBand<byte>(2), ds.ReadBand<byte>(3));
+            return Enumerable.Range(0, r.Length).Count(i => match(r[i], g[i], b[i]));
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Host.Http;
 
 namespace NrtCluster.Host.Tests.Http;
@@ -63,8 +64,39 @@ public class NodeEndpointTests(NodeFixture node)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("No tile reports", await ready.Content.ReadAsStringAsync());
             var map = await http.GetByteArrayAsync(server.WmsUrl + "?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=4&HEIGHT=4&FORMAT=image/png");
-            Assert.All(Enumerable.Range(0, 16), i => Assert.Equal(0, PngImage.Decode(map).Rgba[i * 4 + 3]));
+            Assert.All(Enumerable.Range(0, 16), i => Assert.Equal(0, MapImage.DecodePng(map).Rgba[i * 4 + 3]));
             Assert.Contains("WMS_Capabilities", await http.GetStringAsync(server.WmsUrl + "?SERVICE=WMS&REQUEST=GetCapabilities"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StatusDescribesTheReportsNotAForeignArchiveBesideThem()
+    {
+        var dir = Directory.CreateTempSubdirectory("nrtc-http-foreign-").FullName;
+        try
+        {
+            foreach (var tile in NodeFixture.TileIds)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(NodeFixture.ReportPath(dir, tile))!);
+                File.Copy(NodeFixture.ReportPath(node.Folder, tile), NodeFixture.ReportPath(dir, tile));
+            }
+            // The demo keeps its synthetic archive in the output folder: thousands of GeoTIFFs that are not reports.
+            var archive = Path.Combine(dir, "archive", "sentinel-2-l2a");
+            var band = Path.Combine(archive, "B04-0.tif");
+            GeoTiffWriter.Write(band, NodeFixture.TileBox(0), [("B04", new ushort[NodeFixture.Size * NodeFixture.Size])], RasterDataType.UInt16, 0, cog: false);
+            for (var i = 1; i < 500; i++) File.Copy(band, Path.Combine(archive, $"B04-{i}.tif"));
+
+            var folder = new ReportFolder(dir);
+            await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder), new FileNodeStatus(folder), "127.0.0.1", 0, null));
+            using var http = new HttpClient();
+            var body = await http.GetStringAsync(server.BaseUrl + "/api/status");
+            Assert.Equal(2, (int)JsonNode.Parse(body)!["tiles"]!);
+            Assert.True(body.Length < 20_000, $"/api/status is {body.Length} characters");
+            Assert.DoesNotContain("B04", body);
         }
         finally
         {

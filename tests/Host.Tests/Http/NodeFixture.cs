@@ -6,8 +6,8 @@ using NrtCluster.Host.Http;
 namespace NrtCluster.Host.Tests.Http;
 
 /// <summary>
-/// A real output folder (two 100 x 100 tile reports in EPSG:3035 at 20 m, written with the project's GeoTIFF writer,
-/// and a VRT mosaic over them) served by a <see cref="NodeServer"/> on 127.0.0.1 with the file-backed feed and status.
+/// A real output folder laid out as the node writes it (two 100 x 100 tile reports in EPSG:3035 at 20 m at
+/// tiles/TILE/report.tif, written with the project's GeoTIFF writer, and a VRT mosaic over them) served by a <see cref="NodeServer"/> on 127.0.0.1 with the file-backed feed and status.
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
@@ -28,6 +28,9 @@ public sealed class NodeFixture : IAsyncLifetime
     public HttpClient Http { get; } = new();
     public ReportFolder Reports { get; private set; } = null!;
 
+    /// <summary>Where the node writes a tile's report (GeoTiffTileReportWriter): the tile id is the folder's name.</summary>
+    public static string ReportPath(string folder, string tile) => Path.Combine(folder, "tiles", tile, "report.tif");
+
     public static GeoBox TileBox(int col) => GeoBox.NorthUp(Crs, OriginX + col * Size * Resolution, OriginY, Resolution, Size, Size);
 
     /// <summary>
@@ -47,7 +50,6 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(Folder, "tiles"));
         var paths = new List<string>();
         for (var t = 0; t < 2; t++)
         {
@@ -56,7 +58,7 @@ public sealed class NodeFixture : IAsyncLifetime
             for (var r = 0; r < Size; r++)
                 for (var c = 0; c < Size; c++)
                     (mask[r * Size + c], date[r * Size + c]) = Expected(t, r, c);
-            var path = Path.Combine(Folder, "tiles", TileIds[t] + ".tif");
+            var path = ReportPath(Folder, TileIds[t]);
             TileRasters.WriteReport(path, TileBox(t), [("mask", mask), ("detection_date", date)], NoData);
             paths.Add(path);
         }
@@ -74,14 +76,25 @@ public sealed class NodeFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Decodes PNGs with GDAL's PNG driver (an independent decoder) into RGBA.</summary>
-public static class PngImage
+/// <summary>Decodes PNGs and JPEGs with GDAL's drivers (decoders independent of the server's encoding) into RGBA.</summary>
+public static class MapImage
 {
-    public static (int Width, int Height, byte[] Rgba) Decode(byte[] png)
+    public static (int Width, int Height, byte[] Rgba) DecodePng(byte[] png)
     {
         Assert.True(png.Length > 8 && png[0] == 0x89 && png[1] == (byte)'P', "not a PNG");
-        var path = Path.Combine(Path.GetTempPath(), $"nrtc-png-{Guid.NewGuid():N}.png");
-        File.WriteAllBytes(path, png);
+        return Decode(png, "png");
+    }
+
+    public static (int Width, int Height, byte[] Rgba) DecodeJpeg(byte[] jpeg)
+    {
+        Assert.True(jpeg.Length > 3 && jpeg[0] == 0xFF && jpeg[1] == 0xD8 && jpeg[2] == 0xFF, "not a JPEG");
+        return Decode(jpeg, "jpg");
+    }
+
+    private static (int Width, int Height, byte[] Rgba) Decode(byte[] image, string extension)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nrtc-image-{Guid.NewGuid():N}.{extension}");
+        File.WriteAllBytes(path, image);
         try
         {
             using var ds = RasterDataset.Open(path);
@@ -103,6 +116,13 @@ public static class PngImage
     {
         var i = (row * image.Width + col) * 4;
         return (image.Rgba[i], image.Rgba[i + 1], image.Rgba[i + 2], image.Rgba[i + 3]);
+    }
+
+    /// <summary>Whether a pixel is within <paramref name="tolerance"/> of a colour in each channel (alpha ignored).</summary>
+    public static bool Near(this (int Width, int Height, byte[] Rgba) image, int col, int row, (byte R, byte G, byte B) colour, int tolerance)
+    {
+        var (r, g, b, _) = image.At(col, row);
+        return Math.Abs(r - colour.R) <= tolerance && Math.Abs(g - colour.G) <= tolerance && Math.Abs(b - colour.B) <= tolerance;
     }
 
     /// <summary>Pixels within <paramref name="tolerance"/> of a colour (alpha ignored).</summary>

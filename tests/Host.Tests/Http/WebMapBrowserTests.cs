@@ -8,16 +8,35 @@ public class WebMapBrowserTests(NodeFixture node)
 {
     private const string State = "({ state: window.nrtcMap, pending: document.querySelectorAll('img.leaflet-tile:not(.leaflet-tile-loaded)').length })";
 
-    [Fact]
-    public async Task TheMapLoadsWmsTilesAndShowsTheAlertLayersWithLegend()
+    private async Task<HeadlessChromium> OpenMapAsync()
     {
-        await using var browser = await HeadlessChromium.StartAsync(1280, 800);
+        var browser = await HeadlessChromium.StartAsync(1280, 800);
         await browser.OpenAsync(node.Server.BaseUrl + "/");
         await browser.WaitForAsync(
             "!!(window.nrtcMap && window.nrtcMap.ready && window.nrtcMap.tilesLoaded >= 2 && document.querySelectorAll('img.leaflet-tile').length > 0 " +
             "&& document.querySelectorAll('img.leaflet-tile:not(.leaflet-tile-loaded)').length === 0 " +
             "&& [...document.querySelectorAll('.legends img')].every(i => i.complete && i.naturalWidth > 0))",
             State);
+        return browser;
+    }
+
+    [Fact]
+    public async Task AClickOnABreakShowsItsTileRowAndColumn()
+    {
+        await using var browser = await OpenMapAsync();
+        // The middle of the first tile's outline is pixel (50, 50) of tile x0_y0, in its break block.
+        await browser.EvaluateAsync(
+            "(() => { const r = document.querySelector('.leaflet-overlay-pane path').getBoundingClientRect();" +
+            " document.getElementById('map').dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: r.x + r.width / 2, clientY: r.y + r.height / 2 })); })()");
+        await browser.WaitForAsync("!!document.querySelector('.leaflet-popup-content')", "({ popups: document.querySelectorAll('.leaflet-popup').length })");
+        var popup = (string)(await browser.EvaluateAsync("document.querySelector('.leaflet-popup-content').textContent"))!;
+        Assert.Matches(@"^Tile x0_y0 \(row [45]\d, col [45]\d\)Mask 3 – BreakDetected 2024-05-", popup);
+    }
+
+    [Fact]
+    public async Task TheMapLoadsWmsTilesAndShowsTheAlertLayersWithLegend()
+    {
+        await using var browser = await OpenMapAsync();
         var state = (await browser.EvaluateAsync("window.nrtcMap"))!;
         Assert.Equal(0, (int)state["tileErrors"]!);
         Assert.Equal(2, (int)(await browser.EvaluateAsync("document.querySelectorAll('.leaflet-overlay-pane path').length"))!);
@@ -26,7 +45,7 @@ public class WebMapBrowserTests(NodeFixture node)
         var png = await browser.ScreenshotAsync();
         // Kept next to the test binaries for a look by eye.
         File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "webmap-screenshot.png"), png);
-        var shot = PngImage.Decode(png);
+        var shot = MapImage.DecodePng(png);
         Assert.Equal(1280, shot.Width);
         Assert.InRange(shot.Height, 600, 800);
         // Not blank: the monitored class covers most of both tiles, breaks show in the date ramp, and the legend is drawn.

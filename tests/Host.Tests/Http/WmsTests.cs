@@ -46,6 +46,8 @@ public class WmsTests(NodeFixture node)
         var bb3035 = root.Elements(Wms + "BoundingBox").Single(b => b.Attribute("CRS")!.Value == "EPSG:3035");
         Assert.Equal(["3208000", "4321000", "3210000", "4325000"], new[] { "minx", "miny", "maxx", "maxy" }.Select(a => bb3035.Attribute(a)!.Value));
         Assert.Equal("20", bb3035.Attribute("resx")!.Value);
+        var getMap = xml.Root.Element(Wms + "Capability")!.Element(Wms + "Request")!.Element(Wms + "GetMap")!;
+        Assert.Equal(["image/png", "image/jpeg"], getMap.Elements(Wms + "Format").Select(f => f.Value));
         var time = root.Element(Wms + "Dimension")!;
         Assert.Equal("2024-05-01/2024-07-20/P1D", time.Value);
         var legend = root.Elements(Wms + "Layer").First().Descendants(Wms + "LegendURL").Single();
@@ -55,7 +57,7 @@ public class WmsTests(NodeFixture node)
     [Fact]
     public async Task MaskMapInTheGridCrsHasTheClassColourOfEveryPixel()
     {
-        var image = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&TRANSPARENT=TRUE&{GridBox}"));
+        var image = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&TRANSPARENT=TRUE&{GridBox}"));
         Assert.Equal((200, 100), (image.Width, image.Height));
         var mismatches = 0;
         for (var row = 0; row < 100; row++)
@@ -68,9 +70,32 @@ public class WmsTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task JpegMapIsTheMaskOnTheBackgroundColour()
+    {
+        async Task<(int Width, int Height, byte[] Rgba)> Jpeg(string extra)
+        {
+            using var response = await node.Http.GetAsync($"{node.Server.WmsUrl}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/jpeg&{GridBox}{extra}");
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(body));
+            Assert.Equal("image/jpeg", response.Content.Headers.ContentType!.MediaType);
+            return MapImage.DecodeJpeg(body);
+        }
+        static (byte, byte, byte) Rgb(Rgba c) => (c.R, c.G, c.B);
+
+        // JPEG is lossy: pixels inside uniform 8 x 8 blocks are compared with a tolerance.
+        var image = await Jpeg("");
+        Assert.Equal((200, 100), (image.Width, image.Height));
+        Assert.True(image.Near(50, 50, Rgb(Palette.MaskColour(3)), 16), $"break pixel is {image.At(50, 50)}");
+        Assert.True(image.Near(150, 85, Rgb(Palette.MaskColour(1)), 16), $"monitored pixel is {image.At(150, 85)}");
+        // Not monitored (transparent in a PNG) shows the background: white by default, else BGCOLOR.
+        Assert.True(image.Near(20, 4, (255, 255, 255), 8), $"background pixel is {image.At(20, 4)}");
+        Assert.True((await Jpeg("&BGCOLOR=0x000080")).Near(20, 4, (0, 0, 0x80), 8));
+    }
+
+    [Fact]
     public async Task DateMapRampsFromTheFirstToTheLastDetectionAndTimeFilters()
     {
-        var image = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}"));
+        var image = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}"));
         int first = NodeFixture.Tile0First.DayNumber - NodeFixture.Epoch, last = NodeFixture.LastDetection.DayNumber - NodeFixture.Epoch;
         Assert.Equal(Colour(Palette.DateColour((ushort)first, first, last)), image.At(40, 50));
         Assert.Equal(Colour(Palette.RampAt(0)), image.At(40, 50));
@@ -79,13 +104,13 @@ public class WmsTests(NodeFixture node)
         Assert.Equal(2 * 400, image.Rgba.Where((_, i) => i % 4 == 3 && image.Rgba[i] != 0).Count());
 
         // Only tile 1's breaks were detected from July on.
-        var july = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}&TIME=2024-07-01/2024-12-31"));
+        var july = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=detection_date&STYLES=&FORMAT=image/png&{GridBox}&TIME=2024-07-01/2024-12-31"));
         Assert.Equal(0, july.At(50, 50).A);
         Assert.Equal(image.At(150, 50), july.At(150, 50));
         Assert.Equal(400, july.Rgba.Where((_, i) => i % 4 == 3 && july.Rgba[i] != 0).Count());
 
         // The mask as of 2024-05-10: tile 0's first ten break columns are breaks, the rest and tile 1 still monitored.
-        var may = PngImage.Decode(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&{GridBox}&TIME=/2024-05-10"));
+        var may = MapImage.DecodePng(await Png($"REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&{GridBox}&TIME=/2024-05-10"));
         Assert.Equal(Colour(Palette.MaskColour(3)), may.At(49, 50));
         Assert.Equal(Colour(Palette.MaskColour(1)), may.At(50, 50));
         Assert.Equal(Colour(Palette.MaskColour(1)), may.At(150, 50));
@@ -97,7 +122,7 @@ public class WmsTests(NodeFixture node)
         var latLon = await Png("REQUEST=GetMap&LAYERS=mask,detection_date&STYLES=&FORMAT=image/png&CRS=EPSG:4326&BBOX=51.97,9.98,52.02,10.08&WIDTH=256&HEIGHT=128");
         var lonLat = await Png("REQUEST=GetMap&LAYERS=mask,detection_date&STYLES=&FORMAT=image/png&CRS=CRS:84&BBOX=9.98,51.97,10.08,52.02&WIDTH=256&HEIGHT=128");
         Assert.Equal(lonLat, latLon);
-        var image = PngImage.Decode(latLon);
+        var image = MapImage.DecodePng(latLon);
         var monitored = Palette.MaskColour(1);
         Assert.True(image.Count((monitored.R, monitored.G, monitored.B)) > 1000);
         Assert.True(image.Count((Palette.RampAt(0).R, Palette.RampAt(0).G, Palette.RampAt(0).B), 40) > 10);
@@ -107,12 +132,12 @@ public class WmsTests(NodeFixture node)
     public async Task WebMercatorMapShowsTheDataAndIsTransparentElsewhere()
     {
         // Around 10.03 E 51.99 N in EPSG:3857.
-        var image = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=1110000,6790000,1120000,6800000&WIDTH=256&HEIGHT=256"));
+        var image = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=1110000,6790000,1120000,6800000&WIDTH=256&HEIGHT=256"));
         var brk = Palette.MaskColour(3);
         Assert.True(image.Count((brk.R, brk.G, brk.B)) > 20);
-        var far = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=64&HEIGHT=64"));
+        var far = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=64&HEIGHT=64"));
         Assert.All(Enumerable.Range(0, 64 * 64), i => Assert.Equal(0, far.Rgba[i * 4 + 3]));
-        var opaque = PngImage.Decode(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=8&HEIGHT=8&TRANSPARENT=FALSE&BGCOLOR=0x102030"));
+        var opaque = MapImage.DecodePng(await Png("REQUEST=GetMap&LAYERS=mask&STYLES=&FORMAT=image/png&CRS=EPSG:3857&BBOX=0,0,10000,10000&WIDTH=8&HEIGHT=8&TRANSPARENT=FALSE&BGCOLOR=0x102030"));
         Assert.Equal(((byte)0x10, (byte)0x20, (byte)0x30, (byte)255), opaque.At(3, 3));
     }
 
@@ -145,13 +170,13 @@ public class WmsTests(NodeFixture node)
     [Fact]
     public async Task LegendsAreImagesWithTheLayerColours()
     {
-        var mask = PngImage.Decode(await Png("REQUEST=GetLegendGraphic&LAYER=mask&FORMAT=image/png"));
+        var mask = MapImage.DecodePng(await Png("REQUEST=GetLegendGraphic&LAYER=mask&FORMAT=image/png"));
         foreach (var (code, _, colour) in Palette.MaskClasses.Where(c => c.Colour.A != 0))
             Assert.True(mask.Count((colour.R, colour.G, colour.B)) >= 100, $"legend lacks the swatch of class {code}");
         var dark = (byte)0x20;
         Assert.True(mask.Count((dark, dark, dark)) > 200, "legend has no label text");
 
-        var date = PngImage.Decode(await Png("REQUEST=GetLegendGraphic&LAYER=detection_date&FORMAT=image/png"));
+        var date = MapImage.DecodePng(await Png("REQUEST=GetLegendGraphic&LAYER=detection_date&FORMAT=image/png"));
         var early = Palette.RampAt(0);
         var late = Palette.RampAt(1);
         Assert.True(date.Count((early.R, early.G, early.B)) > 5);
@@ -167,7 +192,7 @@ public class WmsTests(NodeFixture node)
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:999999&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1", "InvalidCRS", "EPSG:999999")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1&WIDTH=1&HEIGHT=1", "InvalidParameterValue", "BBOX")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=99999&HEIGHT=1", "InvalidParameterValue", "WIDTH")]
-    [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&FORMAT=image/jpeg", "InvalidFormat", "image/jpeg")]
+    [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&FORMAT=image/gif", "InvalidFormat", "image/gif")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1&TIME=May", "InvalidDimensionValue", "May")]
     [InlineData("REQUEST=Describe", "OperationNotSupported", "Describe")]
     public async Task BadRequestsGetAServiceExceptionNamingTheProblem(string query, string code, string named)

@@ -12,7 +12,7 @@ namespace NrtCluster.Host.Http.Wms;
 public sealed record WmsResponse(int Status, string ContentType, byte[] Body);
 
 /// <summary>
-/// WMS 1.3.0 over an output folder (1.1.1-style SRS/X/Y parameters are accepted too): GetCapabilities, GetMap (PNG;
+/// WMS 1.3.0 over an output folder (1.1.1-style SRS/X/Y parameters are accepted too): GetCapabilities, GetMap (PNG or JPEG;
 /// the mosaic warped with nearest resampling onto the requested box and coloured here), GetFeatureInfo (a pixel's
 /// mask, detection date and tile) and GetLegendGraphic. Layers: <c>mask</c> (one colour per class) and
 /// <c>detection_date</c> (a ramp over the data's date range). TIME=start/end (or one date) filters by detection date:
@@ -83,7 +83,7 @@ public sealed class WmsService(ReportFolder folder)
             w.WriteStartElement("Capability", wms);
             w.WriteStartElement("Request", wms);
             Operation(w, "GetCapabilities", serviceUrl, "text/xml");
-            Operation(w, "GetMap", serviceUrl, "image/png");
+            Operation(w, "GetMap", serviceUrl, "image/png", "image/jpeg");
             Operation(w, "GetFeatureInfo", serviceUrl, "application/json", "text/plain", "text/html");
             w.WriteEndElement();
             w.WriteStartElement("Exception", wms);
@@ -272,11 +272,14 @@ public sealed class WmsService(ReportFolder folder)
                 if (st.Length > 0 && !st.Equals("default", StringComparison.OrdinalIgnoreCase))
                     throw new WmsException("StyleNotDefined", $"Style '{st}' does not exist; leave STYLES empty or use 'default'.");
         var format = parameter("FORMAT") ?? "image/png";
-        if (!format.StartsWith("image/png", StringComparison.OrdinalIgnoreCase))
-            throw new WmsException("InvalidFormat", $"FORMAT={format} is not supported; GetMap returns image/png.");
+        // GDAL's WMS driver asks for JPEG unless told otherwise.
+        var jpeg = format.StartsWith("image/jpeg", StringComparison.OrdinalIgnoreCase) || format.Equals("image/jpg", StringComparison.OrdinalIgnoreCase);
+        if (!jpeg && !format.StartsWith("image/png", StringComparison.OrdinalIgnoreCase))
+            throw new WmsException("InvalidFormat", $"FORMAT={format} is not supported; GetMap returns image/png or image/jpeg.");
         var window = ParseWindow(parameter);
         var (first, last) = ParseTime(parameter("TIME"));
-        var transparent = !string.Equals(parameter("TRANSPARENT"), "FALSE", StringComparison.OrdinalIgnoreCase);
+        // A JPEG has no transparency: it is drawn on BGCOLOR (white unless given).
+        var transparent = !jpeg && !string.Equals(parameter("TRANSPARENT"), "FALSE", StringComparison.OrdinalIgnoreCase);
         var background = transparent ? Rgba.Transparent : ParseColour(parameter("BGCOLOR"));
 
         var s = folder.Current();
@@ -306,7 +309,9 @@ public sealed class WmsService(ReportFolder folder)
                     rgba[o] = c.R; rgba[o + 1] = c.G; rgba[o + 2] = c.B; rgba[o + 3] = c.A;
                 }
         }
-        return new WmsResponse(200, "image/png", PngEncoder.Encode(rgba, box.Width, box.Height));
+        return jpeg
+            ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(rgba, box.Width, box.Height))
+            : new WmsResponse(200, "image/png", PngEncoder.Encode(rgba, box.Width, box.Height));
     }
 
     /// <summary>The mask and date bands warped (nearest) onto <paramref name="box"/>; nulls when no report touches it.</summary>
