@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Pattern;
 using NrtCluster.Actors.Poller;
 
 namespace NrtCluster.Actors;
@@ -20,7 +21,12 @@ public static class ClusterSingletons
             managerSettings = managerSettings.WithRole(role);
             proxySettings = proxySettings.WithRole(role);
         }
-        system.ActorOf(ClusterSingletonManager.Props(props, PoisonPill.Instance, managerSettings), name);
+        // A persistent singleton stops when its journal cannot be read or written (the database is down); the singleton is
+        // a back-off supervisor that starts it again, 3 s doubling to 30 s, so it comes back with the database instead of
+        // staying gone until the node restarts. A failure stops it as well, to be started again the same way.
+        var supervised = BackoffSupervisor.Props(Backoff.OnStop(props, name, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)
+            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop)));
+        system.ActorOf(ClusterSingletonManager.Props(supervised, PoisonPill.Instance, managerSettings), name);
         return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", proxySettings), name + "-proxy");
     }
 }

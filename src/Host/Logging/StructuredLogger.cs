@@ -3,18 +3,22 @@ using Akka.Actor;
 using Akka.Dispatch;
 using Akka.Event;
 using NrtCluster.Actors.Config;
+using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Logging;
 
 /// <summary>
 /// Akka logger (<c>akka.loggers</c>) writing every log event as one JSON line (<see cref="LogLine"/>) to the file
 /// <c>nrtcluster.logging.file</c>, and those at <c>nrtcluster.logging.stdout-level</c> or above also to standard
-/// output, where <c>docker logs</c> and journald pick them up. <see cref="Hocon"/> gives the settings that enable it.
+/// output, where <c>docker logs</c> and journald pick them up. While the node's database is unreachable, the storage
+/// errors that causes stay off stdout and are thinned out in the file (<see cref="DatabaseHealth.Route"/>): its outage
+/// line says what is wrong instead. <see cref="Hocon"/> gives the settings that enable it.
 /// </summary>
 public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly SharedLogFile _file;
     private readonly LogLevel? _stdoutLevel;
+    private readonly DatabaseHealth _database;
 
     public StructuredLogger()
     {
@@ -24,6 +28,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
             throw new ArgumentException("nrtcluster.logging.file is empty; set it to the log file path (StructuredLogger.Hocon does).");
         _stdoutLevel = ParseLevel(config.GetString("nrtcluster.logging.stdout-level", "WARNING"));
         _file = SharedLogFile.Acquire(path);
+        _database = DatabaseHealth.Get(Context.System);
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Write);
     }
@@ -63,9 +68,11 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
 
     private void Write(LogEvent e)
     {
+        var route = _database.Route(e);
+        if (route == LogRoute.Nowhere) return;
         string line = LogLine.Format(e);
         _file.WriteLine(line);
-        if (_stdoutLevel is { } threshold && e.LogLevel() >= threshold) Console.Out.WriteLine(line);
+        if (route == LogRoute.Everywhere && _stdoutLevel is { } threshold && e.LogLevel() >= threshold) Console.Out.WriteLine(line);
     }
 
     /// <summary>An Akka level name, or OFF (null: nothing).</summary>

@@ -15,6 +15,7 @@ public sealed class TempPostgres : IDisposable
     private readonly string _folder;
     private readonly string _data;
     private readonly bool _asPostgresUser;
+    private bool _running;
 
     public TempPostgres()
     {
@@ -26,8 +27,7 @@ public sealed class TempPostgres : IDisposable
         if (_asPostgresUser) Run("/bin/chown", "postgres", _folder);
         Port = FreePort();
         Pg("initdb", "-D", _data, "-A", "trust", "-U", "nrt", "-E", "UTF8", "--no-sync");
-        Pg("pg_ctl", "-D", _data, "-w", "-l", Path.Combine(_folder, "server.log"), "-o",
-            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", "start");
+        Start();
         using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=nrt;Database=postgres");
         connection.Open();
         using var command = new NpgsqlCommand("CREATE DATABASE nrtcluster", connection);
@@ -38,10 +38,25 @@ public sealed class TempPostgres : IDisposable
 
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=nrt;Database=nrtcluster;Pooling=true";
 
+    /// <summary>Starts the server again after <see cref="Stop"/>: same data, same port.</summary>
+    public void Start()
+    {
+        Pg("pg_ctl", "-D", _data, "-w", "-l", Path.Combine(_folder, "server.log"), "-o",
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", "start");
+        _running = true;
+    }
+
+    /// <summary>Stops the server (its clients' connections are cut), keeping its data for <see cref="Start"/>.</summary>
+    public void Stop()
+    {
+        Pg("pg_ctl", "-D", _data, "-w", "-m", "fast", "stop");
+        _running = false;
+    }
+
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
-        try { Pg("pg_ctl", "-D", _data, "-m", "immediate", "stop"); }
+        try { if (_running) Pg("pg_ctl", "-D", _data, "-m", "immediate", "stop"); }
         finally { Directory.Delete(_folder, recursive: true); }
     }
 

@@ -239,6 +239,19 @@ public sealed class NrtcProcess : IDisposable
         _process.WaitForExit(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Waits until the output has a match of <paramref name="pattern"/> (its first group, else the whole match).</summary>
+    public async Task<string> WaitForOutputAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (pattern.Match(Output) is { Success: true } m) return m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
+            if (HasExited) break;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}");
+    }
+
     public bool WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout)) return false;

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using NrtCluster.Actors.Tests.Support;
+using NrtCluster.Geo.Synthetic;
+using NrtCluster.Host.Tests.Cluster;
+using Xunit.Abstractions;
+
+namespace NrtCluster.Host.Tests.Node;
+
+/// <summary>
+/// A cluster node (<c>nrtc run --profile cluster</c>, a real process) whose PostgreSQL is stopped and started again:
+/// what its stdout and /readyz say, and that it works again on its own (real PostgreSQL, Akka, GDAL, HTTP).
+/// </summary>
+public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
+{
+    private static readonly SyntheticArchiveOptions Archive = new()
+    {
+        GranuleSize = 40, Start = new DateOnly(2021, 1, 1), HistoryEnd = new DateOnly(2021, 12, 31), End = new DateOnly(2022, 2, 28),
+    };
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
+    private const string Password = "not-for-logs";
+
+    [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex HttpUrl();
+
+    [GeneratedRegex(@"""level"":""ERROR""")]
+    private static partial Regex ErrorLine();
+
+    /// <summary>
+    /// The node starts while its database is down: /readyz is 503 naming the database, stdout has one line saying so (no
+    /// password) instead of a flood of storage errors; the database starts: ready again, a line says so, the poller singleton
+    /// recovers, and a fit and fast-forward through the node work (tiles, and the report aggregator's mosaic). Stopping the
+    /// database under the running node makes it unready within seconds; starting it makes it ready again.
+    /// </summary>
+    [Fact]
+    public async Task ANodeSaysItsDatabaseIsUnreachableIsNotReadyAndRecoversWhenItReturns()
+    {
+        var folder = Directory.CreateTempSubdirectory("nrtc-outage-").FullName;
+        using var postgres = new TempPostgres();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            var archiveFolder = Path.Combine(folder, "archive");
+            var projectFolder = Path.Combine(folder, "project");
+            ClusterFixture.WriteProject(projectFolder, archiveFolder, SyntheticArchive.Generate(archiveFolder, Archive));
+            var project = Path.Combine(projectFolder, "project.conf");
+            // A quick probe and an outage line every 15 s instead of every minute, so the test sees it repeat.
+            var hocon = Path.Combine(projectFolder, "test.conf");
+            File.WriteAllText(hocon, """
+                nrtcluster.storage.health.probe-interval = 2s
+                nrtcluster.storage.health.report-interval = 15s
+                """);
+
+            postgres.Stop();
+            using var node = NrtcProcess.Start("node", "run", "--project", project, "--profile", "cluster", "--hostname", "127.0.0.1", "--port", "0",
+                "--postgres", postgres.ConnectionString + $";Password={Password};Maximum Pool Size=20", "--hocon", hocon, "--http-port", "0");
+            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(90));
+
+            var (status, reason) = await WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), node);
+            Assert.Contains($"Database=nrtcluster", reason);
+            Assert.Contains("is unreachable: connection refused", reason);
+            var unreachable = new Regex($@"the journal and snapshot store database Host=127\.0\.0\.1;Port={postgres.Port};Database=nrtcluster;Username=nrt \(password hidden\) is unreachable: connection refused");
+            await node.WaitForOutputAsync(unreachable, TimeSpan.FromSeconds(10));
+
+            // Half a minute down: the outage line repeats, saying how many storage errors it kept off stdout; hardly any reach it.
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            var down = node.Output;
+            output.WriteLine(down);
+            Assert.True(unreachable.Matches(down).Count >= 2, down);
+            Assert.Matches(@"\d+ storage errors it caused since the last such line are left off stdout", down);
+            Assert.True(ErrorLine().Matches(down).Count < 10, $"{ErrorLine().Matches(down).Count} error lines on stdout:\n{down}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(1), node)).Status);
+
+            postgres.Start();
+            var returned = DateTime.UtcNow;
+            await WaitForReadinessAsync(http, url, HttpStatusCode.OK, TimeSpan.FromSeconds(60), node);
+            await node.WaitForOutputAsync(new Regex("is reachable again after"), TimeSpan.FromSeconds(10));
+            output.WriteLine($"ready {(DateTime.UtcNow - returned).TotalSeconds:F0} s after the database returned");
+
+            // The tiles store fits and days, the report aggregator builds the mosaic, the poller singleton is back.
+            ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fit", "--node", url), "fit through the node");
+            ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fast-forward", "--node", url, "--to", $"{Archive.End:yyyy-MM-dd}"), "fast-forward through the node");
+            var mosaic = Path.Combine(projectFolder, "mosaic.vrt");
+            await WaitUntilAsync(() => File.Exists(mosaic) && File.GetLastWriteTimeUtc(mosaic) > returned, TimeSpan.FromSeconds(60), $"{mosaic} was not written");
+            var log = ReadAll(Path.Combine(projectFolder, "logs", $"127.0.0.1-pid{node.Id}.jsonl"));
+            Assert.Contains("STAC poller recovered", log);
+            Assert.DoesNotContain(Password, log);
+            Assert.DoesNotContain(Password, node.Output);
+
+            // Down under a running node: not ready within seconds; back: ready again.
+            postgres.Stop();
+            await WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), node);
+            postgres.Start();
+            await WaitForReadinessAsync(http, url, HttpStatusCode.OK, TimeSpan.FromSeconds(60), node);
+
+            node.Terminate();
+            Assert.True(node.WaitForExit(TimeSpan.FromSeconds(60)), node.Output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Polls /readyz until it answers <paramref name="expected"/>; returns the status and reason.</summary>
+    private static async Task<(HttpStatusCode Status, string Reason)> WaitForReadinessAsync(HttpClient http, string url, HttpStatusCode expected, TimeSpan timeout,
+        NrtcProcess node)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await http.GetAsync(url + "/readyz");
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == expected) return (response.StatusCode, body);
+            if (DateTime.UtcNow > deadline || node.HasExited)
+                throw new TimeoutException($"/readyz answered {(int)response.StatusCode} {body}, not {(int)expected}, within {timeout}:\n{node.Output}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} within {timeout}.");
+            await Task.Delay(250);
+        }
+    }
+
+    private static string ReadAll(string path)
+    {
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
+    }
+}
