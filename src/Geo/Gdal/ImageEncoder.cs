@@ -11,12 +11,16 @@ public static class ImageEncoder
     public static byte[] JpegFromRgba(ReadOnlySpan<byte> rgba, int width, int height, int quality = 85) =>
         Encode(rgba, width, height, 3, 4, "JPEG", "jpg", [$"QUALITY={quality}"]);
 
+    /// <summary>Encodes RGBA samples (row-major, 4 bytes per pixel, width x height) as a PNG with an alpha channel.</summary>
+    public static byte[] PngFromRgba(ReadOnlySpan<byte> rgba, int width, int height) =>
+        Encode(rgba, width, height, 4, 4, "PNG", "png", []);
+
     /// <summary>
     /// Encodes the first <paramref name="bands"/> samples of each pixel of a pixel-interleaved 8-bit image (row-major,
     /// <paramref name="pixelStride"/> bytes per pixel) with the driver <paramref name="driverName"/> (one that supports
-    /// CreateCopy, e.g. JPEG or PNG).
+    /// CreateCopy).
     /// </summary>
-    public static unsafe byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, int pixelStride, string driverName, string extension,
+    private static unsafe byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, int pixelStride, string driverName, string extension,
         IEnumerable<string> creationOptions)
     {
         if (width <= 0 || height <= 0 || bands <= 0 || pixelStride < bands)

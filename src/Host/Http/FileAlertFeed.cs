@@ -76,17 +76,23 @@ public sealed class FileAlertFeed(ReportFolder folder) : IAlertFeed
     /// <summary>Per break: min lon, min lat, max lon, max lat of its pixel's corners.</summary>
     private static double[] Envelopes(ReportSnapshot s)
     {
-        var (lon, lat) = Footprints(s, s.Breaks);
+        // In chunks, so that the corner arrays stay small however many breaks the folder holds.
+        const int chunk = 1 << 16;
         var e = new double[s.Breaks.Length * 4];
-        for (var i = 0; i < s.Breaks.Length; i++)
+        for (var from = 0; from < s.Breaks.Length; from += chunk)
         {
-            double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
-            for (var k = i * 5; k < i * 5 + 4; k++)
+            var (lon, lat) = Footprints(s, s.Breaks.AsSpan(from, Math.Min(chunk, s.Breaks.Length - from)).ToArray());
+            for (var i = 0; i < lon.Length / 5; i++)
             {
-                minX = Math.Min(minX, lon[k]); maxX = Math.Max(maxX, lon[k]);
-                minY = Math.Min(minY, lat[k]); maxY = Math.Max(maxY, lat[k]);
+                double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
+                for (var k = i * 5; k < i * 5 + 4; k++)
+                {
+                    minX = Math.Min(minX, lon[k]); maxX = Math.Max(maxX, lon[k]);
+                    minY = Math.Min(minY, lat[k]); maxY = Math.Max(maxY, lat[k]);
+                }
+                var o = (from + i) * 4;
+                (e[o], e[o + 1], e[o + 2], e[o + 3]) = (minX, minY, maxX, maxY);
             }
-            (e[i * 4], e[i * 4 + 1], e[i * 4 + 2], e[i * 4 + 3]) = (minX, minY, maxX, maxY);
         }
         return e;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using NrtCluster.Host.Http;
 
 namespace NrtCluster.Host.Tests.Http;
 
@@ -84,6 +85,38 @@ public class AlertFeedTests(NodeFixture node)
         // A 20 m pixel is about 0.0003 degrees of longitude at 52 N.
         Assert.InRange(Math.Abs((double)ring[1]![0]! - lon), 0.0002, 0.0004);
         Assert.Equal(NodeFixture.OriginX + 40 * 20 + 10, (double)f["properties"]!["grid_x"]!);
+    }
+
+    [Fact]
+    public async Task TwoReportsOfOneTileKeepDistinctIds()
+    {
+        var dir = Directory.CreateTempSubdirectory("nrtc-http-same-tile-").FullName;
+        try
+        {
+            // A report left from an older layout (tiles/x0_y0.tif) beside the node's tiles/x0_y0/report.tif names the same tile.
+            var report = NodeFixture.ReportPath(node.Folder, "x0_y0");
+            Directory.CreateDirectory(Path.GetDirectoryName(NodeFixture.ReportPath(dir, "x0_y0"))!);
+            File.Copy(report, NodeFixture.ReportPath(dir, "x0_y0"));
+            File.Copy(report, Path.Combine(dir, "tiles", "x0_y0.tif"));
+            var folder = new ReportFolder(dir);
+            Assert.Equal(["x0_y0.tif", "x0_y0/report.tif"], folder.Current().Tiles.Select(t => t.Tile));
+
+            var feed = new FileAlertFeed(folder);
+            var ids = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await feed.GetBreaksAsync(new AlertQuery(new DateOnly(2024, 1, 1), null, 150, cursor, null), CancellationToken.None);
+                Assert.Equal(800, page.NumberMatched);
+                ids.AddRange(page.Alerts.Select(a => $"{a.Tile}/{a.Row}/{a.Col}"));
+                cursor = page.NextCursor;
+            } while (cursor is not null);
+            Assert.Equal(800, ids.Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

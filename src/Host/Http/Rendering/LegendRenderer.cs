@@ -1,3 +1,5 @@
+using NrtCluster.Geo.Gdal;
+
 namespace NrtCluster.Host.Http.Rendering;
 
 /// <summary>Legend images for the WMS layers (GetLegendGraphic): swatches with labels on an opaque white background.</summary>
@@ -24,7 +26,7 @@ public static class LegendRenderer
             Canvas.Outline(rgba, width, height, Pad, y, SwatchW, SwatchH, Ink);
             BitmapFont.Draw(rgba, width, height, Pad + SwatchW + Pad, y + (SwatchH - BitmapFont.GlyphHeight) / 2, rows[i].Label, Ink);
         }
-        return PngEncoder.Encode(rgba, width, height);
+        return ImageEncoder.PngFromRgba(rgba, width, height);
     }
 
     /// <summary>A vertical ramp from the first (top) to the last (bottom) detection date with dates at both ends and the middle.</summary>
@@ -48,7 +50,7 @@ public static class LegendRenderer
         BitmapFont.Draw(rgba, width, height, x, top, labels[0], Ink);
         BitmapFont.Draw(rgba, width, height, x, top + (rampH - BitmapFont.GlyphHeight) / 2, labels[1], Ink);
         BitmapFont.Draw(rgba, width, height, x, top + rampH - BitmapFont.GlyphHeight, labels[2], Ink);
-        return PngEncoder.Encode(rgba, width, height);
+        return ImageEncoder.PngFromRgba(rgba, width, height);
     }
 
     private static byte[] NewCanvas(int width, int height)

@@ -311,7 +311,7 @@ public sealed class WmsService(ReportFolder folder)
         }
         return jpeg
             ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(rgba, box.Width, box.Height))
-            : new WmsResponse(200, "image/png", PngEncoder.Encode(rgba, box.Width, box.Height));
+            : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(rgba, box.Width, box.Height));
     }
 
     /// <summary>The mask and date bands warped (nearest) onto <paramref name="box"/>; nulls when no report touches it.</summary>
