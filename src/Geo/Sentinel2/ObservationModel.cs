@@ -58,6 +58,7 @@ public sealed record ObservationOptions
     /// Tile pixels around every screened-out SCL pixel (cloud, shadow, cirrus, snow: any class outside
     /// <see cref="ValidSclClasses"/> except nodata) that are masked too; null: the reach of
     /// <see cref="ReflectanceResampling"/>, so that no kept pixel carries reflectance the kernel drew from a screened one.
+    /// A project sets it with <c>project.buffer</c>.
     /// </summary>
     public int? ScreeningBuffer { get; init; }
 
