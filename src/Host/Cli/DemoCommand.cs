@@ -113,14 +113,14 @@ public static class DemoCommand
         var mosaic = await WaitForMosaicAsync(node, reports.Select(r => r.Report).ToList(), ct);
         var accuracy = DemoAccuracy.Evaluate(config.Grid, reports, Path.Combine(archiveDir, SyntheticArchiveLayout.TruthRaster),
             Path.Combine(archiveDir, SyntheticArchiveLayout.ForestMask), options.HistoryEnd);
-        int daysApplied = ff.Tiles.Sum(t => t.DaysDone);
+        int daysApplied = ff.Tiles.Sum(t => t.DaysApplied);
         node.Log.Write("demo", string.Create(CultureInfo.InvariantCulture,
             $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays} edge_false_alarms={accuracy.EdgeFalseAlarms}"));
 
         Console.WriteLine();
         Console.WriteLine("demo: summary");
         Console.WriteLine($"  tiles:          {tiles.Length} fitted on {options.Start:yyyy-MM-dd}..{options.HistoryEnd:yyyy-MM-dd}");
-        Console.WriteLine($"  days applied:   {daysApplied} tile-days (solar days after {options.HistoryEnd:yyyy-MM-dd} up to {options.End:yyyy-MM-dd})");
+        Console.WriteLine($"  days applied:   {JobConsole.DaysSummary(ff)} (solar days after {options.HistoryEnd:yyyy-MM-dd} up to {options.End:yyyy-MM-dd})");
         Console.WriteLine($"  alerts:         {accuracy.Breaks} break pixels");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +

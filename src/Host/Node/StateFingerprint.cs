@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NrtCluster.Actors.Config;
@@ -90,7 +91,8 @@ public sealed class StateFingerprint
             ["config"] = new JsonObject(Values.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
         };
         var temp = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        // Relaxed escaping: the file is for reading too (quotes, paths and WKT as they are).
+        File.WriteAllText(temp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         File.Move(temp, path, overwrite: true);
     }
 
@@ -137,7 +139,8 @@ public sealed class StateFingerprint
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Options(IReadOnlyDictionary<string, JsonElement> options) =>
-        string.Join(", ", options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value.GetRawText()}"));
+        string.Join(", ", options.OrderBy(o => o.Key, StringComparer.Ordinal)
+            .Select(o => $"{o.Key}={(o.Value.ValueKind == JsonValueKind.String ? o.Value.GetString() : o.Value.GetRawText())}"));
 
     private static string Shown(string value) => value.Length == 0 ? "(none)" : value;
 }

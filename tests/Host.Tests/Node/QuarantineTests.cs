@@ -16,12 +16,13 @@ namespace NrtCluster.Host.Tests.Node;
 /// </summary>
 public sealed partial class QuarantineTests
 {
-    private static readonly SyntheticArchiveOptions Archive = new()
+    /// <summary>A tiny archive: a year of history and two months of monitoring (also used by <see cref="RerunTests"/>).</summary>
+    internal static readonly SyntheticArchiveOptions Archive = new()
     {
         GranuleSize = 40, Start = new DateOnly(2021, 1, 1), HistoryEnd = new DateOnly(2021, 12, 31), End = new DateOnly(2022, 2, 28),
     };
 
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
+    internal static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
 
     [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
     private static partial Regex HttpUrl();

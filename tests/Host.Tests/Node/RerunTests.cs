@@ -12,12 +12,8 @@ namespace NrtCluster.Host.Tests.Node;
 /// </summary>
 public sealed partial class RerunTests
 {
-    private static readonly SyntheticArchiveOptions Archive = new()
-    {
-        GranuleSize = 40, Start = new DateOnly(2021, 1, 1), HistoryEnd = new DateOnly(2021, 12, 31), End = new DateOnly(2022, 2, 28),
-    };
-
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
+    private static readonly SyntheticArchiveOptions Archive = QuarantineTests.Archive;
+    private static readonly TimeSpan CommandTimeout = QuarantineTests.CommandTimeout;
 
     [GeneratedRegex(@"^fast-forward (\d{4}-\d{2}-\d{2}): (\d+)%$", RegexOptions.Multiline)]
     private static partial Regex ProgressLine();

@@ -34,6 +34,8 @@ public sealed class StateFingerprintTests
             var json = JsonNode.Parse(File.ReadAllText(file))!;
             Assert.Equal(fingerprint.Hash, json["fingerprint"]!.GetValue<string>());
             Assert.Equal("CuSum", json["config"]!["project.monitor.name"]!.GetValue<string>());
+            Assert.Equal("alpha=0.05, method=ROC", json["config"]!["project.fit"]!.GetValue<string>());
+            Assert.Contains("\"project.fit\": \"alpha=0.05, method=ROC\"", File.ReadAllText(file));
             Assert.Equal("2021-12-31", json["config"]!["project.history.end"]!.GetValue<string>());
             Assert.Single(Directory.GetFiles(folder));
 
