@@ -62,12 +62,11 @@ public static class RunCommand
                 var node = ProjectNode.Start(config, options, reliableTiles: true);
                 try
                 {
-                    var database = DatabaseHealth.Get(node.System).Start();
                     Pipeline.StartPoller(node);
                     var folder = new ReportFolder(config.OutputFolder);
                     var control = new ClusterControl(node);
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
-                        new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), database), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
+                        new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), DatabaseHealth.Get(node.System)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
                         NodeServer.LocateWebRoot(), control), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");

@@ -9,8 +9,8 @@ using NrtCluster.Host.Http;
 namespace NrtCluster.Host.Node;
 
 /// <summary>
-/// Whether the node's PostgreSQL database (journal and snapshot store) answers. <see cref="Start"/> opens a fresh
-/// connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
+/// Whether the node's PostgreSQL database (journal and snapshot store) answers. <see cref="Start"/> (called by
+/// <see cref="ProjectNode.Start"/>) opens a fresh connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
 /// <c>report-interval</c> names the database (without its password) and the reason, /readyz is 503
 /// (<see cref="DatabaseReadiness"/>), and the storage errors the outage causes stay off stdout
 /// (<see cref="Logging.StructuredLogger"/> asks <see cref="Route"/>); a warning says when it answers again.
