@@ -10,7 +10,8 @@ namespace NrtCluster.Host.Cli;
 /// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres CS] [--hocon FILE] [--http-port P]</c>:
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
 /// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
-/// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first.
+/// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first. A cluster node probes
+/// its PostgreSQL (<see cref="DatabaseHealth"/>): /readyz is 503 and one line a minute says why while it is unreachable.
 /// </summary>
 public static class RunCommand
 {
@@ -61,12 +62,11 @@ public static class RunCommand
                 var node = ProjectNode.Start(config, options, reliableTiles: true);
                 try
                 {
-                    var database = DatabaseHealth.Get(node.System).Start();
                     Pipeline.StartPoller(node);
                     var folder = new ReportFolder(config.OutputFolder);
                     var control = new ClusterControl(node);
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
-                        new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), database), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
+                        new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), DatabaseHealth.Get(node.System)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
                         NodeServer.LocateWebRoot(), control), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");

@@ -9,8 +9,8 @@ using NrtCluster.Host.Http;
 namespace NrtCluster.Host.Node;
 
 /// <summary>
-/// Whether the node's PostgreSQL database (journal and snapshot store) answers. <see cref="Start"/> opens a fresh
-/// connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
+/// Whether the node's PostgreSQL database (journal and snapshot store) answers. <see cref="Start"/> (called by
+/// <see cref="ProjectNode.Start"/>) opens a fresh connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
 /// <c>report-interval</c> names the database (without its password) and the reason, /readyz is 503
 /// (<see cref="DatabaseReadiness"/>), and the storage errors the outage causes stay off stdout
 /// (<see cref="Logging.StructuredLogger"/> asks <see cref="Route"/>); a warning says when it answers again.
@@ -98,8 +98,8 @@ public sealed class DatabaseHealth : IExtension
         {
             _outage = null;
             // At the outage lines' level, so whoever saw them (stdout) sees the end too.
-            _log.Warning("{0} is reachable again after {1} (unreachable since {2:HH:mm:ss} UTC); the node's storage works again.",
-                ended.Target.Name, Duration(DateTime.UtcNow - ended.SinceUtc), ended.SinceUtc);
+            _log.Warning("{0} is reachable again after {1} (unreachable since {2:HH:mm:ss} UTC); the node's storage works again{3}.",
+                ended.Target.Name, Duration(DateTime.UtcNow - ended.SinceUtc), ended.SinceUtc, HeldBack());
         }
     }
 
@@ -107,16 +107,22 @@ public sealed class DatabaseHealth : IExtension
     {
         var now = DateTime.UtcNow;
         var outage = _outage is { } current ? current with { Target = target, Error = error } : new DatabaseOutage(target, error, now, DateTime.MinValue);
-        if (_outage is null) Interlocked.Exchange(ref _leftOffStdout, 0);
         if (now - outage.ReportedUtc >= _reportInterval)
         {
-            long leftOff = Interlocked.Exchange(ref _leftOffStdout, 0);
-            lock (_keptThisInterval) _keptThisInterval.Clear();
-            _log.Warning("{0}; retrying every {1}{2}.", outage.Describe(now), Duration(_probeInterval),
-                leftOff > 0 ? $"; {leftOff} storage errors it caused since the last such line are left off stdout (the log file keeps one of each kind)" : "");
+            _log.Warning("{0}; retrying every {1}{2}.", outage.Describe(now), Duration(_probeInterval), HeldBack());
             outage = outage with { ReportedUtc = now };
         }
         _outage = outage;
+    }
+
+    /// <summary>How many storage errors were left off stdout since the last outage line (then none; a new interval begins).</summary>
+    private string HeldBack()
+    {
+        long count = Interlocked.Exchange(ref _leftOffStdout, 0);
+        lock (_keptThisInterval) _keptThisInterval.Clear();
+        return count > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"; {count} storage errors it caused since the last such line were left off stdout (the log file keeps one of each kind)")
+            : "";
     }
 
     /// <summary>Errors of the journal, snapshot store or durable queues that an unreachable database explains.</summary>
@@ -125,7 +131,8 @@ public sealed class DatabaseHealth : IExtension
         if (e.LogLevel() < LogLevel.WarningLevel) return false;
         if (e.LogSource.Contains("/system/akka.persistence.", StringComparison.Ordinal)) return true;
         for (var cause = e.Cause; cause is not null; cause = cause.InnerException)
-            if (cause is DbException or SocketException or Akka.Persistence.RecoveryTimedOutException) return true;
+            // Not socket errors in general: those of remoting (another node gone) must still show.
+            if (cause is DbException or Akka.Persistence.RecoveryTimedOutException) return true;
         string template = e.GetTemplate();
         return template.Contains("Persistence failure", StringComparison.Ordinal) || template.Contains("LoadState failed", StringComparison.Ordinal)
             || template.Contains("durable queue", StringComparison.Ordinal);

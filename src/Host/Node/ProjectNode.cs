@@ -73,6 +73,8 @@ public sealed class ProjectNode : IAsyncDisposable
             system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
             return Task.FromResult(Akka.Done.Instance);
         });
+        // Before the persistent actors start, so the storage errors of a database that is down already are recognised.
+        DatabaseHealth.Get(system).Start();
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         var log = new NodeLog(Path.Combine(config.OutputFolder, options.Profile == NodeProfile.Cluster
             ? string.Create(CultureInfo.InvariantCulture, $"nrtc-{self.Host}-{self.Port}.log")

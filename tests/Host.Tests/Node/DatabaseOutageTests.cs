@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
+using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Cluster;
 using Xunit.Abstractions;
 
@@ -68,7 +69,7 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
             var down = node.Output;
             output.WriteLine(down);
             Assert.True(unreachable.Matches(down).Count >= 2, down);
-            Assert.Matches(@"\d+ storage errors it caused since the last such line are left off stdout", down);
+            Assert.Matches(@"\d+ storage errors it caused since the last such line were left off stdout", down);
             Assert.True(ErrorLine().Matches(down).Count < 10, $"{ErrorLine().Matches(down).Count} error lines on stdout:\n{down}");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(1), node)).Status);
 
@@ -100,6 +101,49 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// While the database is down (a real connection to a closed port), storage errors go to the log file once per kind and
+    /// never to stdout; an unrelated error still goes everywhere. The outage names the database without its password.
+    /// </summary>
+    [Fact]
+    public async Task OnlyStorageErrorsAreHeldBackWhileTheDatabaseIsDown()
+    {
+        int closed;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closed = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var system = Akka.Actor.ActorSystem.Create("outage", $$"""
+            akka.persistence.journal.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }
+            akka.persistence.snapshot-store.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }
+            """);
+        try
+        {
+            var health = DatabaseHealth.Get(system).Start();
+            var outage = Assert.IsType<DatabaseOutage>(health.Outage);
+            Assert.StartsWith($"the journal and snapshot store database Host=127.0.0.1;Port={closed};Database=nrt;Username=nrt (password hidden) is unreachable: connection refused (since ",
+                outage.Describe(DateTime.UtcNow));
+
+            var refused = new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused);
+            var journal = new Akka.Event.Error(refused, "akka://outage/system/akka.persistence.journal.sql", typeof(object), "Failure during SQL Journal initialization.");
+            Assert.Equal(LogRoute.FileOnly, health.Route(journal));
+            Assert.Equal(LogRoute.Nowhere, health.Route(journal));
+            var replay = new Akka.Event.Error(new Akka.Persistence.RecoveryTimedOutException("Recovery timed out"), "akka://outage/user/report-aggregator", typeof(object),
+                "Persistence failure when replaying events for persistenceId [report-aggregator].");
+            Assert.Equal(LogRoute.FileOnly, health.Route(replay));
+            var unrelated = new Akka.Event.Error(new IOException("disk full"), "akka://outage/user/tile", typeof(object), "Tile x1_y2: writing the report failed");
+            Assert.Equal(LogRoute.Everywhere, health.Route(unrelated));
+            Assert.Equal(LogRoute.Everywhere, health.Route(unrelated));
+            var remoting = new Akka.Event.Warning(refused, "akka://outage/system/endpointManager", typeof(object), "Association with remote system failed");
+            Assert.Equal(LogRoute.Everywhere, health.Route(remoting));
+        }
+        finally
+        {
+            await system.Terminate();
         }
     }
 
