@@ -28,6 +28,7 @@ public sealed class StateFingerprint
         ("project.grid.tile-size", c => Number(c.Grid.TileSize)),
         ("project.index", c => c.Index.ToString().ToUpperInvariant()),
         ("project.scl-keep", c => string.Join(", ", c.SclKeep)),
+        ("project.buffer", c => c.ScreeningBuffer is { } b ? Number(b) : "default"),
         ("project.monitor.name", c => c.Monitor.Name),
         ("project.monitor.options", c => Options(c.Monitor.Options)),
         ("project.fit", c => Options(c.Monitor.Fit)),
@@ -35,7 +36,7 @@ public sealed class StateFingerprint
         ("project.history.end", c => Day(c.HistoryEnd)),
         ("project.forest-mask.source", c => c.ForestMask.Source.ToString().ToLowerInvariant()),
         ("project.forest-mask.raster", c => c.ForestMask.RasterPath ?? ""),
-        ("project.forest-mask.threshold", c => Number(c.ForestMask.RasterThreshold)),
+        ("project.forest-mask.threshold", c => c.ForestMask.RasterThreshold is { } t ? Number(t) : "by the raster"),
         ("project.forest-mask.ndvi-min", c => Number(c.ForestMask.NdviMin)),
         ("project.forest-mask.swir-max", c => Number(c.ForestMask.SwirMax)),
     ];
