@@ -46,9 +46,10 @@ public static class StatusCommand
                 }
                 AnsiConsole.Write(table);
                 ShowArchiveError(overview.ArchiveError);
-                ShowQuarantined([.. overview.Tiles.SelectMany(r => r.Status.Quarantined.Select(q =>
-                    (r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
-                ShowLeftOut([.. overview.LeftOut.Select(l => (l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
+                ShowList(QuarantinedDays, QuarantinedWhy, [.. overview.Tiles.SelectMany(r => r.Status.Quarantined.Select(q =>
+                    QuarantinedLine(r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
+                ShowList(LeftOutGranules, LeftOutWhy, [.. overview.LeftOut.Select(l =>
+                    LeftOutLine(l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
                 return 0;
             });
         });
@@ -70,11 +71,11 @@ public static class StatusCommand
         AnsiConsole.Write(table);
         Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}");
         ShowArchiveError(archiveError);
-        ShowQuarantined([.. (status["quarantined"]?.AsArray() ?? []).Select(q => (
-            q?["tile"]?.ToString() ?? "-", q?["day"]?.ToString() ?? "-",
-            string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), q?["reason"]?.ToString() ?? "-"))]);
-        ShowLeftOut([.. (status["leftOut"]?.AsArray() ?? []).Select(l => (
-            l?["tile"]?.ToString() ?? "-", l?["day"]?.ToString() ?? "-", l?["item"]?.ToString() ?? "-", l?["reason"]?.ToString() ?? "-"))]);
+        static string Field(JsonNode? node, string name) => node?[name]?.ToString() ?? "-";
+        ShowList(QuarantinedDays, QuarantinedWhy, [.. (status["quarantined"]?.AsArray() ?? []).Select(q => QuarantinedLine(
+            Field(q, "tile"), Field(q, "day"), string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), Field(q, "reason")))]);
+        ShowList(LeftOutGranules, LeftOutWhy, [.. (status["leftOut"]?.AsArray() ?? []).Select(l =>
+            LeftOutLine(Field(l, "tile"), Field(l, "day"), Field(l, "item"), Field(l, "reason")))]);
         return 0;
     }
 
@@ -85,23 +86,20 @@ public static class StatusCommand
             Console.WriteLine($"status: the archive could not be searched ({error}); lag unknown, tiles listed from the stored state");
     }
 
-    /// <summary>Below the quarantined days: the granules applied days were loaded without (they cannot be read), or that there is none.</summary>
-    private static void ShowLeftOut(IReadOnlyList<(string Tile, string Day, string Item, string Reason)> items)
-    {
-        Console.WriteLine(items.Count == 0
-            ? "left-out granules: none"
-            : $"left-out granules: {items.Count} (each day was applied from its other granules; these cannot be read)");
-        foreach (var (tile, day, item, reason) in items)
-            Console.WriteLine($"  tile {tile} {day} item {item}: {reason}");
-    }
+    private const string QuarantinedDays = "quarantined days";
+    private const string QuarantinedWhy =
+        "their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward";
+    private const string LeftOutGranules = "left-out granules";
+    private const string LeftOutWhy = "each day was applied from its other granules; these cannot be read";
 
-    /// <summary>Below the table: every quarantined day with its items and why, or that there is none.</summary>
-    private static void ShowQuarantined(IReadOnlyList<(string Tile, string Day, string Items, string Reason)> days)
+    private static string QuarantinedLine(string tile, string day, string items, string reason) => $"tile {tile} {day} items [{items}]: {reason}";
+
+    private static string LeftOutLine(string tile, string day, string item, string reason) => $"tile {tile} {day} item {item}: {reason}";
+
+    /// <summary>Below the table: a heading with how many there are and why (or none), then one line each.</summary>
+    private static void ShowList(string what, string why, IReadOnlyList<string> lines)
     {
-        Console.WriteLine(days.Count == 0
-            ? "quarantined days: none"
-            : $"quarantined days: {days.Count} (their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward)");
-        foreach (var (tile, day, items, reason) in days)
-            Console.WriteLine($"  tile {tile} {day} items [{items}]: {reason}");
+        Console.WriteLine(lines.Count == 0 ? $"{what}: none" : $"{what}: {lines.Count} ({why})");
+        foreach (var line in lines) Console.WriteLine($"  {line}");
     }
 }

@@ -164,7 +164,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
     }
 
-    private static int FreePort()
+    /// <summary>A port nothing listens on (taken from the system, then released).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

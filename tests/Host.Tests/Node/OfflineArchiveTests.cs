@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
 using NrtCluster.Host.Tests.Cluster;
@@ -26,7 +24,7 @@ public sealed class OfflineArchiveTests
         try
         {
             var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), Archive);
-            var api = $"http://127.0.0.1:{ClosedPort()}";
+            var api = $"http://127.0.0.1:{ClusterFixture.FreePort()}";
             ClusterFixture.WriteProject(folder, archive.Directory, archive, stacApi: api);
             var project = Path.Combine(folder, "project.conf");
 
@@ -94,18 +92,5 @@ public sealed class OfflineArchiveTests
         Assert.DoesNotContain(output.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) && l.StartsWith("   "));
 
     /// <summary>The embedded status table's body rows by tile.</summary>
-    private static Dictionary<string, string[]> Rows(string status) =>
-        status.Split('\n')
-            .Where(l => l.TrimStart().StartsWith('│'))
-            .Select(l => l.Split('│', StringSplitOptions.TrimEntries)[1..^1])
-            .Where(cells => cells.Length == 8 && cells[0].StartsWith('x'))
-            .ToDictionary(cells => cells[0]);
-
-    /// <summary>A port nothing listens on: taken from the system, then released.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static Dictionary<string, string[]> Rows(string status) => QuarantineTests.TableRows(status, 8);
 }

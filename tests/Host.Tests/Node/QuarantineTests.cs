@@ -268,7 +268,7 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
     }
 
     /// <summary>A status table's body rows by tile: the cells between the box-drawing separators, trimmed.</summary>
-    private static Dictionary<string, string[]> TableRows(string status, int columns) =>
+    internal static Dictionary<string, string[]> TableRows(string status, int columns) =>
         status.Split('\n')
             .Where(l => l.TrimStart().StartsWith('│'))
             .Select(l => l.Split('│', StringSplitOptions.TrimEntries)[1..^1])
