@@ -57,6 +57,7 @@ public sealed class SerializationTests
             new TileAlert(Tile, day.Day, 12, totals, "/out/r.tif"),
             new ModelFitted(Tile, 3, summary),
             new DayApplied(Tile, day),
+            new DayApplied(Tile, day with { LeftOut = [new LeftOutItem("S2B_2", "cannot read B04.tif: not a TIFF")] }),
             new TileModel(Tile, 3, layers),
             new TileSnapshot(Tile, 3, summary, layers, [day], totals),
             new TileSnapshot(Tile, 0, null, null, [], MaskTotals.Zero),
@@ -80,14 +81,36 @@ public sealed class SerializationTests
         var status = (TileStatus)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new TileStatus(Tile, 2, null, day.Day, [day], MaskTotals.Zero) { Quarantined = Quarantined() }), "TileStatus");
         Assert.Equal(Quarantined()[1].Reason, status.Quarantined[1].Reason);
 
-        // Version 2 was version 3 without the trailing list (an int32 count of 0 here).
-        byte[] v3 = NrtBinaryFormat.Write(snapshot with { Quarantined = [] });
-        byte[] v2 = v3[..^4];
+        // Version 2 was version 3 without the trailing list (an int32 count of 0 here), and without the left-out items of
+        // version 5 (an int32 count of 0 at the end of the day, before the 40 bytes of totals).
+        byte[] v5 = NrtBinaryFormat.Write(snapshot with { Quarantined = [] });
+        byte[] v2 = [.. v5[..^48], .. v5[^44..^4]];
         v2[0] = 2;
         var old = (TileSnapshot)NrtBinaryFormat.Read(v2, "TileSnapshot");
         Assert.Empty(old.Quarantined);
         Assert.Equal((snapshot.FitNumber, snapshot.Monitoring, snapshot.Totals), (old.FitNumber, old.Monitoring, old.Totals));
         Assert.Equal(day, old.Days.Single() with { ItemIds = day.ItemIds });
+    }
+
+    [Fact]
+    public void Left_out_items_round_trip_and_version_4_days_read_with_none()
+    {
+        var day = new AppliedDay(new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc), ["S2A_1", "S2B_2"], 12)
+        {
+            LeftOut = [new LeftOutItem("S2B_2", "cannot read /data/S2B_2/B8A.tif: not a TIFF")],
+        };
+        var read = ((DayApplied)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new DayApplied(Tile, day)), "DayApplied")).Day;
+        Assert.Equal(day.LeftOut.ToArray(), read.LeftOut.ToArray());
+        var status = (TileStatus)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new TileStatus(Tile, 1, null, day.Day, [day], MaskTotals.Zero)), "TileStatus");
+        Assert.Equal(day.LeftOut.ToArray(), status.Days.Single().LeftOut.ToArray());
+
+        // Version 4 is version 5 without the trailing left-out list (an int32 count of 0 here).
+        byte[] v4 = NrtBinaryFormat.Write(new DayApplied(Tile, day with { LeftOut = [] }))[..^4];
+        v4[0] = 4;
+        var old = ((DayApplied)NrtBinaryFormat.Read(v4, "DayApplied")).Day;
+        Assert.Empty(old.LeftOut);
+        Assert.Equal((day.Day, day.AcquiredUtc, day.NewBreaks), (old.Day, old.AcquiredUtc, old.NewBreaks));
+        Assert.Equal(day.ItemIds.ToArray(), old.ItemIds.ToArray());
     }
 
     [Fact]

@@ -278,6 +278,45 @@ public sealed class TileActorTests(ITestOutputHelper output)
         Assert.Equal(2, (await node.State(Tile)).Days.Length);
     }
 
+    /// <summary>
+    /// A day whose file is gone from the archive cannot be read by trying again: the tile quarantines it at the first failure
+    /// (no sender's retries) and goes on; a day loaded without one of its items is applied with that item listed, kept across
+    /// a restart.
+    /// </summary>
+    [Fact]
+    public async Task A_day_that_cannot_be_read_for_good_is_quarantined_at_once_and_an_item_left_out_is_listed()
+    {
+        var data = ConformanceCase.Load("iqr_ols");
+        using var temp = new TempFolder();
+        var gone = new FailingDateSource(new LeavingOutSource(new CaseObservationSource(data), data.MonitoringDates[2]), data.MonitoringDates[1],
+            item => new IOException($"cannot read item {item.Id}", new FileNotFoundException("Could not find file.", $"/archive/{item.Id}/B04.tif")));
+        var (day1, day2) = (data.Observation(Tile, 1), data.Observation(Tile, 2) with { After = data.Observation(Tile, 1).Day });
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), gone))
+        {
+            await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            await node.Ask<DayAck>(data.Observation(Tile, 0));
+
+            var quarantined = await node.Ask<DayAck>(day1);
+            Assert.Equal(AckOutcome.Quarantined, quarantined.Outcome);
+            Assert.Contains($"cannot read item {day1.Items[0].Id}", quarantined.Detail);
+            Assert.Equal(1, gone.Failures);
+            var applied = await node.Ask<DayAck>(day2);
+            Assert.Equal(AckOutcome.Applied, applied.Outcome);
+            Assert.Contains($"without {day2.Items[0].Id}", applied.Detail);
+        }
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), gone))
+        {
+            var status = await node.Ask<TileStatus>(new GetTileStatus(Tile));
+            Assert.Equal(day1.Day, Assert.Single(status.Quarantined).Day);
+            Assert.Equal(day1.Items[0].Id, Assert.Single(status.Quarantined[0].ItemIds));
+            Assert.Equal(day2.Day, status.LastDay);
+            var left = Assert.Single(status.Days[^1].LeftOut);
+            Assert.Equal((day2.Items[0].Id, $"{day2.Items[0].Href} is not a TIFF"), (left.ItemId, left.Reason));
+            Assert.Empty(status.Days[0].LeftOut);
+        }
+    }
+
     [Fact]
     public async Task A_quarantined_day_is_stored_across_restarts_and_applied_once_its_item_is_fixed()
     {
@@ -319,8 +358,14 @@ public sealed class TileActorTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_day_the_poller_delivers_that_keeps_failing_is_quarantined_and_the_next_day_is_delivered()
+    /// <summary>
+    /// A failure that may pass is retried (three deliveries) before the day is quarantined; one that cannot (the file is
+    /// gone) is quarantined at the first delivery.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_day_the_poller_delivers_that_keeps_failing_is_quarantined_and_the_next_day_is_delivered(bool forGood)
     {
         var data = ConformanceCase.Load("cusum_roc");
         using var temp = new TempFolder();
@@ -328,8 +373,10 @@ public sealed class TileActorTests(ITestOutputHelper output)
         var (stac, footprints, tiles) = (scene.Stac, scene.Footprints, scene.Tiles);
         var Granule = PollerScene.Granule;
         stac.Publish(Granule("d0", data.MonitoringDates[0]), Granule("d1", data.MonitoringDates[1]), Granule("d2", data.MonitoringDates[2]));
-        // d1's asset is gone for good: every load of it fails.
-        var source = new FailingDateSource(new CaseObservationSource(data), data.MonitoringDates[1]);
+        // Every load of d1 fails: its server keeps failing, or its file is gone.
+        var source = new FailingDateSource(new CaseObservationSource(data), data.MonitoringDates[1],
+            forGood ? item => new FileNotFoundException($"asset gone: {item.Href}") : null);
+        int deliveries = forGood ? 1 : 3;
 
         var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path)
         {
@@ -365,10 +412,10 @@ public sealed class TileActorTests(ITestOutputHelper output)
                 Assert.Equal(expected, status.Days.Select(d => d.Day));
                 var q = Assert.Single(status.Quarantined);
                 Assert.Equal((DateOnly.FromDateTime(data.MonitoringDates[1]), "d1"), (q.Day, q.ItemIds.Single()));
-                Assert.Contains("failed 3 deliveries in a row", q.Reason);
+                Assert.Equal(!forGood, q.Reason.Contains("failed 3 deliveries in a row"));
                 Assert.Contains("asset gone", q.Reason);
             }
-            Assert.Equal(3 * tiles.Count, source.Failures);
+            Assert.Equal(deliveries * tiles.Count, source.Failures);
         }
         finally
         {
@@ -484,8 +531,8 @@ public sealed class TileActorTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Fails every load of one date, as an asset deleted from the archive would.</summary>
-    private sealed class FailingDateSource(IObservationSource inner, DateTime failing) : IObservationSource
+    /// <summary>Fails every load of one date with <paramref name="error"/> (by default one that may pass, as an unreachable server's).</summary>
+    private sealed class FailingDateSource(IObservationSource inner, DateTime failing, Func<ItemRef, Exception>? error = null) : IObservationSource
     {
         private int _failures;
 
@@ -494,11 +541,24 @@ public sealed class TileActorTests(ITestOutputHelper output)
         public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             if (acquiredUtc != failing) return inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
             Interlocked.Increment(ref _failures);
-            return Task.FromException<float[]>(new IOException($"asset gone: {items[0].Href} answers 404"));
+            return Task.FromException<ObservationLoad>(error?.Invoke(items[0]) ?? new IOException($"asset gone: {items[0].Href} answers 503"));
+        }
+    }
+
+    /// <summary>Loads one date without its first item, as if that item's file were corrupt.</summary>
+    private sealed class LeavingOutSource(IObservationSource inner, DateTime leaving) : IObservationSource
+    {
+        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+            inner.LoadHistoryAsync(tile, start, end, cancellationToken);
+
+        public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        {
+            var loaded = await inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
+            return acquiredUtc == leaving ? loaded with { LeftOut = [new LeftOutItem(items[0].Id, $"{items[0].Href} is not a TIFF")] } : loaded;
         }
     }
 
@@ -510,9 +570,9 @@ public sealed class TileActorTests(ITestOutputHelper output)
         public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>
+        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>
             acquiredUtc == failing && Interlocked.Exchange(ref _failed, 1) == 0
-                ? Task.FromException<float[]>(new IOException($"asset unreachable: {items[0].Href}"))
+                ? Task.FromException<ObservationLoad>(new IOException($"asset unreachable: {items[0].Href}"))
                 : inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
     }
 

@@ -99,5 +99,33 @@ public class HttpReadTests
         Assert.Equal(LogicalBand.Red, e.Band);
         Assert.Contains(url, e.Message);
         Assert.Contains("404", e.Message);
+        Assert.True(InputFailure.IsPermanent(e), e.Message);
+    }
+
+    /// <summary>A server error or a refused connection may pass: such a failure is not permanent, so it is retried.</summary>
+    [Fact]
+    public void Server_errors_and_refused_connections_are_transient()
+    {
+        using var tmp = new TempFolder();
+        var paths = Scenes.WriteGranule(tmp.Path, "g", Scenes.UtmBoxCovering(Scenes.Tile, 32632), red: 2000, nir: 4000);
+        ObservationReadException ReadRedFrom(string url)
+        {
+            var item = Scenes.Item("i", paths).Build();
+            var bands = item.Bands.ToDictionary(b => b.Key, b => b.Key == LogicalBand.Red ? b.Value with { GdalPath = url } : b.Value);
+            return Assert.Throws<ObservationReadException>(() => ObservationLoader.Load(Scenes.Tile,
+                new ObservationInput(new DateOnly(2024, 6, 1), DateTimeOffset.UnixEpoch, [item with { Bands = bands }])));
+        }
+
+        string closedUrl;
+        using (var server = new RangeFileServer(tmp.Path))
+        {
+            server.FailWith = 503;
+            var busy = ReadRedFrom("/vsicurl/" + server.UrlOf(paths[LogicalBand.Red]));
+            Assert.Contains("503", busy.Message);
+            Assert.False(InputFailure.IsPermanent(busy), busy.Message);
+            closedUrl = "/vsicurl/" + server.UrlOf(paths[LogicalBand.Red]);
+        }
+        var refused = ReadRedFrom(closedUrl);
+        Assert.False(InputFailure.IsPermanent(refused), refused.Message);
     }
 }

@@ -219,6 +219,37 @@ public class ObservationTests
         Assert.All(ndmi.Index, v => Assert.Equal((0.4 - 0.2) / 0.6, v, 1e-5));
     }
 
+    /// <summary>
+    /// Of two granules of a day, one with a truncated COG: the day is loaded from the other and the broken one is listed;
+    /// the strict load still fails, and so does a day whose every granule is broken.
+    /// </summary>
+    [Fact]
+    public void A_granule_that_cannot_be_read_is_left_out_of_the_mosaic()
+    {
+        using var tmp = new TempFolder();
+        var box = Scenes.UtmBoxCovering(Tile, 32632);
+        var a = Scenes.WriteGranule(Path.Combine(tmp.Path, "a"), "a", box, red: 2000, nir: 4000);
+        var b = Scenes.WriteGranule(Path.Combine(tmp.Path, "b"), "b", box, red: 2000, nir: 5000);
+        var truncated = tmp.File("truncated_nir.tif");
+        var nir = File.ReadAllBytes(b[LogicalBand.Nir]);
+        File.WriteAllBytes(truncated, nir[..(nir.Length / 2)]);
+        var good = Scenes.Item("item-a", a).Build();
+        var broken = Scenes.Item("item-b", new Dictionary<LogicalBand, string>(b) { [LogicalBand.Nir] = truncated }).Build();
+        var day = new DateOnly(2023, 5, 5);
+        ObservationInput Day(params ObservationItem[] items) => new(day, DateTimeOffset.UnixEpoch, items);
+
+        // The broken granule first: it would win every pixel of the mosaic if it could be read.
+        var loaded = ObservationLoader.LoadAvailable(Tile, Day(broken, good));
+
+        Assert.Equal(ObservationLoader.Load(Tile, Day(good)).Index, loaded.Observation.Index);
+        var left = Assert.Single(loaded.LeftOut);
+        Assert.Equal("item-b", left.ItemId);
+        Assert.Contains(truncated, left.Error.Message);
+        Assert.True(InputFailure.IsPermanent(Assert.Throws<ObservationReadException>(() => ObservationLoader.Load(Tile, Day(broken, good)))));
+        var alone = Assert.Throws<ObservationReadException>(() => ObservationLoader.LoadAvailable(Tile, Day(broken)));
+        Assert.Equal("item-b", alone.ItemId);
+    }
+
     [Fact]
     public void A_corrupt_or_missing_asset_gives_an_error_naming_the_item_band_and_asset()
     {
@@ -234,6 +265,7 @@ public class ObservationTests
         Assert.Contains(corrupt, e.Message);
         Assert.Contains("item-a", e.Message);
         Assert.Contains("nir", e.Message);
+        Assert.True(InputFailure.IsPermanent(e), e.Message);
 
         var missing = tmp.File("missing_scl.tif");
         var m = Assert.Throws<ObservationReadException>(() => ObservationLoader.Load(Tile, new ObservationInput(day, DateTimeOffset.UnixEpoch,
@@ -241,6 +273,7 @@ public class ObservationTests
         Assert.Equal(LogicalBand.Scl, m.Band);
         Assert.Contains(missing, m.Message);
         Assert.Contains("No such file", m.Message);
+        Assert.True(InputFailure.IsPermanent(m), m.Message);
 
         var lacking = new Dictionary<LogicalBand, string>(paths);
         lacking.Remove(LogicalBand.Red);

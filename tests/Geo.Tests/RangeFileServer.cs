@@ -32,6 +32,9 @@ public sealed class RangeFileServer : IDisposable
     public long Requests => Interlocked.Read(ref _requests);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
+    /// <summary>When set, every request is answered with this status and no body (a server in trouble).</summary>
+    public int? FailWith { get; set; }
+
     public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
 
     private async Task ServeAsync()
@@ -51,6 +54,11 @@ public sealed class RangeFileServer : IDisposable
         var response = context.Response;
         try
         {
+            if (FailWith is { } status)
+            {
+                response.StatusCode = status;
+                return;
+            }
             var path = Path.GetFullPath(Path.Combine(_root, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'))));
             if (!path.StartsWith(_root, StringComparison.Ordinal) || !File.Exists(path))
             {

@@ -64,7 +64,7 @@ public class ProviderProfileTests
     public async Task Cdse_trimmed_item_lacks_green_and_the_error_lists_what_it_has()
     {
         var item = Fixtures.Item(Fixtures.Cdse);
-        var e = await Assert.ThrowsAsync<StacException>(() =>
+        var e = await Assert.ThrowsAsync<StacMissingAssetException>(() =>
             ProviderProfiles.Cdse(Fixtures.EnvWithS3Keys).ResolveAsync(item, LogicalBand.Green).AsTask());
         Assert.Contains("'B03_20m'", e.Message);
         Assert.Contains("'SCL_20m'", e.Message);

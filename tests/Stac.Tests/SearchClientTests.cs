@@ -156,6 +156,7 @@ public sealed class SearchClientTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<StacHttpException>(() =>
             client.SearchAllAsync(new StacSearchRequest { Filter = JsonDocument.Parse("""{"op":"<","args":[{"property":"eo:cloud_cover"},80]}""").RootElement }));
         Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);
+        Assert.True(e.Permanent);
         Assert.Contains(SearchUrl, e.Message);
         Assert.Contains("filter (CQL2) is not supported", e.Message);
         Assert.Single(_requests);
@@ -226,6 +227,7 @@ public sealed class SearchClientFailureTests
         var e = await Assert.ThrowsAsync<StacHttpException>(() => client.SearchAllAsync(new StacSearchRequest()));
         Assert.Equal(4, calls);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, e.StatusCode);
+        Assert.False(e.Permanent);
         Assert.Contains($"POST {server.BaseUrl}search", e.Message);
         Assert.Contains("after 4 attempts", e.Message);
         Assert.Contains("database is restarting", e.Message);

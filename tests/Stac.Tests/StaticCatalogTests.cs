@@ -105,6 +105,9 @@ public sealed class StaticCatalogTests : IDisposable
         Assert.Equal(server.BaseUrl + "s2/cogs/syn-1/B04.tif", items[0].Assets["red"].Href);
         // catalog, collection (once although linked twice), three items.
         Assert.Equal(5, requested.Count);
+        // A document that is not there is not asked for again: that cannot help.
+        var gone = await Assert.ThrowsAsync<StacHttpException>(() => reader.LoadAsync(server.BaseUrl + "s2/items/gone.json"));
+        Assert.Equal((System.Net.HttpStatusCode.NotFound, true, 6), (gone.StatusCode, gone.Permanent, requested.Count));
 
         var nir = await ProviderProfiles.EarthSearch(Fixtures.EmptyEnv).ResolveAsync(items[0], LogicalBand.Nir);
         Assert.Equal("/vsicurl/" + server.BaseUrl + "s2/cogs/syn-1/B8A.tif", nir.GdalPath);

@@ -230,13 +230,13 @@ public static class TilePersistenceBenchmark
         }
 
         /// <summary>The monitoring frames are made up front, so a day's load in the actor is a copy (timed, and subtracted).</summary>
-        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             int index = (int)Math.Round((acquiredUtc - Start).TotalDays / 5) - historyDates;
             var frame = (float[])_monitoring[index].Clone();
             Interlocked.Exchange(ref _lastLoadTicks, clock.Elapsed.Ticks);
-            return Task.FromResult(frame);
+            return Task.FromResult(new ObservationLoad(frame));
         }
 
         private static uint Hash(uint a, uint b)

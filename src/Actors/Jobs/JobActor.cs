@@ -78,9 +78,10 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 /// <see cref="GetJobProgress"/>. Safe to run again: tiles answer a repeated fit or day without changing.
 /// A tile that does not answer in time (its node left or died, the message was lost in the hand-off) is sent the same
 /// message again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times; the repeat is idempotent.
-/// A day the tile answers Failed (its items cannot be loaded) is sent again the same way; after the last attempt the tile
-/// is told to quarantine it (<see cref="QuarantineDay"/>) and goes on with its next day, so one bad item does not hold
-/// back the rest of the series; the tile is still done, with its quarantined days counted in its progress.
+/// A day the tile answers Failed (its items could not be loaded, for a reason that may pass) is sent again the same way;
+/// after the last attempt the tile is told to quarantine it (<see cref="QuarantineDay"/>) and goes on with its next day, so
+/// one bad item does not hold back the rest of the series; the tile is still done, with its quarantined days counted in its
+/// progress. A day whose items cannot be read for good the tile quarantines itself at once (answered Quarantined).
 /// </summary>
 public sealed class JobActor : ReceiveActor, IWithTimers
 {

@@ -85,8 +85,8 @@ public sealed class ReliableTileEntity : ReceiveActor
 
 /// <summary>
 /// Hands each delivered message to the tile and confirms it once the tile acknowledged it, i.e. after the tile
-/// persisted the day (or answered that it already had it, or that it is older than its last day). A day the tile
-/// failed to apply is retried with exponential backoff; after <see cref="ReliableTileSettings.QuarantineAfterFailures"/>
+/// persisted the day (or answered that it already had it, or that it is older than its last day, or that it quarantined it
+/// because its items cannot be read for good). A day the tile failed to apply is retried with exponential backoff; after <see cref="ReliableTileSettings.QuarantineAfterFailures"/>
 /// failures in a row the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
 /// answer is asked again after the ack timeout. A day that follows one the tile has not applied yet (answered
 /// <see cref="AckOutcome.Gap"/>) is sent again with the same backoff until it is applied: never quarantined nor confirmed.

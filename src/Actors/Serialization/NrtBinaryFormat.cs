@@ -11,11 +11,12 @@ namespace NrtCluster.Actors.Serialization;
 /// it (<see cref="LayerCodec"/>). The manifest names the type; every format starts with a version byte so it can evolve.
 /// Version 1 (one codec for every array, the monitoring state inside the events) and version 2 (before the quarantine
 /// list, appended to the tile status and snapshot in version 3) are still read; version 3 is version 4 without the
-/// trailing <see cref="ObserveDay.After"/> of an observation (read as null).
+/// trailing <see cref="ObserveDay.After"/> of an observation (read as null); version 4 is version 5 without the items an
+/// applied day was loaded without (<see cref="AppliedDay.LeftOut"/>, read as none).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 4;
+    private const byte Version = 5;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -118,18 +119,18 @@ public static class NrtBinaryFormat
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
             "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()),
             "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
-            "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r), ReadTotals(r))
+            "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r, version), ReadTotals(r))
             {
                 Quarantined = ReadQuarantined(r, version),
             },
             "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
             // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.
             "ModelFitted" => ReadThenSkipV1State(new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r)), r, bytes, version),
-            "DayApplied" => ReadThenSkipV1State(new DayApplied(ReadTile(r), ReadAppliedDay(r)), r, bytes, version),
+            "DayApplied" => ReadThenSkipV1State(new DayApplied(ReadTile(r), ReadAppliedDay(r, version)), r, bytes, version),
             "DayQuarantined" => new DayQuarantined(ReadTile(r), ReadQuarantinedDay(r)),
             "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), Layers()),
             "TileSnapshot" => new TileSnapshot(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r),
-                r.ReadBoolean() ? Layers() : null, ReadDays(r), ReadTotals(r))
+                r.ReadBoolean() ? Layers() : null, ReadDays(r, version), ReadTotals(r))
             {
                 Quarantined = ReadQuarantined(r, version),
             },
@@ -231,18 +232,22 @@ public static class NrtBinaryFormat
     private static void WriteAppliedDay(BinaryWriter w, AppliedDay d)
     {
         WriteDay(w, d.Day); WriteTime(w, d.AcquiredUtc); w.Write(d.NewBreaks);
-        w.Write(d.ItemIds.Length);
-        foreach (var id in d.ItemIds) w.Write(id);
+        WriteStrings(w, d.ItemIds);
+        w.Write(d.LeftOut.Length);
+        foreach (var item in d.LeftOut) { w.Write(item.ItemId); w.Write(item.Reason); }
     }
 
-    private static AppliedDay ReadAppliedDay(BinaryReader r)
+    /// <summary>The items left out of the day were appended in version 5: older data has none.</summary>
+    private static AppliedDay ReadAppliedDay(BinaryReader r, byte version)
     {
         var day = ReadDay(r);
         var acquired = ReadTime(r);
         long newBreaks = r.ReadInt64();
-        var ids = ImmutableArray.CreateBuilder<string>(r.ReadInt32());
-        for (int i = 0; i < ids.Capacity; i++) ids.Add(r.ReadString());
-        return new AppliedDay(day, acquired, ids.MoveToImmutable(), newBreaks);
+        var ids = ReadStrings(r);
+        if (version < 5) return new AppliedDay(day, acquired, ids, newBreaks);
+        var leftOut = ImmutableArray.CreateBuilder<LeftOutItem>(r.ReadInt32());
+        for (int i = 0; i < leftOut.Capacity; i++) leftOut.Add(new LeftOutItem(r.ReadString(), r.ReadString()));
+        return new AppliedDay(day, acquired, ids, newBreaks) { LeftOut = leftOut.MoveToImmutable() };
     }
 
     private static void WriteDays(BinaryWriter w, ImmutableArray<AppliedDay> days)
@@ -251,10 +256,10 @@ public static class NrtBinaryFormat
         foreach (var d in days) WriteAppliedDay(w, d);
     }
 
-    private static ImmutableArray<AppliedDay> ReadDays(BinaryReader r)
+    private static ImmutableArray<AppliedDay> ReadDays(BinaryReader r, byte version)
     {
         var days = ImmutableArray.CreateBuilder<AppliedDay>(r.ReadInt32());
-        for (int i = 0; i < days.Capacity; i++) days.Add(ReadAppliedDay(r));
+        for (int i = 0; i < days.Capacity; i++) days.Add(ReadAppliedDay(r, version));
         return days.MoveToImmutable();
     }
 

@@ -81,28 +81,45 @@ public sealed class StacObservationSource : IObservationSource
             ForestMask(box), cube.Green is null ? null : Flatten(cube.Green, pixels), cube.Swir is null ? null : Flatten(cube.Swir, pixels));
     }
 
-    public async Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
+    /// <summary>
+    /// Reads the items' documents, resolves their bands and loads the day from the items that can be read. An item that
+    /// cannot be for good (a dangling href, a document without a needed asset, a missing or corrupt file) is left out and
+    /// listed, as long as another item loads; a transient failure, or every item failing, fails the day.
+    /// </summary>
+    public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
         CancellationToken cancellationToken)
     {
         if (items.Count == 0) throw new ArgumentException($"Tile {tile}, {day:yyyy-MM-dd}: an observation needs at least one item.", nameof(items));
         var box = _grid.TileGeoBox(tile.ToTileId());
-        var stacItems = new List<StacItem>(items.Count);
+        var resolved = new List<ObservationItem>(items.Count);
+        var leftOut = new List<ItemFailure>();
         foreach (var item in items)
         {
             try
             {
-                var (json, location) = await _reader.LoadAsync(item.Href, cancellationToken).ConfigureAwait(false);
-                stacItems.Add(StacJson.ParseItem(json, location));
+                StacItem stacItem;
+                try
+                {
+                    var (json, location) = await _reader.LoadAsync(item.Href, cancellationToken).ConfigureAwait(false);
+                    stacItem = StacJson.ParseItem(json, location);
+                }
+                catch (Exception e) when (e is StacException or IOException or HttpRequestException)
+                {
+                    throw new IOException($"Tile {tile}, {day:yyyy-MM-dd}: cannot read STAC item '{item.Id}' at {item.Href}: {e.Message}", e);
+                }
+                resolved.Add(new ObservationItem(stacItem.Id, await _profile.ResolveAllAsync(stacItem, _options.RequiredBands, cancellationToken).ConfigureAwait(false)));
             }
-            catch (Exception e) when (e is StacException or IOException or HttpRequestException)
+            catch (Exception e) when (InputFailure.IsPermanent(e))
             {
-                throw new IOException($"Tile {tile}, {day:yyyy-MM-dd}: cannot read STAC item '{item.Id}' at {item.Href}: {e.Message}", e);
+                // Only left out if another item loads; else this is the day's failure.
+                if (resolved.Count == 0 && leftOut.Count == items.Count - 1) throw;
+                leftOut.Add(new ItemFailure(item.Id, e));
             }
         }
-        var observation = new Observation(day, stacItems, new DateTimeOffset(DateTime.SpecifyKind(acquiredUtc, DateTimeKind.Utc)));
-        var input = await ObservationInput.ResolveAsync(_profile, observation, _options, cancellationToken).ConfigureAwait(false);
-        var loaded = await Task.Run(() => ObservationLoader.Load(box, input, _options), cancellationToken).ConfigureAwait(false);
-        return loaded.Index;
+        var input = new ObservationInput(day, new DateTimeOffset(DateTime.SpecifyKind(acquiredUtc, DateTimeKind.Utc)), resolved);
+        var loaded = await Task.Run(() => ObservationLoader.LoadAvailable(box, input, _options), cancellationToken).ConfigureAwait(false);
+        return new ObservationLoad(loaded.Observation.Index,
+            [.. leftOut.Concat(loaded.LeftOut).Select(f => new LeftOutItem(f.ItemId, f.Error.Message))]);
     }
 
     /// <summary>The configured forest mask on the tile (1 = monitor); null when every pixel is monitored or the rule decides after the fit.</summary>

@@ -83,6 +83,8 @@ public sealed class TileActor : UntypedPersistentActor
     // ---- internal messages (never leave the process)
     private sealed record Decided(TileDecision Decision, IActorRef ReplyTo, string What);
     private sealed record CommandFailed(Exception Error, IActorRef ReplyTo, INrtSerializable Reply, string What);
+    /// <summary>The day's items cannot be read for good (<see cref="InputFailure.IsPermanent"/>): quarantined at once.</summary>
+    private sealed record DayUnreadable(ObserveDay Request, Exception Error, IActorRef ReplyTo);
     private sealed record ModelStored(TileDecision Decision, IActorRef ReplyTo, string What);
     private sealed record StateStored(TileDecision Decision, IActorRef ReplyTo, long SequenceNr);
     private sealed record ModelLoaded(TileModel Model);
@@ -160,7 +162,7 @@ public sealed class TileActor : UntypedPersistentActor
         {
             case FitTile fit: StartFit(fit); break;
             case ObserveDay observe: StartObserve(observe); break;
-            case QuarantineDay quarantine: Quarantine(quarantine); break;
+            case QuarantineDay quarantine: Quarantine(quarantine, Sender); break;
             case GetTileReport:
                 string? path = _settings.ReportWriter?.PathFor(_tile);
                 Sender.Tell(_state.Decide(new TileCommand.Report(path is not null && File.Exists(path) ? path : null), _settings.Engine).Reply);
@@ -224,21 +226,23 @@ public sealed class TileActor : UntypedPersistentActor
         var engine = _settings.Engine;
         var failReply = new DayAck(_tile, request.Day, AckOutcome.Failed, "");
         _settings.Source.LoadObservationAsync(_tile, request.Day, request.AcquiredUtc, request.Items, CancellationToken.None)
-            .ContinueWith(t => state.Decide(new TileCommand.Observe(request, t.Result), engine), TaskScheduler.Default)
+            .ContinueWith(t => state.Decide(new TileCommand.Observe(request, t.Result.Values, t.Result.LeftOut), engine), TaskScheduler.Default)
             .PipeTo(Self,
                 success: d => new Decided(d, replyTo, $"day {request.Day:yyyy-MM-dd}"),
-                failure: ex => new CommandFailed(Unwrap(ex), replyTo, failReply, $"day {request.Day:yyyy-MM-dd}"));
+                failure: ex => Unwrap(ex) is var error && InputFailure.IsPermanent(error)
+                    ? new DayUnreadable(request, error, replyTo)
+                    : new CommandFailed(error, replyTo, failReply, $"day {request.Day:yyyy-MM-dd}"));
         Become(Busy);
     }
 
     /// <summary>Nothing to load: decided at once, then stored like an applied day (state snapshot, then the small event).</summary>
-    private void Quarantine(QuarantineDay request)
+    private void Quarantine(QuarantineDay request, IActorRef replyTo)
     {
         var decision = _state.Decide(new TileCommand.Quarantine(request, DateTime.UtcNow), _settings.Engine);
         if (decision.Event is not null)
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} quarantined (items {2}): {3}", _tile, request.Day, string.Join(", ", request.Items.Select(i => i.Id)), request.Reason);
         Become(Busy);
-        StoreState(decision, Sender, $"quarantine of {request.Day:yyyy-MM-dd}");
+        StoreState(decision, replyTo, $"quarantine of {request.Day:yyyy-MM-dd}");
     }
 
     private void Busy(object message)
@@ -263,10 +267,15 @@ public sealed class TileActor : UntypedPersistentActor
             case StateStored stored:
                 PersistEvent(stored);
                 break;
+            case DayUnreadable u:
+                // Retrying cannot help (a missing or corrupt file, a 404): set aside now rather than after the senders' retries.
+                var r = u.Request;
+                Quarantine(new QuarantineDay(_tile, r.Day, r.AcquiredUtc, r.Items, u.Error.Message), u.ReplyTo);
+                break;
             case CommandFailed f:
-                // Unreadable input (a corrupt or missing asset, a bad STAC document) is expected and retried, then quarantined:
-                // one line naming it is enough. Anything else is a fault worth its stack trace.
-                if (f.Error is ObservationReadException or StacException)
+                // Input that may be readable later (a timeout, a 5xx, a refused connection) is expected and retried, then
+                // quarantined: one line naming it is enough. Anything else is a fault worth its stack trace.
+                if (f.Error is ObservationReadException or StacException or IOException or HttpRequestException)
                     _log.Warning("Tile {0}: {1} failed: {2}", _tile, f.What, f.Error.Message);
                 else
                     _log.Error(f.Error, "Tile {0}: {1} failed", _tile, f.What);

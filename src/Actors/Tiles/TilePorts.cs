@@ -55,8 +55,18 @@ public interface IObservationSource
 {
     Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
 
-    /// <summary>The solar day's index values, H x W, mosaicked from the items (first valid pixel wins).</summary>
-    Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
+    /// <summary>
+    /// The solar day's index values, H x W, mosaicked from the items (first valid pixel wins), and the items left out
+    /// because they cannot be read. Throws when the day cannot be loaded; <see cref="Geo.Sentinel2.InputFailure"/> tells
+    /// whether trying again could help.
+    /// </summary>
+    Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
+}
+
+/// <summary>A solar day's index values (H x W, NaN = no observation) and the items it was loaded without.</summary>
+public sealed record ObservationLoad(float[] Values, ImmutableArray<LeftOutItem> LeftOut)
+{
+    public ObservationLoad(float[] values) : this(values, []) { }
 }
 
 /// <summary>Writes a tile's report (GeoTIFF) to a temporary file and renames it into place; returns the final path.</summary>

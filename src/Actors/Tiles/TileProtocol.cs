@@ -79,7 +79,14 @@ public sealed record MaskTotals(long NotMonitored, long Monitored, long Unstable
 }
 
 /// <summary>One applied solar day: what an operator reads to answer "which dates has this tile seen".</summary>
-public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<string> ItemIds, long NewBreaks);
+public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<string> ItemIds, long NewBreaks)
+{
+    /// <summary>Items of <see cref="ItemIds"/> that could not be read for good (a missing or corrupt file): the day was applied without them.</summary>
+    public ImmutableArray<LeftOutItem> LeftOut { get; init; } = [];
+}
+
+/// <summary>An item of a solar day left out because it cannot be read (retrying cannot help), and why.</summary>
+public sealed record LeftOutItem(string ItemId, string Reason);
 
 /// <summary>A solar day set aside because its items could not be loaded: which items, why and when.</summary>
 public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds, string Reason, DateTime AtUtc);

@@ -10,7 +10,8 @@ public abstract record TileCommand
 
     public sealed record Fit(FitTile Request, HistoryStack History) : TileCommand;
 
-    public sealed record Observe(ObserveDay Request, float[] Pixels) : TileCommand;
+    /// <param name="LeftOut">Items of the day that could not be read; recorded with the applied day.</param>
+    public sealed record Observe(ObserveDay Request, float[] Pixels, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
 
     /// <param name="NowUtc">When the day is set aside (recorded with it).</param>
     public sealed record Quarantine(QuarantineDay Request, DateTime NowUtc) : TileCommand;
@@ -141,9 +142,13 @@ public sealed record TileState(
         var after = engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
         CheckMonitoringLayers(after, pixels, engine);
         long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
-        var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks);
+        var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks)
+        {
+            LeftOut = command.LeftOut.IsDefault ? [] : command.LeftOut,
+        };
+        var leftOut = day.LeftOut.IsEmpty ? "" : $"; without {string.Join(", ", day.LeftOut.Select(i => i.ItemId))}, which cannot be read";
         return new TileDecision(
-            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks"),
+            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks{leftOut}"),
             new DayApplied(Tile, day),
             this with
             {

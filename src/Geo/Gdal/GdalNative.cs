@@ -68,6 +68,8 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial void CPLSetThreadLocalConfigOption(string key, string? value);
     [LibraryImport(Lib)] internal static partial IntPtr CPLSetErrorHandler(IntPtr handler);
     [LibraryImport(Lib)] internal static partial IntPtr CPLGetLastErrorMsg();
+    [LibraryImport(Lib)] internal static partial int CPLGetLastErrorNo();
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial void VSICurlPartialClearCache(string prefix);
     [LibraryImport(Lib)] internal static partial void CPLErrorReset();
     [LibraryImport(Lib)] internal static partial void VSIFree(IntPtr p);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr VSIGetMemFileBuffer(string path, ulong* length, int unlinkAndSeize);

@@ -45,6 +45,15 @@ public sealed class RasterDataset : IDisposable
         return new RasterDataset(new DatasetHandle(h), path);
     }
 
+    /// <summary>
+    /// Makes GDAL forget what it cached about a remote file (that it was missing, its size), so that the next open after a
+    /// failure that may pass asks the server again.
+    /// </summary>
+    public static void ForgetRemote(string path)
+    {
+        if (GdalException.IsRemote(path)) GdalNative.VSICurlPartialClearCache(path);
+    }
+
     public int Width => GdalNative.GDALGetRasterXSize(Handle);
     public int Height => GdalNative.GDALGetRasterYSize(Handle);
     public int BandCount => GdalNative.GDALGetRasterCount(Handle);

@@ -22,6 +22,20 @@ public static class ObservationLoader
     }
 
     /// <summary>
+    /// Loads one observation like <see cref="Load(GeoBox, ObservationInput, ObservationOptions?)"/>, but leaves out an item
+    /// whose assets cannot be read for good (<see cref="InputFailure.IsPermanent"/>) and mosaics the others, listing it
+    /// in <see cref="LoadedObservation.LeftOut"/>. Fails as before when a failure is transient, or when no item that
+    /// loaded covers the tile while one failed (the day has nothing to show without it).
+    /// </summary>
+    public static LoadedObservation LoadAvailable(GeoBox tile, ObservationInput input, ObservationOptions? options = null)
+    {
+        options ??= new ObservationOptions();
+        var leftOut = new List<ItemFailure>();
+        var observation = Load(tile, input, options, Math.Max(1, options.MaxParallelism), leftOut);
+        return new LoadedObservation(observation, leftOut);
+    }
+
+    /// <summary>
     /// Loads the observations whose solar day lies in [<paramref name="from"/>, <paramref name="to"/>] into a
     /// time-ordered cube, reading several observations at once.
     /// </summary>
@@ -43,7 +57,9 @@ public static class ObservationLoader
             options.IncludeScreeningBands ? observations.Select(o => o.Swir!).ToArray() : null);
     }
 
-    private static TileObservation Load(GeoBox tile, ObservationInput input, ObservationOptions options, int parallelism)
+    /// <param name="leftOut">Null: any failure fails the load. Else items failing for good are left out and added to it.</param>
+    private static TileObservation Load(GeoBox tile, ObservationInput input, ObservationOptions options, int parallelism,
+        List<ItemFailure>? leftOut = null)
     {
         if (input.Items.Count == 0)
             throw new ArgumentException($"Observation {input.SolarDay:yyyy-MM-dd} has no items.", nameof(input));
@@ -59,9 +75,22 @@ public static class ObservationLoader
         var sclBox = Expand(tile, buffer);
         var reflectance = new float[]?[input.Items.Count][];
         var scl = new byte[]?[input.Items.Count];
+        var failed = new ObservationReadException?[input.Items.Count];
         for (var i = 0; i < reflectance.Length; i++) reflectance[i] = new float[]?[reflectanceBands.Count];
         // Two jobs per item: its reflectance bands (warped in one pass when they share a grid) and its SCL.
         RunParallel(input.Items.Count * 2, parallelism, job =>
+        {
+            try
+            {
+                ReadJob(job);
+            }
+            catch (ObservationReadException e) when (leftOut is not null && InputFailure.IsPermanent(e))
+            {
+                Interlocked.CompareExchange(ref failed[job / 2], e, null);
+            }
+        });
+
+        void ReadJob(int job)
         {
             var itemIndex = job / 2;
             var item = input.Items[itemIndex];
@@ -81,10 +110,16 @@ public static class ObservationLoader
                 return;
             }
             reflectance[itemIndex] = ReadReflectance(input.SolarDay, item, sources, tile, options);
-        });
+        }
 
-        // Only items that cover the tile in every band take part in the mosaic.
-        var covering = Enumerable.Range(0, scl.Length).Where(i => scl[i] is not null && reflectance[i].All(r => r is not null)).ToArray();
+        // Only items that read and cover the tile in every band take part in the mosaic.
+        var covering = Enumerable.Range(0, scl.Length)
+            .Where(i => failed[i] is null && scl[i] is not null && reflectance[i].All(r => r is not null)).ToArray();
+        if (failed.FirstOrDefault(f => f is not null) is { } firstFailure)
+        {
+            if (covering.Length == 0) ExceptionDispatchInfo.Capture(firstFailure).Throw();
+            leftOut!.AddRange(failed.Where(f => f is not null).Select(f => new ItemFailure(f!.ItemId, f)));
+        }
         var valid = new bool[256];
         foreach (var c in options.ValidSclClasses) valid[c] = true;
         var sclOf = covering.Select(i => Crop(scl[i]!, sclBox, buffer)).ToArray();
@@ -197,6 +232,8 @@ public static class ObservationLoader
         {
             // A multi-band read fails on one of its files: name the one GDAL named, else the first.
             var failed = sources.FirstOrDefault(s => e.Path == s.GdalPath || e.Message.Contains(s.GdalPath, StringComparison.Ordinal)) ?? sources[0];
+            if (!e.Permanent)
+                foreach (var s in sources) RasterDataset.ForgetRemote(s.GdalPath);
             throw new ObservationReadException(item.Id, failed.Band, failed.GdalPath, day, e);
         }
     }

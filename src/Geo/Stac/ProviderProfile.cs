@@ -82,7 +82,7 @@ public sealed class ProviderProfile
         if (!_bands.ContainsKey(band))
             throw new StacException($"Provider profile '{Name}' maps no asset to band '{band.ToString().ToLowerInvariant()}'; add it to the profile's bands.");
         var asset = FindAsset(item, band)
-            ?? throw new StacException(
+            ?? throw new StacMissingAssetException(
                 $"Item '{item.Id}' ({item.Source}) has no asset for band '{band.ToString().ToLowerInvariant()}': profile '{Name}' " +
                 $"looks for {string.Join(" or ", AssetKeysFor(band).Select(k => $"'{k}'"))}, the item has " +
                 $"{string.Join(", ", item.Assets.Keys.Select(k => $"'{k}'"))}. Is this the right provider profile?");

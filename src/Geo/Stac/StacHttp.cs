@@ -28,6 +28,12 @@ public sealed class StacHttpException(string method, string url, HttpStatusCode?
 {
     public string Url { get; } = url;
     public HttpStatusCode? StatusCode { get; } = status;
+
+    /// <summary>
+    /// True when asking again cannot help: the server answered a client error (404 Not Found, 410 Gone, 403...) other than
+    /// 408 and 429. Timeouts, throttling, 5xx and connection failures are transient.
+    /// </summary>
+    public bool Permanent => StatusCode is { } s && (int)s is >= 400 and < 500 && s is not (HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
 }
 
 /// <summary>Sends requests with a per-request timeout and retries with backoff on 429/5xx, honouring Retry-After.</summary>

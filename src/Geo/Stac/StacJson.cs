@@ -8,6 +8,9 @@ namespace NrtCluster.Geo.Stac;
 /// <summary>A STAC document or service answered with something that is not what STAC says it should be.</summary>
 public class StacException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>An item lacks the asset a band is read from (its document is incomplete: asking again cannot help).</summary>
+public sealed class StacMissingAssetException(string message) : StacException(message);
+
 /// <summary>A malformed STAC document; the message names where it came from and what was wrong.</summary>
 public sealed class StacFormatException(string location, string problem, Exception? inner = null)
     : StacException($"Malformed STAC document from {location}: {problem}", inner)

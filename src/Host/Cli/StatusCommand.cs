@@ -7,8 +7,9 @@ namespace NrtCluster.Host.Cli;
 
 /// <summary>
 /// <c>nrtc status [--project FILE] [--node URL] [--hocon FILE]</c>: for each tile an archive item touches, its fit, last applied day, days applied, breaks and lag behind the
-/// archive, and the days it quarantined (items that could not be loaded: counted in the table, listed below it), from an
-/// embedded node or with --node from a running node (then also the shard and node holding each tile).
+/// archive, the days it quarantined (items that could not be loaded: counted in the table, listed below it) and the granules
+/// its applied days were loaded without, from an embedded node or with --node from a running node (then also the shard and
+/// node holding each tile). With the archive offline, the tiles with stored state, lag unknown.
 /// </summary>
 public static class StatusCommand
 {
@@ -32,26 +33,23 @@ public static class StatusCommand
             return await NodeCli.GuardAsync("status", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                var items = await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct);
+                var overview = await TileOverview.ReadAsync(node, ct);
                 NodeCli.WideWhenRedirected();
                 var table = new Table().AddColumns("tile", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)", "quarantined");
-                var quarantined = new List<(string Tile, string Day, string Items, string Reason)>();
-                foreach (var tile in node.Footprints.ProjectTiles)
+                var unknown = overview.ArchiveError is null ? "-" : "unknown";
+                foreach (var row in overview.Tiles)
                 {
-                    var newest = items.Where(i => node.Footprints.TilesTouching(i.Footprint).Contains(tile))
-                        .Select(Geo.Stac.SolarDays.Of).DefaultIfEmpty().Max();
-                    // As GET /api/tiles/status: tiles without data are never fitted; asking them would only start empty tile entities.
-                    if (newest == default) continue;
-                    var status = await node.StatusAsync(tile, ct);
-                    var lag = status.LastDay is { } last ? (newest.DayNumber - last.DayNumber).ToString() : "-";
-                    table.AddRow(tile.ToString(), status.Fit is null ? "not fitted" : $"#{status.FitNumber} ({status.Fit.HistoryDates} dates)",
+                    var status = row.Status;
+                    table.AddRow(status.Tile.ToString(), status.Fit is null ? "not fitted" : $"#{status.FitNumber} ({status.Fit.HistoryDates} dates)",
                         status.LastDay?.ToString("yyyy-MM-dd") ?? "-", status.Days.Length.ToString(), status.Totals.Breaks.ToString(),
-                        newest.ToString("yyyy-MM-dd"), lag, status.Quarantined.Length.ToString());
-                    quarantined.AddRange(status.Quarantined.Select(q =>
-                        (tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)));
+                        row.NewestInArchive?.ToString("yyyy-MM-dd") ?? unknown, row.LagDays?.ToString() ?? unknown, status.Quarantined.Length.ToString());
                 }
                 AnsiConsole.Write(table);
-                ShowQuarantined(quarantined);
+                ShowArchiveError(overview.ArchiveError);
+                ShowList(QuarantinedDays, QuarantinedWhy, [.. overview.Tiles.SelectMany(r => r.Status.Quarantined.Select(q =>
+                    QuarantinedLine(r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
+                ShowList(LeftOutGranules, LeftOutWhy, [.. overview.LeftOut.Select(l =>
+                    LeftOutLine(l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
                 return 0;
             });
         });
@@ -62,28 +60,46 @@ public static class StatusCommand
     {
         NodeCli.WideWhenRedirected();
         var table = new Table().AddColumns("tile", "shard", "node", "fit", "last day", "days applied", "breaks", "newest in archive", "lag (days)", "quarantined");
+        var archiveError = status["archiveError"]?.ToString();
         foreach (var t in status["tiles"]?.AsArray() ?? [])
         {
-            string Text(string name) => t?[name]?.ToString() ?? "-";
+            string Text(string name) => t?[name]?.ToString() ?? (archiveError is not null && name is "newestInArchive" or "lagDays" ? "unknown" : "-");
             var fit = t?["fit"] is JsonObject f ? $"#{t["fitNumber"]} ({f["historyDates"]} dates)" : "not fitted";
             table.AddRow(Markup.Escape(Text("tile")), Markup.Escape(Text("shard")), Markup.Escape(NodeCli.ShortAddress(t?["node"]?.ToString())), Markup.Escape(fit),
                 Text("lastDay"), Text("daysApplied"), Text("breaks"), Text("newestInArchive"), Text("lagDays"), Text("quarantinedDays"));
         }
         AnsiConsole.Write(table);
         Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}");
-        ShowQuarantined([.. (status["quarantined"]?.AsArray() ?? []).Select(q => (
-            q?["tile"]?.ToString() ?? "-", q?["day"]?.ToString() ?? "-",
-            string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), q?["reason"]?.ToString() ?? "-"))]);
+        ShowArchiveError(archiveError);
+        static string Field(JsonNode? node, string name) => node?[name]?.ToString() ?? "-";
+        ShowList(QuarantinedDays, QuarantinedWhy, [.. (status["quarantined"]?.AsArray() ?? []).Select(q => QuarantinedLine(
+            Field(q, "tile"), Field(q, "day"), string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), Field(q, "reason")))]);
+        ShowList(LeftOutGranules, LeftOutWhy, [.. (status["leftOut"]?.AsArray() ?? []).Select(l =>
+            LeftOutLine(Field(l, "tile"), Field(l, "day"), Field(l, "item"), Field(l, "reason")))]);
         return 0;
     }
 
-    /// <summary>Below the table: every quarantined day with its items and why, or that there is none.</summary>
-    private static void ShowQuarantined(IReadOnlyList<(string Tile, string Day, string Items, string Reason)> days)
+    /// <summary>Why the archive's newest days and the lags are unknown: the tiles shown are those with stored state.</summary>
+    private static void ShowArchiveError(string? error)
     {
-        Console.WriteLine(days.Count == 0
-            ? "quarantined days: none"
-            : $"quarantined days: {days.Count} (their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward)");
-        foreach (var (tile, day, items, reason) in days)
-            Console.WriteLine($"  tile {tile} {day} items [{items}]: {reason}");
+        if (error is not null)
+            Console.WriteLine($"status: the archive could not be searched ({error}); lag unknown, tiles listed from the stored state");
+    }
+
+    private const string QuarantinedDays = "quarantined days";
+    private const string QuarantinedWhy =
+        "their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward";
+    private const string LeftOutGranules = "left-out granules";
+    private const string LeftOutWhy = "each day was applied from its other granules; these cannot be read";
+
+    private static string QuarantinedLine(string tile, string day, string items, string reason) => $"tile {tile} {day} items [{items}]: {reason}";
+
+    private static string LeftOutLine(string tile, string day, string item, string reason) => $"tile {tile} {day} item {item}: {reason}";
+
+    /// <summary>Below the table: a heading with how many there are and why (or none), then one line each.</summary>
+    private static void ShowList(string what, string why, IReadOnlyList<string> lines)
+    {
+        Console.WriteLine(lines.Count == 0 ? $"{what}: none" : $"{what}: {lines.Count} ({why})");
+        foreach (var line in lines) Console.WriteLine($"  {line}");
     }
 }

@@ -52,30 +52,21 @@ public sealed class ClusterControl(ProjectNode node)
 
     /// <summary>
     /// Every tile of the area of interest that an archive item touches: its fit, last applied day, days applied (each day with <paramref name="withDays"/>),
-    /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, and the days it
-    /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>.
+    /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, the days it
+    /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>, and the items applied days
+    /// were loaded without, listed under <c>leftOut</c>. When the archive cannot be searched, the tiles with stored state, with
+    /// <c>archiveError</c> saying why the newest days and lags are null.
     /// </summary>
     public async Task<JsonObject> TilesStatusAsync(bool withDays, CancellationToken ct)
     {
-        var items = await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct).ConfigureAwait(false);
-        var newestByTile = new Dictionary<TileKey, DateOnly>();
-        foreach (var item in items)
-        {
-            var day = Geo.Stac.SolarDays.Of(item);
-            foreach (var t in node.Footprints.TilesTouching(item.Footprint))
-                if (!newestByTile.TryGetValue(t, out var n) || n < day) newestByTile[t] = day;
-        }
+        var overview = await TileOverview.ReadAsync(node, ct).ConfigureAwait(false);
         var view = await ViewAsync(ct).ConfigureAwait(false);
         var shardNodes = view.Shards.ToDictionary(s => s.ShardId, s => s.Node, StringComparer.Ordinal);
-        // Tiles without data are never fitted; asking them would only start empty tile entities.
-        var tiles = node.Footprints.ProjectTiles.Where(newestByTile.ContainsKey).ToImmutableArray();
-        var statuses = await Task.WhenAll(tiles.Select(t => node.StatusAsync(t, ct))).ConfigureAwait(false);
         var array = new JsonArray();
         var quarantined = new JsonArray();
-        foreach (var s in statuses)
+        foreach (var (s, newest) in overview.Tiles)
         {
             string shard = s.Tile.ShardId(node.ShardBlockSize);
-            DateOnly? newest = newestByTile.TryGetValue(s.Tile, out var n) ? n : null;
             var tile = new JsonObject
             {
                 ["tile"] = s.Tile.ToString(),
@@ -93,9 +84,10 @@ public sealed class ClusterControl(ProjectNode node)
                 ["daysApplied"] = s.Days.Length,
                 ["breaks"] = s.Totals.Breaks,
                 ["newestInArchive"] = newest is { } nw ? Day(nw) : null,
-                ["lagDays"] = s.LastDay is { } l && newest is { } a ? a.DayNumber - l.DayNumber : null,
+                ["lagDays"] = new TileOverviewRow(s, newest).LagDays,
             };
             tile["quarantinedDays"] = s.Quarantined.Length;
+            tile["leftOutItems"] = s.Days.Sum(d => d.LeftOut.Length);
             if (withDays) tile["days"] = new JsonArray([.. s.Days.Select(d => (JsonNode)JsonValue.Create(Day(d.Day))!)]);
             array.Add(tile);
             foreach (var q in s.Quarantined) quarantined.Add(QuarantinedJson(s.Tile, q));
@@ -104,8 +96,13 @@ public sealed class ClusterControl(ProjectNode node)
         {
             ["node"] = SelfAddress,
             ["takenUtc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["archiveError"] = overview.ArchiveError,
             ["tiles"] = array,
             ["quarantined"] = quarantined,
+            ["leftOut"] = new JsonArray([.. overview.LeftOut.Select(l => (JsonNode)new JsonObject
+            {
+                ["tile"] = l.Tile.ToString(), ["day"] = Day(l.Day.Day), ["item"] = l.Item.ItemId, ["reason"] = l.Item.Reason,
+            })]),
         };
     }
 

@@ -26,12 +26,20 @@ public static class NodeCli
         }
     }
 
-    /// <summary>Runs a verb's body, turning the expected failures into a message naming the project file.</summary>
+    /// <summary>
+    /// Runs a verb's body, turning the expected failures into one line: an archive that cannot be searched (the message names
+    /// its URL or file), else a message naming the project file.
+    /// </summary>
     public static async Task<int> GuardAsync(string verb, FileInfo file, Func<Task<int>> body)
     {
         try
         {
             return await body();
+        }
+        catch (Exception e) when (e is Geo.Stac.StacException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"{verb}: the archive could not be searched: {e.Message}; check project.stac in {file.FullName} and that the archive answers.");
+            return 1;
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or TimeoutException
                                       or Akka.Actor.AskTimeoutException)

@@ -31,8 +31,8 @@ public sealed class StacPollerTests(ITestOutputHelper output)
     {
         public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
-        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
-            open ? inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct) : new TaskCompletionSource<float[]>().Task;
+        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
+            open ? inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct) : new TaskCompletionSource<ObservationLoad>().Task;
     }
 
     /// <summary>Fails the first loads (an archive outage), then serves the case.</summary>
@@ -44,9 +44,9 @@ public sealed class StacPollerTests(ITestOutputHelper output)
 
         public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
-        public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
+        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
             Interlocked.Decrement(ref _left) >= 0
-                ? Task.FromException<float[]>(new IOException($"archive unavailable for {tile} {day:yyyy-MM-dd}"))
+                ? Task.FromException<ObservationLoad>(new IOException($"archive unavailable for {tile} {day:yyyy-MM-dd}"))
                 : inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Sources;
@@ -77,6 +78,56 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
         forestNdvi.Sort();
         float median = forestNdvi[forestNdvi.Count / 2];
         Assert.InRange(median, 0.7f, 0.9f);
+    }
+
+    /// <summary>
+    /// One granule of a two-granule day broken three ways (a dangling href, an item without its nir08 asset, a truncated
+    /// COG): the day is loaded from the other granule and the broken one is listed with why; alone, it fails the day for good.
+    /// </summary>
+    [Fact]
+    public async Task A_granule_that_cannot_be_read_is_left_out_and_the_day_loads_from_the_other()
+    {
+        var source = archive.Source(new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
+        var items = await new StaticCatalogReader().ReadAllItemsAsync(archive.Catalog);
+        var day = SolarDays.Group(items).First(o => o.Items.Count == 2 && o.Items.All(i => i.CloudCover is < 20));
+        var (good, bad) = (day.Items[0], day.Items[1]);
+        var time = day.AcquisitionTime.UtcDateTime;
+        ItemRef Ref(StacItem item, string? href = null) => new(item.Id, href ?? ItemDiscovery.HrefOf(item));
+        Task<ObservationLoad> Load(params ItemRef[] refs) => source.LoadObservationAsync(Tile, day.SolarDay, time, refs, CancellationToken.None);
+        var alone = await Load(Ref(good));
+        // Meaningful only if the broken granule adds pixels of its own to the day.
+        int Valid(ObservationLoad o) => o.Values.Count(v => !float.IsNaN(v));
+        Assert.True(Valid(await Load(Ref(good), Ref(bad))) > Valid(alone));
+
+        var itemFile = ItemDiscovery.HrefOf(bad);
+        var folder = Path.GetDirectoryName(itemFile)!;
+        string Edited(string name, Action<JsonObject> edit)
+        {
+            var json = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
+            edit(json["assets"]!.AsObject());
+            var path = Path.Combine(folder, name);
+            File.WriteAllText(path, json.ToJsonString());
+            return path;
+        }
+        var truncated = Path.Combine(folder, "B04-truncated.tif");
+        var red = File.ReadAllBytes(Path.Combine(folder, "B04.tif"));
+        File.WriteAllBytes(truncated, red[..(red.Length / 2)]);
+        (string Href, string Reason)[] broken =
+        [
+            (Path.Combine(folder, "gone.json"), "cannot read STAC item"),
+            (Edited("no-nir.json", assets => assets.Remove("nir08")), "has no asset for band 'nir'"),
+            (Edited("truncated.json", assets => assets["red"]!["href"] = "./B04-truncated.tif"), truncated),
+        ];
+        foreach (var (href, reason) in broken)
+        {
+            var loaded = await Load(Ref(good), Ref(bad, href));
+            Assert.Equal(alone.Values, loaded.Values);
+            var left = Assert.Single(loaded.LeftOut);
+            Assert.Equal(bad.Id, left.ItemId);
+            Assert.Contains(reason, left.Reason);
+            var failure = await Assert.ThrowsAnyAsync<Exception>(() => Load(Ref(bad, href)));
+            Assert.True(InputFailure.IsPermanent(failure), failure.ToString());
+        }
     }
 
     [Fact]
@@ -185,9 +236,14 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
         return day;
     }
 
-    private static Task<float[]> LoadAsync(StacObservationSource source, Observation day) =>
-        source.LoadObservationAsync(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime,
+    /// <summary>The day's index values, every granule of it read (none left out).</summary>
+    private static async Task<float[]> LoadAsync(StacObservationSource source, Observation day)
+    {
+        var loaded = await source.LoadObservationAsync(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime,
             day.Items.Select(i => new ItemRef(i.Id, ItemDiscovery.HrefOf(i))).ToList(), CancellationToken.None);
+        Assert.Empty(loaded.LeftOut);
+        return loaded.Values;
+    }
 
     /// <summary>SCL of every granule of <paramref name="day"/>, nearest onto the tile (0 = outside the granule).</summary>
     private List<byte[]> SclOnTile(Observation day) =>

@@ -17,11 +17,11 @@ public sealed class CaseObservationSource(ConformanceCase data) : IObservationSo
         return Task.FromResult(data.HistoryStack());
     }
 
-    public Task<float[]> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+    public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _observationLoads);
         int index = data.MonitoringDates.IndexOf(acquiredUtc);
         if (index < 0) throw new ArgumentException($"No monitoring frame at {acquiredUtc:O} in {data.Directory}.");
-        return Task.FromResult(data.Frame(index));
+        return Task.FromResult(new ObservationLoad(data.Frame(index)));
     }
 }

@@ -151,20 +151,21 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>
     /// The demo's project (the default IQR recipe on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
-    /// tiles by default) with absolute archive paths.
+    /// tiles by default) with absolute archive paths; <paramref name="stacApi"/> searches a STAC API instead of the catalog.
     /// </summary>
-    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2)
+    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2, string? stacApi = null)
     {
         Directory.CreateDirectory(folder);
         var reference = archive.Scene.Geometry.Reference;
         int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / (double)tilesAcross);
         File.WriteAllText(Path.Combine(folder, "project.conf"), ProjectTemplate.Demo(
-            $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}",
+            stacApi is null ? $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
             reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
             Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
     }
 
-    private static int FreePort()
+    /// <summary>A port nothing listens on (taken from the system, then released).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
