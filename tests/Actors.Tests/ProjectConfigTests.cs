@@ -96,8 +96,8 @@ public sealed class ProjectConfigTests
     [Fact]
     public void Unresolved_substitutions_and_missing_files_say_so()
     {
-        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse("project { name = ${nowhere} }", Path.GetTempPath()));
-        Assert.True(ex.Errors.Count == 1 && ex.Errors[0].Key == "(syntax)", ex.Message);
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse("project { name = ${nowhere} }", Path.GetTempPath(), "test.conf"));
+        Assert.True(ex.Errors.Count == 1 && ex.Errors[0].Key == "test.conf" && ex.Errors[0].Message.Contains("nowhere"), ex.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => ProjectConfigLoader.Load("/nonexistent/project.conf"));
         Assert.Contains("project.example.conf", missing.Message);
     }

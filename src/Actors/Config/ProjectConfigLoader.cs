@@ -49,11 +49,11 @@ public static class ProjectConfigLoader
         Akka.Configuration.Config config;
         try
         {
-            config = ConfigurationFactory.ParseString(text);
+            config = HoconSyntax.Parse(text, source);
         }
-        catch (Exception ex)
+        catch (HoconSyntaxException ex)
         {
-            throw new ProjectConfigException(source, [new ConfigError("(syntax)", $"not valid HOCON: {ex.Message}")]);
+            throw new ProjectConfigException(source, [new ConfigError(ex.Location, ex.Problem)]);
         }
         var r = new Reader(config, baseFolder);
         if (!config.HasPath(Root))
