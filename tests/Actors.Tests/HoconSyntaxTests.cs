@@ -24,6 +24,18 @@ public sealed class HoconSyntaxTests
         Assert.StartsWith(message, error.Message);
     }
 
+    // Akka follows these until the stack overflows, which ends the process with no message at all.
+    [Theory]
+    [InlineData("project { name = ${project.name} }", "project.name")]
+    [InlineData("a = ${b}\nb = ${a}\nproject { name = ${a} }", "b")]
+    public void Substitutions_that_refer_back_to_themselves_are_named(string text, string path)
+    {
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text, Path.GetTempPath(), "test.conf"));
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("test.conf", error.Key);
+        Assert.StartsWith($"${{{path}}} refers back to itself", error.Message);
+    }
+
     [Fact]
     public void Brackets_in_quotes_and_comments_do_not_count_and_the_node_profiles_pass()
     {

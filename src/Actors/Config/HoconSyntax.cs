@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 
 namespace NrtCluster.Actors.Config;
 
@@ -31,14 +32,39 @@ public static class HoconSyntax
     public static Akka.Configuration.Config Parse(string text, string source)
     {
         if (Check(text) is { } error) throw new HoconSyntaxException($"{source}:{error.Line}:{error.Column}", error.Message);
+        Akka.Configuration.Config config;
         try
         {
-            return ConfigurationFactory.ParseString(text);
+            config = ConfigurationFactory.ParseString(text);
         }
         catch (Exception e)
         {
             throw new HoconSyntaxException(source, $"not valid HOCON: {e.Message}");
         }
+        if (SubstitutionCycle(config) is { } path)
+            throw new HoconSyntaxException(source, $"${{{path}}} refers back to itself through its substitutions; give it a value");
+        return config;
+    }
+
+    /// <summary>
+    /// A substitution that leads back to itself: Akka follows such a cycle (${a} in a, or a = ${b}, b = ${a}) until the
+    /// stack overflows, which ends the process without a message.
+    /// </summary>
+    private static string? SubstitutionCycle(Akka.Configuration.Config config)
+    {
+        var done = new HashSet<HoconSubstitution>(ReferenceEqualityComparer.Instance);
+        var onPath = new HashSet<HoconSubstitution>(ReferenceEqualityComparer.Instance);
+        string? Visit(HoconSubstitution sub)
+        {
+            if (done.Contains(sub)) return null;
+            if (!onPath.Add(sub)) return sub.Path;
+            foreach (var next in sub.ResolvedValue?.Values.OfType<HoconSubstitution>() ?? [])
+                if (Visit(next) is { } cycle) return cycle;
+            onPath.Remove(sub);
+            done.Add(sub);
+            return null;
+        }
+        return config.Substitutions.Select(Visit).FirstOrDefault(p => p is not null);
     }
 
     /// <summary>The first structural error of <paramref name="text"/>, or null when Akka's parser can read it to the end.</summary>
