@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace NrtCluster.Kernels;
@@ -39,7 +38,7 @@ public sealed record FitOptions
 
     /// <summary>
     /// Options from the reference (nrt) names, as in a conformance case's <c>fit</c> object. Unknown keys or values:
-    /// <see cref="ArgumentException"/> naming them and listing the accepted ones.
+    /// <see cref="OptionException"/> naming them and listing the accepted ones.
     /// </summary>
     public static FitOptions FromReference(IReadOnlyDictionary<string, JsonElement> options)
     {
@@ -52,7 +51,7 @@ public sealed record FitOptions
                 "method" => result with { Method = ParseMethod(value) },
                 "screen_outliers" => result with { Screening = ParseScreening(value) },
                 "L" => result with { L = Number(key, value) },
-                "maxiter" => result with { MaxIter = checked((int)Number(key, value)) },
+                "maxiter" => result with { MaxIter = Integer(key, value) },
                 "tune" => result with { Tune = Number(key, value) },
                 "scale_constant" => result with { ScaleConstant = Number(key, value) },
                 "update_scale" => result with { UpdateScale = Boolean(key, value) },
@@ -60,8 +59,7 @@ public sealed record FitOptions
                 "alpha" => result with { Alpha = Number(key, value) },
                 "scaling_factor" => result with { ScalingFactor = Number(key, value) },
                 "threshold" => result with { Threshold = Number(key, value) },
-                _ => throw new ArgumentException(
-                    $"Unknown fit option '{key}'. Accepted options: {string.Join(", ", Keys)}.", nameof(options)),
+                _ => throw new OptionException(key, $"unknown fit option '{key}'; valid: {string.Join(", ", Keys)}"),
             };
         }
         return result;
@@ -74,8 +72,7 @@ public sealed record FitOptions
         "RIRLS" => FitMethod.Rirls,
         "ROC" => FitMethod.Roc,
         "CCDC-stable" => FitMethod.CcdcStable,
-        _ => throw new ArgumentException(
-            $"Unknown fit method '{name}'. Accepted methods: {string.Join(", ", MethodNames)}.", nameof(name)),
+        _ => throw new OptionException("method", $"unknown fit method '{name}'; valid: {string.Join(", ", MethodNames)}"),
     };
 
     /// <summary>Parses a reference screening name (Shewhart, CCDC_RIRLS; null or "null" for none).</summary>
@@ -84,32 +81,36 @@ public sealed record FitOptions
         null or "null" => OutlierScreening.None,
         "Shewhart" => OutlierScreening.Shewhart,
         "CCDC_RIRLS" => OutlierScreening.CcdcRirls,
-        _ => throw new ArgumentException(
-            $"Unknown outlier screening '{name}'. Accepted values: {string.Join(", ", ScreeningNames)}.", nameof(name)),
+        _ => throw new OptionException("screen_outliers", $"unknown outlier screening '{name}'; valid: {string.Join(", ", ScreeningNames)}"),
     };
 
     private static FitMethod ParseMethod(JsonElement value) => value.ValueKind == JsonValueKind.String
         ? ParseMethod(value.GetString()!)
-        : throw new ArgumentException(
-            $"Fit option 'method' must be a string, got {value.ValueKind}. Accepted methods: {string.Join(", ", MethodNames)}.");
+        : throw new OptionException("method", $"fit option 'method' must be one of {string.Join(", ", MethodNames)}, got {Shown(value)}");
 
     private static OutlierScreening ParseScreening(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Null => OutlierScreening.None,
         JsonValueKind.String => ParseScreening(value.GetString()),
-        _ => throw new ArgumentException(
-            $"Fit option 'screen_outliers' must be a string or null, got {value.ValueKind}. Accepted values: {string.Join(", ", ScreeningNames)}."),
+        _ => throw new OptionException("screen_outliers",
+            $"fit option 'screen_outliers' must be one of {string.Join(", ", ScreeningNames)}, got {Shown(value)}"),
     };
 
     private static double Number(string key, JsonElement value) => value.ValueKind == JsonValueKind.Number
         ? value.GetDouble()
-        : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"Fit option '{key}' must be a number, got {value.ValueKind}."));
+        : throw new OptionException(key, $"fit option '{key}' must be a number, got {Shown(value)}");
+
+    private static int Integer(string key, JsonElement value) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i)
+        ? i
+        : throw new OptionException(key, $"fit option '{key}' must be an integer, got {Shown(value)}");
 
     private static bool Boolean(string key, JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        _ => throw new ArgumentException($"Fit option '{key}' must be true or false, got {value.ValueKind}."),
+        _ => throw new OptionException(key, $"fit option '{key}' must be true or false, got {Shown(value)}"),
     };
+
+    /// <summary>An option's value as its writer wrote it: text in quotes, anything else as is.</summary>
+    internal static string Shown(JsonElement value) => value.ValueKind == JsonValueKind.String ? $"'{value.GetString()}'" : value.GetRawText();
 }

@@ -59,11 +59,12 @@ public sealed class ProjectConfigTests
         {
             "project.colour", "project.grid.resolution", "project.grid.origin-y", "project.grid.tile-size",
             "project.area-of-interest.bbox", "project.stac", "project.stac.api", "project.stac.provider", "project.index",
-            "project.monitor", "project.history.end", "project.output.report-layers", "project.poll-interval",
+            "project.monitor.options.harmonic_orderr", "project.history.end", "project.output.report-layers", "project.poll-interval",
         });
         Assert.Contains(ex.Errors, e => e.Key == "project.grid.resolution" && e.Message.Contains("> 0"));
         Assert.Contains(ex.Errors, e => e.Key == "project.stac.provider" && e.Message.Contains("earth-search"));
-        Assert.Contains(ex.Errors, e => e.Key == "project.monitor" && e.Message.Contains("harmonic_orderr"));
+        Assert.Contains(ex.Errors, e => e.Key == "project.monitor.options.harmonic_orderr"
+            && e.Message == "unknown option 'harmonic_orderr' for CuSum; valid: trend, harmonic_order, sensitivity, save_fit_start");
         Assert.Contains(ex.Errors, e => e.Key == "project.index" && e.Message.Contains("NDVI, NBR, NDMI"));
         Assert.StartsWith($"test.conf has {ex.Errors.Count} error(s)", ex.Message);
     }
@@ -89,9 +90,56 @@ public sealed class ProjectConfigTests
             .Replace("method = RIRLS", "method = LASSO")
             .Replace("source = none", "source = raster\n raster = \"missing.tif\"");
         var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text, Path.GetTempPath()));
-        Assert.Contains(ex.Errors, e => e.Key == "project.fit" && e.Message.Contains("LASSO"));
+        Assert.Contains(ex.Errors, e => e.Key == "project.fit.method" && e.Message == "unknown fit method 'LASSO'; valid: OLS, RIRLS, ROC, CCDC-stable");
         Assert.Contains(ex.Errors, e => e.Key == "project.forest-mask.raster" && e.Message.Contains("does not exist"));
         Assert.Equal(2, ex.Errors.Count);
+    }
+
+    private const string Minimal = """
+        project {
+          grid { crs = "EPSG:3035", resolution = 20, origin-x = 0, origin-y = 0, tile-size = 1000 }
+          area-of-interest { bbox = [24.9, 45.3, 25.4, 45.7] }
+          stac { api = "https://stac.example/v1", collection = sentinel-2-l2a, provider = earth-search }
+          monitor { name = MONITOR, options { OPTIONS } }
+          fit { FIT }
+          history { start = "2019-01-01", end = "2021-12-31" }
+          output { folder = out }
+        }
+        """;
+
+    // Each option error sits under its own key and reads without .NET's parameter names or value kinds.
+    [Theory]
+    [InlineData("IQR", "x = 1", "", "project.monitor.options.x", "unknown option 'x' for IQR; valid: trend, harmonic_order, sensitivity, save_fit_start, boundary")]
+    [InlineData("IQR", "boundary = abc", "", "project.monitor.options.boundary", "IQR option 'boundary' must be an integer, got 'abc'")]
+    [InlineData("IQR", "boundary = 0", "", "project.monitor.options.boundary", "boundary (consecutive outliers to confirm a break) must lie in 1..255, got 0.")]
+    [InlineData("EWMA", "lambda_ = 2", "", "project.monitor.options.lambda_", "EWMA lambda_ must lie in (0, 1], got 2.")]
+    [InlineData("MoSum", "h = 0.3", "", "project.monitor.options.h", "MoSum h (window size relative to the history) must be one of 0.25, 0.5, 1; got 0.3.")]
+    [InlineData("CuSum", "trend = maybe", "", "project.monitor.options.trend", "CuSum option 'trend' must be true or false, got 'maybe'")]
+    [InlineData("CuSum", "", "x = 1", "project.fit.x", "unknown fit option 'x'; valid: method, screen_outliers, L, maxiter, tune, scale_constant, update_scale, tol, alpha, scaling_factor, threshold")]
+    [InlineData("CuSum", "", "alpha = abc", "project.fit.alpha", "fit option 'alpha' must be a number, got 'abc'")]
+    [InlineData("CuSum", "", "method = 3", "project.fit.method", "fit option 'method' must be one of OLS, RIRLS, ROC, CCDC-stable, got 3")]
+    [InlineData("CuSum", "", "maxiter = 1e20", "project.fit.maxiter", "fit option 'maxiter' must be an integer, got 1E+20")]
+    public void Option_errors_are_named_by_their_own_key(string monitor, string options, string fit, string key, string message)
+    {
+        string text = Minimal.Replace("MONITOR", monitor).Replace("OPTIONS", options).Replace("FIT", fit);
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text, Path.GetTempPath()));
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal((key, message), (error.Key, error.Message));
+    }
+
+    [Fact]
+    public void Values_of_the_wrong_shape_are_described_not_dumped()
+    {
+        string text = Minimal.Replace("resolution = 20", "resolution = { a = 1 }").Replace("origin-x = 0", "origin-x = [1, 2]")
+            .Replace("MONITOR", "IQR").Replace("OPTIONS", "").Replace("FIT", "method = { x = 1 }");
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text, Path.GetTempPath()));
+        Assert.Equal(
+            [
+                ("project.grid.resolution", "expected a number > 0, got an object { ... }"),
+                ("project.grid.origin-x", "expected a number, got a list [...]"),
+                ("project.fit.method", "expected a single value, got an object { ... }"),
+            ],
+            ex.Errors.Select(e => (e.Key, e.Message)));
     }
 
     [Fact]
@@ -121,8 +169,8 @@ public sealed class ProjectConfigTests
     [Fact]
     public void Unresolved_substitutions_and_missing_files_say_so()
     {
-        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse("project { name = ${nowhere} }", Path.GetTempPath()));
-        Assert.True(ex.Errors.Count == 1 && ex.Errors[0].Key == "(syntax)", ex.Message);
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse("project { name = ${nowhere} }", Path.GetTempPath(), "test.conf"));
+        Assert.True(ex.Errors.Count == 1 && ex.Errors[0].Key == "test.conf" && ex.Errors[0].Message.Contains("nowhere"), ex.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => ProjectConfigLoader.Load("/nonexistent/project.conf"));
         Assert.Contains("project.example.conf", missing.Message);
     }

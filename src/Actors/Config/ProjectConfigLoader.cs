@@ -6,6 +6,7 @@ using Akka.Configuration.Hocon;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Sentinel2;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Kernels;
 using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Actors.Config;
@@ -52,11 +53,11 @@ public static class ProjectConfigLoader
         Akka.Configuration.Config config;
         try
         {
-            config = ConfigurationFactory.ParseString(text);
+            config = HoconSyntax.Parse(text, source);
         }
-        catch (Exception ex)
+        catch (HoconSyntaxException ex)
         {
-            throw new ProjectConfigException(source, [new ConfigError("(syntax)", $"not valid HOCON: {ex.Message}")]);
+            throw new ProjectConfigException(source, [new ConfigError(ex.Location, ex.Problem)]);
         }
         var r = new Reader(config, baseFolder);
         if (!config.HasPath(Root))
@@ -119,17 +120,21 @@ public static class ProjectConfigLoader
             {
                 probe = MonitorFactory.Create(monitorName, init);
             }
+            catch (OptionException ex)
+            {
+                r.Error($"{Root}.monitor.options.{ex.Option}", ex.Message);
+            }
             catch (ArgumentException ex)
             {
-                r.Error($"{Root}.monitor", ex.Message);
+                r.Error($"{Root}.monitor.name", ex.Message);
             }
             try
             {
                 if (probe is not null) MonitorFactory.FitOptionsFor(probe, fit);
             }
-            catch (ArgumentException ex)
+            catch (OptionException ex)
             {
-                r.Error($"{Root}.fit", ex.Message);
+                r.Error($"{Root}.fit.{ex.Option}", ex.Message);
             }
         }
 
@@ -217,7 +222,7 @@ public static class ProjectConfigLoader
             if (!v.IsString() || !double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d)
                 || (integer && d != Math.Floor(d)))
             {
-                Error(key, $"expected {expected}, got '{Describe(v)}'");
+                Error(key, $"expected {expected}, got {Describe(v)}");
                 return null;
             }
             if (d < min || d > max) { Error(key, $"expected {expected}, got {d.ToString(CultureInfo.InvariantCulture)}"); return null; }
@@ -228,13 +233,13 @@ public static class ProjectConfigLoader
         {
             var v = Value(key, required, "a list of numbers [..]");
             if (v is null) return null;
-            if (!v.IsArray()) { Error(key, $"expected a list of numbers [..], got '{Describe(v)}'"); return null; }
+            if (!v.IsArray()) { Error(key, $"expected a list of numbers [..], got {Describe(v)}"); return null; }
             var result = new List<double>();
             foreach (var item in v.GetArray())
             {
                 if (!item.IsString() || !double.TryParse(item.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
                 {
-                    Error(key, $"expected a list of numbers, found '{Describe(item)}'");
+                    Error(key, $"expected a list of numbers, found {Describe(item)}");
                     return null;
                 }
                 result.Add(d);
@@ -246,7 +251,7 @@ public static class ProjectConfigLoader
         {
             var v = Value(key, required: false, "a list");
             if (v is null) return null;
-            if (!v.IsArray()) { Error(key, $"expected a list [..], got '{Describe(v)}'"); return null; }
+            if (!v.IsArray()) { Error(key, $"expected a list [..], got {Describe(v)}"); return null; }
             return [.. v.GetArray().Select(i => i.GetString())];
         }
 
@@ -281,7 +286,7 @@ public static class ProjectConfigLoader
             {
                 // reported below with the expectation
             }
-            Error(key, $"expected a positive duration such as 30m, 1h or 2d, got '{Describe(v)}'");
+            Error(key, $"expected a positive duration such as 30m, 1h or 2d, got {Describe(v)}");
             return fallback;
         }
 
@@ -310,7 +315,7 @@ public static class ProjectConfigLoader
             {
                 string json;
                 if (item.IsEmpty) json = "null";
-                else if (!item.IsString()) { Error($"{key}.{name}", $"expected a single value, got '{Describe(item)}'"); continue; }
+                else if (!item.IsString()) { Error($"{key}.{name}", $"expected a single value, got {Describe(item)}"); continue; }
                 else
                 {
                     var s = item.GetString();
@@ -336,6 +341,7 @@ public static class ProjectConfigLoader
                 _ => string.Create(CultureInfo.InvariantCulture, $" in [{min}, {max}]"),
             };
 
-        private static string Describe(HoconValue v) => v.IsString() ? v.GetString() : v.ToString();
+        /// <summary>A value as a message shows it: text in quotes, else what it is (Akka's rendering spans lines).</summary>
+        private static string Describe(HoconValue v) => v.IsString() ? $"'{v.GetString()}'" : v.IsArray() ? "a list [...]" : "an object { ... }";
     }
 }

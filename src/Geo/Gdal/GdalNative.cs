@@ -3,11 +3,15 @@ using System.Runtime.InteropServices;
 namespace NrtCluster.Geo.Gdal;
 
 /// <summary>
-/// The GDAL C API entry points NrtCluster uses, bound to Debian's libgdal32 (GDAL 3.6) by its versioned name.
+/// The GDAL C API entry points NrtCluster uses, bound to whichever of GDAL 3.6 to 3.10 is installed (<see cref="GdalLibrary"/>).
 /// </summary>
 internal static unsafe partial class GdalNative
 {
-    private const string Lib = "libgdal.so.32";
+    /// <summary>Not a file name: the resolver set below maps it to the soname <see cref="GdalLibrary"/> found.</summary>
+    private const string Lib = "gdal";
+
+    static GdalNative() => NativeLibrary.SetDllImportResolver(typeof(GdalNative).Assembly,
+        (name, _, _) => name == Lib ? GdalLibrary.Handle : IntPtr.Zero);
 
     internal const int GdalOfRaster = 0x02;
     internal const int GdalOfVerboseError = 0x40;
@@ -23,16 +27,7 @@ internal static unsafe partial class GdalNative
 
     private static bool Initialise()
     {
-        IntPtr lib;
-        try
-        {
-            lib = NativeLibrary.Load(Lib, typeof(GdalNative).Assembly, null);
-        }
-        catch (DllNotFoundException e)
-        {
-            throw new DllNotFoundException(
-                $"GDAL 3.6 ({Lib}) is not installed or not on the library path: install Debian's libgdal32 (apt-get install libgdal32 gdal-bin).", e);
-        }
+        var lib = GdalLibrary.Handle;
         GDALAllRegister();
         // COG access over HTTP: no listing of the remote folder (which also stops probing for sidecar files), retries
         // on transient errors. CPL_VSIL_CURL_ALLOWED_EXTENSIONS stays unset: some providers serve assets from URLs

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
@@ -77,14 +76,14 @@ public static class NodeCli
         try
         {
             // Akka's parser takes a key without a value and fails only once the key is read, naming neither it nor the file.
-            error = KeyWithoutValue(ConfigurationFactory.ParseString(text).Root, "") is { } key ? $"'{key}' has no value" : null;
+            error = KeyWithoutValue(HoconSyntax.Parse(text, hocon.FullName).Root, "") is { } key ? $"{hocon.FullName}: '{key}' has no value" : null;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException)
+        catch (HoconSyntaxException e)
         {
             error = e.Message;
         }
         if (error is null) return text;
-        Console.Error.WriteLine($"{verb}: --hocon {hocon.FullName} is not valid HOCON: {error}; fix the file (e.g. nrtcluster.jobs.max-attempts = 3).");
+        Console.Error.WriteLine($"{verb}: --hocon {error}; fix the file (e.g. nrtcluster.jobs.max-attempts = 3).");
         return null;
     }
 

@@ -30,7 +30,7 @@ public abstract class BaseMonitor
         ArgumentNullException.ThrowIfNull(options);
         if (options.HarmonicOrder < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.HarmonicOrder, "harmonic_order must be 0 or more.");
+            throw new OptionException("harmonic_order", $"harmonic_order must be 0 or more, got {options.HarmonicOrder}.");
         }
         Options = options;
         initialMask = mask is null ? null : (byte[])mask.Clone();

@@ -30,7 +30,7 @@ public sealed class Ewma : BaseMonitor
     {
         if (!(lambda > 0 && lambda <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "EWMA lambda_ must lie in (0, 1].");
+            throw new OptionException("lambda_", $"EWMA lambda_ must lie in (0, 1], got {lambda}.");
         }
     }
 

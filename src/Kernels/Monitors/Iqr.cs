@@ -31,7 +31,7 @@ public sealed class Iqr : BaseMonitor
     {
         if (boundary is < 1 or > byte.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(boundary), boundary, "boundary (consecutive outliers to confirm a break) must lie in 1..255.");
+            throw new OptionException("boundary", $"boundary (consecutive outliers to confirm a break) must lie in 1..255, got {boundary}.");
         }
     }
 

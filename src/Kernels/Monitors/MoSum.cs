@@ -39,12 +39,12 @@ public sealed class MoSum : BaseMonitor
     {
         if (!WindowSizes.Contains(options.H))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.H,
+            throw new OptionException("h",
                 $"MoSum h (window size relative to the history) must be one of {string.Join(", ", WindowSizes)}; got {options.H}.");
         }
         if (options.Sensitivity is < 0.001 or > 0.05 || double.IsNaN(options.Sensitivity))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Sensitivity,
+            throw new OptionException("sensitivity",
                 $"MoSum sensitivity (significance level) must lie in [0.001, 0.05], the range of the critical value table; got {options.Sensitivity}.");
         }
     }

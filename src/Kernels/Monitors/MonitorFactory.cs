@@ -13,7 +13,8 @@ public static class MonitorFactory
     /// <summary>
     /// A monitor of class <paramref name="name"/> with constructor options <paramref name="init"/> (reference names:
     /// trend, harmonic_order, sensitivity, save_fit_start, and lambda_/threshold_outlier for EWMA, h for MoSum,
-    /// boundary for IQR and CCDC). Unknown names or options: <see cref="ArgumentException"/> listing the valid ones.
+    /// boundary for IQR and CCDC). Unknown names: <see cref="ArgumentException"/> listing the valid ones; unknown or
+    /// bad options: <see cref="OptionException"/> naming the option.
     /// </summary>
     public static BaseMonitor Create(string name, IReadOnlyDictionary<string, JsonElement>? init = null, byte[]? mask = null)
     {
@@ -30,7 +31,7 @@ public static class MonitorFactory
             "MoSum" => new MoSum(Apply(new MoSumOptions(), init, name, ["h"], (o, k, v) => o with { H = Number(name, k, v) }), mask),
             "IQR" => new Iqr(Apply(new IqrOptions(), init, name, ["boundary"], (o, k, v) => o with { Boundary = Integer(name, k, v) }), mask),
             "CCDC" => new Ccdc(Apply(new CcdcOptions(), init, name, ["boundary"], (o, k, v) => o with { Boundary = Integer(name, k, v) }), mask),
-            _ => throw new ArgumentException($"Unknown monitor '{name}'; valid monitors: {string.Join(", ", Names)}.", nameof(name)),
+            _ => throw new ArgumentException($"Unknown monitor '{name}'; valid monitors: {string.Join(", ", Names)}."),
         };
     }
 
@@ -78,8 +79,8 @@ public static class MonitorFactory
                 "sensitivity" => options with { Sensitivity = Number(monitor, key, value) },
                 "save_fit_start" => options with { SaveFitStart = Boolean(monitor, key, value) },
                 _ when ownKeys.Contains(key) => own(options, key, value),
-                _ => throw new ArgumentException(
-                    $"Unknown {monitor} option '{key}'; valid options: {string.Join(", ", CommonKeys.Concat(ownKeys))}."),
+                _ => throw new OptionException(key,
+                    $"unknown option '{key}' for {monitor}; valid: {string.Join(", ", CommonKeys.Concat(ownKeys))}"),
             };
         }
         return options;
@@ -87,16 +88,16 @@ public static class MonitorFactory
 
     private static double Number(string monitor, string key, JsonElement value) => value.ValueKind == JsonValueKind.Number
         ? value.GetDouble()
-        : throw new ArgumentException($"{monitor} option '{key}' must be a number, got {value.ValueKind}.");
+        : throw new OptionException(key, $"{monitor} option '{key}' must be a number, got {FitOptions.Shown(value)}");
 
     private static int Integer(string monitor, string key, JsonElement value) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i)
         ? i
-        : throw new ArgumentException($"{monitor} option '{key}' must be an integer, got {value}.");
+        : throw new OptionException(key, $"{monitor} option '{key}' must be an integer, got {FitOptions.Shown(value)}");
 
     private static bool Boolean(string monitor, string key, JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        _ => throw new ArgumentException($"{monitor} option '{key}' must be true or false, got {value.ValueKind}."),
+        _ => throw new OptionException(key, $"{monitor} option '{key}' must be true or false, got {FitOptions.Shown(value)}"),
     };
 }

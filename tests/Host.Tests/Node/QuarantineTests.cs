@@ -215,7 +215,12 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
             File.WriteAllText(bad, "nrtcluster.jobs { max-attempts = ");
             (code, output) = Nrtc.RunWithin(CommandTimeout, "fast-forward", "--project", project, "--hocon", bad);
             Assert.Equal(1, code);
-            Assert.Contains($"fast-forward: --hocon {bad} is not valid HOCON: 'nrtcluster.jobs.max-attempts' has no value", output);
+            Assert.Contains($"fast-forward: --hocon {bad}:1:17: '{{' opened here is never closed: the file ends first", output);
+
+            File.WriteAllText(bad, "nrtcluster.jobs { max-attempts = }");
+            (code, output) = Nrtc.RunWithin(CommandTimeout, "fast-forward", "--project", project, "--hocon", bad);
+            Assert.Equal(1, code);
+            Assert.Contains($"fast-forward: --hocon {bad}: 'nrtcluster.jobs.max-attempts' has no value", output);
         }
         finally
         {

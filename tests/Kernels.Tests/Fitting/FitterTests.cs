@@ -276,12 +276,13 @@ public class FitterTests
     }
 
     [Theory]
-    [InlineData("""{"method": "LASSO"}""", "LASSO", "CCDC-stable")]
-    [InlineData("""{"screen_outliers": "Hampel"}""", "Hampel", "Shewhart")]
-    [InlineData("""{"lambda": 0.3}""", "lambda", "maxiter")]
-    public void UnknownReferenceNamesAreRejected(string json, string named, string listed)
+    [InlineData("""{"method": "LASSO"}""", "method", "LASSO", "CCDC-stable")]
+    [InlineData("""{"screen_outliers": "Hampel"}""", "screen_outliers", "Hampel", "Shewhart")]
+    [InlineData("""{"lambda": 0.3}""", "lambda", "lambda", "maxiter")]
+    public void UnknownReferenceNamesAreRejected(string json, string option, string named, string listed)
     {
-        var e = Assert.Throws<ArgumentException>(() => FitOptions.FromReference(Json(json)));
+        var e = Assert.Throws<OptionException>(() => FitOptions.FromReference(Json(json)));
+        Assert.Equal(option, e.Option);
         Assert.Contains(named, e.Message);
         Assert.Contains(listed, e.Message);
     }

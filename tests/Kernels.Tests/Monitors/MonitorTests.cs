@@ -27,7 +27,8 @@ public class MonitorTests
     public void UnknownInitOptionIsNamed()
     {
         var init = new Dictionary<string, JsonElement> { ["lambda"] = JsonDocument.Parse("0.2").RootElement };
-        var e = Assert.Throws<ArgumentException>(() => MonitorFactory.Create("EWMA", init));
+        var e = Assert.Throws<OptionException>(() => MonitorFactory.Create("EWMA", init));
+        Assert.Equal("lambda", e.Option);
         Assert.Contains("'lambda'", e.Message);
         Assert.Contains("lambda_", e.Message);
     }
