@@ -65,9 +65,10 @@ public static class RunCommand
                     Pipeline.StartPoller(node);
                     var folder = new ReportFolder(config.OutputFolder);
                     var control = new ClusterControl(node);
+                    // Ready once an Up member whose database answers.
+                    var status = new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), DatabaseHealth.Get(node.System));
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
-                        new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), DatabaseHealth.Get(node.System)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
-                        NodeServer.LocateWebRoot(), control), ct);
+                        status, parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot(), control), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
                     node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");
