@@ -87,15 +87,15 @@ public sealed partial class RerunTests
             Assert.True(File.Exists(Path.Combine(output, "state.json")));
 
             var original = File.ReadAllText(project);
-            Assert.Contains("harmonic_order = 3", original);
-            File.WriteAllText(project, original.Replace("harmonic_order = 3", "harmonic_order = 2", StringComparison.Ordinal));
+            Assert.Contains("harmonic_order = 2", original);
+            File.WriteAllText(project, original.Replace("harmonic_order = 2", "harmonic_order = 3", StringComparison.Ordinal));
             var before = Snapshot(output);
             foreach (var verb in new[] { "fit", "fast-forward" })
             {
                 var (code, refused) = Nrtc.RunWithin(CommandTimeout, verb, "--project", project);
                 Assert.True(code == 1, refused);
                 Assert.Contains($"{verb}: {project}: the state in {output} was made with another configuration", refused);
-                Assert.Contains("project.monitor.options: harmonic_order=3, trend=true -> harmonic_order=2, trend=true", refused);
+                Assert.Contains("project.monitor.options: harmonic_order=2, sensitivity=2.5, trend=false -> harmonic_order=3, sensitivity=2.5, trend=false", refused);
                 Assert.Contains($"move or delete {Path.Combine(output, "nrtcluster.db")}* and {Path.Combine(output, "tiles")}/, or set project.output.folder to a new folder", refused);
                 Assert.DoesNotContain("   at ", refused);
                 Assert.Equal(before, Snapshot(output));

@@ -33,9 +33,9 @@ public sealed class StateFingerprintTests
             var file = Path.Combine(folder, StateFingerprint.FileName);
             var json = JsonNode.Parse(File.ReadAllText(file))!;
             Assert.Equal(fingerprint.Hash, json["fingerprint"]!.GetValue<string>());
-            Assert.Equal("CuSum", json["config"]!["project.monitor.name"]!.GetValue<string>());
-            Assert.Equal("alpha=0.05, method=ROC", json["config"]!["project.fit"]!.GetValue<string>());
-            Assert.Contains("\"project.fit\": \"alpha=0.05, method=ROC\"", File.ReadAllText(file));
+            Assert.Equal("IQR", json["config"]!["project.monitor.name"]!.GetValue<string>());
+            Assert.Equal("maxiter=5, method=RIRLS", json["config"]!["project.fit"]!.GetValue<string>());
+            Assert.Contains("\"project.fit\": \"maxiter=5, method=RIRLS\"", File.ReadAllText(file));
             Assert.Equal("2021-12-31", json["config"]!["project.history.end"]!.GetValue<string>());
             Assert.Single(Directory.GetFiles(folder));
 
@@ -43,10 +43,10 @@ public sealed class StateFingerprintTests
             StateFingerprint.Of(Config(folder)).Claim(folder, NodeProfile.Embedded);
 
             var written = File.ReadAllText(file);
-            var other = StateFingerprint.Of(Config(folder, "sensitivity = 0.05", "sensitivity = 0.1"));
+            var other = StateFingerprint.Of(Config(folder, "sensitivity = 2.5", "sensitivity = 3"));
             Assert.NotEqual(fingerprint.Hash, other.Hash);
             var refused = Assert.Throws<StateMismatchException>(() => other.Claim(folder, NodeProfile.Embedded));
-            Assert.Contains("project.monitor.options: harmonic_order=2, sensitivity=0.05, trend=false -> harmonic_order=2, sensitivity=0.1, trend=false",
+            Assert.Contains("project.monitor.options: harmonic_order=2, sensitivity=2.5, trend=false -> harmonic_order=2, sensitivity=3, trend=false",
                 refused.Message);
             Assert.Contains($"move or delete {Path.Combine(folder, "nrtcluster.db")}* and {Path.Combine(folder, "tiles")}/, or set project.output.folder to a new folder",
                 refused.Message);
