@@ -72,6 +72,8 @@ public static class RunCommand
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
                     node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");
+                    // A verb refused for this node's output folder points at it.
+                    node.Ownership?.AnnounceHttp(server.BaseUrl);
                     using (ct.Register(() => signalled.TrySetResult()))
                         await signalled.Task;
                     Console.WriteLine("run: stopping (leaving the cluster, handing off shards)");

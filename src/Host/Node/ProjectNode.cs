@@ -22,9 +22,10 @@ public sealed class ProjectNode : IAsyncDisposable
     private int _jobCounter;
 
     private ProjectNode(ProjectConfig config, ActorSystem system, IActorRef reports, IActorRef tiles, IStacArchive archive,
-        GridTileFootprints footprints, HttpClient http, NodeLog log, int shardBlockSize)
+        GridTileFootprints footprints, HttpClient http, NodeLog log, int shardBlockSize, ProjectLock? ownership)
     {
         Config = config;
+        Ownership = ownership;
         System = system;
         Reports = reports;
         Tiles = tiles;
@@ -48,6 +49,8 @@ public sealed class ProjectNode : IAsyncDisposable
     public int ShardBlockSize { get; }
     /// <summary>How this node's jobs ask tiles (<c>nrtcluster.jobs</c>).</summary>
     public JobSettings JobSettings { get; }
+    /// <summary>An embedded node's hold on its output folder (null for a cluster node: those share it by design).</summary>
+    public ProjectLock? Ownership { get; }
 
     public static string MosaicPathOf(ProjectConfig config) => Path.Combine(config.OutputFolder, "mosaic.vrt");
 
@@ -56,12 +59,27 @@ public sealed class ProjectNode : IAsyncDisposable
     /// Its log is <c>nrtc.log</c> in the output folder, or <c>nrtc-HOST-PORT.log</c> for a cluster node, so the nodes of one
     /// machine can share an output folder.
     /// Refuses, before anything is written, state made with another configuration than <paramref name="fingerprint"/>
-    /// (default: the project's; see <see cref="StateFingerprint"/>).
+    /// (default: the project's; see <see cref="StateFingerprint"/>). An embedded node first takes the output folder's
+    /// <see cref="ProjectLock"/>: a second process writing the same SQLite state would break both.
     /// </summary>
     public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false, StateFingerprint? fingerprint = null)
     {
         options ??= new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
-        (fingerprint ?? StateFingerprint.Of(config)).Claim(config.OutputFolder, options.Profile);
+        var ownership = options.Profile == NodeProfile.Embedded ? ProjectLock.Acquire(config.OutputFolder) : null;
+        try
+        {
+            return Start(config, options, reliableTiles, fingerprint ?? StateFingerprint.Of(config), ownership);
+        }
+        catch
+        {
+            ownership?.Dispose();
+            throw;
+        }
+    }
+
+    private static ProjectNode Start(ProjectConfig config, NodeOptions options, bool reliableTiles, StateFingerprint fingerprint, ProjectLock? ownership)
+    {
+        fingerprint.Claim(config.OutputFolder, options.Profile);
         // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on
         // stdout; the options' own HOCON goes last, so it can change either level.
         string logging = StructuredLogger.Hocon(StructuredLogger.NodeLogPath(options), level: "INFO", stdoutLevel: "ERROR");
@@ -88,7 +106,7 @@ public sealed class ProjectNode : IAsyncDisposable
         int block = system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4);
         var tiles = reliableTiles ? ReliableTileSharding.Start(system, settings, block) : TileSharding.Start(system, settings, block);
         log.Write("node", $"started address={self} project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
-        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block);
+        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block, ownership);
     }
 
     /// <summary>The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).</summary>
@@ -181,6 +199,7 @@ public sealed class ProjectNode : IAsyncDisposable
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
         Http.Dispose();
         Log.Dispose();
+        Ownership?.Dispose();
     }
 
     /// <summary>

@@ -113,7 +113,7 @@ public sealed partial class RerunTests
     }
 
     /// <summary>The demo's project on a tiny archive (2 x 2 tiles), in <c>folder/project</c>; returns the project file.</summary>
-    private static string WriteProject(string folder)
+    internal static string WriteProject(string folder)
     {
         var archiveFolder = Path.Combine(folder, "archive");
         var archive = SyntheticArchive.Generate(archiveFolder, Archive);
