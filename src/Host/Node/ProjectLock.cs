@@ -8,7 +8,7 @@ namespace NrtCluster.Host.Node;
 /// One process at a time owns an output folder's embedded state (SQLite, Akka persistence, reports): an OS lock on
 /// <c>&lt;output&gt;/nrtcluster.lock</c>, held while the node lives. The OS releases it when the process dies, however it
 /// dies, so a lock left by a killed process never blocks. Who holds it (pid, command, since when, HTTP URL of a
-/// <c>run</c> node) is in <c>nrtcluster.holder.json</c> beside it: the locked file itself cannot be read by others.
+/// <c>run</c> node) is in <c>nrtcluster.holder.json</c> beside it while held: the locked file itself cannot be read by others.
 /// </summary>
 public sealed class ProjectLock : IDisposable
 {
@@ -67,7 +67,12 @@ public sealed class ProjectLock : IDisposable
         WriteHolder();
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>Releases the lock; the holder file goes first, so it only ever describes a live holder or a killed one.</summary>
+    public void Dispose()
+    {
+        File.Delete(_holderPath);
+        _lock.Dispose();
+    }
 
     /// <summary>Written aside and renamed over, so a refused process never reads half of it.</summary>
     private void WriteHolder()

@@ -94,6 +94,7 @@ public sealed partial class ProjectLockTests
                 Assert.Contains($"{output} is in use by process {Environment.ProcessId} ('test', since ", refused.Message);
                 Assert.Contains("wait for it to finish, or send the command to a running 'nrtc run' node with --node URL", refused.Message);
             }
+            Assert.False(File.Exists(Path.Combine(output, ProjectLock.HolderFileName)));
             using (ProjectLock.Acquire(output, "again"))
                 Assert.Equal("again", Holder(output).Command);
         }
