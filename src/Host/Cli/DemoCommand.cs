@@ -50,7 +50,7 @@ public static class DemoCommand
                 var buffer = parseResult.GetValue(bufferOption);
                 if (buffer is < 0 or > ProjectConfigLoader.MaxScreeningBuffer)
                     throw new ArgumentException($"--buffer {buffer}: give 0 to {ProjectConfigLoader.MaxScreeningBuffer} pixels (0 = off).");
-                return await RunAsync(outDir, options, buffer, parseResult.GetValue(apiOption), ct);
+                return await StopSignals.RunAsync("demo", ct, stop => RunAsync(outDir, options, buffer, parseResult.GetValue(apiOption), stop));
             }
             catch (Exception e) when (e is IOException or ArgumentException or ProjectConfigException or InvalidOperationException or UnauthorizedAccessException)
             {

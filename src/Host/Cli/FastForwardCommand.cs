@@ -55,15 +55,15 @@ public static class FastForwardCommand
                 }
                 toUtc = day.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
             }
-            return await NodeCli.GuardAsync("fast-forward", file, async () =>
+            return await StopSignals.RunAsync("fast-forward", ct, stop => NodeCli.GuardAsync("fast-forward", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                var tiles = await node.TilesWithDataAsync(ct);
+                var tiles = await node.TilesWithDataAsync(stop);
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
-                var result = await JobConsole.FastForwardAsync(node, tiles, toUtc, ct);
+                var result = await JobConsole.FastForwardAsync(node, tiles, toUtc, stop);
                 Console.WriteLine($"fast-forward: {JobConsole.DaysSummary(result)} on {result.TilesDone} tiles, {result.TilesFailed} failed; log {node.Log.Path}");
                 return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
-            });
+            }));
         });
         return command;
     }

@@ -34,15 +34,15 @@ public static class FitCommand
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("fit", file) is not { } config) return 1;
             if (NodeCli.EmbeddedOptions("fit", config, parseResult.GetValue(hocon)) is not { } options) return 1;
-            return await NodeCli.GuardAsync("fit", file, async () =>
+            return await StopSignals.RunAsync("fit", ct, stop => NodeCli.GuardAsync("fit", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                var tiles = await node.TilesWithDataAsync(ct);
+                var tiles = await node.TilesWithDataAsync(stop);
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
-                var result = await JobConsole.FitAsync(node, tiles, parseResult.GetValue(replace), ct);
+                var result = await JobConsole.FitAsync(node, tiles, parseResult.GetValue(replace), stop);
                 Console.WriteLine($"fit: {result.TilesDone} tiles fitted, {result.TilesFailed} failed; log {node.Log.Path}");
                 return result.TilesFailed == 0 && result.Error is null ? 0 : 1;
-            });
+            }));
         });
         return command;
     }

@@ -25,14 +25,14 @@ public static class PollCommand
         {
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("poll", file) is not { } config) return 1;
-            return await NodeCli.GuardAsync("poll", file, async () =>
+            return await StopSignals.RunAsync("poll", ct, stop => NodeCli.GuardAsync("poll", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, reliableTiles: true);
                 var settle = parseResult.GetValue(noSettle) ? TimeSpan.Zero : config.SettleDelay;
                 // What the tiles held before: an item new to this poller may be of a day a fast-forward already applied.
-                var before = await TileDaysAsync(node, ct);
+                var before = await TileDaysAsync(node, stop);
                 var poller = Pipeline.StartPoller(node, settle);
-                var completed = await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromMinutes(10), ct);
+                var completed = await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromMinutes(10), stop);
                 if (completed.Error is not null)
                 {
                     Console.Error.WriteLine($"poll: {completed.Error}");
@@ -43,13 +43,13 @@ public static class PollCommand
                                   $"({repeats} of them applied before), {completed.PendingDays} solar days pending " +
                                   $"(settle delay {settle}: a day goes to the tiles once it has passed), cursor {completed.CursorUtc:yyyy-MM-dd HH:mm}");
                 node.Log.Write("poll", $"new_items={completed.NewItems} tile_days={completed.NewTileDays.Length} repeats={repeats} pending_days={completed.PendingDays} cursor={completed.CursorUtc:O}");
-                var after = await WaitForTilesAsync(node, poller, ct);
+                var after = await WaitForTilesAsync(node, poller, stop);
                 int applied = Added(before, after, t => t.Applied);
                 int quarantined = Added(before, after, t => t.Quarantined);
                 Console.WriteLine($"poll: tiles settled; {applied} tile-days applied, {repeats} repeated (applied before), {quarantined} quarantined; " +
                                   $"{after.Values.Sum(t => t.Applied.Count)} applied in total; log {node.Log.Path}");
                 return 0;
-            });
+            }));
         });
         return command;
     }

@@ -122,7 +122,11 @@ public sealed class ProjectNode : IAsyncDisposable
     /// <summary>The end of the history: the last instant of its last day (later acquisitions are monitored).</summary>
     public DateTime HistoryEndUtc => Config.HistoryEnd.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
 
-    /// <summary>Runs a job to its end, reporting every progress change; returns the last progress.</summary>
+    /// <summary>
+    /// Runs a job to its end, reporting every progress change; returns the last progress. A cancelled <paramref name="ct"/>
+    /// stops the job between days (<see cref="JobStoppedException"/> carries its last progress); an actor system that
+    /// terminates under the job ends the wait too.
+    /// </summary>
     public async Task<JobProgress> RunJobAsync(JobRequest request, Action<JobProgress> onProgress, CancellationToken ct)
     {
         var done = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -131,10 +135,19 @@ public sealed class ProjectNode : IAsyncDisposable
             onProgress(p);
             if (p.Finished) done.TrySetResult(p);
         });
-        using var registration = ct.Register(() => done.TrySetCanceled(ct));
         try
         {
-            return await done.Task.ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAny(done.Task, System.WhenTerminated).WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested && !done.Task.IsCompleted)
+            {
+                throw new JobStoppedException(JobProgressOf(request.JobId)!, ct);
+            }
+            return done.Task.IsCompleted
+                ? done.Task.Result
+                : throw new InvalidOperationException("the node stopped before the job finished (see its log); run the same command again to resume");
         }
         finally
         {

@@ -233,6 +233,9 @@ public sealed class NrtcProcess : IDisposable
     /// <summary>SIGTERM: the node stops gracefully (leaves the cluster, hands its shards off).</summary>
     public void Terminate() => Processes.Run("kill", "-TERM", Id.ToString());
 
+    /// <summary>SIGINT, as Ctrl+C sends.</summary>
+    public void Interrupt() => Processes.Run("kill", "-INT", Id.ToString());
+
     /// <summary>SIGKILL: the node dies without leaving; the others must notice and down it.</summary>
     public void Kill()
     {
