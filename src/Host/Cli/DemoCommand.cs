@@ -64,7 +64,9 @@ public static class DemoCommand
     private static async Task<int> RunAsync(string outDir, SyntheticArchiveOptions options, int buffer, bool api, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(outDir);
+        // The archive and the state in the folder are rewritten below: the folder is taken first, so a demo never overwrites what
+        // another process (a node, another demo) is using. The node releases it; releasing twice is harmless.
+        using var ownership = ProjectLock.Acquire(outDir);
         var archiveDir = Path.Combine(outDir, "archive");
         Console.WriteLine($"demo: generating the synthetic archive ({options.GranuleSize} x {options.GranuleSize} px granules, {options.Start:yyyy-MM-dd} to {options.End:yyyy-MM-dd}) in {archiveDir}");
         var archive = SyntheticArchive.Generate(archiveDir, options);
@@ -100,7 +102,7 @@ public static class DemoCommand
                               $"({(changes.Count > 0 ? string.Join("; ", changes) : "not recorded")}); starting fresh");
             StateFingerprint.DeleteEmbeddedState(config.OutputFolder);
         }
-        await using var node = ProjectNode.Start(config, fingerprint: fingerprint);
+        await using var node = ProjectNode.Start(config, fingerprint: fingerprint, ownership: ownership);
         var tiles = await node.TilesWithDataAsync(ct);
         Console.WriteLine($"demo: {tiles.Length} tiles of {tileSize} x {tileSize} px: {string.Join(", ", tiles)}");
         var fit = await JobConsole.FitAsync(node, tiles, replace: false, ct);

@@ -18,6 +18,7 @@ public sealed class ProjectLock : IDisposable
     private readonly FileStream _lock;
     private readonly string _holderPath;
     private Holder _holder;
+    private bool _released;
 
     private ProjectLock(FileStream lockStream, string holderPath, Holder holder)
     {
@@ -70,6 +71,9 @@ public sealed class ProjectLock : IDisposable
     /// <summary>Releases the lock; the holder file goes first, so it only ever describes a live holder or a killed one.</summary>
     public void Dispose()
     {
+        // Twice is a no-op: the second would delete the holder file of whoever took the lock meanwhile.
+        if (_released) return;
+        _released = true;
         File.Delete(_holderPath);
         _lock.Dispose();
     }

@@ -62,13 +62,15 @@ public sealed class ProjectNode : IAsyncDisposable
     /// (default: the project's; see <see cref="StateFingerprint"/>). An embedded node first takes the output folder's
     /// <see cref="ProjectLock"/>: a second process writing the same SQLite state would break both.
     /// </summary>
-    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false, StateFingerprint? fingerprint = null)
+    /// <param name="ownership">The output folder's lock when the caller took it already (the node releases it); else taken here.</param>
+    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false, StateFingerprint? fingerprint = null,
+        ProjectLock? ownership = null)
     {
         options ??= new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
-        var ownership = options.Profile == NodeProfile.Embedded ? ProjectLock.Acquire(config.OutputFolder) : null;
+        ownership ??= options.Profile == NodeProfile.Embedded ? ProjectLock.Acquire(config.OutputFolder) : null;
         try
         {
-            return Start(config, options, reliableTiles, fingerprint ?? StateFingerprint.Of(config), ownership);
+            return StartOwning(config, options, reliableTiles, fingerprint ?? StateFingerprint.Of(config), ownership);
         }
         catch
         {
@@ -77,7 +79,7 @@ public sealed class ProjectNode : IAsyncDisposable
         }
     }
 
-    private static ProjectNode Start(ProjectConfig config, NodeOptions options, bool reliableTiles, StateFingerprint fingerprint, ProjectLock? ownership)
+    private static ProjectNode StartOwning(ProjectConfig config, NodeOptions options, bool reliableTiles, StateFingerprint fingerprint, ProjectLock? ownership)
     {
         fingerprint.Claim(config.OutputFolder, options.Profile);
         // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on

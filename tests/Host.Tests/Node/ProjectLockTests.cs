@@ -104,6 +104,28 @@ public sealed partial class ProjectLockTests
         }
     }
 
+    /// <summary>A demo aimed at a folder another process holds is refused before it generates or deletes anything there.</summary>
+    [Fact]
+    public void DemoIsRefusedOnAHeldFolderBeforeItWritesAnything()
+    {
+        var folder = Directory.CreateTempSubdirectory("nrtc-lock-demo-").FullName;
+        try
+        {
+            using (ProjectLock.Acquire(folder, "test"))
+            {
+                var (code, output) = Nrtc.RunWithin(CommandTimeout, "demo", "--out", folder, "--size", "40", "--end", "2022-02-28");
+                Assert.True(code == 1, output);
+                Assert.Contains($"{folder} is in use by process {Environment.ProcessId} ('test', since ", output);
+                Assert.Equal([ProjectLock.HolderFileName, ProjectLock.FileName],
+                    Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Waits until the holder file names <paramref name="pid"/> with its HTTP URL (written once the node serves).</summary>
     private static async Task WaitForHolderAsync(string output, int pid, string url)
     {
