@@ -26,6 +26,12 @@ public sealed record StacPollerSettings(
 {
     public TimeSpan StoreTimeout => HandOverTimeout ?? TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// False: searches only on <see cref="PollNow"/> (<c>poll --once</c>); a tick at start would record the items before the
+    /// command's own search, which would then report them as not new.
+    /// </summary>
+    public bool Scheduled { get; init; } = true;
+
     public void Validate()
     {
         Rules.Validate();
@@ -84,7 +90,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         {
             _log.Info("STAC poller recovered: cursor {0:O}, {1} pending days, {2} messages to hand over",
                 _state.CursorUtc, _state.Pending.Count, _state.Outbox.Count);
-            Timers.StartPeriodicTimer("poll", PollTick.Instance, TimeSpan.Zero, _settings.PollInterval);
+            if (_settings.Scheduled) Timers.StartPeriodicTimer("poll", PollTick.Instance, TimeSpan.Zero, _settings.PollInterval);
             ScheduleSettle();
         });
 

@@ -31,7 +31,7 @@ public static class PollCommand
                 var settle = parseResult.GetValue(noSettle) ? TimeSpan.Zero : config.SettleDelay;
                 // What the tiles held before: an item new to this poller may be of a day a fast-forward already applied.
                 var before = await TileDaysAsync(node, stop);
-                var poller = Pipeline.StartPoller(node, settle);
+                var poller = Pipeline.StartPoller(node, settle, scheduled: false);
                 var completed = await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromMinutes(10), stop);
                 if (completed.Error is not null)
                 {

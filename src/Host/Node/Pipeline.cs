@@ -9,7 +9,11 @@ public static class Pipeline
     /// <summary>Items published up to this long after an earlier poll's cursor are still found (late granules).</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromDays(2);
 
-    public static IActorRef StartPoller(ProjectNode node, TimeSpan? settleDelay = null) =>
+    /// <param name="scheduled">False: the poller searches only when asked (<see cref="PollNow"/>), not on its interval.</param>
+    public static IActorRef StartPoller(ProjectNode node, TimeSpan? settleDelay = null, bool scheduled = true) =>
         StacPollerSingleton.Start(node.System, new StacPollerSettings(node.Archive, node.Footprints,
-            new PollerRules(node.HistoryEndUtc, Overlap, settleDelay ?? node.Config.SettleDelay), node.Config.PollInterval, node.Tiles));
+            new PollerRules(node.HistoryEndUtc, Overlap, settleDelay ?? node.Config.SettleDelay), node.Config.PollInterval, node.Tiles)
+        {
+            Scheduled = scheduled,
+        });
 }
