@@ -102,7 +102,7 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
 
             // The same state served by a node: the JSON and status --node show the same.
             using var node = NrtcProcess.Start("run", "run", "--project", project, "--http-port", "0");
-            var url = await WaitForHttpAsync(node);
+            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(60));
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
             var json = JsonNode.Parse(await http.GetStringAsync(url + "/api/tiles/status"))!;
             Assert.Equal(expected.WithData.Order(), json["tiles"]!.AsArray().Select(t => t!["tile"]!.ToString()).Order());
@@ -260,19 +260,6 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
                     Assert.Contains(b.Reason, Assert.Single(lines, l => l.StartsWith($"  tile {tile} {b.Day:yyyy-MM-dd} item {b.ItemId}: ", StringComparison.Ordinal)));
             }
         }
-    }
-
-    /// <summary>The node's HTTP address, once <c>nrtc run</c> printed it (it listens by then).</summary>
-    private static async Task<string> WaitForHttpAsync(NrtcProcess node)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (HttpUrl().Match(node.Output) is { Success: true } m) return m.Groups[1].Value;
-            if (node.HasExited) break;
-            await Task.Delay(200);
-        }
-        throw new InvalidOperationException($"nrtc run did not print its HTTP address: {node.Output}");
     }
 
     private static Polygon Polygon(Granule granule)
