@@ -50,6 +50,8 @@ public static class PipelineFormat
         [typeof(ReportSnapshot)] = "ReportSnapshot",
         [typeof(GetJobProgress)] = "GetJobProgress",
         [typeof(JobProgress)] = "JobProgress",
+        [typeof(GetSingletonHealth)] = "GetSingletonHealth",
+        [typeof(SingletonHealth)] = "SingletonHealth",
     };
 
     public static IEnumerable<Type> Types => Manifests.Keys;
@@ -67,7 +69,8 @@ public static class PipelineFormat
             w.Write(Version);
             switch (message)
             {
-                case PollNow or GetPollerStatus or GetAlertStatistics or GetJobProgress: break;
+                case PollNow or GetPollerStatus or GetAlertStatistics or GetJobProgress or GetSingletonHealth: break;
+                case SingletonHealth m: w.Write(m.Name); w.Write(m.Running); w.Write(m.FailedStarts); WriteTime(w, m.SinceUtc); w.Write(m.Kept); break;
                 case PollCompleted m:
                     w.Write(m.NewItems); w.Write(m.PendingDays); WriteOptionalTime(w, m.CursorUtc); WriteOptionalString(w, m.Error);
                     WriteArray(w, m.NewTileDays, (w, x) => { WriteTile(w, x.Tile); WriteDay(w, x.Day); });
@@ -122,6 +125,8 @@ public static class PipelineFormat
             "GetPollerStatus" => GetPollerStatus.Instance,
             "GetAlertStatistics" => GetAlertStatistics.Instance,
             "GetJobProgress" => GetJobProgress.Instance,
+            "GetSingletonHealth" => GetSingletonHealth.Instance,
+            "SingletonHealth" => new SingletonHealth(r.ReadString(), r.ReadBoolean(), r.ReadInt32(), ReadTime(r), r.ReadInt32()),
             "PollCompleted" => new PollCompleted(r.ReadInt32(), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r))
             {
                 NewTileDays = version >= 3 ? ReadArray(r, r => (ReadTile(r), ReadDay(r))) : [],

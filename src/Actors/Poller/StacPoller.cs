@@ -88,6 +88,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         Recover<IPollerEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
+            ClusterSingletons.Recovered(Context);
             _log.Info("STAC poller recovered: cursor {0:O}, {1} pending days, {2} messages to hand over",
                 _state.CursorUtc, _state.Pending.Count, _state.Outbox.Count);
             if (_settings.Scheduled) Timers.StartPeriodicTimer("poll", PollTick.Instance, TimeSpan.Zero, _settings.PollInterval);
@@ -150,6 +151,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
+        ClusterSingletons.Starting(Context);
         var queue = EventSourcedProducerQueue.Create<ITileMessage>(_settings.ProducerId + "-delivery", Context.System);
         _producer = Context.ActorOf(ShardingProducerController.Create<ITileMessage>(
             _settings.ProducerId, _settings.TileRegion, Option<Props>.Create(queue), ShardingProducerController.Settings.Create(Context.System)));

@@ -56,9 +56,18 @@ public sealed class ReportAggregator : ReceivePersistentActor
             if (offer.Snapshot is ReportSnapshot s) _state = ReportState.FromSnapshot(s);
         });
         Recover<IReportEvent>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => BuildMosaicIfNeeded());
+        Recover<RecoveryCompleted>(_ =>
+        {
+            ClusterSingletons.Recovered(Context);
+            BuildMosaicIfNeeded();
+        });
 
-        Command<TileAlert>(alert => Record(_state.Decide(alert), BuildMosaicIfNeeded));
+        // Acknowledged once stored: the singleton's host keeps each alert until then (see SingletonHost).
+        Command<TileAlert>(alert => Record(_state.Decide(alert), () =>
+        {
+            Sender.Tell(new SingletonAcknowledged(alert));
+            BuildMosaicIfNeeded();
+        }));
         Command<GetAlertFeed>(q => Sender.Tell(_state.Feed(q.Since)));
         Command<GetAlertStatistics>(_ => Sender.Tell(_state.Statistics()));
         Command<MosaicDone>(done =>
@@ -92,6 +101,7 @@ public sealed class ReportAggregator : ReceivePersistentActor
     protected override void PreStart()
     {
         base.PreStart();
+        ClusterSingletons.Starting(Context);
     }
 
     private void Record(IReportEvent e, Action after) => Persist(e, persisted =>
@@ -120,10 +130,13 @@ public static class ReportAggregatorSingleton
 {
     public const string Name = "report-aggregator";
 
-    /// <summary>Starts the aggregator as a cluster singleton and returns a proxy (the tiles' alert sink and the HTTP feed's source).</summary>
+    /// <summary>
+    /// Starts the aggregator as a cluster singleton and returns a proxy (the tiles' alert sink and the HTTP feed's source).
+    /// Tile alerts are kept by the singleton's host until stored, so none is lost while the aggregator restarts.
+    /// </summary>
     public static IActorRef Start(ActorSystem system, ReportAggregatorSettings settings, string? role = null)
     {
         settings.Validate();
-        return ClusterSingletons.Start(system, Name, ReportAggregator.Props(settings), role);
+        return ClusterSingletons.Start(system, Name, ReportAggregator.Props(settings), role, keepUntilAcknowledged: m => m is TileAlert);
     }
 }

@@ -11,7 +11,9 @@ namespace NrtCluster.Host.Cli;
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
 /// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
 /// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first. A cluster node probes
-/// its PostgreSQL (<see cref="DatabaseHealth"/>): /readyz is 503 and one line a minute says why while it is unreachable.
+/// its PostgreSQL (<see cref="DatabaseHealth"/>): /readyz is 503 and one line a minute says why while it is unreachable. /readyz is
+/// also 503 while the poller or the report aggregator is not running (<see cref="SingletonWatch"/>), e.g. restarting after its
+/// journal failed.
 /// </summary>
 public static class RunCommand
 {
@@ -62,11 +64,14 @@ public static class RunCommand
                 var node = ProjectNode.Start(config, options, reliableTiles: true);
                 try
                 {
-                    Pipeline.StartPoller(node);
+                    var poller = Pipeline.StartPoller(node);
+                    var singletons = SingletonWatch.Start(node.System,
+                        (Actors.Poller.StacPollerSingleton.Name, poller), (Actors.Reports.ReportAggregatorSingleton.Name, node.Reports));
                     var folder = new ReportFolder(config.OutputFolder);
-                    var control = new ClusterControl(node);
-                    // Ready once an Up member whose database answers.
-                    var status = new DatabaseReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), DatabaseHealth.Get(node.System));
+                    var control = new ClusterControl(node, singletons);
+                    // Ready once an Up member whose database answers and whose poller and report aggregator run.
+                    var status = new DatabaseReadiness(new SingletonReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), singletons),
+                        DatabaseHealth.Get(node.System));
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
                         status, parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot(), control), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +

@@ -9,7 +9,8 @@ namespace NrtCluster.Host.Cli;
 /// <c>nrtc status [--project FILE] [--node URL] [--hocon FILE]</c>: for each tile an archive item touches, its fit, last applied day, days applied, breaks and lag behind the
 /// archive, the days it quarantined (items that could not be loaded: counted in the table, listed below it) and the granules
 /// its applied days were loaded without, from an embedded node or with --node from a running node (then also the shard and
-/// node holding each tile). With the archive offline, the tiles with stored state, lag unknown.
+/// node holding each tile, whether the poller and report aggregator singletons run, and the alerts the aggregator recorded).
+/// With the archive offline, the tiles with stored state, lag unknown.
 /// </summary>
 public static class StatusCommand
 {
@@ -71,6 +72,7 @@ public static class StatusCommand
         AnsiConsole.Write(table);
         Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}");
         ShowArchiveError(archiveError);
+        ShowSingletons(status);
         static string Field(JsonNode? node, string name) => node?[name]?.ToString() ?? "-";
         ShowList(QuarantinedDays, QuarantinedWhy, [.. (status["quarantined"]?.AsArray() ?? []).Select(q => QuarantinedLine(
             Field(q, "tile"), Field(q, "day"), string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), Field(q, "reason")))]);
@@ -84,6 +86,21 @@ public static class StatusCommand
     {
         if (error is not null)
             Console.WriteLine($"status: the archive could not be searched ({error}); lag unknown, tiles listed from the stored state");
+    }
+
+    /// <summary>Whether the poller and the report aggregator run, and whether the aggregator has an alert for every applied day.</summary>
+    private static void ShowSingletons(JsonObject status)
+    {
+        foreach (var s in status["singletons"]?.AsArray() ?? [])
+            Console.WriteLine($"singleton {s?["state"]}");
+        if (status["aggregatorError"]?.ToString() is { } error)
+        {
+            Console.WriteLine($"alerts recorded: unknown ({error})");
+            return;
+        }
+        var tiles = status["tiles"]?.AsArray() ?? [];
+        long Sum(string name) => tiles.Sum(t => (long?)t?[name] ?? 0);
+        Console.WriteLine($"alerts recorded: {Sum("alertDays")} of {Sum("daysApplied")} applied tile-days (the report aggregator's; fewer while alerts are on their way)");
     }
 
     private const string QuarantinedDays = "quarantined days";

@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Akka.Actor;
 using Akka.Cluster;
 using NrtCluster.Actors.Cluster;
 using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
 
@@ -11,9 +13,10 @@ namespace NrtCluster.Host.Http;
 
 /// <summary>
 /// What the control endpoints of a running node do (see <see cref="ClusterEndpoints"/>): the cluster's members and shard
-/// placement, moving and draining, jobs started on this node, and every tile's state asked through the shard region.
+/// placement, moving and draining, jobs started on this node, every tile's state asked through the shard region, and how
+/// the singletons (poller, report aggregator) are.
 /// </summary>
-public sealed class ClusterControl(ProjectNode node)
+public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
 {
     private static readonly TimeSpan ViewTimeout = TimeSpan.FromSeconds(10);
     private readonly ShardOperations _shards = new(node.System, node.Tiles);
@@ -55,12 +58,25 @@ public sealed class ClusterControl(ProjectNode node)
     /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, the days it
     /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>, and the items applied days
     /// were loaded without, listed under <c>leftOut</c>. When the archive cannot be searched, the tiles with stored state, with
-    /// <c>archiveError</c> saying why the newest days and lags are null.
+    /// <c>archiveError</c> saying why the newest days and lags are null. Each tile's <c>alertDays</c> are the days the report
+    /// aggregator recorded an alert for (every applied day once it has caught up; null with <c>aggregatorError</c> when it
+    /// does not answer), and <c>singletons</c> says whether the poller and the aggregator run.
     /// </summary>
     public async Task<JsonObject> TilesStatusAsync(bool withDays, CancellationToken ct)
     {
         var overview = await TileOverview.ReadAsync(node, ct).ConfigureAwait(false);
         var view = await ViewAsync(ct).ConfigureAwait(false);
+        Dictionary<TileKey, int>? alertDays = null;
+        string? aggregatorError = null;
+        try
+        {
+            var statistics = await node.Reports.Ask<AlertStatistics>(GetAlertStatistics.Instance, ViewTimeout, ct).ConfigureAwait(false);
+            alertDays = statistics.Tiles.ToDictionary(t => t.Tile, t => t.DaysReported);
+        }
+        catch (AskTimeoutException)
+        {
+            aggregatorError = $"the report aggregator did not answer within {ViewTimeout.TotalSeconds:0} s";
+        }
         var shardNodes = view.Shards.ToDictionary(s => s.ShardId, s => s.Node, StringComparer.Ordinal);
         var array = new JsonArray();
         var quarantined = new JsonArray();
@@ -85,6 +101,7 @@ public sealed class ClusterControl(ProjectNode node)
                 ["breaks"] = s.Totals.Breaks,
                 ["newestInArchive"] = newest is { } nw ? Day(nw) : null,
                 ["lagDays"] = new TileOverviewRow(s, newest).LagDays,
+                ["alertDays"] = alertDays is null ? null : alertDays.GetValueOrDefault(s.Tile),
             };
             tile["quarantinedDays"] = s.Quarantined.Length;
             tile["leftOutItems"] = s.Days.Sum(d => d.LeftOut.Length);
@@ -97,6 +114,8 @@ public sealed class ClusterControl(ProjectNode node)
             ["node"] = SelfAddress,
             ["takenUtc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["archiveError"] = overview.ArchiveError,
+            ["aggregatorError"] = aggregatorError,
+            ["singletons"] = singletons.ToJson(),
             ["tiles"] = array,
             ["quarantined"] = quarantined,
             ["leftOut"] = new JsonArray([.. overview.LeftOut.Select(l => (JsonNode)new JsonObject

@@ -38,6 +38,7 @@ public sealed class PipelineSerializationTests
                 new GetAlertFeed(day),
                 new AlertFeed(day, [new AlertEntry(tile, day, 5, null)]),
                 new MosaicBuilt("/r/m.vrt", ["/r/a.tif", "/r/b.tif"]),
+                new SingletonHealth("report-aggregator", false, 3, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), 12),
                 new JobProgress("ff", JobKind.FastForward, 1, 0, 2, [new TileProgress(tile, TileJobStatus.Running, day, 3, 9, "Applied", DaysQuarantined: 1, DaysRepeated: 1, Retries: 2)], false, null),
             ];
             foreach (var message in messages)
