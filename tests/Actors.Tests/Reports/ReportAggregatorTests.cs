@@ -133,14 +133,75 @@ public sealed class ReportAggregatorTests
         }
     }
 
-    private static async Task<AlertStatistics> Until(IActorRef aggregator, Func<AlertStatistics, bool> done)
+    /// <summary>
+    /// On PostgreSQL (the cluster profile), the database stops: the alert being stored fails, the aggregator stops and its
+    /// restarts fail (its health says restarting, with the alerts kept for it); alerts keep arriving; the database starts:
+    /// the aggregator runs again and has recorded every alert, the ones of the outage included.
+    /// </summary>
+    [Fact]
+    public async Task Alerts_arriving_while_its_database_is_down_are_kept_and_recorded_once_it_returns()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        using var temp = new TempFolder();
+        using var postgres = new TempPostgres();
+        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Cluster, temp.Path)
+        {
+            HoconFolder = RepoPaths.HoconFolder, Port = 0, PostgresConnectionString = postgres.ConnectionString,
+            ExtraHocon = "akka.loglevel = WARNING\nnrtcluster.singletons { min-backoff = 200ms, max-backoff = 1s }",
+        });
+        try
+        {
+            var aggregator = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(Path.Combine(temp.Path, "mosaic.vrt"), new GdalVrtMosaicBuilder()));
+            var tile = new TileKey(0, 0);
+            var day = new DateOnly(2024, 6, 1);
+            TileAlert Alert(int i) => new(tile, day.AddDays(i), i, new MaskTotals(0, 63, 0, i, 0), null);
+            await Health(aggregator, h => h.Running);
+            aggregator.Tell(Alert(0));
+            await Until(aggregator, s => s.Days.Length == 1);
+
+            postgres.Stop();
+            for (int i = 1; i <= 5; i++) aggregator.Tell(Alert(i));
+            var restarting = await Health(aggregator, h => !h.Running && h.FailedStarts >= 2);
+            Assert.Equal(5, restarting.Kept);
+            Assert.StartsWith("report-aggregator is restarting: stopped ", restarting.Describe());
+            for (int i = 6; i <= 10; i++) aggregator.Tell(Alert(i));
+
+            postgres.Start();
+            var stats = await Until(aggregator, s => s.Days.Length == 11);
+            Assert.Equal(Enumerable.Range(0, 11).Select(i => day.AddDays(i)), stats.Days.Select(d => d.Day));
+            Assert.Equal(11, Assert.Single(stats.Tiles).DaysReported);
+            var running = await Health(aggregator, h => h.Running && h.Kept == 0);
+            Assert.Equal(0, running.FailedStarts);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task<SingletonHealth> Health(IActorRef singleton, Func<SingletonHealth, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
-            var stats = await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, Timeout);
-            if (done(stats)) return stats;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Aggregator never reached the expected state; last: {stats.Days.Length} days, {stats.Tiles.Length} tiles, {stats.MosaicSources.Length} mosaic sources.");
+            var health = await singleton.Ask<SingletonHealth>(GetSingletonHealth.Instance, Timeout);
+            if (done(health)) return health;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The singleton never reached the expected state; last: {health.Describe()}.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<AlertStatistics> Until(IActorRef aggregator, Func<AlertStatistics, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            // A question asked while the aggregator restarts is dropped: asked again after a short wait.
+            AlertStatistics? stats = null;
+            try { stats = await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, TimeSpan.FromSeconds(5)); }
+            catch (AskTimeoutException) { }
+            if (stats is not null && done(stats)) return stats;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Aggregator never reached the expected state; last: {stats?.Days.Length} days, {stats?.Tiles.Length} tiles, {stats?.MosaicSources.Length} mosaic sources.");
             await Task.Delay(100);
         }
     }
