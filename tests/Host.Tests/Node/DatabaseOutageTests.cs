@@ -148,7 +148,7 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls /readyz until it answers <paramref name="expected"/>; returns the status and reason.</summary>
-    private static async Task<(HttpStatusCode Status, string Reason)> WaitForReadinessAsync(HttpClient http, string url, HttpStatusCode expected, TimeSpan timeout,
+    internal static async Task<(HttpStatusCode Status, string Reason)> WaitForReadinessAsync(HttpClient http, string url, HttpStatusCode expected, TimeSpan timeout,
         NrtcProcess node)
     {
         var deadline = DateTime.UtcNow + timeout;
