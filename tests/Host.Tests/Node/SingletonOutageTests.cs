@@ -73,15 +73,19 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             ClusterFixture.WriteProject(nodeFolder, nodeArchive, archive, stacApi: server.BaseUrl);
             var project = Path.Combine(nodeFolder, "project.conf");
             File.AppendAllText(project, "project.poll-interval = 2s\nproject.settle-delay = 1s\n");
-            // Quick probes and restarts; tiles never quarantine a day for failures an outage causes.
+            // Quick probes and restarts, the storage's circuit breakers closed again after 5 s instead of 30 s; tiles never
+            // quarantine a day for failures an outage causes.
             var hocon = Path.Combine(nodeFolder, "test.conf");
             File.WriteAllText(hocon, """
                 nrtcluster.storage.health.probe-interval = 1s
                 nrtcluster.singletons { min-backoff = 1s, max-backoff = 4s, health-interval = 1s }
                 nrtcluster.tiles.quarantine-after-failures = 1000
+                akka.persistence.journal.sql.circuit-breaker.reset-timeout = 5s
+                akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 5s
                 """);
 
             // Down at the start.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             postgres.Stop();
             var down = DateTime.UtcNow;
             using var node = NrtcProcess.Start("node", "run", "--project", project, "--profile", "cluster", "--hostname", "127.0.0.1", "--port", "0",
@@ -94,12 +98,13 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             await UntilOutageEnds(down);
             postgres.Start();
             var (_, ready) = await DatabaseOutageTests.WaitForReadinessAsync(http, url, HttpStatusCode.OK, TimeSpan.FromSeconds(90), node);
-            output.WriteLine($"ready {ready} after the database returned");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: ready again ({ready})");
             Assert.All(await Singletons(http, url), s => Assert.True(s.Running, s.State));
 
             // Polling works: the days the catalog gains after the fit reach every tile.
-            await reference;
             ClusterFixture.Succeed(Nrtc.RunWithin(QuarantineTests.CommandTimeout, "fit", "--node", url), "fit through the node");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: fitted");
+            await reference;
             var firstHalf = days[..(days.Length / 2)];
             await Reveal(firstHalf);
             await WaitForTilesAsync(http, url, tiles => tiles.All(t => (int)t["daysApplied"]! == firstHalf.Length), "the first days applied by every tile", node);
@@ -109,16 +114,18 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             var applied = await WaitForTilesAsync(http, url, tiles => tiles.Sum(t => (int)t["daysApplied"]!) > 4 * firstHalf.Length, "a later day applied", node);
             postgres.Stop();
             down = DateTime.UtcNow;
-            output.WriteLine($"database stopped with {applied.Sum(t => (int)t["daysApplied"]!)} of {4 * days.Length} tile-days applied");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: database stopped with {applied.Sum(t => (int)t["daysApplied"]!)} of {4 * days.Length} tile-days applied");
             await DatabaseOutageTests.WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), node);
             await UntilOutageEnds(down);
-            output.WriteLine("singletons at the end of the outage: " + string.Join("; ", (await Singletons(http, url)).Select(s => s.State)));
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: singletons at the end of the outage: " + string.Join("; ", (await Singletons(http, url)).Select(s => s.State)));
             postgres.Start();
             await DatabaseOutageTests.WaitForReadinessAsync(http, url, HttpStatusCode.OK, TimeSpan.FromSeconds(90), node);
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: ready again");
 
             // Every tile applied every day once; the aggregator has an alert for each; the reports are the reference's.
             var tiles = await WaitForTilesAsync(http, url, tiles => tiles.All(t => (int)t["daysApplied"]! == days.Length && (int?)t["alertDays"] == days.Length),
                 "every day applied and its alert recorded", node, TimeSpan.FromSeconds(150));
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: every day applied and recorded");
             var full = JsonNode.Parse(await http.GetStringAsync(url + "/api/tiles/status?days=true"))!;
             Assert.Equal(4, tiles.Count);
             foreach (var t in full["tiles"]!.AsArray())
@@ -186,9 +193,17 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
         string last = "";
         while (true)
         {
-            using var response = await http.GetAsync(url + "/api/tiles/status");
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && JsonNode.Parse(last)!["tiles"]!.AsArray().Select(t => t!).ToList() is { Count: > 0 } tiles && done(tiles)) return tiles;
+            try
+            {
+                using var response = await http.GetAsync(url + "/api/tiles/status");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode && JsonNode.Parse(last)!["tiles"]!.AsArray().Select(t => t!).ToList() is { Count: > 0 } tiles && done(tiles)) return tiles;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Just after an outage the node may drop or not finish an answer while its tiles recover: asked again.
+                last = e.Message;
+            }
             if (DateTime.UtcNow > deadline || node.HasExited) throw new TimeoutException($"No {what} within {timeout}: {last}\n{node.Output}");
             await Task.Delay(200);
         }
