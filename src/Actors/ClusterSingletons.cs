@@ -133,8 +133,9 @@ public sealed class SingletonHost : ReceiveActor
             (_running, _failedStarts, _sinceUtc) = (true, 0, DateTime.UtcNow);
             foreach (var m in _kept) _supervisor.Tell(m, Self);
         });
-        Receive<Terminated>(t => t.ActorRef.Equals(_actor), _ =>
+        Receive<Terminated>(t =>
         {
+            if (!t.ActorRef.Equals(_actor)) return;
             if (_running)
             {
                 _log.Warning("The {0} singleton stopped (see the log: its journal could not be read or written, or it failed); it is started again with back-off, {1}", _name, _backoff);

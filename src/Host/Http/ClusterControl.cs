@@ -75,7 +75,8 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
         }
         catch (AskTimeoutException)
         {
-            aggregatorError = $"the report aggregator did not answer within {ViewTimeout.TotalSeconds:0} s";
+            var state = singletons.States.FirstOrDefault(s => s.Name == ReportAggregatorSingleton.Name)?.Text;
+            aggregatorError = $"the report aggregator did not answer within {ViewTimeout.TotalSeconds:0} s{(state is null ? "" : $"; {state}")}";
         }
         var shardNodes = view.Shards.ToDictionary(s => s.ShardId, s => s.Node, StringComparer.Ordinal);
         var array = new JsonArray();
