@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using NrtCluster.Geo.Stac;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Poller;
@@ -69,6 +71,18 @@ public sealed record PollerState(
         PollerCommand.HandedOver => [],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown poller command."),
     };
+
+    /// <summary>
+    /// Found items whose id this poller has seen with another acquisition time: a provider republishing an item with a
+    /// new datetime. They are not new (the first version was dispatched, <see cref="Decide"/> leaves them out); each is
+    /// reported, so a granule never opens a second solar day. Ids are remembered within the overlap window.
+    /// </summary>
+    public ImmutableArray<RejectedItem> Repeated(IEnumerable<DiscoveredItem> items) =>
+    [
+        .. items.Where(i => Seen.TryGetValue(i.Id, out var first) && first != i.AcquiredUtc)
+            .Select(i => new RejectedItem(i.Id, i.Href, string.Create(CultureInfo.InvariantCulture,
+                $"the id was already found with datetime {Seen[i.Id]:yyyy-MM-ddTHH:mm:ssZ} (now {i.AcquiredUtc:yyyy-MM-ddTHH:mm:ssZ}); the first version is kept, this one is left out"))),
+    ];
 
     private ImmutableArray<IPollerEvent> DecideFound(PollerCommand.Found found, PollerRules rules)
     {
