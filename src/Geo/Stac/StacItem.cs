@@ -190,9 +190,12 @@ public sealed record RejectedItem(string? Id, string Source, string Reason)
 {
     public override string ToString() => $"STAC item {(Id is null ? "without id" : $"'{Id}'")} from {Source} rejected: {Reason}";
 
-    /// <summary>Whether both report the same problem of the same item (an item's place in a page may change between searches).</summary>
+    /// <summary>
+    /// Whether both are about the same item: the same id, or without id the same place and problem (an item's place in a
+    /// page may change between searches, and a repeated id is described differently once the first version is remembered).
+    /// </summary>
     public bool SameAs(RejectedItem other) =>
-        Reason == other.Reason && (Id is not null ? Id == other.Id : other.Id is null && Source == other.Source);
+        Id is not null ? Id == other.Id : other.Id is null && Source == other.Source && Reason == other.Reason;
 }
 
 /// <summary>The items of a search or catalog, plus those rejected (malformed, or a repeated id with other content).</summary>

@@ -69,8 +69,14 @@ public sealed class PollerStateTests
         Assert.Equal(["z"], discovered.Items.Select(i => i.Id));
 
         state = state.Apply(discovered);
-        // "a" is older than the new cursor minus the overlap: no search can return it again.
-        Assert.Equal(["z"], state.Seen.Keys);
+        // "a" is remembered for the id memory (a year by default), so a republished "a" would be recognised.
+        Assert.Equal(["a", "z"], state.Seen.Keys.Order());
+
+        // With a memory no longer than the overlap, "a" is older than the new cursor minus the overlap: no search can return it again.
+        var shortMemory = Rules with { IdMemory = TimeSpan.Zero };
+        var forgetting = Run(PollerState.Empty, new PollerCommand.Found([Item("a", day1, A)], day1.AddHours(1)));
+        forgetting = forgetting.Apply(Assert.Single(forgetting.Decide(new PollerCommand.Found([Item("z", later, A)], later.AddHours(1)), shortMemory)));
+        Assert.Equal(["z"], forgetting.Seen.Keys);
     }
 
     [Fact]
