@@ -167,6 +167,7 @@ public sealed class HostileItemTests
             var items = await new StaticCatalogReader().ReadAllItemsAsync(Path.Combine(root, "catalog.json"));
             Assert.Equal("good", Assert.Single(items).Id);
             Assert.Equal([Path.Combine(root, "bad.json"), Path.Combine(root, "cut.json")], items.Rejected.Select(r => r.Source));
+            Assert.Equal(["huge", null], items.Rejected.Select(r => r.Id));
             Assert.Contains("item 'huge'", items.Rejected[0].Reason);
             Assert.Contains("not valid JSON", items.Rejected[1].Reason);
         }

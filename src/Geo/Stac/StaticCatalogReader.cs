@@ -94,7 +94,7 @@ public sealed class StaticCatalogReader
                 switch (StacJson.GetKind(json, where))
                 {
                     case StacDocumentKind.Item:
-                        parts.Add(new StacItemList([StacJson.ParseItem(json, where)], []));
+                        parts.Add(ParseItemDocument(json, where));
                         break;
                     case StacDocumentKind.ItemCollection:
                         parts.Add(StacJson.ParseFeatures(json, where));
@@ -111,9 +111,22 @@ public sealed class StaticCatalogReader
             }
             catch (StacFormatException e) when (isItem)
             {
+                // Not even a JSON object of a known kind: the item link is rejected, the catalog goes on.
                 parts.Add(new StacItemList([], [new RejectedItem(null, e.Location, e.Problem)]));
             }
         }
         return StacItemList.Collect(parts);
+    }
+
+    private static StacItemList ParseItemDocument(JsonElement json, string location)
+    {
+        try
+        {
+            return new StacItemList([StacJson.ParseItem(json, location)], []);
+        }
+        catch (StacFormatException e)
+        {
+            return new StacItemList([], [new RejectedItem(StacJson.IdOf(json), location, e.Problem)]);
+        }
     }
 }

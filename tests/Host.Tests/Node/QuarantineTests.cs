@@ -187,7 +187,7 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
         ];
     }
 
-    private static void CopyFolder(string from, string to)
+    internal static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
