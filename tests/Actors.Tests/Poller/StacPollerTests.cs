@@ -59,10 +59,14 @@ public sealed class StacPollerTests(ITestOutputHelper output)
         public async ValueTask DisposeAsync() => await System.Terminate();
     }
 
+    /// <param name="postgres">A PostgreSQL connection string: the cluster profile on it, alone; null: embedded SQLite.</param>
     private static Node StartNode(string folder, ConformanceCase data, IObservationSource source, LoopbackStac stac, HttpClient http,
-        ReliableTileSettings? delivery = null)
+        ReliableTileSettings? delivery = null, string? postgres = null)
     {
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, folder)
+        var options = postgres is null
+            ? new NodeOptions(NodeProfile.Embedded, folder)
+            : new NodeOptions(NodeProfile.Cluster, folder) { Port = 0, PostgresConnectionString = postgres };
+        var system = AkkaProfiles.Start(options with
         {
             HoconFolder = RepoPaths.HoconFolder,
             ExtraHocon = "akka.loglevel = WARNING",
@@ -190,9 +194,10 @@ public sealed class StacPollerTests(ITestOutputHelper output)
     /// the first page of every search also carries one broken item of each kind and an id repeated with another datetime,
     /// and later the provider republishes an item with a new datetime.
     /// </summary>
-    private async Task<RunResult> RunAsync(ConformanceCase data, bool hostile)
+    private async Task<RunResult> RunAsync(ConformanceCase data, bool hostile, bool onPostgres)
     {
         using var temp = new TempFolder();
+        using var postgres = onPostgres ? new TempPostgres() : null;
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         await using var stac = new LoopbackStac();
         var tiles = new GridTileFootprints(Grid, Area).TilesTouching(Area);
@@ -214,7 +219,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
                 // The first granule again, on the page after its first version, with the datetime of a later frame.
                 LoopbackStac.RawItem("d0-a", data.MonitoringDates[3], 0.002, 0.02, 0.012, 0.03));
         }
-        await using var node = StartNode(temp.Path, data, counted, stac, http);
+        await using var node = StartNode(temp.Path, data, counted, stac, http, postgres: postgres?.ConnectionString);
         foreach (var t in tiles)
             Assert.Equal(AckOutcome.Fitted, (await node.Tiles.Ask<FitAck>(new FitTile(t, data.HistoryStart, data.HistoryEnd), TimeSpan.FromSeconds(60))).Outcome);
         var poll = await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60));
@@ -237,12 +242,14 @@ public sealed class StacPollerTests(ITestOutputHelper output)
         return new RunResult([.. states.Zip(reports)], status, poll, counted.ObservationLoads);
     }
 
-    [Fact]
-    public async Task Broken_items_are_rejected_alone_with_their_reasons_and_the_tiles_end_as_in_an_undisturbed_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Broken_items_are_rejected_alone_with_their_reasons_and_the_tiles_end_as_in_an_undisturbed_run(bool onPostgres)
     {
         var data = ConformanceCase.Load("cusum_roc");
-        var undisturbed = await RunAsync(data, hostile: false);
-        var hostile = await RunAsync(data, hostile: true);
+        var undisturbed = await RunAsync(data, hostile: false, onPostgres);
+        var hostile = await RunAsync(data, hostile: true, onPostgres);
 
         Assert.Equal(undisturbed.Tiles.Count, hostile.Tiles.Count);
         foreach (var ((expected, expectedReport), (actual, actualReport)) in undisturbed.Tiles.Zip(hostile.Tiles))
