@@ -113,24 +113,24 @@ public sealed class ProjectNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// The archive's items since the history start with the tiles they touch, and the items rejected (each written to the
-    /// node's log): the search <c>fit</c>, <c>fast-forward</c> and <c>status</c> start from.
+    /// The archive's items since the history start with the tiles they touch, and the items rejected: the search
+    /// <c>fit</c>, <c>fast-forward</c> and <c>status</c> start from.
     /// </summary>
-    public async Task<Discovery> SearchArchiveAsync(CancellationToken ct)
-    {
-        var found = ItemDiscovery.Discover(await Archive.SearchAsync(HistoryStartUtc, null, ct).ConfigureAwait(false), Footprints);
-        foreach (var r in found.Rejected) Log.Write("archive", r.ToString());
-        return found;
-    }
+    public async Task<Discovery> SearchArchiveAsync(CancellationToken ct) =>
+        ItemDiscovery.Discover(await Archive.SearchAsync(HistoryStartUtc, null, ct).ConfigureAwait(false), Footprints);
 
     /// <summary>
     /// The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).
-    /// <paramref name="rejected"/> is told each archive item left out, with why.
+    /// Each archive item left out is written to the node's log and told to <paramref name="rejected"/>, with why.
     /// </summary>
     public async Task<ImmutableArray<TileKey>> TilesWithDataAsync(CancellationToken ct, Action<RejectedItem>? rejected = null)
     {
         var found = await SearchArchiveAsync(ct).ConfigureAwait(false);
-        if (rejected is not null) foreach (var r in found.Rejected) rejected(r);
+        foreach (var r in found.Rejected)
+        {
+            Log.Write("archive", r.ToString());
+            rejected?.Invoke(r);
+        }
         var touched = found.Items.SelectMany(i => i.Tiles).ToHashSet();
         return [.. Footprints.ProjectTiles.Where(touched.Contains)];
     }
