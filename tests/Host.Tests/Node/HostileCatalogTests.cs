@@ -8,7 +8,7 @@ namespace NrtCluster.Host.Tests.Node;
 /// <summary>
 /// A static catalog whose collection also links broken item documents (an unknown geometry type, a bbox of strings, NaN
 /// coordinates, a footprint of 1e300 degrees) and a granule repeated with another datetime: <c>nrtc fit</c>,
-/// <c>fast-forward</c> and <c>status</c> as real processes (GDAL, SQLite) name each rejected item and end with the same
+/// <c>fast-forward</c>, <c>poll --once</c> and <c>status</c> as real processes (GDAL, SQLite) name each rejected item and end with the same
 /// tiles and reports as on the intact archive.
 /// </summary>
 public sealed class HostileCatalogTests(ITestOutputHelper output)
@@ -30,7 +30,7 @@ public sealed class HostileCatalogTests(ITestOutputHelper output)
     ];
 
     [Fact]
-    public async Task Broken_items_of_a_catalog_are_named_by_fit_fast_forward_and_status_and_the_reports_equal_the_intact_runs()
+    public async Task Broken_items_of_a_catalog_are_named_by_fit_fast_forward_poll_and_status_and_the_reports_equal_the_intact_runs()
     {
         var folder = Directory.CreateTempSubdirectory("nrtc-hostile-").FullName;
         try
@@ -46,16 +46,20 @@ public sealed class HostileCatalogTests(ITestOutputHelper output)
             var forwards = await Task.WhenAll(
                 Task.Run(() => Run(clean, "fast-forward", "--to", $"{Archive.End:yyyy-MM-dd}")),
                 Task.Run(() => Run(hostile, "fast-forward", "--to", $"{Archive.End:yyyy-MM-dd}")));
+            // The poller finds every item again (the days are applied already): the repeated id opens no new day.
+            var polls = await Task.WhenAll(
+                Task.Run(() => Run(clean, "poll", "--once", "--no-settle")), Task.Run(() => Run(hostile, "poll", "--once", "--no-settle")));
             var statuses = await Task.WhenAll(Task.Run(() => Run(clean, "status")), Task.Run(() => Run(hostile, "status")));
+            Assert.Contains("tiles settled; 0 tile-days applied", polls[1]);
 
-            foreach (var (verb, text) in new[] { ("fit", fits[1]), ("fast-forward", forwards[1]) })
+            foreach (var (verb, text) in new[] { ("fit", fits[1]), ("fast-forward", forwards[1]), ("poll", polls[1]) })
             {
                 foreach (var (id, reason) in Rejected.Append((repeated, "the first version is kept")))
                 {
                     var line = Assert.Single(text.Split('\n'), l => l.StartsWith($"{verb}: warning: STAC item '{id}' from ", StringComparison.Ordinal));
                     Assert.Contains(reason, line);
                 }
-                Assert.DoesNotContain("warning: STAC item", verb == "fit" ? fits[0] : forwards[0]);
+                Assert.DoesNotContain("warning: STAC item", verb switch { "fit" => fits[0], "poll" => polls[0], _ => forwards[0] });
                 Assert.DoesNotContain(text.Split('\n'), l => l.StartsWith("   at ", StringComparison.Ordinal));
             }
             output.WriteLine(fits[1]);
