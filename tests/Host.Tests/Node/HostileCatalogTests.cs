@@ -72,6 +72,22 @@ public sealed class HostileCatalogTests(ITestOutputHelper output)
             Assert.Contains(lines, l => l.StartsWith("rejected archive items: 5 (", StringComparison.Ordinal));
             foreach (var (id, reason) in Rejected.Append((repeated, "already given with datetime")))
                 Assert.Contains(reason, Assert.Single(lines, l => l.StartsWith($"  item {id} (", StringComparison.Ordinal)));
+            // A node on the same state: its poller logs each rejected item once, and the status JSON and status --node list them.
+            using (var node = NrtcProcess.Start("run", "run", "--project", hostile, "--http-port", "0"))
+            {
+                var url = await node.WaitForOutputAsync(QuarantineTests.HttpUrl(), TimeSpan.FromSeconds(60));
+                using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
+                var json = JsonNode.Parse(await http.GetStringAsync(url + "/api/tiles/status"))!;
+                Assert.Equal(Rejected.Select(r => r.Id).Append(repeated), json["rejected"]!.AsArray().Select(r => r!["item"]!.ToString()));
+                var remote = Run(hostile, "status", "--node", url).Split('\n');
+                foreach (var (id, _) in Rejected) Assert.Single(remote, l => l.StartsWith($"  item {id} (", StringComparison.Ordinal));
+                await node.WaitForOutputAsync(new System.Text.RegularExpressions.Regex($"STAC item '{repeated}' .* rejected"), TimeSpan.FromSeconds(60));
+                foreach (var (id, _) in Rejected)
+                    Assert.Single(node.Output.Split('\n'), l => l.Contains($"STAC item '{id}' from ", StringComparison.Ordinal));
+                node.Terminate();
+                Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), node.Output);
+            }
+
             var reports = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(clean)!, "tiles"), "report.tif", SearchOption.AllDirectories);
             Assert.NotEmpty(reports);
             foreach (var report in reports)
