@@ -27,7 +27,8 @@ public sealed class GridTileFootprints : ITileFootprintIndex
     private readonly HashSet<TileKey>? _project;
     private readonly (TileId First, TileId Last)? _range;
     private readonly Envelope? _clipBox;
-    private readonly Geometry? _clip;
+    /// <summary>The box, and its copies a turn east and west: footprints may cross the antimeridian with longitudes beyond 180.</summary>
+    private readonly Polygon[] _clips = [];
 
     /// <param name="area">The project's area of interest in lon/lat; null: every grid tile.</param>
     public GridTileFootprints(ProcessingGrid grid, Geometry? area = null)
@@ -40,26 +41,28 @@ public sealed class GridTileFootprints : ITileFootprintIndex
         _range = (new TileId(tiles.Min(t => t.Col), tiles.Min(t => t.Row)), new TileId(tiles.Max(t => t.Col), tiles.Max(t => t.Row)));
         _clipBox = grid.LonLatEnvelope(_range.Value.First, _range.Value.Last);
         _clipBox.ExpandBy(ClipMargin);
-        _clip = StacJson.GeometryFactory.ToGeometry(_clipBox);
+        var box = _clipBox;
+        _clips = [.. new[] { 0, 360, -360 }.Select(shift =>
+            (Polygon)StacJson.GeometryFactory.ToGeometry(new Envelope(box.MinX + shift, box.MaxX + shift, box.MinY, box.MaxY)))];
     }
 
     public IReadOnlyList<TileKey> ProjectTiles => _project is null ? [] : [.. _project.OrderBy(t => t.Row).ThenBy(t => t.Column)];
 
     public IReadOnlyList<TileKey> TilesTouching(Geometry lonLat)
     {
-        if (_project is not null && _clip is null) return [];
+        if (_project is not null && _clipBox is null) return [];
         var footprint = lonLat;
-        if (_clipBox is not null)
+        if (_clipBox is not null && !_clipBox.Contains(footprint.EnvelopeInternal))
         {
-            if (!_clipBox.Intersects(footprint.EnvelopeInternal)) return [];
-            if (!_clipBox.Contains(footprint.EnvelopeInternal))
-            {
-                // Overlay needs a valid geometry of one kind: a mixed collection is unioned, a self-crossing ring repaired.
-                if (footprint.OgcGeometryType == OgcGeometryType.GeometryCollection) footprint = footprint.Union();
-                if (!footprint.IsValid) footprint = footprint.Buffer(0);
-                footprint = footprint.Intersection(_clip!);
-                if (footprint.IsEmpty) return [];
-            }
+            var envelope = footprint.EnvelopeInternal;
+            var clips = _clips.Where(c => c.EnvelopeInternal.Intersects(envelope)).ToArray();
+            if (clips.Length == 0) return [];
+            // Overlay needs a valid geometry of one kind: a mixed collection is unioned, a self-crossing ring repaired.
+            if (footprint.OgcGeometryType == OgcGeometryType.GeometryCollection) footprint = footprint.Union();
+            if (!footprint.IsValid) footprint = footprint.Buffer(0);
+            var parts = clips.Select(footprint.Intersection).Where(p => !p.IsEmpty).ToArray();
+            if (parts.Length == 0) return [];
+            footprint = parts.Length == 1 ? parts[0] : StacJson.GeometryFactory.BuildGeometry(parts).Union();
         }
         // Footprints are polygons; a point or line (rare in STAC) is widened to a tiny surface so the grid accepts it.
         var surface = footprint.Dimension == Dimension.Surface ? footprint : footprint.Buffer(1e-6);

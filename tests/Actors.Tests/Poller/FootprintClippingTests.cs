@@ -78,4 +78,20 @@ public sealed class FootprintClippingTests(ITestOutputHelper output)
         }
         Assert.Empty((await Touching(Box(-70, -30, -69, -29))).Tiles); // another continent: no tile, no transform error
     }
+
+    [Fact]
+    public async Task A_footprint_written_with_longitudes_beyond_180_still_reaches_a_project_across_the_antimeridian()
+    {
+        // UTM 60S near Fiji: the project lies just east of the antimeridian (negative longitudes).
+        var grid = new ProcessingGrid("EPSG:32760", 20, 800_000, 8_200_000, 256);
+        var footprints = new GridTileFootprints(grid, Box(-179.99, -17.1, -179.9, -17.0));
+        Assert.NotEmpty(footprints.ProjectTiles);
+        // The same granule, once with longitudes beyond 180 (as antimeridian-crossing items are often written) and once wrapped.
+        var beyond = await Task.Run(() => footprints.TilesTouching(Box(179.7, -17.3, 180.05, -16.9))).WaitAsync(TimeSpan.FromSeconds(10));
+        var wrapped = footprints.TilesTouching(Box(-180, -17.3, -179.95, -16.9));
+        static IEnumerable<TileKey> Sorted(IEnumerable<TileKey> tiles) => tiles.OrderBy(t => t.Row).ThenBy(t => t.Column);
+        Assert.NotEmpty(beyond);
+        Assert.Equal(Sorted(wrapped), Sorted(beyond));
+        Assert.Equal(Sorted(new GridTileFootprints(grid).TilesTouching(Box(179.7, -17.3, 180.05, -16.9)).Where(footprints.ProjectTiles.Contains)), Sorted(beyond));
+    }
 }
