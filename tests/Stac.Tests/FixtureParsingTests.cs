@@ -162,7 +162,7 @@ public class FixtureParsingTests
     [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":"yesterday"},"bbox":[0,0,1,1]}""", "\"datetime\" is not an RFC 3339")]
     [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":null},"bbox":[0,0,1,1]}""", "neither \"datetime\" nor \"start_datetime\"")]
     [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":"2021-05-01T10:00:00Z"}}""", "neither \"geometry\" nor \"bbox\"")]
-    [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":"2021-05-01T10:00:00Z"},"bbox":[0,0,1]}""", "\"bbox\" must be an array of 4 or 6 numbers")]
+    [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":"2021-05-01T10:00:00Z"},"bbox":[0,0,1]}""", "\"bbox\" must be an array of 4 or 6 finite numbers")]
     [InlineData("""{"type":"Feature","id":"a","properties":{"datetime":"2021-05-01T10:00:00Z"},"bbox":[0,0,1,1],"assets":{"red":{"title":"x"}}}""", "asset 'red' has no string \"href\"")]
     public void Malformed_items_are_rejected_naming_the_document_and_the_problem(string json, string problem)
     {

@@ -144,10 +144,15 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                 var tiles = _request.Tiles.ToHashSet();
                 ff.Archive.SearchAsync(ff.FromUtc, ff.ToUtc, CancellationToken.None)
                     // The history's last day belongs to the fit, not to monitoring: left out before the days are chained.
-                    .ContinueWith(t => ItemDiscovery.PlanByTile(ItemDiscovery.Discover(t.Result, ff.Index), ff.FromUtc)
-                        .Where(kv => tiles.Contains(kv.Key) && !kv.Value.IsEmpty)
-                        .ToImmutableDictionary(),
-                        TaskScheduler.Default)
+                    .ContinueWith(t =>
+                    {
+                        var found = ItemDiscovery.Discover(t.Result, ff.Index);
+                        // A rejected item is left out of the plan; the other items' days go on.
+                        foreach (var r in found.Rejected) _log.Warning("Job {0}: {1}", _request.JobId, r);
+                        return ItemDiscovery.PlanByTile(found.Items, ff.FromUtc)
+                            .Where(kv => tiles.Contains(kv.Key) && !kv.Value.IsEmpty)
+                            .ToImmutableDictionary();
+                    }, TaskScheduler.Default)
                     .PipeTo(Self, success: d => new Planned(d), failure: ex => new PlanFailed(ex is AggregateException { InnerException: { } i } ? i : ex));
                 break;
         }

@@ -6,6 +6,7 @@ using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -29,7 +30,7 @@ public static class PipelineFormat
 {
     // 2: job progress carries each tile's quarantined days; 3: also its repeated days and retries, and a poll the tile-days it found.
     // Older versions (persisted poller and report state, messages of older nodes) are still read.
-    private const byte Version = 3;
+    private const byte Version = 4;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -74,10 +75,12 @@ public static class PipelineFormat
                 case PollCompleted m:
                     w.Write(m.NewItems); w.Write(m.PendingDays); WriteOptionalTime(w, m.CursorUtc); WriteOptionalString(w, m.Error);
                     WriteArray(w, m.NewTileDays, (w, x) => { WriteTile(w, x.Tile); WriteDay(w, x.Day); });
+                    WriteArray(w, m.Rejected, WriteRejected);
                     break;
                 case PollerStatus m:
                     WriteOptionalTime(w, m.CursorUtc); w.Write(m.SeenItems); WriteArray(w, m.PendingDays, WriteDay); w.Write(m.Outbox);
                     WriteOptionalTime(w, m.LastPollUtc); WriteOptionalString(w, m.LastError);
+                    WriteArray(w, m.Rejected, WriteRejected); w.Write(m.RejectedCount);
                     break;
                 case ItemsDiscovered m:
                     WriteArray(w, m.Items, WriteDiscovered); WriteTime(w, m.SettleUntilUtc); WriteOptionalTime(w, m.CursorUtc); WriteTime(w, m.ForgetSeenBeforeUtc);
@@ -130,8 +133,9 @@ public static class PipelineFormat
             "PollCompleted" => new PollCompleted(r.ReadInt32(), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r))
             {
                 NewTileDays = version >= 3 ? ReadArray(r, r => (ReadTile(r), ReadDay(r))) : [],
+                Rejected = version >= 4 ? ReadArray(r, ReadRejected) : [],
             },
-            "PollerStatus" => new PollerStatus(ReadOptionalTime(r), r.ReadInt32(), ReadArray(r, ReadDay), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r)),
+            "PollerStatus" => ReadPollerStatus(r, version),
             "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, ReadDiscovered), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
             "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile)),
             "ObservationHandedOver" => new ObservationHandedOver(ReadTile(r), ReadDay(r)),
@@ -156,6 +160,15 @@ public static class PipelineFormat
     }
 
     // ---- records
+
+    private static PollerStatus ReadPollerStatus(BinaryReader r, byte version)
+    {
+        var status = new PollerStatus(ReadOptionalTime(r), r.ReadInt32(), ReadArray(r, ReadDay), r.ReadInt32(), ReadOptionalTime(r), ReadOptionalString(r));
+        return version >= 4 ? status with { Rejected = ReadArray(r, ReadRejected), RejectedCount = r.ReadInt32() } : status;
+    }
+
+    private static void WriteRejected(BinaryWriter w, RejectedItem i) { WriteOptionalString(w, i.Id); w.Write(i.Source); w.Write(i.Reason); }
+    private static RejectedItem ReadRejected(BinaryReader r) => new(ReadOptionalString(r), r.ReadString(), r.ReadString());
 
     private static void WriteDiscovered(BinaryWriter w, DiscoveredItem i)
     {

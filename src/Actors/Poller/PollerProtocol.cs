@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -28,6 +29,9 @@ public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? Curs
 {
     /// <summary>Each tile and solar day the new items cover, once: what the tiles are handed once the days settle.</summary>
     public ImmutableArray<(TileKey Tile, DateOnly Day)> NewTileDays { get; init; } = [];
+
+    /// <summary>The items of this search that were rejected (not dispatched), and why.</summary>
+    public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
 }
 
 public sealed record GetPollerStatus : IPipelineMessage
@@ -38,7 +42,14 @@ public sealed record GetPollerStatus : IPipelineMessage
 /// <param name="PendingDays">Solar days waiting for their settle delay.</param>
 /// <param name="Outbox">Tile messages decided but not yet stored in the reliable-delivery queue.</param>
 public sealed record PollerStatus(
-    DateTime? CursorUtc, int SeenItems, ImmutableArray<DateOnly> PendingDays, int Outbox, DateTime? LastPollUtc, string? LastError) : IPipelineMessage;
+    DateTime? CursorUtc, int SeenItems, ImmutableArray<DateOnly> PendingDays, int Outbox, DateTime? LastPollUtc, string? LastError) : IPipelineMessage
+{
+    /// <summary>The latest items rejected since the poller started (at most <see cref="StacPoller.RejectedKept"/>), newest last.</summary>
+    public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
+
+    /// <summary>Distinct items rejected since the poller started.</summary>
+    public int RejectedCount { get; init; }
+}
 
 // ---- Persisted events (the poller's journal) and snapshot.
 

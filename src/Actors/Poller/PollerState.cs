@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using NrtCluster.Geo.Stac;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Poller;
@@ -9,6 +11,15 @@ namespace NrtCluster.Actors.Poller;
 /// <param name="SettleDelay">How long a solar day waits after its first item is found, so late granules of the same day join it.</param>
 public sealed record PollerRules(DateTime InitialStartUtc, TimeSpan Overlap, TimeSpan SettleDelay)
 {
+    /// <summary>
+    /// How long an id is remembered after the cursor passed it (never less than the overlap): a provider republishing
+    /// an item with a newer datetime within this time is reported, not taken as a new granule of another day.
+    /// </summary>
+    public TimeSpan IdMemory { get; init; } = TimeSpan.FromDays(400);
+
+    /// <summary>Seen ids acquired before this, relative to the cursor, are forgotten.</summary>
+    public TimeSpan ForgetAfter => IdMemory > Overlap ? IdMemory : Overlap;
+
     public void Validate()
     {
         if (InitialStartUtc.Kind != DateTimeKind.Utc)
@@ -32,7 +43,7 @@ public abstract record PollerCommand
 }
 
 /// <summary>
-/// The STAC poller's state, pure: the cursor, the ids already seen (within the overlap window), the solar days
+/// The STAC poller's state, pure: the cursor, the ids already seen (for <see cref="PollerRules.IdMemory"/>), the solar days
 /// waiting for late granules, the last day sent to each tile, and the outbox of tile messages not yet handed to
 /// reliable delivery. <see cref="Decide"/> turns a command into events; <see cref="Apply"/> folds an event in.
 /// Invariant: a tile is sent a day only if it is newer than every day sent to it before, so each tile receives
@@ -70,6 +81,18 @@ public sealed record PollerState(
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown poller command."),
     };
 
+    /// <summary>
+    /// Found items whose id this poller has seen with another acquisition time: a provider republishing an item with a
+    /// new datetime. They are not new (the first version was dispatched, <see cref="Decide"/> leaves them out); each is
+    /// reported, so a granule never opens a second solar day. Ids are remembered for <see cref="PollerRules.IdMemory"/>.
+    /// </summary>
+    public ImmutableArray<RejectedItem> Repeated(IEnumerable<DiscoveredItem> items) =>
+    [
+        .. items.Where(i => Seen.TryGetValue(i.Id, out var first) && first != i.AcquiredUtc)
+            .Select(i => new RejectedItem(i.Id, i.Href, string.Create(CultureInfo.InvariantCulture,
+                $"the id was already found with datetime {Seen[i.Id]:yyyy-MM-ddTHH:mm:ssZ} (now {i.AcquiredUtc:yyyy-MM-ddTHH:mm:ssZ}); the first version is kept, this one is left out"))),
+    ];
+
     private ImmutableArray<IPollerEvent> DecideFound(PollerCommand.Found found, PollerRules rules)
     {
         var fresh = found.Items
@@ -80,7 +103,7 @@ public sealed record PollerState(
         if (fresh.IsEmpty) return [];
         var newest = fresh.Max(i => i.AcquiredUtc);
         var cursor = CursorUtc is { } c && c > newest ? c : newest;
-        return [new ItemsDiscovered(fresh, found.NowUtc + rules.SettleDelay, cursor, cursor - rules.Overlap)];
+        return [new ItemsDiscovered(fresh, found.NowUtc + rules.SettleDelay, cursor, cursor - rules.ForgetAfter)];
     }
 
     private ImmutableArray<IPollerEvent> DecideTick(DateTime nowUtc)

@@ -7,6 +7,7 @@ using Akka.Persistence;
 using Akka.Persistence.Delivery;
 using Akka.Util;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -60,7 +61,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         public static SettleTick Instance { get; } = new();
     }
 
-    private sealed record SearchSucceeded(ImmutableArray<DiscoveredItem> Items);
+    private sealed record SearchSucceeded(Discovery Found);
     private sealed record SearchFailed(Exception Error);
     private sealed record HandOverFailed(Exception Error);
 
@@ -75,6 +76,12 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     private int _eventsSinceSnapshot;
     private DateTime? _lastPollUtc;
     private string? _lastError;
+    /// <summary>The latest distinct rejections (id, source and reason), each logged once when first met.</summary>
+    private readonly LinkedList<RejectedItem> _rejected = [];
+    private int _rejectedCount;
+
+    /// <summary>How many rejected items <see cref="PollerStatus.Rejected"/> lists.</summary>
+    public const int RejectedKept = 100;
 
     public StacPoller(StacPollerSettings settings)
     {
@@ -101,7 +108,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
             _waiting.Add(Sender);
             StartSearch();
         });
-        Command<SearchSucceeded>(s => Found(s.Items));
+        Command<SearchSucceeded>(s => Found(s.Found));
         Command<SearchFailed>(f =>
         {
             _searching = false;
@@ -121,7 +128,11 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         // journal (the head is still in the outbox, and messages already stored are resent by the recovered queue).
         Command<HandOverFailed>(f => throw new InvalidOperationException("Storing a tile message in the reliable-delivery queue failed.", f.Error));
         Command<GetPollerStatus>(_ => Sender.Tell(new PollerStatus(
-            _state.CursorUtc, _state.Seen.Count, [.. _state.Pending.Keys], _state.Outbox.Count, _lastPollUtc, _lastError)));
+            _state.CursorUtc, _state.Seen.Count, [.. _state.Pending.Keys], _state.Outbox.Count, _lastPollUtc, _lastError)
+        {
+            Rejected = [.. _rejected],
+            RejectedCount = _rejectedCount,
+        }));
         Command<Terminated>(t =>
         {
             if (t.ActorRef.Equals(_producer))
@@ -168,14 +179,17 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         var tiles = _settings.Tiles;
         archive.SearchAsync(from, null, CancellationToken.None)
             .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles), TaskScheduler.Default)
-            .PipeTo(Self, success: items => new SearchSucceeded(items), failure: ex => new SearchFailed(ex is AggregateException { InnerException: { } inner } ? inner : ex));
+            .PipeTo(Self, success: found => new SearchSucceeded(found), failure: ex => new SearchFailed(ex is AggregateException { InnerException: { } inner } ? inner : ex));
     }
 
-    private void Found(ImmutableArray<DiscoveredItem> items)
+    private void Found(Discovery found)
     {
         _searching = false;
         _lastPollUtc = DateTime.UtcNow;
         _lastError = null;
+        var items = found.Items;
+        var rejected = found.Rejected.AddRange(_state.Repeated(items));
+        foreach (var r in rejected) Remember(r);
         var events = _state.Decide(new PollerCommand.Found(items, DateTime.UtcNow), _settings.Rules);
         var discovered = events.OfType<ItemsDiscovered>().SelectMany(e => e.Items).ToList();
         if (discovered.Count > 0) _log.Info("STAC poll: {0} new of {1} items found", discovered.Count, items.Length);
@@ -184,10 +198,21 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
             Reply(new PollCompleted(discovered.Count, _state.Pending.Count, _state.CursorUtc, null)
             {
                 NewTileDays = [.. discovered.SelectMany(i => i.Tiles.Select(t => (t, i.SolarDay))).Distinct()],
+                Rejected = rejected,
             });
             // As a new command, not from this handler: persisting from inside a persist handler stalls the actor.
             Self.Tell(SettleTick.Instance);
         });
+    }
+
+    /// <summary>Logs and counts a rejection the first time it is met (every search of the overlap window finds it again).</summary>
+    private void Remember(RejectedItem rejected)
+    {
+        if (_rejected.Any(r => r.SameAs(rejected))) return;
+        _rejectedCount++;
+        _log.Warning("{0}; the rest of the search goes on", rejected);
+        _rejected.AddLast(rejected);
+        if (_rejected.Count > RejectedKept) _rejected.RemoveFirst();
     }
 
     private void Settle()

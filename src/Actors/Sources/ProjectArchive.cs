@@ -14,22 +14,22 @@ public sealed class StaticCatalogArchive(StaticCatalogReader reader, string cata
     : IStacArchive
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IReadOnlyList<StacItem>? _items;
+    private StacItemList? _items;
 
-    public async Task<IReadOnlyList<StacItem>> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken)
+    public async Task<StacItemList> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken)
     {
         var all = await AllAsync(cancellationToken).ConfigureAwait(false);
-        return
+        return new StacItemList(
         [
             .. all.Where(i => i.DateTime.UtcDateTime >= fromUtc && (toUtc is not { } to || i.DateTime.UtcDateTime <= to))
                 .Where(i => collection is null || i.Collection is null || i.Collection == collection)
                 .Where(i => maxCloudCover is not { } max || i.CloudCover is not { } c || c < max)
                 .Where(i => area is null || i.Footprint.Intersects(area))
                 .OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal),
-        ];
+        ], all.Rejected);
     }
 
-    private async Task<IReadOnlyList<StacItem>> AllAsync(CancellationToken ct)
+    private async Task<StacItemList> AllAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try

@@ -58,15 +58,23 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
     }
 
     /// <summary>The tiles that intersect an area of interest given in lon/lat (WGS 84) as a polygon or multipolygon.</summary>
-    public IReadOnlyList<TileId> TilesCovering(Geometry lonLatArea)
+    /// <param name="within">Only tiles in this range of columns and rows are considered (e.g. the project's tiles), however far the area reaches.</param>
+    public IReadOnlyList<TileId> TilesCovering(Geometry lonLatArea, (TileId First, TileId Last)? within = null)
     {
         Validate();
         if (lonLatArea.IsEmpty || lonLatArea.Dimension != Dimension.Surface)
             throw new ArgumentException($"The area of interest must be a (multi)polygon in lon/lat, got {lonLatArea.GeometryType}.");
         var gridArea = ToGridCrs(lonLatArea);
         var env = gridArea.EnvelopeInternal;
+        if (env.IsNull || !double.IsFinite(env.Width) || !double.IsFinite(env.Height))
+            throw new ArgumentException($"The area ({lonLatArea.EnvelopeInternal}) has no finite extent in the grid's CRS {Crs}.");
         var first = TileAt(env.MinX, env.MaxY);
         var last = TileAt(env.MaxX, env.MinY);
+        if (within is { } w)
+        {
+            first = new TileId(Math.Max(first.Col, w.First.Col), Math.Max(first.Row, w.First.Row));
+            last = new TileId(Math.Min(last.Col, w.Last.Col), Math.Min(last.Row, w.Last.Row));
+        }
         var prepared = PreparedGeometryFactory.Prepare(gridArea);
         var tiles = new List<TileId>();
         for (var row = first.Row; row <= last.Row; row++)
@@ -77,6 +85,23 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
                     tiles.Add(new TileId(col, row));
             }
         return tiles;
+    }
+
+    /// <summary>
+    /// The lon/lat envelope of the tiles from <paramref name="first"/> to <paramref name="last"/> (columns and rows
+    /// inclusive), from their outline densified so that edges curving in lon/lat are followed.
+    /// </summary>
+    public Envelope LonLatEnvelope(TileId first, TileId last)
+    {
+        Validate();
+        var box = GeoBox.NorthUp(Crs, OriginX + first.Col * TileExtent, OriginY - first.Row * TileExtent, Resolution,
+            (last.Col - first.Col + 1) * TileSize, (last.Row - first.Row + 1) * TileSize);
+        var (xs, ys) = box.Outline(256);
+        using var grid = SpatialReference.FromUserInput(Crs);
+        using var wgs84 = SpatialReference.Wgs84();
+        using var transform = new CoordinateTransformation(grid, wgs84);
+        transform.Transform(xs, ys);
+        return new Envelope(xs.Min(), xs.Max(), ys.Min(), ys.Max());
     }
 
     /// <summary>The tiles that intersect a GeoJSON area of interest (Geometry, Feature or FeatureCollection, lon/lat).</summary>

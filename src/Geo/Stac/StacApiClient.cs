@@ -8,8 +8,11 @@ namespace NrtCluster.Geo.Stac;
 
 public enum SearchMethod { Get, Post }
 
-/// <summary>One page of a search: the URL it came from, its items and the link to the next page (null on the last).</summary>
-public sealed record StacItemPage(string Url, IReadOnlyList<StacItem> Items, StacLink? Next, int? NumberMatched);
+/// <summary>
+/// One page of a search: the URL it came from, its items (with those rejected in <see cref="StacItemList.Rejected"/>) and
+/// the link to the next page (null on the last).
+/// </summary>
+public sealed record StacItemPage(string Url, StacItemList Items, StacLink? Next, int? NumberMatched);
 
 /// <summary>
 /// Client for STAC API item search: GET or POST, paging through "next" links (a GET href, or a POST whose body
@@ -65,12 +68,15 @@ public sealed class StacApiClient
                 yield return item;
     }
 
-    /// <summary>All items of the search, each id once (the last occurrence wins), sorted by datetime then id.</summary>
-    public async Task<IReadOnlyList<StacItem>> SearchAllAsync(StacSearchRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// All items of the search, each id once (see <see cref="StacItemList.Collect"/>: the first version is kept), sorted by
+    /// datetime then id, with the items of every page that were rejected.
+    /// </summary>
+    public async Task<StacItemList> SearchAllAsync(StacSearchRequest request, CancellationToken ct = default)
     {
-        var byId = new Dictionary<string, StacItem>(StringComparer.Ordinal);
-        await foreach (var item in SearchAsync(request, ct).ConfigureAwait(false)) byId[item.Id] = item;
-        return byId.Values.OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
+        var pages = new List<StacItemList>();
+        await foreach (var page in SearchPagesAsync(request, ct).ConfigureAwait(false)) pages.Add(page.Items);
+        return StacItemList.Collect(pages);
     }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();

@@ -165,6 +165,72 @@ public sealed record StacItem
         return node;
     }
 
+    /// <summary>
+    /// What makes <paramref name="other"/> (same id) another version of this item: its datetime, footprint or asset
+    /// hrefs, described with this item's value; null when they agree.
+    /// </summary>
+    public string? Differs(StacItem other)
+    {
+        if (other.DateTime != DateTime)
+            return $"datetime {StacJson.FormatDateTime(DateTime)} (now {StacJson.FormatDateTime(other.DateTime)})";
+        if (!other.Footprint.EqualsExact(Footprint)) return "another footprint";
+        if (other.Assets.Count != Assets.Count
+            || other.Assets.Any(a => !Assets.TryGetValue(a.Key, out var mine) || mine.Href != a.Value.Href))
+            return "other asset hrefs";
+        return null;
+    }
+
     public override string ToString() =>
         $"{Id} ({DateTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)})";
+}
+
+/// <summary>An item a search page or catalog held that was not taken, and why; <see cref="Id"/> is null when unreadable.</summary>
+/// <param name="Source">The page or document it came from.</param>
+public sealed record RejectedItem(string? Id, string Source, string Reason)
+{
+    public override string ToString() => $"STAC item {(Id is null ? "without id" : $"'{Id}'")} from {Source} rejected: {Reason}";
+
+    /// <summary>
+    /// Whether both are about the same item: the same id, or without id the same place and problem (an item's place in a
+    /// page may change between searches, and a repeated id is described differently once the first version is remembered).
+    /// </summary>
+    public bool SameAs(RejectedItem other) =>
+        Id is not null ? Id == other.Id : other.Id is null && Source == other.Source && Reason == other.Reason;
+}
+
+/// <summary>The items of a search or catalog, plus those rejected (malformed, or a repeated id with other content).</summary>
+public sealed class StacItemList(IReadOnlyList<StacItem> items, IReadOnlyList<RejectedItem> rejected) : IReadOnlyList<StacItem>
+{
+    public static StacItemList Empty { get; } = new([], []);
+
+    public IReadOnlyList<StacItem> Items { get; } = items;
+    public IReadOnlyList<RejectedItem> Rejected { get; } = rejected;
+
+    public int Count => Items.Count;
+    public StacItem this[int index] => Items[index];
+    public IEnumerator<StacItem> GetEnumerator() => Items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// Each id once, sorted by datetime then id: the first version met is kept. A later one with the same content (a
+    /// page boundary moving while the archive grows) is dropped; one with another datetime, footprint or asset hrefs is
+    /// rejected, so an item cannot make a second solar day out of one granule.
+    /// </summary>
+    public static StacItemList Collect(IEnumerable<StacItemList> parts)
+    {
+        var byId = new Dictionary<string, StacItem>(StringComparer.Ordinal);
+        var rejected = new List<RejectedItem>();
+        foreach (var part in parts)
+        {
+            rejected.AddRange(part.Rejected);
+            foreach (var item in part.Items)
+            {
+                if (!byId.TryGetValue(item.Id, out var first)) byId[item.Id] = item;
+                else if (first.Differs(item) is { } difference)
+                    rejected.Add(new RejectedItem(item.Id, item.Source,
+                        $"the id was already given with {difference}; the first version is kept, this one is left out"));
+            }
+        }
+        return new StacItemList(byId.Values.OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray(), rejected);
+    }
 }

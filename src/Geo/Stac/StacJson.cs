@@ -47,9 +47,56 @@ public static class StacJson
         }
         catch (JsonException e)
         {
+            // Some servers write NaN and Infinity as bare words (Python's json does): read them as strings so the items
+            // holding them are rejected one by one rather than the whole page.
+            if (QuoteNonFiniteLiterals(text) is { } quoted)
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(quoted);
+                    return doc.RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    // Not only that: report the original error.
+                }
+            }
             var head = text.Length > 120 ? text[..120] + "..." : text;
             throw new StacFormatException(location, $"not valid JSON ({e.Message}); the content starts with \"{head}\"", e);
         }
+    }
+
+    /// <summary>The text with bare NaN, Infinity and -Infinity outside strings put in quotes; null when there is none.</summary>
+    private static string? QuoteNonFiniteLiterals(string text)
+    {
+        System.Text.StringBuilder? result = null;
+        var copied = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\') i++;
+                else if (c == '"') inString = false;
+                continue;
+            }
+            if (c == '"')
+            {
+                inString = true;
+                continue;
+            }
+            foreach (var word in (ReadOnlySpan<string>)["NaN", "Infinity", "-Infinity"])
+            {
+                if (string.CompareOrdinal(text, i, word, 0, word.Length) != 0) continue;
+                result ??= new System.Text.StringBuilder(text.Length + 16);
+                result.Append(text, copied, i - copied).Append('"').Append(word).Append('"');
+                i += word.Length - 1;
+                copied = i + 1;
+                break;
+            }
+        }
+        return result?.Append(text, copied, text.Length - copied).ToString();
     }
 
     public static StacDocumentKind GetKind(JsonElement root, string location)
@@ -93,6 +140,7 @@ public static class StacJson
         Geometry? geometry = null;
         if (json.TryGetProperty("geometry", out var geomEl) && geomEl.ValueKind != JsonValueKind.Null)
         {
+            CheckGeometry(geomEl, location, what);
             try
             {
                 geometry = geomEl.Deserialize<Geometry>(GeoJsonOptions);
@@ -121,8 +169,12 @@ public static class StacJson
         };
     }
 
-    /// <summary>Parses the features of an item collection (a search page or a FeatureCollection file).</summary>
-    public static IReadOnlyList<StacItem> ParseFeatures(JsonElement root, string location)
+    /// <summary>
+    /// Parses the features of an item collection (a search page or a FeatureCollection file). A feature that is not a
+    /// valid item is rejected alone (with its id when readable, and why); only a document that is not an item collection
+    /// at all throws. Items stay in document order; a repeated id is kept as it comes (see <see cref="StacItemList.Collect"/>).
+    /// </summary>
+    public static StacItemList ParseFeatures(JsonElement root, string location)
     {
         root = root.Clone();
         if (root.ValueKind != JsonValueKind.Object)
@@ -132,6 +184,7 @@ public static class StacJson
         if (features.ValueKind != JsonValueKind.Array)
             throw new StacFormatException(location, $"\"features\" is {features.ValueKind}, expected an array of items");
         var items = new List<StacItem>(features.GetArrayLength());
+        var rejected = new List<RejectedItem>();
         var index = 0;
         foreach (var feature in features.EnumerateArray())
         {
@@ -141,11 +194,70 @@ public static class StacJson
             }
             catch (StacFormatException e)
             {
-                throw new StacFormatException(location, $"features[{index}]: {e.Problem}", e);
+                rejected.Add(new RejectedItem(IdOf(feature), $"{location} features[{index}]", e.Problem));
             }
             index++;
         }
-        return items;
+        return new StacItemList(items, rejected);
+    }
+
+    /// <summary>The "id" of an item document when it is a non-empty string, else null.</summary>
+    public static string? IdOf(JsonElement json) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+        && id.GetString() is { Length: > 0 } text ? text : null;
+
+    private static readonly Dictionary<string, int> PositionDepth = new(StringComparer.Ordinal)
+    {
+        ["Point"] = 0, ["MultiPoint"] = 1, ["LineString"] = 1, ["MultiLineString"] = 2, ["Polygon"] = 2, ["MultiPolygon"] = 3,
+    };
+
+    /// <summary>
+    /// Rejects a footprint the grid cannot use: an unknown geometry type, and coordinates that are not finite numbers,
+    /// or lie off the globe (longitude beyond +-360 degrees, which antimeridian-crossing footprints may use, or latitude
+    /// beyond +-90), e.g. a footprint of 1e300 degrees.
+    /// </summary>
+    private static void CheckGeometry(JsonElement geometry, string location, string what)
+    {
+        if (geometry.ValueKind != JsonValueKind.Object)
+            throw new StacFormatException(location, $"{what}: \"geometry\" is {geometry.ValueKind}, expected a GeoJSON geometry object");
+        var type = geometry.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : null;
+        if (type == "GeometryCollection")
+        {
+            if (!geometry.TryGetProperty("geometries", out var parts) || parts.ValueKind != JsonValueKind.Array)
+                throw new StacFormatException(location, $"{what}: its GeometryCollection has no \"geometries\" array");
+            foreach (var part in parts.EnumerateArray()) CheckGeometry(part, location, what);
+            return;
+        }
+        if (type is null || !PositionDepth.TryGetValue(type, out var depth))
+            throw new StacFormatException(location,
+                $"{what}: geometry type {(type is null ? "is missing" : $"'{type}' is not a GeoJSON type")}; expected Polygon, MultiPolygon, Point, MultiPoint, LineString, MultiLineString or GeometryCollection");
+        if (!geometry.TryGetProperty("coordinates", out var coordinates))
+            throw new StacFormatException(location, $"{what}: its {type} has no \"coordinates\"");
+        CheckPositions(coordinates, depth, location, what);
+    }
+
+    private static void CheckPositions(JsonElement coordinates, int depth, string location, string what)
+    {
+        if (coordinates.ValueKind != JsonValueKind.Array)
+            throw new StacFormatException(location, $"{what}: geometry coordinates hold {coordinates.GetRawText()} where an array was expected");
+        if (depth > 0)
+        {
+            foreach (var part in coordinates.EnumerateArray()) CheckPositions(part, depth - 1, location, what);
+            return;
+        }
+        var axis = 0;
+        foreach (var v in coordinates.EnumerateArray())
+        {
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var value) || !double.IsFinite(value))
+                throw new StacFormatException(location, $"{what}: geometry coordinate {v.GetRawText()} in {coordinates.GetRawText()} is not a finite number");
+            var limit = axis switch { 0 => 360, 1 => 90, _ => double.MaxValue };
+            if (Math.Abs(value) > limit)
+                throw new StacFormatException(location,
+                    $"{what}: geometry position {coordinates.GetRawText()} is off the globe (longitude within +-360, latitude within +-90 degrees expected)");
+            axis++;
+        }
+        if (axis < 2)
+            throw new StacFormatException(location, $"{what}: geometry position {coordinates.GetRawText()} needs a longitude and a latitude");
     }
 
     /// <summary>Parses the links of any STAC document (catalog, collection, item collection, item).</summary>
@@ -249,11 +361,16 @@ public static class StacJson
     {
         if (bbox.ValueKind != JsonValueKind.Array
             || bbox.GetArrayLength() is not (4 or 6)
-            || bbox.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number))
-            throw new StacFormatException(location, $"{what}: \"bbox\" must be an array of 4 or 6 numbers, found {bbox.GetRawText()}");
+            || bbox.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d)))
+            throw new StacFormatException(location, $"{what}: \"bbox\" must be an array of 4 or 6 finite numbers, found {bbox.GetRawText()}");
         var v = bbox.EnumerateArray().Select(x => x.GetDouble()).ToArray();
         // A 3D bbox is [west, south, min z, east, north, max z].
-        return v.Length == 4 ? new BoundingBox(v[0], v[1], v[2], v[3]) : new BoundingBox(v[0], v[1], v[3], v[4]);
+        var box = v.Length == 4 ? new BoundingBox(v[0], v[1], v[2], v[3]) : new BoundingBox(v[0], v[1], v[3], v[4]);
+        // West may exceed east (the box crosses the antimeridian); south may not exceed north.
+        if (Math.Abs(box.West) > 180 || Math.Abs(box.East) > 180 || Math.Abs(box.South) > 90 || Math.Abs(box.North) > 90 || box.South > box.North)
+            throw new StacFormatException(location,
+                $"{what}: \"bbox\" {bbox.GetRawText()} is not [west, south, east, north] in degrees (longitudes within +-180, latitudes within +-90, south <= north)");
+        return box;
     }
 }
 

@@ -73,44 +73,60 @@ public sealed class StaticCatalogReader
     }
 
     /// <summary>
-    /// Every item reachable from <paramref name="location"/> (a catalog, collection, item collection or item), in
-    /// link order; each document is read once even if linked twice.
+    /// Every item reachable from <paramref name="location"/> (a catalog, collection, item collection or item), each id
+    /// once (see <see cref="StacItemList.Collect"/>), sorted by datetime then id; each document is read once even if linked
+    /// twice. An item document, or a feature of an item collection, that is not a valid item is rejected alone.
     /// </summary>
-    public async IAsyncEnumerable<StacItem> ReadItemsAsync(string location, [EnumeratorCancellation] CancellationToken ct = default)
+    public async Task<StacItemList> ReadAllItemsAsync(string location, CancellationToken ct = default)
     {
+        var parts = new List<StacItemList>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var queued = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        pending.Push(location);
+        var pending = new Stack<(string Href, bool IsItem)>();
+        pending.Push((location, false));
         while (pending.Count > 0)
         {
-            var (json, where) = await LoadAsync(pending.Pop(), ct).ConfigureAwait(false);
-            if (!visited.Add(where)) continue;
-            switch (StacJson.GetKind(json, where))
+            var (href, isItem) = pending.Pop();
+            try
             {
-                case StacDocumentKind.Item:
-                    yield return StacJson.ParseItem(json, where);
-                    break;
-                case StacDocumentKind.ItemCollection:
-                    foreach (var item in StacJson.ParseFeatures(json, where)) yield return item;
-                    break;
-                default:
-                    var doc = StacCatalogDocument.Parse(json, where);
-                    // Push in reverse so that documents are visited in link order.
-                    foreach (var link in doc.Links.Where(l => l.Rel is "child" or "item").Reverse())
-                    {
-                        if (!visited.Contains(link.Href) && queued.Add(link.Href)) pending.Push(link.Href);
-                    }
-                    break;
+                var (json, where) = await LoadAsync(href, ct).ConfigureAwait(false);
+                if (!visited.Add(where)) continue;
+                switch (StacJson.GetKind(json, where))
+                {
+                    case StacDocumentKind.Item:
+                        parts.Add(ParseItemDocument(json, where));
+                        break;
+                    case StacDocumentKind.ItemCollection:
+                        parts.Add(StacJson.ParseFeatures(json, where));
+                        break;
+                    default:
+                        var doc = StacCatalogDocument.Parse(json, where);
+                        // Push in reverse so that documents are visited in link order.
+                        foreach (var link in doc.Links.Where(l => l.Rel is "child" or "item").Reverse())
+                        {
+                            if (!visited.Contains(link.Href) && queued.Add(link.Href)) pending.Push((link.Href, link.Rel == "item"));
+                        }
+                        break;
+                }
+            }
+            catch (StacFormatException e) when (isItem)
+            {
+                // Not even a JSON object of a known kind: the item link is rejected, the catalog goes on.
+                parts.Add(new StacItemList([], [new RejectedItem(null, e.Location, e.Problem)]));
             }
         }
+        return StacItemList.Collect(parts);
     }
 
-    /// <summary>All items, each id once, sorted by datetime then id.</summary>
-    public async Task<IReadOnlyList<StacItem>> ReadAllItemsAsync(string location, CancellationToken ct = default)
+    private static StacItemList ParseItemDocument(JsonElement json, string location)
     {
-        var byId = new Dictionary<string, StacItem>(StringComparer.Ordinal);
-        await foreach (var item in ReadItemsAsync(location, ct).ConfigureAwait(false)) byId[item.Id] = item;
-        return byId.Values.OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
+        try
+        {
+            return new StacItemList([StacJson.ParseItem(json, location)], []);
+        }
+        catch (StacFormatException e)
+        {
+            return new StacItemList([], [new RejectedItem(StacJson.IdOf(json), location, e.Problem)]);
+        }
     }
 }

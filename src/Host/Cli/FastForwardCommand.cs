@@ -58,7 +58,7 @@ public static class FastForwardCommand
             return await StopSignals.RunAsync("fast-forward", ct, stop => NodeCli.GuardAsync("fast-forward", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                var tiles = await node.TilesWithDataAsync(stop);
+                var tiles = await node.TilesWithDataAsync(stop, r => Console.Error.WriteLine($"fast-forward: warning: {r}; the other items go on"));
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
                 var result = await JobConsole.FastForwardAsync(node, tiles, toUtc, stop);
                 Console.WriteLine($"fast-forward: {JobConsole.DaysSummary(result)} on {result.TilesDone} tiles, {result.TilesFailed} failed; log {node.Log.Path}");

@@ -37,7 +37,7 @@ public static class FitCommand
             return await StopSignals.RunAsync("fit", ct, stop => NodeCli.GuardAsync("fit", file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                var tiles = await node.TilesWithDataAsync(stop);
+                var tiles = await node.TilesWithDataAsync(stop, r => Console.Error.WriteLine($"fit: warning: {r}; the other items go on"));
                 if (tiles.IsEmpty) throw new InvalidOperationException("no archive item touches a tile of the area of interest; check project.area-of-interest and project.stac");
                 var result = await JobConsole.FitAsync(node, tiles, parseResult.GetValue(replace), stop);
                 Console.WriteLine($"fit: {result.TilesDone} tiles fitted, {result.TilesFailed} failed; log {node.Log.Path}");

@@ -38,6 +38,7 @@ public static class PollCommand
                     Console.Error.WriteLine($"poll: {completed.Error}");
                     return 1;
                 }
+                foreach (var r in completed.Rejected) Console.Error.WriteLine($"poll: warning: {r}; the other items go on");
                 int repeats = completed.NewTileDays.Count(x => before.TryGetValue(x.Tile, out var had) && had.Applied.Contains(x.Day));
                 Console.WriteLine($"poll: {completed.NewItems} items new to the poller, {completed.NewTileDays.Length} tile-days " +
                                   $"({repeats} of them applied before), {completed.PendingDays} solar days pending " +

@@ -51,6 +51,7 @@ public static class StatusCommand
                     QuarantinedLine(r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
                 ShowList(LeftOutGranules, LeftOutWhy, [.. overview.LeftOut.Select(l =>
                     LeftOutLine(l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
+                ShowList(RejectedItems, RejectedWhy, [.. overview.Rejected.Select(r => RejectedLine(r.Id ?? "-", r.Source, r.Reason))]);
                 return 0;
             });
         });
@@ -78,6 +79,8 @@ public static class StatusCommand
             Field(q, "tile"), Field(q, "day"), string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), Field(q, "reason")))]);
         ShowList(LeftOutGranules, LeftOutWhy, [.. (status["leftOut"]?.AsArray() ?? []).Select(l =>
             LeftOutLine(Field(l, "tile"), Field(l, "day"), Field(l, "item"), Field(l, "reason")))]);
+        ShowList(RejectedItems, RejectedWhy, [.. (status["rejected"]?.AsArray() ?? []).Select(r =>
+            RejectedLine(Field(r, "item"), Field(r, "source"), Field(r, "reason")))]);
         return 0;
     }
 
@@ -108,6 +111,11 @@ public static class StatusCommand
         "their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward";
     private const string LeftOutGranules = "left-out granules";
     private const string LeftOutWhy = "each day was applied from its other granules; these cannot be read";
+
+    private const string RejectedItems = "rejected archive items";
+    private const string RejectedWhy = "left out of every search until the provider fixes them; the other items go on";
+
+    private static string RejectedLine(string item, string source, string reason) => $"item {item} ({source}): {reason}";
 
     private static string QuarantinedLine(string tile, string day, string items, string reason) => $"tile {tile} {day} items [{items}]: {reason}";
 

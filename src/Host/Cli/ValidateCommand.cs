@@ -50,6 +50,7 @@ public static class ValidateCommand
             var archive = ProjectArchive.Create(config, http);
             var from = config.HistoryStart.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
             var items = await archive.SearchAsync(from, from.AddDays(31), ct);
+            foreach (var r in items.Rejected) Console.WriteLine($"validate: {key}: warning: {r}");
             if (items.Count == 0)
                 problems.Add($"{key}: the archive answers but has no items of collection '{config.Stac.Collection}' over the area in the first month of the history ({config.HistoryStart:yyyy-MM-dd}); check project.stac.collection, project.history.start and the area");
             else

@@ -57,10 +57,11 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     /// Every tile of the area of interest that an archive item touches: its fit, last applied day, days applied (each day with <paramref name="withDays"/>),
     /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, the days it
     /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>, and the items applied days
-    /// were loaded without, listed under <c>leftOut</c>. When the archive cannot be searched, the tiles with stored state, with
-    /// <c>archiveError</c> saying why the newest days and lags are null. Each tile's <c>alertDays</c> are the days the report
-    /// aggregator recorded an alert for (every applied day once it has caught up; null with <c>aggregatorError</c> when it
-    /// does not answer), and <c>singletons</c> says whether the poller and the aggregator run.
+    /// were loaded without, listed under <c>leftOut</c>, and the archive items rejected under <c>rejected</c>. When the archive
+    /// cannot be searched, the tiles with stored state, with <c>archiveError</c> saying why the newest days and lags are null.
+    /// Each tile's <c>alertDays</c> are the days the report aggregator recorded an alert for (every applied day once it has
+    /// caught up; null with <c>aggregatorError</c> when it does not answer), and <c>singletons</c> says whether the poller and
+    /// the aggregator run.
     /// </summary>
     public async Task<JsonObject> TilesStatusAsync(bool withDays, CancellationToken ct)
     {
@@ -122,6 +123,10 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
             ["leftOut"] = new JsonArray([.. overview.LeftOut.Select(l => (JsonNode)new JsonObject
             {
                 ["tile"] = l.Tile.ToString(), ["day"] = Day(l.Day.Day), ["item"] = l.Item.ItemId, ["reason"] = l.Item.Reason,
+            })]),
+            ["rejected"] = new JsonArray([.. overview.Rejected.Select(r => (JsonNode)new JsonObject
+            {
+                ["item"] = r.Id, ["source"] = r.Source, ["reason"] = r.Reason,
             })]),
         };
     }

@@ -8,6 +8,7 @@ using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 using NrtCluster.Host.Logging;
 
 namespace NrtCluster.Host.Node;
@@ -111,11 +112,26 @@ public sealed class ProjectNode : IAsyncDisposable
         return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block, ownership);
     }
 
-    /// <summary>The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).</summary>
-    public async Task<ImmutableArray<TileKey>> TilesWithDataAsync(CancellationToken ct)
+    /// <summary>
+    /// The archive's items since the history start with the tiles they touch, and the items rejected: the search
+    /// <c>fit</c>, <c>fast-forward</c> and <c>status</c> start from.
+    /// </summary>
+    public async Task<Discovery> SearchArchiveAsync(CancellationToken ct) =>
+        ItemDiscovery.Discover(await Archive.SearchAsync(HistoryStartUtc, null, ct).ConfigureAwait(false), Footprints);
+
+    /// <summary>
+    /// The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).
+    /// Each archive item left out is written to the node's log and told to <paramref name="rejected"/>, with why.
+    /// </summary>
+    public async Task<ImmutableArray<TileKey>> TilesWithDataAsync(CancellationToken ct, Action<RejectedItem>? rejected = null)
     {
-        var items = await Archive.SearchAsync(HistoryStartUtc, null, ct).ConfigureAwait(false);
-        var touched = items.SelectMany(i => Footprints.TilesTouching(i.Footprint)).ToHashSet();
+        var found = await SearchArchiveAsync(ct).ConfigureAwait(false);
+        foreach (var r in found.Rejected)
+        {
+            Log.Write("archive", r.ToString());
+            rejected?.Invoke(r);
+        }
+        var touched = found.Items.SelectMany(i => i.Tiles).ToHashSet();
         return [.. Footprints.ProjectTiles.Where(touched.Contains)];
     }
 

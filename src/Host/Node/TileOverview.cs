@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 
@@ -16,21 +17,22 @@ public sealed record TileOverviewRow(TileStatus Status, DateOnly? NewestInArchiv
 /// when the archive cannot be searched, every tile the node has stored state for, with <see cref="ArchiveError"/> saying why
 /// the archive's newest days (and so the lag) are unknown.
 /// </summary>
-public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string? ArchiveError)
+/// <param name="Rejected">The archive items left out of the search (malformed, or a repeated id with other content), with why.</param>
+public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string? ArchiveError, ImmutableArray<RejectedItem> Rejected)
 {
     public static async Task<TileOverview> ReadAsync(ProjectNode node, CancellationToken ct)
     {
         Dictionary<TileKey, DateOnly>? newestByTile = null;
         string? archiveError = null;
+        ImmutableArray<RejectedItem> rejected = [];
         try
         {
             newestByTile = new Dictionary<TileKey, DateOnly>();
-            foreach (var item in await node.Archive.SearchAsync(node.HistoryStartUtc, null, ct).ConfigureAwait(false))
-            {
-                var day = SolarDays.Of(item);
-                foreach (var t in node.Footprints.TilesTouching(item.Footprint))
-                    if (!newestByTile.TryGetValue(t, out var n) || n < day) newestByTile[t] = day;
-            }
+            var found = await node.SearchArchiveAsync(ct).ConfigureAwait(false);
+            rejected = found.Rejected;
+            foreach (var item in found.Items)
+                foreach (var t in item.Tiles)
+                    if (!newestByTile.TryGetValue(t, out var n) || n < item.SolarDay) newestByTile[t] = item.SolarDay;
         }
         catch (Exception e) when (e is StacException or HttpRequestException or IOException)
         {
@@ -43,7 +45,7 @@ public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string?
         var rows = statuses
             .Where(s => newestByTile is not null || s.Fit is not null || !s.Days.IsEmpty || !s.Quarantined.IsEmpty)
             .Select(s => new TileOverviewRow(s, newestByTile?.TryGetValue(s.Tile, out var n) == true ? n : null));
-        return new TileOverview([.. rows], archiveError);
+        return new TileOverview([.. rows], archiveError, rejected);
     }
 
     /// <summary>Every applied day's left-out items, tile by tile, oldest day first.</summary>

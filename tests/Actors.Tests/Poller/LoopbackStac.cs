@@ -16,6 +16,7 @@ public sealed class LoopbackStac : IAsyncDisposable
     private readonly Task _loop;
     private readonly List<StacItem> _items = [];
     private InMemoryStacSearch _search = new([]);
+    private string[] _raw = [];
     private int _searches;
 
     public LoopbackStac()
@@ -56,19 +57,33 @@ public sealed class LoopbackStac : IAsyncDisposable
         }
     }
 
-    /// <summary>An item whose footprint is the given lon/lat box, acquired at <paramref name="acquired"/>.</summary>
-    public static StacItem Item(string id, DateTime acquired, double west, double south, double east, double north)
+    /// <summary>
+    /// Features written into the first page of every search as they are (after the page's own items), e.g. items that
+    /// are not valid JSON: what a broken provider serves.
+    /// </summary>
+    public void InjectIntoFirstPage(params string[] rawFeatures)
     {
-        string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        string json = $$"""
+        lock (_items) _raw = [.. _raw, .. rawFeatures];
+    }
+
+    /// <summary>An item whose footprint is the given lon/lat box, acquired at <paramref name="acquired"/>.</summary>
+    public static StacItem Item(string id, DateTime acquired, double west, double south, double east, double north) =>
+        StacJson.ParseItem(StacJson.ParseDocument(RawItem(id, acquired, west, south, east, north), "test"), "test");
+
+    private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The JSON text of <see cref="Item"/>, with the bbox and geometry text replaceable by anything.</summary>
+    public static string RawItem(string id, DateTime acquired, double west, double south, double east, double north,
+        string? bbox = null, string? geometry = null) => $$"""
         {"type":"Feature","stac_version":"1.0.0","id":"{{id}}","collection":"sentinel-2-l2a",
-         "bbox":[{{Num(west)}},{{Num(south)}},{{Num(east)}},{{Num(north)}}],
-         "geometry":{"type":"Polygon","coordinates":[[[{{Num(west)}},{{Num(south)}}],[{{Num(east)}},{{Num(south)}}],[{{Num(east)}},{{Num(north)}}],[{{Num(west)}},{{Num(north)}}],[{{Num(west)}},{{Num(south)}}]]]},
+         "bbox":{{bbox ?? $"[{Num(west)},{Num(south)},{Num(east)},{Num(north)}]"}},
+         "geometry":{{geometry ?? Polygon(west, south, east, north)}},
          "properties":{"datetime":"{{acquired.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}}","eo:cloud_cover":10},
          "assets":{},"links":[{"rel":"self","href":"https://stac.test/items/{{id}}"}]}
         """;
-        return StacJson.ParseItem(StacJson.ParseDocument(json, "test"), "test");
-    }
+
+    public static string Polygon(double west, double south, double east, double north) =>
+        $$"""{"type":"Polygon","coordinates":[[[{{Num(west)}},{{Num(south)}}],[{{Num(east)}},{{Num(south)}}],[{{Num(east)}},{{Num(north)}}],[{{Num(west)}},{{Num(north)}}],[{{Num(west)}},{{Num(south)}}]]]}""";
 
     private async Task Serve()
     {
@@ -89,12 +104,22 @@ public sealed class LoopbackStac : IAsyncDisposable
                 using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
                 string body = await reader.ReadToEndAsync();
                 InMemoryStacSearch search;
-                lock (_items) search = _search;
-                var page = context.Request.HttpMethod == "POST"
+                string[] raw;
+                lock (_items) (search, raw) = (_search, _raw);
+                var post = context.Request.HttpMethod == "POST";
+                var page = post
                     ? search.HandlePost(SearchUrl, body)
                     : search.HandleGet(SearchUrl, context.Request.QueryString.AllKeys.Where(k => k is not null)
                         .ToDictionary(k => k!, k => context.Request.QueryString[k]!));
-                var bytes = Encoding.UTF8.GetBytes(page.ToJsonString());
+                var firstPage = post ? !body.Contains("\"token\"", StringComparison.Ordinal) : context.Request.QueryString["token"] is null;
+                var text = page.ToJsonString();
+                if (firstPage && raw.Length > 0)
+                {
+                    var features = page["features"]!.AsArray().Select(f => f!.ToJsonString()).Concat(raw);
+                    page.Remove("features");
+                    text = "{\"features\":[" + string.Join(",", features) + "]," + page.ToJsonString()[1..];
+                }
+                var bytes = Encoding.UTF8.GetBytes(text);
                 context.Response.ContentType = "application/geo+json";
                 await context.Response.OutputStream.WriteAsync(bytes);
             }

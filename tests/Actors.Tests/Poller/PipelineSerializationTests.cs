@@ -8,6 +8,7 @@ using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Tests.Poller;
 
@@ -31,8 +32,11 @@ public sealed class PipelineSerializationTests
             object[] messages =
             [
                 PollNow.Instance,
-                new PollCompleted(3, 1, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), null) { NewTileDays = [(tile, day), (new TileKey(5, -2), day)] },
-                new PollerStatus(null, 7, [day], 2, null, "search failed"),
+                new PollCompleted(3, 1, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), null)
+                {
+                    NewTileDays = [(tile, day), (new TileKey(5, -2), day)], Rejected = [new RejectedItem(null, "http://s/search features[2]", "no id")],
+                },
+                new PollerStatus(null, 7, [day], 2, null, "search failed") { Rejected = [new RejectedItem("x", "http://s/search", "bad bbox")], RejectedCount = 3 },
                 new DayDispatched(day, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), [new ItemRef("a", "https://x/a")], [tile]),
                 new AlertRecorded(new TileAlert(tile, day, 5, new MaskTotals(1, 2, 3, 4, 5), "/r/t.tif")),
                 new GetAlertFeed(day),
@@ -49,6 +53,14 @@ public sealed class PipelineSerializationTests
                 var copy = serialization.Deserialize(bytes, serializer.Identifier, ((SerializerWithStringManifest)serializer).Manifest(message));
                 Assert.Equal(PipelineFormat.Write(message), PipelineFormat.Write(copy));
             }
+
+            // Version 3 (before rejected items) is still read: the same fields, no rejected items.
+            var status = new PollerStatus(new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), 7, [day], 2, null, "e");
+            byte[] v3 = [3, .. PipelineFormat.Write(status)[1..^8]];
+            Assert.Equal(PipelineFormat.Write(status), PipelineFormat.Write(PipelineFormat.Read(v3, "PollerStatus")));
+            var completed = new PollCompleted(3, 1, null, null) { NewTileDays = [(tile, day)] };
+            byte[] completedV3 = [3, .. PipelineFormat.Write(completed)[1..^4]];
+            Assert.Equal(PipelineFormat.Write(completed), PipelineFormat.Write(PipelineFormat.Read(completedV3, "PollCompleted")));
 
             // Every pipeline type, by the marker binding of hocon/base.conf alone.
             foreach (var type in PipelineFormat.Types)

@@ -34,6 +34,28 @@ public sealed class PollerStateTests
     }
 
     [Fact]
+    public void An_id_found_again_with_another_datetime_is_reported_and_opens_no_day()
+    {
+        var day1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var state = Run(PollerState.Empty, new PollerCommand.Found([Item("a", day1, A)], day1.AddHours(1)));
+        state = Run(state, new PollerCommand.Tick(day1.AddHours(4)));
+        // The provider republishes "a" five days later; "b" is genuinely new.
+        var found = new PollerCommand.Found([Item("a", day1.AddDays(5), A), Item("b", day1.AddDays(5), B)], day1.AddDays(5).AddHours(1));
+
+        var repeated = state.Repeated(found.Items);
+        Assert.Equal("a", Assert.Single(repeated).Id);
+        Assert.Equal("https://stac.example/items/a", repeated[0].Source);
+        Assert.Contains("already found with datetime 2024-06-10T10:00:00Z (now 2024-06-15T10:00:00Z); the first version is kept", repeated[0].Reason);
+        Assert.Empty(state.Repeated([Item("a", day1, A)]));
+
+        var discovered = Assert.Single(state.Decide(found, Rules).OfType<ItemsDiscovered>());
+        Assert.Equal(["b"], discovered.Items.Select(i => i.Id));
+        state = Run(Run(state, found), new PollerCommand.Tick(day1.AddDays(6)));
+        Assert.Equal([DateOnly.FromDateTime(day1), DateOnly.FromDateTime(day1.AddDays(5))], state.LastDispatched.Values.Order());
+        Assert.Equal(DateOnly.FromDateTime(day1), state.LastDispatched[A]);
+    }
+
+    [Fact]
     public void Items_already_seen_produce_no_event_and_older_ids_are_forgotten_past_the_overlap()
     {
         var day1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
@@ -47,8 +69,14 @@ public sealed class PollerStateTests
         Assert.Equal(["z"], discovered.Items.Select(i => i.Id));
 
         state = state.Apply(discovered);
-        // "a" is older than the new cursor minus the overlap: no search can return it again.
-        Assert.Equal(["z"], state.Seen.Keys);
+        // "a" is remembered for the id memory (a year by default), so a republished "a" would be recognised.
+        Assert.Equal(["a", "z"], state.Seen.Keys.Order());
+
+        // With a memory no longer than the overlap, "a" is older than the new cursor minus the overlap: no search can return it again.
+        var shortMemory = Rules with { IdMemory = TimeSpan.Zero };
+        var forgetting = Run(PollerState.Empty, new PollerCommand.Found([Item("a", day1, A)], day1.AddHours(1)));
+        forgetting = forgetting.Apply(Assert.Single(forgetting.Decide(new PollerCommand.Found([Item("z", later, A)], later.AddHours(1)), shortMemory)));
+        Assert.Equal(["z"], forgetting.Seen.Keys);
     }
 
     [Fact]

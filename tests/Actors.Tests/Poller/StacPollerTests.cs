@@ -59,10 +59,14 @@ public sealed class StacPollerTests(ITestOutputHelper output)
         public async ValueTask DisposeAsync() => await System.Terminate();
     }
 
+    /// <param name="postgres">A PostgreSQL connection string: the cluster profile on it, alone; null: embedded SQLite.</param>
     private static Node StartNode(string folder, ConformanceCase data, IObservationSource source, LoopbackStac stac, HttpClient http,
-        ReliableTileSettings? delivery = null)
+        ReliableTileSettings? delivery = null, string? postgres = null)
     {
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, folder)
+        var options = postgres is null
+            ? new NodeOptions(NodeProfile.Embedded, folder)
+            : new NodeOptions(NodeProfile.Cluster, folder) { Port = 0, PostgresConnectionString = postgres };
+        var system = AkkaProfiles.Start(options with
         {
             HoconFolder = RepoPaths.HoconFolder,
             ExtraHocon = "akka.loglevel = WARNING",
@@ -181,5 +185,98 @@ public sealed class StacPollerTests(ITestOutputHelper output)
             Assert.Equal(data.MonitoringDates.Take(2).Select(DateOnly.FromDateTime), (await State(node, t)).Days.Select(d => d.Day));
         Assert.Equal(0, flaky.FailuresLeft);
         Assert.Equal(2 * tiles.Count, counted.ObservationLoads);
+    }
+    /// <summary>What a run leaves: each tile's state and report bytes, the poller's status, the observation loads.</summary>
+    private sealed record RunResult(IReadOnlyList<(TileState State, byte[] Report)> Tiles, PollerStatus Poller, PollCompleted LastPoll, int ObservationLoads);
+
+    /// <summary>
+    /// Fits the four tiles, polls three days of granules and waits until each tile applied them; with <paramref name="hostile"/>
+    /// the first page of every search also carries one broken item of each kind and an id repeated with another datetime,
+    /// and later the provider republishes an item with a new datetime.
+    /// </summary>
+    private async Task<RunResult> RunAsync(ConformanceCase data, bool hostile, bool onPostgres)
+    {
+        using var temp = new TempFolder();
+        using var postgres = onPostgres ? new TempPostgres() : null;
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        await using var stac = new LoopbackStac();
+        var tiles = new GridTileFootprints(Grid, Area).TilesTouching(Area);
+        var counted = new CaseObservationSource(data);
+        stac.Publish(
+            Granule("d0-a", data.MonitoringDates[0]), Granule("d0-b", data.MonitoringDates[0].AddSeconds(20)),
+            Granule("d1", data.MonitoringDates[1]), Granule("d2", data.MonitoringDates[2]));
+        if (hostile)
+        {
+            // Each over the project's area on a day the tiles apply: taken, it would change that day or open a new one.
+            DateTime day1 = data.MonitoringDates[1];
+            string Raw(string id, string? bbox = null, string? geometry = null) => LoopbackStac.RawItem(id, day1, 0.002, 0.02, 0.012, 0.03, bbox, geometry);
+            stac.InjectIntoFirstPage(
+                Raw("circle", geometry: """{"type":"Circle","coordinates":[0.007,0.025],"radius":0.005}"""),
+                Raw("text-bbox", bbox: """["0.002","0.02","0.012","0.03"]"""),
+                Raw("nan", geometry: """{"type":"Polygon","coordinates":[[[NaN,0.02],[0.012,0.02],[0.012,0.03],[0.002,0.03],[NaN,0.02]]]}"""),
+                Raw("huge", geometry: LoopbackStac.Polygon(-1e300, -1e300, 1e300, 1e300)),
+                """{"type":"Feature","properties":{"datetime":"2020-01-01T00:00:00Z"}}""",
+                // The first granule again, on the page after its first version, with the datetime of a later frame.
+                LoopbackStac.RawItem("d0-a", data.MonitoringDates[3], 0.002, 0.02, 0.012, 0.03));
+        }
+        await using var node = StartNode(temp.Path, data, counted, stac, http, postgres: postgres?.ConnectionString);
+        foreach (var t in tiles)
+            Assert.Equal(AckOutcome.Fitted, (await node.Tiles.Ask<FitAck>(new FitTile(t, data.HistoryStart, data.HistoryEnd), TimeSpan.FromSeconds(60))).Outcome);
+        var poll = await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60));
+        Assert.Null(poll.Error);
+        await Eventually(async () => (await Task.WhenAll(tiles.Select(t => State(node, t)))).All(s => s.Days.Length == 3),
+            "three days applied by every tile");
+        if (hostile)
+        {
+            // Republished with a new datetime inside the overlap window: reported, not a new item.
+            stac.Publish(Granule("d2", data.MonitoringDates[3]));
+            poll = await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60));
+            Assert.Null(poll.Error);
+            Assert.Equal(0, poll.NewItems);
+        }
+        await Eventually(async () => await node.Poller.Ask<PollerStatus>(GetPollerStatus.Instance, TimeSpan.FromSeconds(10)) is { Outbox: 0, PendingDays.Length: 0 },
+            "nothing left to dispatch");
+        var states = await Task.WhenAll(tiles.Select(t => State(node, t)));
+        var status = await node.Poller.Ask<PollerStatus>(GetPollerStatus.Instance, TimeSpan.FromSeconds(10));
+        var reports = tiles.Select(t => File.ReadAllBytes(new RawReportWriter(temp.Path).PathFor(t))).ToArray();
+        return new RunResult([.. states.Zip(reports)], status, poll, counted.ObservationLoads);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Broken_items_are_rejected_alone_with_their_reasons_and_the_tiles_end_as_in_an_undisturbed_run(bool onPostgres)
+    {
+        var data = ConformanceCase.Load("cusum_roc");
+        var undisturbed = await RunAsync(data, hostile: false, onPostgres);
+        var hostile = await RunAsync(data, hostile: true, onPostgres);
+
+        Assert.Equal(undisturbed.Tiles.Count, hostile.Tiles.Count);
+        foreach (var ((expected, expectedReport), (actual, actualReport)) in undisturbed.Tiles.Zip(hostile.Tiles))
+        {
+            Assert.Equal(expected.Days.Select(d => (d.Day, d.AcquiredUtc, d.NewBreaks, string.Join(",", d.ItemIds))),
+                actual.Days.Select(d => (d.Day, d.AcquiredUtc, d.NewBreaks, string.Join(",", d.ItemIds))));
+            Assert.Equal(["d0-a", "d0-b"], actual.Days[0].ItemIds.ToArray());
+            Assert.Equal(expected.Model!.Layers, actual.Model!.Layers);
+            Assert.Equal(expected.Monitoring, actual.Monitoring);
+            Assert.Equal(expected.Totals, actual.Totals);
+            Assert.Equal(expectedReport, actualReport);
+        }
+        // Nothing applied twice, no phantom day.
+        Assert.Equal(undisturbed.ObservationLoads, hostile.ObservationLoads);
+        Assert.Equal(3 * undisturbed.Tiles.Count, hostile.ObservationLoads);
+
+        Assert.Empty(undisturbed.Poller.Rejected);
+        var rejected = hostile.Poller.Rejected;
+        Assert.Equal(7, hostile.Poller.RejectedCount);
+        Assert.Equal(["circle", "text-bbox", "nan", "huge", null, "d0-a", "d2"], rejected.Select(r => r.Id));
+        string[] reasons =
+        [
+            "geometry type 'Circle' is not a GeoJSON type", "\"bbox\" must be an array of 4 or 6 finite numbers", "is not a finite number",
+            "is off the globe", "has no string \"id\"", "the first version is kept", "already found with datetime",
+        ];
+        foreach (var (r, reason) in rejected.Zip(reasons)) Assert.Contains(reason, r.Reason);
+        Assert.Contains("d2", hostile.LastPoll.Rejected.Select(r => r.Id));
+        output.WriteLine(string.Join(Environment.NewLine, rejected));
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
     private static readonly TimeSpan BrokenItemsAllowance = TimeSpan.FromSeconds(15);
 
     [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex HttpUrl();
+    internal static partial Regex HttpUrl();
 
     /// <summary>
     /// A broken granule is never retried: on a tile the other granule of its day covers, the day is applied from that
