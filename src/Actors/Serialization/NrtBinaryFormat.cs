@@ -67,7 +67,7 @@ public static class NrtBinaryFormat
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
                 case TileActor.GetTileState m: WriteTile(w, m.Tile); break;
                 case FitAck m: WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
-                case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
+                case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); WriteOptionalString(w, m.ReportError); break;
                 case TileReport m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalDay(w, m.LastDay); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
                     break;
@@ -117,7 +117,11 @@ public static class NrtBinaryFormat
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
             "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
-            "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()),
+            // A reply, never stored: the report error is read when present (an older node's answer ends before it).
+            "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString())
+            {
+                ReportError = r.BaseStream.Position < r.BaseStream.Length ? ReadOptionalString(r) : null,
+            },
             "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
             "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r, version), ReadTotals(r))
             {
