@@ -19,33 +19,46 @@ public static class WriteFailure
         ("Access to the path", "permission denied"),
     ];
 
+    /// <summary>Below this much free space an error that names no cause is taken for a full disk (GDAL often reports only its own last step).</summary>
+    private const long NearlyFull = 1 << 20;
+
     /// <param name="what">What was written, e.g. "reports" or "the log".</param>
-    public static string Describe(string what, string folder, Exception error) =>
-        $"cannot write {what} to {folder}: {Cause(error)} ({FreeSpace(folder)} free)";
+    public static string Describe(string what, string folder, Exception error)
+    {
+        long? free = FreeBytes(folder);
+        string cause = Known(error) ?? (free < NearlyFull ? "no space left on device" : Innermost(error));
+        return $"cannot write {what} to {folder}: {cause} ({(free is { } bytes ? Bytes(bytes) : "unknown space")} free)";
+    }
 
     /// <summary>The cause of <paramref name="error"/> in a few words: a known system error, else the innermost message.</summary>
-    public static string Cause(Exception error)
+    public static string Cause(Exception error) => Known(error) ?? Innermost(error);
+
+    private static string? Known(Exception error)
     {
         for (var e = error; e is not null; e = e.InnerException)
             foreach (var (text, cause) in Causes)
                 if (e.Message.Contains(text, StringComparison.OrdinalIgnoreCase)) return cause;
-        var innermost = error;
-        while (innermost.InnerException is not null) innermost = innermost.InnerException;
-        return innermost.Message.TrimEnd('.');
+        return null;
     }
 
-    /// <summary>The space left to this process on the file system holding <paramref name="folder"/> (its nearest existing parent).</summary>
-    public static string FreeSpace(string folder)
+    private static string Innermost(Exception error)
+    {
+        while (error.InnerException is not null) error = error.InnerException;
+        return error.Message.TrimEnd('.');
+    }
+
+    /// <summary>The bytes left to this process on the file system holding <paramref name="folder"/> (its nearest existing parent); null when unknown.</summary>
+    private static long? FreeBytes(string folder)
     {
         try
         {
             var existing = Path.GetFullPath(folder);
             while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
-            return Bytes(new DriveInfo(existing).AvailableFreeSpace);
+            return new DriveInfo(existing).AvailableFreeSpace;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return "unknown space";
+            return null;
         }
     }
 

@@ -8,7 +8,7 @@ namespace NrtCluster.Host.Logging;
 /// A log file appended one whole line at a time, that never throws and never holds lines back: when a line cannot be written
 /// (a full disk, a read-only folder) it is dropped and counted, the cause is said once on standard error, and the file is
 /// tried again at most every <see cref="RetryInterval"/>. The first line written again is preceded by a notice, in the file and
-/// on standard error, of how many lines were lost since when and why. A line cut short by the failure is ended first, so every
+/// on standard error, of how many lines were lost since when and why. A line cut short by the failure is removed first, so every
 /// line of the file stays whole.
 /// </summary>
 public sealed class LogFile : IDisposable
@@ -88,29 +88,33 @@ public sealed class LogFile : IDisposable
     private FileStream Open()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        DropCutLine();
         // Shared read and write: operators tail the file while the node runs. No buffer: a line is on its way to the file
         // when WriteLine returns, and a failed write leaves nothing behind to retry.
-        var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        try
-        {
-            // A write cut short by a full disk (in this process or a previous one) is ended, so the next line starts whole.
-            if (EndsMidLine()) stream.Write("\n"u8);
-            return stream;
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
+        return new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
     }
 
-    /// <summary>True when the file's last line was cut short (a write that failed half-way).</summary>
-    private bool EndsMidLine()
+    /// <summary>
+    /// Drops a last line cut short by a write that failed half-way (a full disk, in this process or an earlier one), so every
+    /// line of the file stays whole; it was counted as lost.
+    /// </summary>
+    private void DropCutLine()
     {
-        using var read = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (read.Length == 0) return false;
-        read.Seek(-1, SeekOrigin.End);
-        return read.ReadByte() != '\n';
+        using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        long end = file.Length;
+        var buffer = new byte[4096];
+        for (long position = end; position > 0;)
+        {
+            int count = (int)Math.Min(buffer.Length, position);
+            position -= count;
+            file.Position = position;
+            file.ReadExactly(buffer, 0, count);
+            int newline = Array.LastIndexOf(buffer, (byte)'\n', count - 1, count);
+            if (newline < 0) continue;
+            if (position + newline + 1 < end) file.SetLength(position + newline + 1);
+            return;
+        }
+        file.SetLength(0);
     }
 
     private void Append(string line) => _stream!.Write(Encoding.UTF8.GetBytes(line + "\n"));
