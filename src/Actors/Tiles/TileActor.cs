@@ -300,7 +300,7 @@ public sealed class TileActor : UntypedPersistentActor
             case ReportDone { RewriteFor: { } requester } done:
                 NoteReport(done);
                 _log.Info("Tile {0}: report rewritten from the state of {1:yyyy-MM-dd}: {2}", _tile, done.Day, done.Path ?? "not written");
-                requester.Tell(_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply);
+                requester.Tell((TileReport)_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply with { ReportError = done.Failure });
                 BecomeReady();
                 break;
             case ReportDone done:

@@ -101,7 +101,11 @@ public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds
 /// <summary>What a fit was made from.</summary>
 public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
 
-public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable;
+public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable
+{
+    /// <summary>Why a <see cref="RewriteTileReport"/> could not write the report (as <see cref="DayAck.ReportError"/>); null otherwise.</summary>
+    public string? ReportError { get; init; }
+}
 
 public sealed record TileStatus(
     TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable

@@ -65,6 +65,12 @@ public sealed partial class FullDiskTests : IDisposable
         Contains(readOnly.Output, $"fast-forward: tiles x0_y0, x1_y0, x0_y1, x1_y1 failed: cannot write reports to {tiles}: read-only file system (");
         Contains(readOnly.Output, $"nrtc: cannot write the log embedded.jsonl to {logs}: read-only file system (");
         Assert.Equal((0, 4, 0, 4), (readOnly.Applied, readOnly.Repeated, readOnly.Done, readOnly.Failed));
+        // nrtc report, the verb that rewrites lost reports, fails alike.
+        (code, output) = Nrtc.RunWithin(CommandTimeout, "report", "--project", faulty);
+        Assert.True(code == 1, output);
+        Contains(output, $"report: 4 tile report(s) not written (x0_y0, x1_y0, x0_y1, x1_y1): cannot write reports to {tiles}: read-only file system (");
+        Assert.Matches(@"report: 0 of \d+ tile reports rewritten", output);
+        Assert.DoesNotContain("   at ", output);
 
         // Writable again, with temporary files of report writes killed mid-way: they go, the reports are written, the
         // remaining days applied.
