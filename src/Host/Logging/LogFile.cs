@@ -34,7 +34,7 @@ public sealed class LogFile : IDisposable
     {
         Path = System.IO.Path.GetFullPath(path);
         _notice = notice;
-        _stderr = stderr ?? (line => Console.Error.WriteLine(line));
+        _stderr = stderr ?? (line => WriteConsole(Console.Error, line));
         _clock = clock ?? TimeProvider.System;
         RetryInterval = retryInterval ?? DefaultRetryInterval;
     }
@@ -73,6 +73,22 @@ public sealed class LogFile : IDisposable
             {
                 Failed(e, now);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes a line to standard output or error, or drops it when that cannot be written: redirected to a file on a full disk
+    /// (cron's <c>&gt;&gt; poll.log 2&gt;&amp;1</c>), the console throws, and a logger that threw would be restarted in a loop.
+    /// </summary>
+    public static void WriteConsole(TextWriter console, string line)
+    {
+        try
+        {
+            console.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            // Dropped, as a log line is while its file cannot be written.
         }
     }
 

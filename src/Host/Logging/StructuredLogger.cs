@@ -72,7 +72,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
         if (route == LogRoute.Nowhere) return;
         string line = LogLine.Format(e);
         _file.WriteLine(line);
-        if (route == LogRoute.Everywhere && _stdoutLevel is { } threshold && e.LogLevel() >= threshold) Console.Out.WriteLine(line);
+        if (route == LogRoute.Everywhere && _stdoutLevel is { } threshold && e.LogLevel() >= threshold) LogFile.WriteConsole(Console.Out, line);
     }
 
     /// <summary>An Akka level name, or OFF (null: nothing).</summary>
