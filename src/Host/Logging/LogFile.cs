@@ -6,14 +6,16 @@ namespace NrtCluster.Host.Logging;
 
 /// <summary>
 /// A log file appended one whole line at a time, that never throws and never holds lines back: when a line cannot be written
-/// (a full disk, a read-only folder) it is dropped and counted, the cause is said once on standard error, and the file is
-/// tried again at most every <see cref="RetryInterval"/>. The first line written again is preceded by a notice, in the file and
-/// on standard error, of how many lines were lost since when and why. A line cut short by the failure is removed first, so every
+/// (a full disk, a read-only folder) it is dropped and counted, the cause is said once on standard error (again only after
+/// <see cref="SayAgainAfter"/>: a nearly full disk may fail and recover every few lines), and the file is tried again at most
+/// every <see cref="RetryInterval"/>. The first line written again is preceded by a notice in the file (and on standard error
+/// when the failure was said there) of how many lines were lost since when and why. A line cut short by the failure is removed first, so every
 /// line of the file stays whole.
 /// </summary>
 public sealed class LogFile : IDisposable
 {
     public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan SayAgainAfter = TimeSpan.FromHours(1);
 
     private readonly Func<string, string> _notice;
     private readonly Action<string> _stderr;
@@ -25,6 +27,10 @@ public sealed class LogFile : IDisposable
     /// <summary>The cause while lines are being dropped, null while the file is written.</summary>
     private string? _failure;
     private DateTimeOffset _failingSince;
+    /// <summary>Whether the current failure was said on standard error (then so is its end).</summary>
+    private bool _failureSaid;
+    /// <summary>When each cause was last said on standard error.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _said = new(StringComparer.Ordinal);
     private DateTimeOffset _nextAttempt;
 
     /// <param name="notice">Makes a line of the file's format from this writer's own notice (the lines lost).</param>
@@ -63,8 +69,9 @@ public sealed class LogFile : IDisposable
                     string recovered = string.Create(CultureInfo.InvariantCulture,
                         $"{LinesLost} log lines were lost from {_failingSince:yyyy-MM-dd HH:mm:ss} UTC to {now:HH:mm:ss} UTC: {_failure}");
                     Append(_notice(recovered));
-                    _stderr($"nrtc: the log {Path} is written again; {recovered}");
+                    if (_failureSaid) _stderr($"nrtc: the log {Path} is written again; {recovered}");
                     _failure = null;
+                    _failureSaid = false;
                     LinesLost = 0;
                 }
                 Append(line);
@@ -144,6 +151,9 @@ public sealed class LogFile : IDisposable
         if (cause == _failure) return;
         if (_failure is null) _failingSince = now;
         _failure = cause;
+        if (_said.TryGetValue(cause, out var said) && now - said < SayAgainAfter) return;
+        _said[cause] = now;
+        _failureSaid = true;
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         _stderr($"nrtc: {WriteFailure.Describe($"the log {System.IO.Path.GetFileName(Path)}", folder, error)}; its lines are dropped and counted, " +
                 $"and the file is tried again every {RetryInterval.TotalSeconds:0} s");

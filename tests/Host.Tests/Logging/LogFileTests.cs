@@ -52,8 +52,18 @@ public sealed class LogFileTests : IDisposable
         Assert.Equal(2, stderr.Count);
         Assert.StartsWith($"nrtc: the log {path} is written again; 100002 log lines were lost from ", stderr[1]);
 
-        // A failure after a recovery is said again; a change of cause is said once more (a folder turned read-only: the
-        // remount needs the file closed, which the failure did).
+        // A nearly full disk fails and recovers by turns: within the hour the cause is not said again, the file notes the loss.
+        disk.Fill();
+        log.WriteLine("flap " + new string('z', 8000));
+        disk.Free();
+        clock.Advance(TimeSpan.FromSeconds(10));
+        log.WriteLine("after the flap");
+        Assert.Equal(2, stderr.Count);
+        Assert.Matches(@"^NOTICE 1 log lines were lost from .+: no space left on device$", File.ReadAllLines(path)[^2]);
+
+        // Later it is said again; a change of cause is said once more (a folder turned read-only: the remount needs the file
+        // closed, which the failure did).
+        clock.Advance(LogFile.SayAgainAfter);
         disk.Fill();
         log.WriteLine("full again " + new string('z', 8000));
         Assert.Equal(3, stderr.Count);

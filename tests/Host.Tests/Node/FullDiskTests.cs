@@ -37,21 +37,21 @@ public sealed partial class FullDiskTests : IDisposable
         Assert.True(code == 0, output);
         int total = int.Parse(Summary().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
 
-        // The reports and the node log on a small disk of their own, through links from the output folder.
+        // The reports and the node log each on a small disk of their own (so the free space each run sees is its own), through
+        // links from the output folder.
         var projectFolder = Path.Combine(_folder, "faulty");
-        using var disk = Tmpfs.Mount(Path.Combine(_folder, "disk"), 1024);
-        foreach (var name in new[] { "tiles", "logs" })
-        {
-            Directory.CreateDirectory(Path.Combine(disk.Folder, name));
-            Directory.CreateDirectory(projectFolder);
-            File.CreateSymbolicLink(Path.Combine(projectFolder, name), Path.Combine(disk.Folder, name));
-        }
+        Directory.CreateDirectory(projectFolder);
+        using var reportDisk = Tmpfs.Mount(Path.Combine(_folder, "report-disk"), 1024);
+        using var logDisk = Tmpfs.Mount(Path.Combine(_folder, "log-disk"), 1024);
+        Tmpfs[] disks = [reportDisk, logDisk];
+        File.CreateSymbolicLink(Path.Combine(projectFolder, "tiles"), reportDisk.Folder);
+        File.CreateSymbolicLink(Path.Combine(projectFolder, "logs"), logDisk.Folder);
         var faulty = Project("faulty", archiveFolder, archive);
         string tiles = Path.Combine(projectFolder, "tiles");
         string logs = Path.Combine(projectFolder, "logs");
 
         // Full: each tile applies its first day, cannot write its report and stops.
-        disk.Fill();
+        foreach (var disk in disks) disk.Fill();
         var full = Fails(faulty, to);
         Contains(full.Output, $"fast-forward: tiles x0_y0, x1_y0, x0_y1, x1_y1 failed: cannot write reports to {tiles}: no space left on device (0 B free); " +
                               "the days applied are stored: make room (or make the folder writable) and run the same command again to write the missing reports");
@@ -59,8 +59,11 @@ public sealed partial class FullDiskTests : IDisposable
         Assert.Equal((4, 0, 0, 4), (full.Applied, full.Repeated, full.Done, full.Failed));
 
         // Read-only: the days applied are answered as repeats; the last one's report cannot be written either.
-        disk.Free();
-        disk.ReadOnly(true);
+        foreach (var disk in disks)
+        {
+            disk.Free();
+            disk.ReadOnly(true);
+        }
         var readOnly = Fails(faulty, to);
         Contains(readOnly.Output, $"fast-forward: tiles x0_y0, x1_y0, x0_y1, x1_y1 failed: cannot write reports to {tiles}: read-only file system (");
         Contains(readOnly.Output, $"nrtc: cannot write the log embedded.jsonl to {logs}: read-only file system (");
@@ -74,7 +77,7 @@ public sealed partial class FullDiskTests : IDisposable
 
         // Writable again, with temporary files of report writes killed mid-way: they go, the reports are written, the
         // remaining days applied.
-        disk.ReadOnly(false);
+        foreach (var disk in disks) disk.ReadOnly(false);
         var orphans = new[]
         {
             Path.Combine(tiles, "x0_y0", $".report.tif.{Guid.NewGuid():N}.tmp"),
