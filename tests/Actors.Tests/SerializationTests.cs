@@ -93,6 +93,20 @@ public sealed class SerializationTests
     }
 
     [Fact]
+    public void Report_errors_of_replies_round_trip_and_answers_without_them_read_as_none()
+    {
+        const string error = "cannot write reports to /out/tiles: no space left on device (0 B free)";
+        var ack = new DayAck(Tile, new DateOnly(2024, 5, 17), AckOutcome.Applied, "3 new breaks") { ReportError = error };
+        var report = new TileReport(Tile, 1, new DateOnly(2024, 5, 17), MaskTotals.Zero, null) { ReportError = error };
+        Assert.Equal(ack, NrtBinaryFormat.Read(NrtBinaryFormat.Write(ack), "DayAck"));
+        Assert.Equal(report, NrtBinaryFormat.Read(NrtBinaryFormat.Write(report), "TileReport"));
+
+        // An answer from a node of the layout before (no trailing optional string: its flag byte is missing).
+        Assert.Equal(ack with { ReportError = null }, NrtBinaryFormat.Read(NrtBinaryFormat.Write(ack with { ReportError = null })[..^1], "DayAck"));
+        Assert.Equal(report with { ReportError = null }, NrtBinaryFormat.Read(NrtBinaryFormat.Write(report with { ReportError = null })[..^1], "TileReport"));
+    }
+
+    [Fact]
     public void Left_out_items_round_trip_and_version_4_days_read_with_none()
     {
         var day = new AppliedDay(new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc), ["S2A_1", "S2B_2"], 12)

@@ -258,6 +258,13 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                 break;
             case DayAck { Outcome: AckOutcome.Applied or AckOutcome.Repeated } ack:
                 _state = _state.Apply(new JobEvent.DayDone(tile, ack.Day, ack.Outcome));
+                if (ack.ReportError is { } reportError)
+                {
+                    // The day is stored but its report is missing, and the next days' would fail alike: the tile stops here, and
+                    // the same job run again sends this day again (Repeated), which rewrites the report, then goes on.
+                    Finish(tile, fail: $"{reportError}; the days applied are stored: make room (or make the folder writable) and run the same command again to write the missing reports");
+                    break;
+                }
                 Publish();
                 Send(tile);
                 break;

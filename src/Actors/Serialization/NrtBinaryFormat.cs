@@ -67,9 +67,10 @@ public static class NrtBinaryFormat
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
                 case TileActor.GetTileState m: WriteTile(w, m.Tile); break;
                 case FitAck m: WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
-                case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
+                case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); WriteOptionalString(w, m.ReportError); break;
                 case TileReport m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalDay(w, m.LastDay); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
+                    WriteOptionalString(w, m.ReportError);
                     break;
                 case TileStatus m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit); WriteOptionalDay(w, m.LastDay);
@@ -117,8 +118,9 @@ public static class NrtBinaryFormat
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
             "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
-            "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()),
-            "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)),
+            // Replies, never stored: the report error is read when present (an older node's answer ends before it).
+            "DayAck" => new DayAck(ReadTile(r), ReadDay(r), (AckOutcome)r.ReadByte(), r.ReadString()) { ReportError = ReadTrailingString(r) },
+            "TileReport" => new TileReport(ReadTile(r), r.ReadInt32(), ReadOptionalDay(r), ReadTotals(r), ReadOptionalString(r)) { ReportError = ReadTrailingString(r) },
             "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r, version), ReadTotals(r))
             {
                 Quarantined = ReadQuarantined(r, version),
@@ -197,6 +199,9 @@ public static class NrtBinaryFormat
 
     private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
     private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    /// <summary>An optional string appended to a reply after its first layout; absent (null) in an older node's answer.</summary>
+    private static string? ReadTrailingString(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length ? ReadOptionalString(r) : null;
 
     private static void WriteItems(BinaryWriter w, ImmutableArray<ItemRef> items)
     {

@@ -25,7 +25,10 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
         _engine = engine;
     }
 
-    public string PathFor(TileKey tile) => Path.Combine(_outputFolder, "tiles", tile.ToString(), "report.tif");
+    /// <summary>The folder holding every tile's report folder: <c>OUTPUT/tiles</c>.</summary>
+    public string Folder => Path.Combine(_outputFolder, "tiles");
+
+    public string PathFor(TileKey tile) => Path.Combine(Folder, tile.ToString(), "report.tif");
 
     public Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken) =>
         Task.Run(() =>

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using NrtCluster.Actors.Reports;
 using NrtCluster.Geo.Sentinel2;
 using NrtCluster.Geo.Stac;
 
@@ -55,8 +56,13 @@ public sealed class TileActor : UntypedPersistentActor
     private readonly TileActorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TileState _state;
-    /// <summary>True while the last applied day was recovered rather than applied here: its report and alert may be missing.</summary>
+    /// <summary>
+    /// True while the last applied day's report and alert may be missing: the day was recovered rather than applied here, or
+    /// its report could not be written.
+    /// </summary>
     private bool _lastDayOutputsUnsure;
+    /// <summary>Why the last report write failed (null: it did not), so each cause is logged once rather than per day.</summary>
+    private string? _reportFailure;
 
     public TileActor(TileKey tile, TileActorSettings settings)
     {
@@ -89,8 +95,10 @@ public sealed class TileActor : UntypedPersistentActor
     private sealed record StateStored(TileDecision Decision, IActorRef ReplyTo, long SequenceNr);
     private sealed record ModelLoaded(TileModel Model);
     private sealed record ModelLoadFailed(Exception Error);
+    /// <param name="Failure">Why the report could not be written (<see cref="WriteFailure"/>); null when it was, or there is no writer.</param>
     /// <param name="RewriteFor">Set for a <see cref="RewriteTileReport"/>: who gets the reply; no alert, the day was counted already.</param>
-    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, IActorRef? RewriteFor = null);
+    /// <param name="Ack">The day's acknowledgement, sent once the report is written (with <see cref="DayAck.ReportError"/> when not).</param>
+    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, string? Failure, IActorRef? RewriteFor = null, (DayAck Ack, IActorRef To)? Ack = null);
 
     protected override void OnRecover(object message)
     {
@@ -212,14 +220,16 @@ public sealed class TileActor : UntypedPersistentActor
             // delivery: acknowledged, logged, nothing loaded.
             var ack = (DayAck)_state.Decide(new TileCommand.Observe(request, []), _settings.Engine).Reply;
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, refused, ack.Detail);
-            replyTo.Tell(ack);
             if (refused == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
             {
-                // The sender never saw this day's reply, so the node may have stopped after storing it and before its report
-                // and alert: produce them again (the report is rewritten whole, the aggregator counts a day once).
-                WriteReport(_state.Days[^1].Day, _state.Days[^1].NewBreaks);
+                // The node may have stopped after storing this day and before its report and alert, or the report could not be
+                // written: produce them again (the report is rewritten whole, the aggregator counts a day once), then answer,
+                // so a sender learns whether the report is in place now.
+                WriteReport(_state.Days[^1].Day, _state.Days[^1].NewBreaks, ack: (ack, replyTo));
                 Become(Busy);
+                return;
             }
+            replyTo.Tell(ack);
             return;
         }
         var state = _state;
@@ -288,11 +298,14 @@ public sealed class TileActor : UntypedPersistentActor
                 BecomeReady();
                 break;
             case ReportDone { RewriteFor: { } requester } done:
+                NoteReport(done);
                 _log.Info("Tile {0}: report rewritten from the state of {1:yyyy-MM-dd}: {2}", _tile, done.Day, done.Path ?? "not written");
-                requester.Tell(_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply);
+                requester.Tell((TileReport)_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply with { ReportError = done.Failure });
                 BecomeReady();
                 break;
             case ReportDone done:
+                NoteReport(done);
+                if (done.Ack is var (ack, to)) to.Tell(ack with { ReportError = done.Failure });
                 _log.Info("Tile {0}: day {1:yyyy-MM-dd} applied, {2} new breaks, {3} in all; report {4}",
                     _tile, done.Day, done.NewBreaks, _state.Totals.Breaks, done.Path ?? "not written");
                 _settings.AlertSink?.Tell(new TileAlert(_tile, done.Day, done.NewBreaks, _state.Totals, done.Path));
@@ -335,11 +348,17 @@ public sealed class TileActor : UntypedPersistentActor
                 SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
             long oldestKept = stored.SequenceNr - _settings.SnapshotsToKeep;
             if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
-            stored.ReplyTo.Tell(decision.Reply);
             // One line per change of a tile, for unattended runs (the structured log adds the tile and day fields).
             if (e is ModelFitted fitted) _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
-            if (e is DayApplied applied) WriteReport(applied.Day.Day, applied.Day.NewBreaks);
-            else BecomeReady();
+            if (e is DayApplied applied && decision.Reply is DayAck ack)
+            {
+                // The day is durable now; the sender hears of it with the report's outcome, so a report that cannot be written
+                // (a full disk, a read-only folder) reaches the job instead of only the log.
+                WriteReport(applied.Day.Day, applied.Day.NewBreaks, ack: (ack, stored.ReplyTo));
+                return;
+            }
+            stored.ReplyTo.Tell(decision.Reply);
+            BecomeReady();
         });
     }
 
@@ -351,23 +370,39 @@ public sealed class TileActor : UntypedPersistentActor
     /// Writes the report of the current state (<paramref name="day"/> names it in logs and the alert; the report is built
     /// from the state alone), then <see cref="ReportDone"/> arrives in <see cref="Busy"/>.
     /// </summary>
-    private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null)
+    private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null, (DayAck, IActorRef)? ack = null)
     {
         if (rewriteFor is null) _lastDayOutputsUnsure = false;
         if (_settings.ReportWriter is not { } writer)
         {
-            Self.Tell(new ReportDone(day, newBreaks, null, rewriteFor));
+            Self.Tell(new ReportDone(day, newBreaks, null, null, rewriteFor, ack));
             return;
         }
+        // The reports folder (OUTPUT/tiles) rather than the tile's own, so one cause reads the same for every tile.
+        string folder = Path.GetDirectoryName(Path.GetDirectoryName(writer.PathFor(_tile)))!;
         writer.WriteAsync(_tile, day, _state.Model!.Layers, _state.Monitoring!, CancellationToken.None)
             .PipeTo(Self,
-                success: path => new ReportDone(day, newBreaks, path, rewriteFor),
-                failure: ex =>
-                {
-                    // The state is stored; a missing report is logged and the alert (or the rewrite's reply) says so (no path).
-                    _log.Error(ex, "Tile {0}: writing the report of {1:yyyy-MM-dd} failed", _tile, day);
-                    return new ReportDone(day, newBreaks, null, rewriteFor);
-                });
+                success: path => new ReportDone(day, newBreaks, path, null, rewriteFor, ack),
+                // The state is stored; the alert (or the rewrite's reply) has no path and the day's answer says why.
+                failure: ex => new ReportDone(day, newBreaks, null, WriteFailure.Describe("reports", folder, Unwrap(ex)), rewriteFor, ack));
+    }
+
+    /// <summary>
+    /// Logs a report write's failure once per cause (a full disk fails every day of every tile alike) and its recovery; a
+    /// failed report leaves the day's outputs unsure, so the day sent again rewrites it.
+    /// </summary>
+    private void NoteReport(ReportDone done)
+    {
+        if (done.Failure is { } failure)
+        {
+            if (failure != _reportFailure)
+                _log.Warning("Tile {0}: the report of {1:yyyy-MM-dd} was not written: {2}; the day is stored, and its report is written when the day is sent again " +
+                    "(run the same command again) or by nrtc report", _tile, done.Day, failure);
+            _lastDayOutputsUnsure = true;
+        }
+        else if (_reportFailure is not null && done.Path is not null)
+            _log.Warning("Tile {0}: the report is written again ({1})", _tile, done.Path);
+        if (done.Failure is not null || done.Path is not null) _reportFailure = done.Failure;
     }
 
     /// <summary>An operator's rewrite: the report of the last applied day (of the fit's history end before any day), no alert.</summary>

@@ -70,7 +70,14 @@ public enum AckOutcome : byte
 
 public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
 
-public sealed record DayAck(TileKey Tile, DateOnly Day, AckOutcome Outcome, string Detail) : INrtSerializable;
+public sealed record DayAck(TileKey Tile, DateOnly Day, AckOutcome Outcome, string Detail) : INrtSerializable
+{
+    /// <summary>
+    /// Set when the tile tried to write its report for this answer (an applied day, or the last day sent again) and could not,
+    /// e.g. "cannot write reports to /out/tiles: no space left on device (0 B free)": the day is stored, its report is missing.
+    /// </summary>
+    public string? ReportError { get; init; }
+}
 
 /// <summary>Pixel counts per mask code (0 not monitored, 1 monitored, 2 unstable history, 3 break, 4 too few observations).</summary>
 public sealed record MaskTotals(long NotMonitored, long Monitored, long Unstable, long Breaks, long TooFew)
@@ -94,7 +101,11 @@ public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds
 /// <summary>What a fit was made from.</summary>
 public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
 
-public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable;
+public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable
+{
+    /// <summary>Why a <see cref="RewriteTileReport"/> could not write the report (as <see cref="DayAck.ReportError"/>); null otherwise.</summary>
+    public string? ReportError { get; init; }
+}
 
 public sealed record TileStatus(
     TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable

@@ -42,7 +42,7 @@ public static class GeoTiffWriter
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temp = TemporaryFiles.For(full);
         try
         {
             var driver = GdalNative.GDALGetDriverByName(driverName);

@@ -16,7 +16,7 @@ public static class VrtMosaic
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
         // Same folder as the final name, so that relative source paths inside the VRT stay valid after the rename.
-        var temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.tmp.vrt");
+        var temp = TemporaryFiles.For(full, ".vrt");
         var args = new List<string>();
         if (nodata is { } nd) args.AddRange(["-srcnodata", nd.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "-vrtnodata", nd.ToString("R", System.Globalization.CultureInfo.InvariantCulture)]);
         if (separateBands) args.Add("-separate");

@@ -46,18 +46,23 @@ public static class ReportCommand
             return await NodeCli.GuardAsync("report", file, async () =>
             {
                 int written = 0;
+                var failed = new List<(TileKey Tile, string Error)>();
                 await using (var node = ProjectNode.Start(config))
                 {
                     foreach (var tile in selected)
                     {
                         var reply = await node.Tiles.Ask<TileReport>(new RewriteTileReport(tile), TimeSpan.FromMinutes(2), ct);
                         if (reply.ReportPath is { } path) written++;
-                        Console.WriteLine($"report: tile {tile}: " + (reply.ReportPath ?? (reply.FitNumber == 0
-                            ? "not fitted"
-                            : $"report not written (see the node log in {config.OutputFolder})")));
+                        if (reply.ReportError is { } error) failed.Add((tile, error));
+                        Console.WriteLine($"report: tile {tile}: " + (reply.ReportPath ?? (reply.FitNumber == 0 ? "not fitted" : "report not written")));
                     }
                 }
                 Console.WriteLine($"report: {written} of {selected.Count} tile reports rewritten");
+                // One line per cause: a full disk fails every tile alike.
+                foreach (var cause in failed.GroupBy(f => f.Error))
+                    Console.Error.WriteLine($"report: {cause.Count()} tile report(s) not written ({string.Join(", ", cause.Select(f => f.Tile))}): {cause.Key}; " +
+                                            "make room (or make the folder writable) and run nrtc report again");
+                if (failed.Count > 0) return 1;
                 // After the node stopped: its report aggregator cannot replace the mosaic afterwards.
                 return MosaicCommand.Rebuild("report", config);
             });

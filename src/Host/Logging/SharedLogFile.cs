@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace NrtCluster.Host.Logging;
 
 /// <summary>
@@ -12,42 +10,33 @@ internal sealed class SharedLogFile
     private static readonly Dictionary<string, SharedLogFile> Opened = [];
     private static readonly Lock OpenedGate = new();
 
-    private readonly string _path;
-    private readonly StreamWriter _writer;
-    private readonly Lock _gate = new();
+    private readonly LogFile _file;
     private int _users;
 
-    private SharedLogFile(string path)
-    {
-        _path = path;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Shared read and write: operators tail the file while the node runs.
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
-    }
+    private SharedLogFile(string path, Func<string, string> notice) => _file = new LogFile(path, notice);
 
-    public static SharedLogFile Acquire(string path)
+    /// <param name="notice">Makes a line of the file's format from the writer's own notice (see <see cref="LogFile"/>).</param>
+    public static SharedLogFile Acquire(string path, Func<string, string> notice)
     {
         string full = Path.GetFullPath(path);
         lock (OpenedGate)
         {
-            if (!Opened.TryGetValue(full, out var file)) Opened[full] = file = new SharedLogFile(full);
+            if (!Opened.TryGetValue(full, out var file)) Opened[full] = file = new SharedLogFile(full, notice);
             file._users++;
             return file;
         }
     }
 
-    public void WriteLine(string line)
-    {
-        lock (_gate) _writer.WriteLine(line);
-    }
+    /// <summary>Appends the line, or drops and counts it while the file cannot be written (never throws).</summary>
+    public void WriteLine(string line) => _file.WriteLine(line);
 
     public void Release()
     {
         lock (OpenedGate)
         {
             if (--_users > 0) return;
-            Opened.Remove(_path);
-            lock (_gate) _writer.Dispose();
+            Opened.Remove(_file.Path);
+            _file.Dispose();
         }
     }
 }

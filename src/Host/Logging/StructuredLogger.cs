@@ -27,7 +27,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
         if (path.Length == 0)
             throw new ArgumentException("nrtcluster.logging.file is empty; set it to the log file path (StructuredLogger.Hocon does).");
         _stdoutLevel = ParseLevel(config.GetString("nrtcluster.logging.stdout-level", "WARNING"));
-        _file = SharedLogFile.Acquire(path);
+        _file = SharedLogFile.Acquire(path, notice => LogLine.Format(new Warning(nameof(StructuredLogger), typeof(StructuredLogger), notice)));
         _database = DatabaseHealth.Get(Context.System);
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Write);
@@ -72,7 +72,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
         if (route == LogRoute.Nowhere) return;
         string line = LogLine.Format(e);
         _file.WriteLine(line);
-        if (route == LogRoute.Everywhere && _stdoutLevel is { } threshold && e.LogLevel() >= threshold) Console.Out.WriteLine(line);
+        if (route == LogRoute.Everywhere && _stdoutLevel is { } threshold && e.LogLevel() >= threshold) LogFile.WriteConsole(Console.Out, line);
     }
 
     /// <summary>An Akka level name, or OFF (null: nothing).</summary>

@@ -22,8 +22,8 @@ public static class JobConsole
         ShowAsync(label, (onProgress, token) => node.RunJobAsync(request, onProgress, token), ct);
 
     /// <summary>
-    /// Shows the progress <paramref name="run"/> reports until it returns the last one, then names every failed tile
-    /// (and the job's error) and every tile that quarantined days on standard error.
+    /// Shows the progress <paramref name="run"/> reports until it returns the last one, then names every failed tile (one line
+    /// per cause) and the job's error, and every tile that quarantined days, on standard error.
     /// </summary>
     public static async Task<JobProgress> ShowAsync(string label, Func<Action<JobProgress>, CancellationToken, Task<JobProgress>> run, CancellationToken ct)
     {
@@ -64,8 +64,9 @@ public static class JobConsole
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{view.Description}: {percent}%"));
             }, ct);
         }
-        foreach (var failed in r.Tiles.Where(t => t.Status == TileJobStatus.Failed))
-            Console.Error.WriteLine($"{label}: tile {failed.Tile} failed: {failed.Detail}");
+        // Tiles failing alike (a full disk fails every tile's report) are named on one line, so each cause is said once.
+        foreach (var failed in r.Tiles.Where(t => t.Status == TileJobStatus.Failed).GroupBy(t => t.Detail))
+            Console.Error.WriteLine($"{label}: {(failed.Count() == 1 ? "tile" : "tiles")} {string.Join(", ", failed.Select(t => t.Tile))} failed: {failed.Key}");
         foreach (var t in r.Tiles.Where(t => t.DaysQuarantined > 0))
             Console.Error.WriteLine($"{label}: tile {t.Tile}: {t.DaysQuarantined} day(s) quarantined, their items could not be loaded (nrtc status lists them)");
         if (r.Error is not null) Console.Error.WriteLine($"{label}: {r.Error}");

@@ -8,6 +8,7 @@ using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Host.Logging;
 
@@ -104,12 +105,26 @@ public sealed class ProjectNode : IAsyncDisposable
         var reports = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(MosaicPathOf(config), new GdalVrtMosaicBuilder()));
         var engine = (KernelMonitorEngine)config.CreateEngine();
         var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, engine);
+        RemoveOrphanedTemporaryFiles(config, writer, log, ownership is not null);
         var source = StacObservationSource.ForProject(config, http);
         var settings = TileActorSettings.FromConfig(system.Settings.Config, engine, source, writer, reports);
         int block = system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4);
         var tiles = reliableTiles ? ReliableTileSharding.Start(system, settings, block) : TileSharding.Start(system, settings, block);
         log.Write("node", $"started address={self} project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
         return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block, ownership);
+    }
+
+    /// <summary>
+    /// Deletes the temporary files of report and mosaic writes killed mid-way (<see cref="TemporaryFiles"/>). An embedded node
+    /// owns the output folder; cluster nodes share it, so a node leaves those another may be writing now (a write takes seconds).
+    /// </summary>
+    private static void RemoveOrphanedTemporaryFiles(ProjectConfig config, GeoTiffTileReportWriter writer, NodeLog log, bool owner)
+    {
+        var age = owner ? TimeSpan.Zero : TimeSpan.FromHours(1);
+        var removed = TemporaryFiles.RemoveOrphans(writer.Folder, recursive: true, age)
+            .Concat(TemporaryFiles.RemoveOrphans(config.OutputFolder, recursive: false, age)).ToList();
+        if (removed.Count > 0)
+            log.Write("node", $"removed {removed.Count} temporary file(s) left by interrupted report or mosaic writes: {string.Join(", ", removed)}");
     }
 
     /// <summary>
@@ -265,28 +280,17 @@ public sealed class ProjectNode : IAsyncDisposable
 
 /// <summary>
 /// Structured log lines (UTC time, source, key=value pairs) appended to a file in the output folder; others may read
-/// it while it is written.
+/// it while it is written. A line that cannot be written (a full disk) is dropped and counted, never thrown (<see cref="LogFile"/>).
 /// </summary>
-public sealed class NodeLog : IDisposable
+public sealed class NodeLog(string path) : IDisposable
 {
-    private readonly StreamWriter _writer;
-    private readonly Lock _gate = new();
+    private readonly LogFile _file = new(path, notice => Line("log", notice));
 
-    public NodeLog(string path)
-    {
-        Path = path;
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-    }
+    public string Path => _file.Path;
 
-    public string Path { get; }
+    public void Write(string source, string message) => _file.WriteLine(Line(source, message));
 
-    public void Write(string source, string message)
-    {
-        lock (_gate) _writer.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {source} {message}");
-    }
+    public void Dispose() => _file.Dispose();
 
-    public void Dispose()
-    {
-        lock (_gate) _writer.Dispose();
-    }
+    private static string Line(string source, string message) => $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {source} {message}";
 }

@@ -92,7 +92,7 @@ public sealed partial class StopSignalTests
     }
 
     /// <summary>The tile rows of <c>nrtc status</c>.</summary>
-    private static List<string> TileRows(string project)
+    internal static List<string> TileRows(string project)
     {
         var (code, status) = Nrtc.RunWithin(CommandTimeout, "status", "--project", project);
         Assert.True(code == 0, status);
