@@ -177,6 +177,67 @@ public sealed class TileActorTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// On SQLite with one backup snapshot: the state stored with a quarantined day outlives the backups while the day is
+    /// listed, survives a restart, and a requeue goes back to it; the day and the later ones sent again end identical to a
+    /// run that never quarantined it, each applied once more, and the kept snapshot is deleted once the day is applied.
+    /// </summary>
+    [Fact]
+    public async Task A_requeued_day_rewinds_to_the_kept_state_and_the_days_sent_again_end_as_if_never_quarantined()
+    {
+        var data = ConformanceCase.Load("cusum_ols");
+        int days = 12, bad = 5, keep = 1;
+        var expected = Uninterrupted(data, days);
+        using var temp = new TempFolder();
+        var source = new CaseObservationSource(data);
+        string pid = TileActor.PersistenceIdOf(Tile);
+        long Snapshots() => Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{pid}'");
+        long kept;
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source, snapshotsToKeep: keep))
+        {
+            await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+            for (int i = 0; i < bad; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            var o = data.Observation(Tile, bad);
+            Assert.Equal(AckOutcome.Quarantined, (await node.Ask<DayAck>(new QuarantineDay(Tile, o.Day, o.AcquiredUtc, o.Items, "HTTP 503"))).Outcome);
+            for (int i = bad + 1; i < days; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            kept = (await node.State(Tile)).Quarantined.Single().SnapshotSequenceNr;
+            // The fit is 1, the days before 2..bad+1, the quarantine bad+2.
+            Assert.Equal(bad + 2, kept);
+            // The latest, one backup, and the one kept with the quarantine.
+            await AwaitAsync(() => Snapshots() == keep + 2);
+            Assert.Equal(1, Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{pid}' AND sequence_nr = {kept}"));
+        }
+
+        await using (var node = TileNode.Start(temp.Path, data.Engine(), source, snapshotsToKeep: keep))
+        {
+            var notQuarantined = await node.Ask<DayAck>(new RequeueDay(Tile, data.Observation(Tile, 2).Day));
+            Assert.Equal(AckOutcome.NotQuarantined, notQuarantined.Outcome);
+            var rewound = await node.Ask<DayAck>(new RequeueDay(Tile, null));
+            Assert.True(rewound.Outcome == AckOutcome.Rewound, rewound.Detail);
+            var state = await node.State(Tile);
+            Assert.Equal(Uninterrupted(data, bad).Monitoring, state.Monitoring);
+            Assert.Equal(bad, state.Days.Length);
+            Assert.Empty(state.Quarantined);
+
+            // The first repeat after the rewind writes the report of the state it went back to.
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(data.Observation(Tile, bad - 1))).Outcome);
+            string reportPath = Path.Combine(temp.Path, "tiles", Tile.ToString(), "report.tif");
+            await AwaitAsync(() => node.Alerts.Any(a => a.Day == data.Observation(Tile, bad - 1).Day));
+            using (var report = RasterDataset.Open(reportPath))
+                Assert.Equal(state.Monitoring!["detection_date"].ValuesAs<ushort>(), report.ReadBand<ushort>(2));
+
+            for (int i = bad; i < days; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            var final = await node.State(Tile);
+            Assert.Equal(expected.Monitoring, final.Monitoring);
+            Assert.Equal(expected.Days.Select(d => (d.Day, d.NewBreaks)), final.Days.Select(d => (d.Day, d.NewBreaks)));
+            Assert.Equal(expected.Totals, final.Totals);
+            Assert.Equal(AckOutcome.NotQuarantined, (await node.Ask<DayAck>(new RequeueDay(Tile, null))).Outcome);
+            // No longer listed, the kept state goes with the other old snapshots.
+            await AwaitAsync(() => Snapshots() == keep + 1);
+            Assert.Equal(0, Count(temp.Path, $"SELECT COUNT(*) FROM snapshot WHERE persistence_id = '{pid}' AND sequence_nr = {kept}"));
+        }
+    }
+
     [Fact]
     public async Task A_node_stopped_after_storing_a_days_state_but_before_its_event_applies_that_day_once()
     {
