@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using Akka.Actor;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc requeue [--project FILE] [--tile ID]... [--day DATE] [--hocon FILE]</c>: on an embedded node, every tile with a
+/// <c>nrtc requeue [--project FILE] [--tile ID]... [--day DATE] [--node URL] [--hocon FILE]</c>: on an embedded node (or the
+/// running node --node names, see <see cref="Requeue"/>), every tile with a
 /// quarantined day (or the given tiles, or only the given day) goes back to its state before that day (its earliest when
 /// no day is given), kept since the day was quarantined, and a fast-forward applies that day and every later one again, in
 /// order, up to the last day the tile had applied. The reports end as if the day had never been quarantined.
@@ -24,6 +24,7 @@ public static class RequeueCommand
         {
             Description = "Only this quarantined day, YYYY-MM-DD (later days of the tile are applied again too). Default: each tile's earliest quarantined day",
         };
+        var nodeUrl = NodeCli.NodeOption();
         var hocon = NodeCli.HoconOption();
         var command = new Command(Verb,
             "Apply quarantined days again, once their items can be read: each tile goes back to its state before the day and " +
@@ -31,6 +32,7 @@ public static class RequeueCommand
         command.Options.Add(project);
         command.Options.Add(tiles);
         command.Options.Add(day);
+        command.Options.Add(nodeUrl);
         command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -44,68 +46,45 @@ public static class RequeueCommand
                 }
                 only = d;
             }
+            var named = parseResult.GetValue(tiles) ?? [];
+            if (parseResult.GetValue(nodeUrl) is { } url)
+                return await NodeCli.RemoteAsync(Verb, url, client => RemoteAsync(client, named, only, ct));
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load(Verb, file) is not { } config) return 1;
-            var named = parseResult.GetValue(tiles) ?? [];
             if (NodeCli.SelectTiles(Verb, config, file, named) is not { } selected) return 1;
             if (NodeCli.EmbeddedOptions(Verb, config, parseResult.GetValue(hocon)) is not { } options) return 1;
             return await StopSignals.RunAsync(Verb, ct, stop => NodeCli.GuardAsync(Verb, file, async () =>
             {
                 await using var node = ProjectNode.Start(config, options);
-                return await RequeueAsync(node, selected, only, explicitTiles: named.Length > 0, stop);
+                var plan = await Requeue.RewindAsync(node, selected, only, named: named.Length > 0, stop);
+                Requeue.ShowPlan(Verb, plan, only);
+                if (plan.To is not { } to) return plan.Refused.Count == 0 ? 0 : 1;
+                var result = await JobConsole.FastForwardAsync(node, [.. plan.Rewound.Select(r => r.Tile)], to.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), stop);
+                var after = new Dictionary<TileKey, TileStatus>();
+                foreach (var r in plan.Rewound) after[r.Tile] = await node.StatusAsync(r.Tile, stop);
+                return Requeue.Finish(Verb, plan, result,
+                    r => after[r.Tile].Quarantined.FirstOrDefault(q => q.Day == r.Day)?.Reason,
+                    r => after[r.Tile].Days.Any(d => d.Day == r.Day),
+                    $"log {node.Log.Path}");
             }));
         });
         return command;
     }
 
-    /// <summary>One tile gone back before a quarantined day: that day, and how far it had come before.</summary>
-    private sealed record Rewound(TileKey Tile, DateOnly Day, DateOnly? LastDayBefore);
-
-    private static async Task<int> RequeueAsync(ProjectNode node, IReadOnlyList<TileKey> selected, DateOnly? only, bool explicitTiles, CancellationToken ct)
+    /// <summary>The same through a running node: it rewinds and runs the fast-forward; its tiles' status tells the outcome.</summary>
+    private static async Task<int> RemoteAsync(Http.NodeClient client, string[] named, DateOnly? only, CancellationToken ct)
     {
-        var rewound = new List<Rewound>();
-        bool refused = false;
-        foreach (var tile in selected)
-        {
-            var status = await node.StatusAsync(tile, ct);
-            // Without --tile, tiles with nothing to requeue are passed over quietly; a tile or day named is answered.
-            if (!explicitTiles && !status.Quarantined.Any(q => only is null || q.Day == only)) continue;
-            var ack = await node.Tiles.Ask<DayAck>(new RequeueDay(tile, only), TimeSpan.FromMinutes(2), ct);
-            switch (ack.Outcome)
-            {
-                case AckOutcome.Rewound:
-                    Console.WriteLine($"{Verb}: tile {tile}: {ack.Day:yyyy-MM-dd} requeued, {status.Quarantined.First(q => q.Day == ack.Day).Reason}; {ack.Detail}");
-                    rewound.Add(new Rewound(tile, ack.Day, status.LastDay));
-                    break;
-                default:
-                    Console.Error.WriteLine($"{Verb}: tile {tile}: {ack.Detail}");
-                    refused = true;
-                    break;
-            }
-        }
-        if (rewound.Count == 0)
-        {
-            if (!refused)
-                Console.WriteLine($"{Verb}: no tile has {(only is { } d ? $"{d:yyyy-MM-dd}" : "a day")} quarantined; nothing to requeue ('nrtc status' lists quarantined days)");
-            return refused ? 1 : 0;
-        }
-
-        // Up to the last day any of them had applied (or the requeued day): the same days again, not newer ones.
-        var to = rewound.Max(r => r.LastDayBefore is { } l && l > r.Day ? l : r.Day);
-        var result = await JobConsole.FastForwardAsync(node, [.. rewound.Select(r => r.Tile)], to.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), ct);
-        int applied = 0;
-        foreach (var r in rewound)
-        {
-            var after = await node.StatusAsync(r.Tile, ct);
-            if (after.Quarantined.FirstOrDefault(q => q.Day == r.Day) is { } again)
-                Console.Error.WriteLine($"{Verb}: tile {r.Tile}: {r.Day:yyyy-MM-dd} is quarantined again: {again.Reason}");
-            else if (after.Days.Any(d => d.Day == r.Day))
-                applied++;
-            else
-                Console.Error.WriteLine($"{Verb}: tile {r.Tile}: {r.Day:yyyy-MM-dd} was not applied: the archive search no longer lists an item of that day on the tile");
-        }
-        Console.WriteLine($"{Verb}: {applied} of {rewound.Count} requeued tile-day(s) applied; the fast-forward to {to:yyyy-MM-dd}: " +
-                          $"{JobConsole.DaysSummary(result)} on {result.TilesDone} tiles, {result.TilesFailed} failed; log {node.Log.Path}");
-        return !refused && applied == rewound.Count && result.TilesFailed == 0 && result.Error is null ? 0 : 1;
+        var query = string.Join("&", named.Select(t => $"tile={Uri.EscapeDataString(t)}").Concat(only is { } d ? [$"day={d:yyyy-MM-dd}"] : []));
+        var (plan, jobId) = Requeue.FromJson(await client.PostAsync("api/jobs/requeue" + (query.Length > 0 ? "?" + query : ""), ct));
+        Requeue.ShowPlan(Verb, plan, only);
+        if (jobId is null) return plan.Refused.Count == 0 ? 0 : 1;
+        var result = await JobConsole.ShowAsync("fast-forward", (onProgress, token) => client.FollowJobAsync(jobId, onProgress, TimeSpan.FromMilliseconds(500), token), ct);
+        var status = await client.GetAsync("api/tiles/status?days=true", ct);
+        string? QuarantinedAgain(Requeue.Rewound r) => status["quarantined"]?.AsArray()
+            .FirstOrDefault(q => q!["tile"]!.GetValue<string>() == r.Tile.ToString() && q["day"]!.GetValue<string>() == $"{r.Day:yyyy-MM-dd}")?["reason"]?.GetValue<string>();
+        bool Applied(Requeue.Rewound r) => status["tiles"]?.AsArray()
+            .FirstOrDefault(t => t!["tile"]!.GetValue<string>() == r.Tile.ToString())?["days"]?.AsArray()
+            .Any(x => x!.GetValue<string>() == $"{r.Day:yyyy-MM-dd}") == true;
+        return Requeue.Finish(Verb, plan, result, QuarantinedAgain, Applied, $"job {jobId} on {client.BaseUrl}");
     }
 }
