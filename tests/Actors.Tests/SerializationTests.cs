@@ -44,6 +44,10 @@ public sealed class SerializationTests
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], day.Day.AddDays(-5)),
             new DayAck(Tile, day.Day, AckOutcome.Gap, "waiting for it"),
+            new RequeueDay(Tile, day.Day),
+            new RequeueDay(Tile, null),
+            new DayAck(Tile, day.Day, AckOutcome.Rewound, "rewound"),
+            new TileRewound(Tile, day.Day, 41),
             new GetTileReport(Tile),
             new RewriteTileReport(Tile),
             new GetTileStatus(Tile),
@@ -66,7 +70,10 @@ public sealed class SerializationTests
 
     private static ImmutableArray<QuarantinedDay> Quarantined() =>
     [
-        new(new DateOnly(2024, 5, 12), ["S2A_0", "S2B_0"], "day 2024-05-12 failed: cannot read /data/S2A_0/B04.tif: not a TIFF", new DateTime(2026, 11, 25, 6, 1, 2, DateTimeKind.Utc)),
+        new(new DateOnly(2024, 5, 12), ["S2A_0", "S2B_0"], "day 2024-05-12 failed: cannot read /data/S2A_0/B04.tif: not a TIFF", new DateTime(2026, 11, 25, 6, 1, 2, DateTimeKind.Utc))
+        {
+            SnapshotSequenceNr = 41,
+        },
         new(new DateOnly(2024, 5, 14), [], "HTTP 404", new DateTime(2026, 11, 25, 6, 1, 3, DateTimeKind.Utc)),
     ];
 
@@ -104,6 +111,20 @@ public sealed class SerializationTests
         // An answer from a node of the layout before (no trailing optional string: its flag byte is missing).
         Assert.Equal(ack with { ReportError = null }, NrtBinaryFormat.Read(NrtBinaryFormat.Write(ack with { ReportError = null })[..^1], "DayAck"));
         Assert.Equal(report with { ReportError = null }, NrtBinaryFormat.Read(NrtBinaryFormat.Write(report with { ReportError = null })[..^1], "TileReport"));
+    }
+
+    [Fact]
+    public void The_snapshot_kept_with_a_quarantined_day_round_trips_and_version_5_days_read_as_not_kept()
+    {
+        var day = Quarantined()[0];
+        var read = ((DayQuarantined)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new DayQuarantined(Tile, day)), "DayQuarantined")).Day;
+        Assert.Equal((day.Day, day.Reason, day.AtUtc, 41L), (read.Day, read.Reason, read.AtUtc, read.SnapshotSequenceNr));
+
+        // Version 5 is version 6 without the trailing sequence number (an int64 of 0 here).
+        byte[] v5 = NrtBinaryFormat.Write(new DayQuarantined(Tile, day with { SnapshotSequenceNr = 0 }))[..^8];
+        v5[0] = 5;
+        var old = ((DayQuarantined)NrtBinaryFormat.Read(v5, "DayQuarantined")).Day;
+        Assert.Equal((day.Day, day.Reason, day.AtUtc, 0L), (old.Day, old.Reason, old.AtUtc, old.SnapshotSequenceNr));
     }
 
     [Fact]

@@ -183,7 +183,7 @@ public sealed class TileStateTests
     public void A_quarantined_day_is_recorded_without_touching_the_monitoring_and_later_days_go_on()
     {
         var state = ApplyDays(Fitted(), 0, 1);
-        var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(2, "cannot read /data/b04.tif"), Now), Engine);
+        var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(2, "cannot read /data/b04.tif"), Now, 7), Engine);
         var ack = Assert.IsType<DayAck>(decision.Reply);
         Assert.Equal(AckOutcome.Quarantined, ack.Outcome);
         var e = Assert.IsType<DayQuarantined>(decision.Event);
@@ -195,7 +195,7 @@ public sealed class TileStateTests
         Assert.Equal(Describe([e.Day]), Describe(quarantined.Quarantined));
 
         // A repeat is acknowledged unchanged; the snapshot and the status carry the list.
-        var repeat = quarantined.Decide(new TileCommand.Quarantine(QuarantineOf(2, "again"), Now.AddHours(1)), Engine);
+        var repeat = quarantined.Decide(new TileCommand.Quarantine(QuarantineOf(2, "again"), Now.AddHours(1), 7), Engine);
         Assert.Null(repeat.Event);
         Assert.Equal(AckOutcome.Quarantined, Assert.IsType<DayAck>(repeat.Reply).Outcome);
         Assert.Equal(Describe([e.Day]), Describe(TileState.FromSnapshot(quarantined.ToSnapshot()).Quarantined));
@@ -210,18 +210,82 @@ public sealed class TileStateTests
         var resentAck = Assert.IsType<DayAck>(resent.Reply);
         Assert.Equal(AckOutcome.Quarantined, resentAck.Outcome);
         Assert.Contains("cannot read /data/b04.tif", resentAck.Detail);
-        Assert.Contains("fit --replace", resentAck.Detail);
+        Assert.Contains("'nrtc requeue' applies it and the days after it again", resentAck.Detail);
 
         // A refit restarts monitoring and the list.
         var refit = later.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine).Next!;
         Assert.Empty(refit.Quarantined);
     }
 
+    /// <summary>
+    /// A requeue goes back to the state stored with the day's quarantine; applying the day and the later ones again ends
+    /// exactly as if the day had never been quarantined, and a later quarantined day is sent again like any other.
+    /// </summary>
+    [Fact]
+    public void A_requeued_day_rewinds_to_the_state_kept_with_its_quarantine_and_the_days_applied_again_end_as_if_never_quarantined()
+    {
+        var before = ApplyDays(Fitted(), 0, 1);
+        var quarantined = before.Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7), Engine).Next!;
+        // What the actor stores with the quarantine's sequence number: the state kept for a requeue.
+        var kept = quarantined.ToSnapshot();
+        Assert.Equal(7, kept.Quarantined.Single().SnapshotSequenceNr);
+        var later = ApplyDays(quarantined, 3)
+            .Decide(new TileCommand.Quarantine(QuarantineOf(4, "HTTP 503"), Now, 9), Engine).Next!;
+        later = ApplyDays(later, 5);
+        Assert.Equal([Data.Observation(Tile, 2).Day, Data.Observation(Tile, 4).Day], later.Quarantined.Select(q => q.Day));
+
+        // The earliest quarantined day when none is named.
+        var (target, refused) = later.RequeueTarget(new RequeueDay(Tile, null));
+        Assert.Null(refused);
+        Assert.Equal(Data.Observation(Tile, 2).Day, target!.Day);
+
+        var rewind = later.Decide(new TileCommand.Rewind(target, kept), Engine);
+        var ack = Assert.IsType<DayAck>(rewind.Reply);
+        Assert.Equal(AckOutcome.Rewound, ack.Outcome);
+        Assert.Equal($"back to its state before {Data.Observation(Tile, 2).Day:yyyy-MM-dd} (last applied {Data.Observation(Tile, 1).Day:yyyy-MM-dd}); " +
+            $"{Data.Observation(Tile, 2).Day:yyyy-MM-dd} and the 2 day(s) applied after it are to be applied again", ack.Detail);
+        Assert.Equal(new TileRewound(Tile, Data.Observation(Tile, 2).Day, 7), rewind.Event);
+        var rewound = rewind.Next!;
+        Assert.Equal(before.Monitoring, rewound.Monitoring);
+        Assert.Equal((before.LastDay, before.Totals), (rewound.LastDay, rewound.Totals));
+        Assert.Empty(rewound.Quarantined);
+        Assert.True(rewound.HasModel);
+
+        var again = ApplyDays(rewound, 2, 3, 4, 5);
+        var undisturbed = ApplyDays(Fitted(), 0, 1, 2, 3, 4, 5);
+        Assert.Equal(undisturbed.Monitoring, again.Monitoring);
+        Assert.Equal(undisturbed.Totals, again.Totals);
+        Assert.Equal(undisturbed.Days.Select(d => (d.Day, d.NewBreaks)), again.Days.Select(d => (d.Day, d.NewBreaks)));
+    }
+
+    [Fact]
+    public void A_requeue_of_a_day_that_is_not_quarantined_or_whose_state_was_not_kept_changes_nothing_and_says_why()
+    {
+        var applied = ApplyDays(Fitted(), 0, 1);
+        var none = applied.RequeueTarget(new RequeueDay(Tile, null));
+        Assert.Equal((AckOutcome.NotQuarantined, $"tile {Tile} has no quarantined day; nothing to requeue"), (none.Refused!.Outcome, none.Refused.Detail));
+        var quarantined = applied.Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7), Engine).Next!;
+        var other = quarantined.RequeueTarget(new RequeueDay(Tile, Data.Observation(Tile, 1).Day));
+        Assert.Equal(AckOutcome.NotQuarantined, other.Refused!.Outcome);
+        Assert.Equal($"day {Data.Observation(Tile, 1).Day:yyyy-MM-dd} is not quarantined on tile {Tile} (quarantined: {Data.Observation(Tile, 2).Day:yyyy-MM-dd})",
+            other.Refused.Detail);
+        Assert.Equal(AckOutcome.NotQuarantined, TileState.Empty(Tile).RequeueTarget(new RequeueDay(Tile, null)).Refused!.Outcome);
+
+        var day = quarantined.Quarantined.Single();
+        var lost = quarantined.Decide(new TileCommand.Rewind(day, null), Engine);
+        Assert.Null(lost.Event);
+        Assert.Equal(AckOutcome.Failed, Assert.IsType<DayAck>(lost.Reply).Outcome);
+        Assert.Contains("was not kept", ((DayAck)lost.Reply).Detail);
+        var otherFit = quarantined.Decide(new TileCommand.Rewind(day, quarantined.ToSnapshot() with { FitNumber = 2 }), Engine);
+        Assert.Null(otherFit.Event);
+        Assert.Contains("belongs to fit 2, the tile is on fit 1", ((DayAck)otherFit.Reply).Detail);
+    }
+
     [Fact]
     public void A_quarantined_day_sent_again_while_still_newest_is_applied_and_leaves_the_list()
     {
         var state = ApplyDays(Fitted(), 0, 1)
-            .Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 404 for item m2"), Now), Engine).Next!;
+            .Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 404 for item m2"), Now, 7), Engine).Next!;
         var fixedDay = state.Decide(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2)), Engine);
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(fixedDay.Reply).Outcome);
         Assert.IsType<DayApplied>(fixedDay.Event);
@@ -236,14 +300,14 @@ public sealed class TileStateTests
         var state = ApplyDays(Fitted(), 0, 1, 3);
         foreach (var (index, outcome) in new[] { (3, AckOutcome.Repeated), (1, AckOutcome.Repeated), (2, AckOutcome.Older) })
         {
-            var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(index, "bad"), Now), Engine);
+            var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(index, "bad"), Now, 7), Engine);
             Assert.Null(decision.Event);
             Assert.Null(decision.Next);
             var ack = Assert.IsType<DayAck>(decision.Reply);
             Assert.Equal(outcome, ack.Outcome);
             Assert.StartsWith("not quarantined", ack.Detail);
         }
-        var empty = TileState.Empty(Tile).Decide(new TileCommand.Quarantine(QuarantineOf(0, "bad"), Now), Engine);
+        var empty = TileState.Empty(Tile).Decide(new TileCommand.Quarantine(QuarantineOf(0, "bad"), Now, 7), Engine);
         Assert.Null(empty.Event);
         Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(empty.Reply).Outcome);
     }
@@ -298,7 +362,7 @@ public sealed class TileStateTests
     public void A_day_after_a_quarantined_day_or_with_no_previous_day_is_applied_as_before()
     {
         var state = ApplyDays(Fitted(), 0);
-        var quarantined = state.Decide(new TileCommand.Quarantine(QuarantineOf(1, "cannot read /data/b04.tif"), Now), Engine).Next!;
+        var quarantined = state.Decide(new TileCommand.Quarantine(QuarantineOf(1, "cannot read /data/b04.tif"), Now, 7), Engine).Next!;
         var afterQuarantined = quarantined.Decide(new TileCommand.Observe(After(2, 1), Data.Frame(2)), Engine);
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(afterQuarantined.Reply).Outcome);
 

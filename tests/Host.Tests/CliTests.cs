@@ -17,6 +17,7 @@ public class CliTests
     [Theory]
     [InlineData("fit")]
     [InlineData("fast-forward")]
+    [InlineData("requeue")]
     [InlineData("status")]
     [InlineData("shards")]
     public void NodeVerbsNameAnUnreachableNode(string verb)

@@ -30,7 +30,7 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
     /// <summary>Longest wait for one tile to answer its fit (it loads the whole history); the fit is then sent again.</summary>
     public TimeSpan FitTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Sends of one message to one tile before the tile is failed (a message is lost when its node leaves or dies).</summary>
+    /// <summary>Sends of one message to one tile that gets no answer before the tile is failed (a message is lost when its node leaves or dies).</summary>
     public int MaxAttempts { get; init; } = 10;
 
     /// <summary>Wait before the first resend; doubled per further attempt up to <see cref="MaxBackoff"/>.</summary>
@@ -38,13 +38,16 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How a day the tile answers Failed (for a reason that may pass) is retried before it is quarantined.</summary>
+    public RetryWindow Retry { get; init; } = RetryWindow.Default;
+
     /// <summary>The wait before attempt <paramref name="attempt"/> (2 for the first resend).</summary>
     public TimeSpan BackoffBefore(int attempt) =>
         TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * (1L << Math.Clamp(attempt - 2, 0, 30))));
 
     /// <summary>
     /// The settings of a node: <c>nrtcluster.jobs.{parallelism, day-timeout, fit-timeout, max-attempts, min-backoff, max-backoff}</c>
-    /// when set, else the defaults above (parallelism: the number of cores, at least 2).
+    /// and the retry window of <c>nrtcluster.tiles</c> when set, else the defaults above (parallelism: the number of cores, at least 2).
     /// </summary>
     public static JobSettings FromConfig(Akka.Configuration.Config config)
     {
@@ -56,6 +59,7 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
             MaxAttempts = config.GetInt("nrtcluster.jobs.max-attempts", d.MaxAttempts),
             MinBackoff = config.GetTimeSpan("nrtcluster.jobs.min-backoff", d.MinBackoff, allowInfinite: false),
             MaxBackoff = config.GetTimeSpan("nrtcluster.jobs.max-backoff", d.MaxBackoff, allowInfinite: false),
+            Retry = RetryWindow.FromConfig(config),
         };
         settings.Validate();
         return settings;
@@ -78,10 +82,13 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 /// <see cref="GetJobProgress"/>. Safe to run again: tiles answer a repeated fit or day without changing.
 /// A tile that does not answer in time (its node left or died, the message was lost in the hand-off) is sent the same
 /// message again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times; the repeat is idempotent.
-/// A day the tile answers Failed (its items could not be loaded, for a reason that may pass) is sent again the same way;
-/// after the last attempt the tile is told to quarantine it (<see cref="QuarantineDay"/>) and goes on with its next day, so
-/// one bad item does not hold back the rest of the series; the tile is still done, with its quarantined days counted in its
-/// progress. A day whose items cannot be read for good the tile quarantines itself at once (answered Quarantined).
+/// A day the tile answers Failed (its items could not be loaded, for a reason that may pass) is sent again by the
+/// <see cref="RetryWindow"/> rule; meanwhile the tile gives its place to other tiles (a host down for an hour holds back
+/// only the tiles it serves), and its progress says why it waits and when it is tried next. Once the window has passed the
+/// tile is told to quarantine the day (<see cref="QuarantineDay"/>) and goes on with its next day, so one bad item does not
+/// hold back the rest of the series; the tile is still done, with its quarantined days counted in its progress (the job
+/// ends only when every day is applied or quarantined). A day whose items cannot be read for good the tile quarantines
+/// itself at once (answered Quarantined).
 /// </summary>
 public sealed class JobActor : ReceiveActor, IWithTimers
 {
@@ -90,6 +97,8 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     private sealed record Answer(TileKey Tile, object Reply);
     private sealed record NoAnswer(TileKey Tile, Exception Error);
     private sealed record Resend(TileKey Tile);
+    /// <summary>A tile's retry wait for a failed day is over: it takes the next free place.</summary>
+    private sealed record Resume(TileKey Tile);
 
     private readonly JobRequest _request;
     private readonly IActorRef _tiles;
@@ -97,6 +106,12 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _subscriber;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<TileKey> _waiting = new();
+    /// <summary>Tiles whose retry wait is over, ahead of the waiting ones (they are part-way through).</summary>
+    private readonly Queue<TileKey> _resumed = new();
+    /// <summary>Tiles holding one of the <see cref="JobSettings.Parallelism"/> places: sent a message or about to be sent it again.</summary>
+    private readonly HashSet<TileKey> _active = new();
+    /// <summary>Failed answers to each tile's current day so far, and when the first came (the start of its retry window).</summary>
+    private readonly Dictionary<TileKey, (int Failures, DateTime FirstUtc)> _failing = new();
     /// <summary>Sends so far of each running tile's current message.</summary>
     private readonly Dictionary<TileKey, int> _attempts = new();
     /// <summary>Tiles whose current day failed every attempt and is being quarantined, with the failure.</summary>
@@ -131,6 +146,11 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         Receive<Answer>(a => Answered(a.Tile, a.Reply));
         Receive<NoAnswer>(n => Unanswered(n.Tile, n.Error));
         Receive<Resend>(r => Send(r.Tile));
+        Receive<Resume>(r =>
+        {
+            _resumed.Enqueue(r.Tile);
+            Fill();
+        });
     }
 
     protected override void PreStart()
@@ -171,15 +191,28 @@ public sealed class JobActor : ReceiveActor, IWithTimers
             else
                 _waiting.Enqueue(t);
         }
-        for (int i = 0; i < _settings.Parallelism; i++) StartNextTile();
+        Fill();
         Publish();
     }
 
-    private void StartNextTile()
+    /// <summary>Gives free places to tiles whose retry wait is over, then to tiles not started yet.</summary>
+    private void Fill()
     {
-        if (!_waiting.TryDequeue(out var tile)) return;
-        _state = _state.Apply(new JobEvent.TileStarted(tile));
-        Send(tile);
+        while (_active.Count < _settings.Parallelism)
+        {
+            if (_resumed.TryDequeue(out var tile))
+            {
+                _active.Add(tile);
+                Send(tile);
+            }
+            else if (_waiting.TryDequeue(out tile))
+            {
+                _active.Add(tile);
+                _state = _state.Apply(new JobEvent.TileStarted(tile));
+                Send(tile);
+            }
+            else return;
+        }
     }
 
     /// <summary>Sends the tile its next message: the fit, or the first day not yet acknowledged.</summary>
@@ -242,6 +275,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                 return;
             case DayAck { Outcome: AckOutcome.Quarantined } ack:
                 _attempts.Remove(tile);
+                _failing.Remove(tile);
                 _state = _state.Apply(new JobEvent.DayQuarantined(tile, ack.Day, _quarantining.GetValueOrDefault(tile, ack.Detail)));
                 _quarantining.Remove(tile);
                 Publish();
@@ -249,6 +283,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                 return;
         }
         _attempts.Remove(tile);
+        _failing.Remove(tile);
         // A quarantine answered Repeated means the day got applied meanwhile: it is done like any applied day.
         _quarantining.Remove(tile);
         switch (reply)
@@ -292,35 +327,42 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The tile could not apply the day (e.g. an item's file is missing or corrupt). Sent again like an unanswered day,
-    /// since the cause may be passing (a store or network error); after the last attempt the day is quarantined.
+    /// The tile could not apply the day for a reason that may pass (a permanent one it quarantines itself). Sent again by
+    /// the <see cref="RetryWindow"/> rule, the tile leaving its place to others while it waits; once the window has passed
+    /// the day is quarantined.
     /// </summary>
     private void DayFailed(TileKey tile, DayAck ack)
     {
-        int sent = _attempts.GetValueOrDefault(tile);
-        if (sent >= _settings.MaxAttempts)
+        var now = DateTime.UtcNow;
+        _attempts.Remove(tile);
+        var (failures, first) = _failing.TryGetValue(tile, out var f) ? (f.Failures + 1, f.FirstUtc) : (1, now);
+        _failing[tile] = (failures, first);
+        var retry = _settings.Retry;
+        if (retry.NextWait(first, now, failures) is not { } wait)
         {
-            _log.Warning("Job {0}: tile {1}: day {2:yyyy-MM-dd} failed {3} attempts ({4}); quarantining it", _request.JobId, tile, ack.Day, sent, ack.Detail);
-            _attempts.Remove(tile);
-            _quarantining[tile] = $"failed {sent} attempts: {ack.Detail}";
+            _log.Warning("Job {0}: tile {1}: day {2:yyyy-MM-dd} still fails after its retry window ({3}); quarantining it", _request.JobId, tile, ack.Day, ack.Detail);
+            _quarantining[tile] = retry.GaveUp(first, failures, ack.Detail);
             Send(tile);
             return;
         }
-        var wait = _settings.BackoffBefore(sent + 1);
-        _log.Warning("Job {0}: tile {1}: {2} (attempt {3} of {4}); sending again in {5}",
-            _request.JobId, tile, ack.Detail, sent, _settings.MaxAttempts, wait);
-        _state = _state.Apply(new JobEvent.Retrying(tile, $"attempt {sent + 1} of {_settings.MaxAttempts} after: {ack.Detail}"));
+        var detail = retry.Retrying(first, now + wait, failures, ack.Detail);
+        _log.Warning("Job {0}: tile {1}: {2}", _request.JobId, tile, detail);
+        _state = _state.Apply(new JobEvent.Retrying(tile, detail));
         Publish();
-        Timers.StartSingleTimer(tile, new Resend(tile), wait);
+        _active.Remove(tile);
+        Timers.StartSingleTimer(tile, new Resume(tile), wait);
+        Fill();
     }
 
     private void Finish(TileKey tile, string? done = null, string? fail = null)
     {
         if (fail is not null) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, tile, fail);
         _attempts.Remove(tile);
+        _failing.Remove(tile);
         _quarantining.Remove(tile);
+        _active.Remove(tile);
         _state = _state.Apply(fail is null ? new JobEvent.TileDone(tile, done ?? "") : new JobEvent.TileFailed(tile, fail));
-        StartNextTile();
+        Fill();
         Publish();
     }
 

@@ -35,26 +35,16 @@ public static class ReliableTileSharding
 }
 
 /// <param name="AckTimeout">How long the tile may take to acknowledge a delivered day before it is sent again (it answers a repeat with Repeated).</param>
-/// <param name="MinBackoff">First wait before retrying a day the tile failed to apply; doubled per failure up to <paramref name="MaxBackoff"/>.</param>
-public sealed record ReliableTileSettings(TimeSpan AckTimeout, TimeSpan MinBackoff, TimeSpan MaxBackoff)
+/// <param name="Retry">
+/// How a day the tile failed to apply for a reason that may pass is retried and when it is quarantined; also the backoff of
+/// a day that waits for an earlier one.
+/// </param>
+public sealed record ReliableTileSettings(TimeSpan AckTimeout, RetryWindow Retry)
 {
-    public static ReliableTileSettings Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
+    public static ReliableTileSettings Default { get; } = new(TimeSpan.FromMinutes(10), RetryWindow.Default);
 
-    /// <summary>
-    /// Consecutive Failed answers to one delivered day after which the tile quarantines it and the delivery is confirmed,
-    /// so one bad item does not hold back the tile's later days.
-    /// </summary>
-    public int QuarantineAfterFailures { get; init; } = 5;
-
-    /// <summary>The defaults above with <c>nrtcluster.tiles.quarantine-after-failures</c> (hocon/base.conf).</summary>
-    public static ReliableTileSettings FromConfig(Akka.Configuration.Config config)
-    {
-        int after = config.GetInt("nrtcluster.tiles.quarantine-after-failures", Default.QuarantineAfterFailures);
-        if (after < 1)
-            throw new ArgumentOutOfRangeException(nameof(config), after,
-                "nrtcluster.tiles.quarantine-after-failures must be at least 1 (the failed answers to one day before it is quarantined).");
-        return Default with { QuarantineAfterFailures = after };
-    }
+    /// <summary>The defaults above with the retry window of <c>nrtcluster.tiles</c> (hocon/base.conf).</summary>
+    public static ReliableTileSettings FromConfig(Akka.Configuration.Config config) => Default with { Retry = RetryWindow.FromConfig(config) };
 }
 
 /// <summary>
@@ -86,8 +76,8 @@ public sealed class ReliableTileEntity : ReceiveActor
 /// <summary>
 /// Hands each delivered message to the tile and confirms it once the tile acknowledged it, i.e. after the tile
 /// persisted the day (or answered that it already had it, or that it is older than its last day, or that it quarantined it
-/// because its items cannot be read for good). A day the tile failed to apply is retried with exponential backoff; after <see cref="ReliableTileSettings.QuarantineAfterFailures"/>
-/// failures in a row the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
+/// because its items cannot be read for good). A day the tile failed to apply is retried by the <see cref="RetryWindow"/> rule;
+/// once its window has passed since the day's first failure the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
 /// answer is asked again after the ack timeout. A day that follows one the tile has not applied yet (answered
 /// <see cref="AckOutcome.Gap"/>) is sent again with the same backoff until it is applied: never quarantined nor confirmed.
 /// </summary>
@@ -100,6 +90,8 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ConsumerController.Delivery<ITileMessage>? _current;
     private int _failures;
+    /// <summary>When the current day first failed (the start of its retry window).</summary>
+    private DateTime _firstFailureUtc;
     /// <summary>Gap answers to the current day so far: it waits, with backoff, for the day it follows (never quarantined).</summary>
     private int _gaps;
     /// <summary>The last failure of the current day once it is being quarantined (then the quarantine is what is sent).</summary>
@@ -153,21 +145,29 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
             // The day before it (from a fast-forward, or dropped before the fit) is not applied yet: nothing is wrong with
             // this day, so it waits and is neither quarantined nor confirmed.
             _gaps++;
-            var wait = Backoff(_gaps);
+            var wait = _settings.Retry.Backoff(_gaps);
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} waits for an earlier day ({2}); attempt {3}, again in {4}", tile, day, detail, _gaps, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
         }
         if (outcome == AckOutcome.Failed && _quarantineReason is null)
         {
-            _failures++;
-            if (_current.Message is ObserveDay && _failures >= _settings.QuarantineAfterFailures)
+            var now = DateTime.UtcNow;
+            if (++_failures == 1) _firstFailureUtc = now;
+            var retry = _settings.Retry;
+            if (_current.Message is ObserveDay observed && retry.NextWait(_firstFailureUtc, now, _failures) is { } next)
             {
-                _quarantineReason = $"failed {_failures} deliveries in a row: {detail}";
+                _log.Warning("Tile {0}: day {1:yyyy-MM-dd} retrying, {2}", tile, observed.Day, retry.Retrying(_firstFailureUtc, now + next, _failures, detail));
+                Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), next);
+                return;
+            }
+            if (_current.Message is ObserveDay)
+            {
+                _quarantineReason = retry.GaveUp(_firstFailureUtc, _failures, detail);
                 Send();
                 return;
             }
-            var wait = Backoff(_failures);
+            var wait = retry.Backoff(_failures);
             _log.Warning("Tile {0}: delivery {1} failed ({2}); retry {3} in {4}", tile, _current.SeqNr, detail, _failures, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
@@ -175,7 +175,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         if (outcome == AckOutcome.Failed)
         {
             // Storing the quarantine failed (the snapshot store): sent again like a failed day, never confirmed unrecorded.
-            var wait = _settings.MaxBackoff;
+            var wait = _settings.Retry.MaxBackoff;
             _log.Warning("Tile {0}: quarantining day {1:yyyy-MM-dd} failed ({2}); retry in {3}", tile, day, detail, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
@@ -188,8 +188,4 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         _current.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
         _current = null;
     }
-
-    /// <summary>The wait before the given retry: the minimum backoff doubled per earlier retry, up to the maximum.</summary>
-    private TimeSpan Backoff(int retry) =>
-        TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << Math.Min(retry - 1, 30))));
 }

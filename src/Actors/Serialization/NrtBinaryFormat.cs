@@ -12,17 +12,19 @@ namespace NrtCluster.Actors.Serialization;
 /// Version 1 (one codec for every array, the monitoring state inside the events) and version 2 (before the quarantine
 /// list, appended to the tile status and snapshot in version 3) are still read; version 3 is version 4 without the
 /// trailing <see cref="ObserveDay.After"/> of an observation (read as null); version 4 is version 5 without the items an
-/// applied day was loaded without (<see cref="AppliedDay.LeftOut"/>, read as none).
+/// applied day was loaded without (<see cref="AppliedDay.LeftOut"/>, read as none); version 5 is version 6 without the
+/// snapshot kept with a quarantined day (<see cref="QuarantinedDay.SnapshotSequenceNr"/>, read as 0: not kept).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 5;
+    private const byte Version = 6;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
         [typeof(FitTile)] = "FitTile",
         [typeof(ObserveDay)] = "ObserveDay",
         [typeof(QuarantineDay)] = "QuarantineDay",
+        [typeof(RequeueDay)] = "RequeueDay",
         [typeof(GetTileReport)] = "GetTileReport",
         [typeof(RewriteTileReport)] = "RewriteTileReport",
         [typeof(GetTileStatus)] = "GetTileStatus",
@@ -35,6 +37,7 @@ public static class NrtBinaryFormat
         [typeof(ModelFitted)] = "ModelFitted",
         [typeof(DayApplied)] = "DayApplied",
         [typeof(DayQuarantined)] = "DayQuarantined",
+        [typeof(TileRewound)] = "TileRewound",
         [typeof(TileModel)] = "TileModel",
         [typeof(TileSnapshot)] = "TileSnapshot",
     };
@@ -62,6 +65,7 @@ public static class NrtBinaryFormat
                 case QuarantineDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
                     break;
+                case RequeueDay m: WriteTile(w, m.Tile); WriteOptionalDay(w, m.Day); break;
                 case GetTileReport m: WriteTile(w, m.Tile); break;
                 case RewriteTileReport m: WriteTile(w, m.Tile); break;
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
@@ -82,6 +86,7 @@ public static class NrtBinaryFormat
                 case ModelFitted m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteSummary(w, m.Summary); break;
                 case DayApplied m: WriteTile(w, m.Tile); WriteAppliedDay(w, m.Day); break;
                 case DayQuarantined m: WriteTile(w, m.Tile); WriteQuarantinedDay(w, m.Day); break;
+                case TileRewound m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.FromSequenceNr); break;
                 case TileModel m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteLayers(w, m.Layers); break;
                 case TileSnapshot m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit);
@@ -113,6 +118,7 @@ public static class NrtBinaryFormat
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
             "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), version >= 4 ? ReadOptionalDay(r) : null),
             "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), r.ReadString()),
+            "RequeueDay" => new RequeueDay(ReadTile(r), ReadOptionalDay(r)),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
             "RewriteTileReport" => new RewriteTileReport(ReadTile(r)),
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
@@ -129,7 +135,8 @@ public static class NrtBinaryFormat
             // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.
             "ModelFitted" => ReadThenSkipV1State(new ModelFitted(ReadTile(r), r.ReadInt32(), ReadSummary(r)), r, bytes, version),
             "DayApplied" => ReadThenSkipV1State(new DayApplied(ReadTile(r), ReadAppliedDay(r, version)), r, bytes, version),
-            "DayQuarantined" => new DayQuarantined(ReadTile(r), ReadQuarantinedDay(r)),
+            "DayQuarantined" => new DayQuarantined(ReadTile(r), ReadQuarantinedDay(r, version)),
+            "TileRewound" => new TileRewound(ReadTile(r), ReadDay(r), r.ReadInt64()),
             "TileModel" => new TileModel(ReadTile(r), r.ReadInt32(), Layers()),
             "TileSnapshot" => new TileSnapshot(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r),
                 r.ReadBoolean() ? Layers() : null, ReadDays(r, version), ReadTotals(r))
@@ -270,10 +277,12 @@ public static class NrtBinaryFormat
 
     private static void WriteQuarantinedDay(BinaryWriter w, QuarantinedDay d)
     {
-        WriteDay(w, d.Day); WriteStrings(w, d.ItemIds); w.Write(d.Reason); WriteTime(w, d.AtUtc);
+        WriteDay(w, d.Day); WriteStrings(w, d.ItemIds); w.Write(d.Reason); WriteTime(w, d.AtUtc); w.Write(d.SnapshotSequenceNr);
     }
 
-    private static QuarantinedDay ReadQuarantinedDay(BinaryReader r) => new(ReadDay(r), ReadStrings(r), r.ReadString(), ReadTime(r));
+    /// <summary>The snapshot kept with the day was appended in version 6: older data has none (0).</summary>
+    private static QuarantinedDay ReadQuarantinedDay(BinaryReader r, byte version) =>
+        new(ReadDay(r), ReadStrings(r), r.ReadString(), ReadTime(r)) { SnapshotSequenceNr = version >= 6 ? r.ReadInt64() : 0 };
 
     private static void WriteQuarantined(BinaryWriter w, ImmutableArray<QuarantinedDay> days)
     {
@@ -286,7 +295,7 @@ public static class NrtBinaryFormat
     {
         if (version < 3) return [];
         var days = ImmutableArray.CreateBuilder<QuarantinedDay>(r.ReadInt32());
-        for (int i = 0; i < days.Capacity; i++) days.Add(ReadQuarantinedDay(r));
+        for (int i = 0; i < days.Capacity; i++) days.Add(ReadQuarantinedDay(r, version));
         return days.MoveToImmutable();
     }
 

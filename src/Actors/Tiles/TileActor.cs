@@ -48,7 +48,8 @@ public sealed record TileActorSettings(
 /// a reply, sends again); once it is stored, recovery starts from it (Akka recovers from the latest snapshot even when
 /// its event is missing and continues numbering after it), so the day is applied exactly once and a redelivery is
 /// acknowledged as <see cref="AckOutcome.Repeated"/>; the report and alert of that day are then produced for the
-/// redelivery. Backups: <see cref="TileActorSettings.SnapshotsToKeep"/> older snapshots; older ones are deleted.
+/// redelivery. Backups: <see cref="TileActorSettings.SnapshotsToKeep"/> older snapshots; older ones are deleted, except the
+/// one stored with each listed quarantined day (the state before that day), which a <see cref="RequeueDay"/> goes back to.
 /// </summary>
 public sealed class TileActor : UntypedPersistentActor
 {
@@ -95,6 +96,8 @@ public sealed class TileActor : UntypedPersistentActor
     private sealed record StateStored(TileDecision Decision, IActorRef ReplyTo, long SequenceNr);
     private sealed record ModelLoaded(TileModel Model);
     private sealed record ModelLoadFailed(Exception Error);
+    /// <summary>The state kept with a quarantine was asked from the store for a requeue.</summary>
+    private sealed record KeptStateLoaded(QuarantinedDay Day, object Reply, IActorRef ReplyTo);
     /// <param name="Failure">Why the report could not be written (<see cref="WriteFailure"/>); null when it was, or there is no writer.</param>
     /// <param name="RewriteFor">Set for a <see cref="RewriteTileReport"/>: who gets the reply; no alert, the day was counted already.</param>
     /// <param name="Ack">The day's acknowledgement, sent once the report is written (with <see cref="DayAck.ReportError"/> when not).</param>
@@ -171,6 +174,7 @@ public sealed class TileActor : UntypedPersistentActor
             case FitTile fit: StartFit(fit); break;
             case ObserveDay observe: StartObserve(observe); break;
             case QuarantineDay quarantine: Quarantine(quarantine, Sender); break;
+            case RequeueDay requeue: Requeue(requeue, Sender); break;
             case GetTileReport:
                 string? path = _settings.ReportWriter?.PathFor(_tile);
                 Sender.Tell(_state.Decide(new TileCommand.Report(path is not null && File.Exists(path) ? path : null), _settings.Engine).Reply);
@@ -248,17 +252,46 @@ public sealed class TileActor : UntypedPersistentActor
     /// <summary>Nothing to load: decided at once, then stored like an applied day (state snapshot, then the small event).</summary>
     private void Quarantine(QuarantineDay request, IActorRef replyTo)
     {
-        var decision = _state.Decide(new TileCommand.Quarantine(request, DateTime.UtcNow), _settings.Engine);
+        var decision = _state.Decide(new TileCommand.Quarantine(request, DateTime.UtcNow, LastSequenceNr + 1), _settings.Engine);
         if (decision.Event is not null)
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} quarantined (items {2}): {3}", _tile, request.Day, string.Join(", ", request.Items.Select(i => i.Id)), request.Reason);
         Become(Busy);
         StoreState(decision, replyTo, $"quarantine of {request.Day:yyyy-MM-dd}");
     }
 
+    /// <summary>Loads the state stored with the day's quarantine, then decides the rewind on it in <see cref="Busy"/>.</summary>
+    private void Requeue(RequeueDay request, IActorRef replyTo)
+    {
+        var (day, refused) = _state.RequeueTarget(request);
+        if (day is null)
+        {
+            replyTo.Tell(refused!);
+            return;
+        }
+        long kept = day.SnapshotSequenceNr;
+        var criteria = new SnapshotSelectionCriteria(kept, DateTime.MaxValue, kept, DateTime.MinValue);
+        SnapshotStore.Ask<object>(new LoadSnapshot(PersistenceId, criteria, kept), _settings.StoreTimeout)
+            .PipeTo(Self, success: reply => new KeptStateLoaded(day, reply, replyTo), failure: ex => new KeptStateLoaded(day, ex, replyTo));
+        Become(Busy);
+    }
+
     private void Busy(object message)
     {
         switch (message)
         {
+            case KeptStateLoaded { Reply: LoadSnapshotFailed or Exception } failed:
+                var cause = failed.Reply is LoadSnapshotFailed lf ? lf.Cause : (Exception)failed.Reply;
+                Self.Tell(new CommandFailed(cause, failed.ReplyTo, new DayAck(_tile, failed.Day.Day, AckOutcome.Failed, ""), $"requeue of {failed.Day.Day:yyyy-MM-dd}"));
+                break;
+            case KeptStateLoaded loaded:
+                // The store answers with the latest snapshot up to the number asked: only that very one is the state before the day.
+                var before = loaded.Reply is LoadSnapshotResult { Snapshot: { Snapshot: TileSnapshot s, Metadata.SequenceNr: var n } } && n == loaded.Day.SnapshotSequenceNr
+                    ? s : null;
+                var rewind = _state.Decide(new TileCommand.Rewind(loaded.Day, before), _settings.Engine);
+                if (rewind.Event is not null)
+                    _log.Warning("Tile {0}: requeue of {1:yyyy-MM-dd}: {2}", _tile, loaded.Day.Day, ((DayAck)rewind.Reply).Detail);
+                StoreState(rewind, loaded.ReplyTo, $"requeue of {loaded.Day.Day:yyyy-MM-dd}");
+                break;
             case Decided { Decision.ModelToStore: { } model } d:
                 var metadata = new SnapshotMetadata(ModelPersistenceIdOf(_tile), model.FitNumber, DateTime.UtcNow);
                 SnapshotStore.Ask<object>(new SaveSnapshot(metadata, model), _settings.StoreTimeout)
@@ -346,10 +379,12 @@ public sealed class TileActor : UntypedPersistentActor
             _state = decision.Next!;
             if (decision.ModelToStore is { FitNumber: > 1 } model)
                 SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
-            long oldestKept = stored.SequenceNr - _settings.SnapshotsToKeep;
-            if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
+            DeleteOldSnapshots(stored.SequenceNr);
             // One line per change of a tile, for unattended runs (the structured log adds the tile and day fields).
             if (e is ModelFitted fitted) _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
+            // Rewound: the report and the last alert are of days now undone, until the requeue's fast-forward applies them
+            // again; the repeat of the new last day (the first day it sends that changes nothing) writes them anew.
+            if (e is TileRewound) _lastDayOutputsUnsure = true;
             if (e is DayApplied applied && decision.Reply is DayAck ack)
             {
                 // The day is durable now; the sender hears of it with the report's outcome, so a report that cannot be written
@@ -360,6 +395,22 @@ public sealed class TileActor : UntypedPersistentActor
             stored.ReplyTo.Tell(decision.Reply);
             BecomeReady();
         });
+    }
+
+    /// <summary>
+    /// Deletes the snapshot that left the backups with the change stored as <paramref name="newest"/>, keeping those of the
+    /// listed quarantined days: everything below the oldest of those at once (which also catches a delete that failed
+    /// before), the others one by one.
+    /// </summary>
+    private void DeleteOldSnapshots(long newest)
+    {
+        long leaving = newest - _settings.SnapshotsToKeep - 1;
+        if (leaving < 1) return;
+        var kept = _state.Quarantined.Select(q => q.SnapshotSequenceNr).Where(n => n > 0).ToHashSet();
+        long lowestKept = kept.Count == 0 ? long.MaxValue : kept.Min();
+        long below = Math.Min(leaving, lowestKept - 1);
+        if (below >= 1) DeleteSnapshots(new SnapshotSelectionCriteria(below));
+        if (leaving > lowestKept && !kept.Contains(leaving)) DeleteSnapshot(leaving);
     }
 
     private static CommandFailed StoreFailed(object reply, IActorRef replyTo, INrtSerializable failReply, string what) =>
@@ -422,7 +473,10 @@ public sealed class TileActor : UntypedPersistentActor
     {
         switch (message)
         {
-            case DeleteSnapshotsSuccess:
+            case DeleteSnapshotsSuccess or DeleteSnapshotSuccess:
+                return true;
+            case DeleteSnapshotFailure f:
+                _log.Warning("Tile {0}: deleting old snapshot {1} failed ({2}); it is deleted once no older quarantined day is listed", _tile, f.Metadata.SequenceNr, f.Cause.Message);
                 return true;
             case DeleteSnapshotsFailure f:
                 _log.Warning("Tile {0}: deleting old snapshots failed ({1}); they will be deleted after a later day", _tile, f.Cause.Message);

@@ -36,6 +36,14 @@ public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc
 /// </summary>
 public sealed record QuarantineDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, string Reason) : ITileMessage;
 
+/// <summary>
+/// Rewind the tile to its state before a quarantined day (<paramref name="Day"/>, or its earliest when null), kept since the
+/// day was quarantined, so that the next fast-forward applies that day and every later one again, in order (an operator's
+/// <c>nrtc requeue</c> once the day's items can be read). Replied with a <see cref="DayAck"/>: <see cref="AckOutcome.Rewound"/>,
+/// <see cref="AckOutcome.NotQuarantined"/>, or Failed saying why the tile cannot be rewound.
+/// </summary>
+public sealed record RequeueDay(TileKey Tile, DateOnly? Day) : ITileMessage;
+
 public sealed record GetTileReport(TileKey Tile) : ITileMessage;
 
 /// <summary>
@@ -66,6 +74,10 @@ public enum AckOutcome : byte
     /// once the missing day is there.
     /// </summary>
     Gap = 9,
+    /// <summary>The tile went back to its state before the requeued day: that day and the later ones can be applied again.</summary>
+    Rewound = 10,
+    /// <summary>A requeue named a day (or a tile) with no quarantined day: nothing changed.</summary>
+    NotQuarantined = 11,
 }
 
 public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
@@ -96,7 +108,14 @@ public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArr
 public sealed record LeftOutItem(string ItemId, string Reason);
 
 /// <summary>A solar day set aside because its items could not be loaded: which items, why and when.</summary>
-public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds, string Reason, DateTime AtUtc);
+public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds, string Reason, DateTime AtUtc)
+{
+    /// <summary>
+    /// The sequence number of the snapshot stored with the quarantine: the tile's state before the day (a quarantine changes
+    /// nothing else), kept while the day is listed so <see cref="RequeueDay"/> can go back to it; 0 when not kept (older data).
+    /// </summary>
+    public long SnapshotSequenceNr { get; init; }
+}
 
 /// <summary>What a fit was made from.</summary>
 public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
@@ -135,6 +154,12 @@ public sealed record DayApplied(TileKey Tile, AppliedDay Day) : ITileEvent;
 
 /// <summary>A solar day was quarantined. The state with it in the quarantine list is the snapshot of this event's sequence number.</summary>
 public sealed record DayQuarantined(TileKey Tile, QuarantinedDay Day) : ITileEvent;
+
+/// <summary>
+/// The tile went back to the state kept with the quarantine of <paramref name="Day"/> (the snapshot <paramref name="FromSequenceNr"/>);
+/// the state it is in now is the snapshot of this event's sequence number.
+/// </summary>
+public sealed record TileRewound(TileKey Tile, DateOnly Day, long FromSequenceNr) : ITileEvent;
 
 /// <summary>The fitted model of one fit (immutable).</summary>
 public sealed record TileModel(TileKey Tile, int FitNumber, LayerSet Layers) : INrtSerializable;

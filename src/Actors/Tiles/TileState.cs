@@ -14,7 +14,12 @@ public abstract record TileCommand
     public sealed record Observe(ObserveDay Request, float[] Pixels, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
 
     /// <param name="NowUtc">When the day is set aside (recorded with it).</param>
-    public sealed record Quarantine(QuarantineDay Request, DateTime NowUtc) : TileCommand;
+    /// <param name="SequenceNr">The sequence number the quarantine's state will be stored with (kept for a requeue).</param>
+    public sealed record Quarantine(QuarantineDay Request, DateTime NowUtc, long SequenceNr) : TileCommand;
+
+    /// <param name="Day">The quarantined day to go back before (<see cref="TileState.RequeueTarget"/>).</param>
+    /// <param name="Before">The state stored with that day's quarantine, loaded by the actor; null when the store no longer has it.</param>
+    public sealed record Rewind(QuarantinedDay Day, TileSnapshot? Before) : TileCommand;
 
     public sealed record Report(string? ReportPath) : TileCommand;
 
@@ -87,6 +92,7 @@ public sealed record TileState(
         TileCommand.Observe observe => DecideObserve(observe, engine),
         TileCommand.Report report => TileDecision.ReplyOnly(new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath)),
         TileCommand.Quarantine quarantine => DecideQuarantine(quarantine),
+        TileCommand.Rewind rewind => DecideRewind(rewind),
         TileCommand.Status => TileDecision.ReplyOnly(new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals) { Quarantined = Quarantined }),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
     };
@@ -172,11 +178,67 @@ public sealed record TileState(
             return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} is already quarantined"));
         if (CheckDay(request.Day) is { } refused)
             return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, $"not quarantined: {Explain(refused, request.Day)}"));
-        var day = new QuarantinedDay(request.Day, [.. request.Items.Select(i => i.Id)], request.Reason, command.NowUtc);
+        var day = new QuarantinedDay(request.Day, [.. request.Items.Select(i => i.Id)], request.Reason, command.NowUtc)
+        {
+            SnapshotSequenceNr = command.SequenceNr,
+        };
         return new TileDecision(
             new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} quarantined: {request.Reason}"),
             new DayQuarantined(Tile, day),
             this with { Quarantined = [.. Quarantined.Add(day).OrderBy(q => q.Day)] });
+    }
+
+    /// <summary>
+    /// The quarantined day a <see cref="RequeueDay"/> goes back before (the named one, or the earliest), or the reply
+    /// refusing it: the tile is not fitted, has no quarantined day, or not that one.
+    /// </summary>
+    public (QuarantinedDay? Day, DayAck? Refused) RequeueTarget(RequeueDay request)
+    {
+        var target = request.Day is { } d ? Quarantined.FirstOrDefault(q => q.Day == d) : Quarantined.FirstOrDefault();
+        if (target is not null) return (target, null);
+        var day = request.Day ?? LastDay ?? default;
+        string detail = !IsFitted ? $"tile {Tile} is not fitted; nothing to requeue"
+            : Quarantined.IsEmpty ? $"tile {Tile} has no quarantined day; nothing to requeue"
+            : $"day {request.Day:yyyy-MM-dd} is not quarantined on tile {Tile} (quarantined: {string.Join(", ", Quarantined.Select(q => q.Day.ToString("yyyy-MM-dd")))})";
+        return (null, new DayAck(Tile, day, AckOutcome.NotQuarantined, detail));
+    }
+
+    /// <summary>
+    /// Goes back to the state stored with a quarantine: the monitoring state, applied days and totals before the day (a
+    /// quarantine changes nothing else), with the days quarantined before it still listed. The day and every later one can
+    /// then be applied again, in order; a later day quarantined too is simply sent again. Refused (Failed, nothing changed)
+    /// when that state is no longer stored or belongs to another fit.
+    /// </summary>
+    private TileDecision DecideRewind(TileCommand.Rewind command)
+    {
+        var q = command.Day;
+        string? refused = command.Before switch
+        {
+            _ when !Quarantined.Any(x => x.Day == q.Day && x.SnapshotSequenceNr == q.SnapshotSequenceNr) => $"day {q.Day:yyyy-MM-dd} is not quarantined on tile {Tile}",
+            null => $"the state of tile {Tile} before {q.Day:yyyy-MM-dd} was not kept (quarantined before this version, or its snapshot " +
+                "was deleted); refit the tile (fit --replace) and fast-forward to include the day",
+            { FitNumber: var fit } when fit != FitNumber => $"the state kept before {q.Day:yyyy-MM-dd} belongs to fit {fit}, the tile is on fit {FitNumber}",
+            { Days: var days } when !days.IsEmpty && days[^1].Day >= q.Day =>
+                $"the state kept before {q.Day:yyyy-MM-dd} has applied {days[^1].Day:yyyy-MM-dd} already; it is not the state before the day",
+            _ => null,
+        };
+        if (refused is not null)
+            return TileDecision.ReplyOnly(new DayAck(Tile, q.Day, AckOutcome.Failed, $"cannot requeue: {refused}"));
+
+        var before = command.Before!;
+        int again = Days.Count(d => d.Day > q.Day);
+        var last = before.Days.IsEmpty ? "none" : before.Days[^1].Day.ToString("yyyy-MM-dd");
+        return new TileDecision(
+            new DayAck(Tile, q.Day, AckOutcome.Rewound,
+                $"back to its state before {q.Day:yyyy-MM-dd} (last applied {last}); {q.Day:yyyy-MM-dd} and the {again} day(s) applied after it are to be applied again"),
+            new TileRewound(Tile, q.Day, q.SnapshotSequenceNr),
+            this with
+            {
+                Monitoring = before.Monitoring,
+                Days = before.Days,
+                Totals = before.Totals,
+                Quarantined = Quarantined.RemoveAll(d => d.Day >= q.Day),
+            });
     }
 
     /// <summary>Attaches the model of the current fit (loaded from the model store, or just fitted).</summary>
@@ -227,7 +289,7 @@ public sealed record TileState(
         AckOutcome.Older => $"day {day:yyyy-MM-dd} is older than the last applied day {LastDay:yyyy-MM-dd}; ignored to keep time order",
         AckOutcome.Quarantined =>
             $"day {day:yyyy-MM-dd} is quarantined ({Quarantined.First(q => q.Day == day).Reason}) and older than the last applied day {LastDay:yyyy-MM-dd}; " +
-            "once its items are fixed, refit the tile (fit --replace) and fast-forward to include it",
+            "once its items can be read, 'nrtc requeue' applies it and the days after it again",
         _ => outcome.ToString(),
     };
 }

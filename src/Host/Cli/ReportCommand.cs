@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Akka.Actor;
-using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
 
@@ -15,11 +14,7 @@ public static class ReportCommand
     public static Command Create()
     {
         var project = NodeCli.ProjectOption();
-        var tiles = new Option<string[]>("--tile")
-        {
-            Description = "Only this tile (x<column>_y<row>, e.g. x12_y7); repeat for several. Default: every tile of the project",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var tiles = NodeCli.TileOption("every tile of the project");
         var command = new Command("report",
             "Rewrite the tiles' report GeoTIFFs from their stored state (after lost or corrupted outputs), then rebuild mosaic.vrt.");
         command.Options.Add(project);
@@ -28,21 +23,7 @@ public static class ReportCommand
         {
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("report", file) is not { } config) return 1;
-            var projectTiles = ProjectArchive.Footprints(config).ProjectTiles;
-            var requested = parseResult.GetValue(tiles) ?? [];
-            var bad = requested.Where(t => !TileKey.TryParse(t, out _)).ToList();
-            if (bad.Count > 0)
-            {
-                Console.Error.WriteLine($"report: {string.Join(", ", bad.Select(t => $"'{t}'"))}: not a tile id; expected x<column>_y<row>, e.g. x12_y7 (see 'nrtc status').");
-                return 1;
-            }
-            var selected = requested.Length == 0 ? projectTiles : [.. requested.Select(TileKey.Parse).Distinct()];
-            var outside = selected.Where(t => !projectTiles.Contains(t)).ToList();
-            if (outside.Count > 0)
-            {
-                Console.Error.WriteLine($"report: {string.Join(", ", outside)}: not a tile of the project {file.FullName} (see 'nrtc status').");
-                return 1;
-            }
+            if (NodeCli.SelectTiles("report", config, file, parseResult.GetValue(tiles)) is not { } selected) return 1;
             return await NodeCli.GuardAsync("report", file, async () =>
             {
                 int written = 0;

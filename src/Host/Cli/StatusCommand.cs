@@ -108,7 +108,7 @@ public static class StatusCommand
 
     private const string QuarantinedDays = "quarantined days";
     private const string QuarantinedWhy =
-        "their items could not be loaded; once fixed, a day newer than the tile's last day is applied when sent again, an older one needs fit --replace and a fast-forward";
+        "their items could not be loaded; once they can be, 'nrtc requeue' applies each day and the days after it again";
     private const string LeftOutGranules = "left-out granules";
     private const string LeftOutWhy = "each day was applied from its other granules; these cannot be read";
 

@@ -20,6 +20,7 @@ public static class Verbs
         yield return ValidateCommand.Create();
         yield return FitCommand.Create();
         yield return FastForwardCommand.Create();
+        yield return RequeueCommand.Create();
         yield return RunCommand.Create();
         yield return PollCommand.Create();
         yield return StatusCommand.Create();

@@ -51,6 +51,28 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
         return id;
     }
 
+    /// <summary>
+    /// Takes the tiles with a quarantined day (or the given ones; only <paramref name="day"/> when given) back before it and
+    /// starts the fast-forward that applies the days again (<see cref="Requeue"/>); answers what was requeued and the job id.
+    /// </summary>
+    public async Task<JsonObject> StartRequeueAsync(IReadOnlyList<string> tiles, DateOnly? day, CancellationToken ct)
+    {
+        var bad = tiles.Where(t => !TileKey.TryParse(t, out _)).ToList();
+        if (bad.Count > 0) throw new ArgumentException($"tile={string.Join(", ", bad)}: not a tile id; give x<column>_y<row>, e.g. x12_y7.");
+        var project = node.Footprints.ProjectTiles;
+        var selected = tiles.Count == 0 ? project : [.. tiles.Select(TileKey.Parse).Distinct()];
+        var outside = selected.Where(t => !project.Contains(t)).ToList();
+        if (outside.Count > 0) throw new ArgumentException($"tile={string.Join(", ", outside)}: not a tile of the project {node.Config.Name}.");
+        var plan = await Requeue.RewindAsync(node, selected, day, named: tiles.Count > 0, ct).ConfigureAwait(false);
+        string? id = null;
+        if (plan.To is not null)
+        {
+            id = node.NewJobId(JobKind.FastForward);
+            node.StartJob(Requeue.Job(node, id, plan));
+        }
+        return Requeue.ToJson(plan, id);
+    }
+
     public JobProgress? Job(string id) => node.JobProgressOf(id);
 
     /// <summary>

@@ -12,6 +12,8 @@ namespace NrtCluster.Host.Http;
 /// <item><c>GET /api/cluster</c>: members and shard placement;</item>
 /// <item><c>POST /api/shards/{shard}/move?to=ADDRESS</c>, <c>POST /api/nodes/drain?address=ADDRESS</c>, <c>POST /api/nodes/undrain?address=ADDRESS</c>;</item>
 /// <item><c>POST /api/jobs/fit[?replace=true]</c>, <c>POST /api/jobs/fast-forward[?to=YYYY-MM-DD]</c> (202 with the job id), <c>GET /api/jobs/{id}</c>;</item>
+/// <item><c>POST /api/jobs/requeue[?tile=ID...][&amp;day=YYYY-MM-DD]</c>: quarantined days taken back and applied again by a
+/// fast-forward (what was requeued, and the job id when one started);</item>
 /// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder, and the quarantined days (day, items, reason).</item>
 /// </list>
 /// Bad input answers 400, refused operations 409, unknown jobs 404, each with a message saying what to give instead.
@@ -63,6 +65,19 @@ public static class ClusterEndpoints
                 }
                 return JobStarted(await control.StartFastForwardAsync(toUtc, ct).ConfigureAwait(false));
             }, 202));
+        app.MapPost("/api/jobs/requeue", (HttpRequest r, CancellationToken ct) =>
+            Operate(async () =>
+            {
+                DateOnly? day = null;
+                if (r.Query.TryGetValue("day", out var text) && text.ToString().Length > 0)
+                {
+                    if (!DateOnly.TryParseExact(text.ToString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                        throw new ArgumentException($"day={text} is not a date; give a quarantined day as YYYY-MM-DD.");
+                    day = d;
+                }
+                var tiles = r.Query.TryGetValue("tile", out var t) ? t.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToList() : [];
+                return await control.StartRequeueAsync(tiles, day, ct).ConfigureAwait(false);
+            }));
         app.MapGet("/api/jobs/{id}", (string id) =>
             control.Job(id) is { } progress
                 ? Json(JobProgressJson.Write(progress))

@@ -33,6 +33,12 @@ public sealed class NodeClient : IDisposable
     {
         var started = await PostAsync(startPath, ct).ConfigureAwait(false);
         var id = started["jobId"]?.GetValue<string>() ?? throw new NodeRequestException($"{BaseUrl}{startPath} answered no job id: {started.ToJsonString()}");
+        return await FollowJobAsync(id, onProgress, every, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reports the progress of the job <paramref name="id"/> every <paramref name="every"/> until it finished.</summary>
+    public async Task<JobProgress> FollowJobAsync(string id, Action<JobProgress> onProgress, TimeSpan every, CancellationToken ct)
+    {
         while (true)
         {
             var progress = JobProgressJson.Read(await GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct).ConfigureAwait(false));

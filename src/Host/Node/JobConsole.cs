@@ -68,7 +68,7 @@ public static class JobConsole
         foreach (var failed in r.Tiles.Where(t => t.Status == TileJobStatus.Failed).GroupBy(t => t.Detail))
             Console.Error.WriteLine($"{label}: {(failed.Count() == 1 ? "tile" : "tiles")} {string.Join(", ", failed.Select(t => t.Tile))} failed: {failed.Key}");
         foreach (var t in r.Tiles.Where(t => t.DaysQuarantined > 0))
-            Console.Error.WriteLine($"{label}: tile {t.Tile}: {t.DaysQuarantined} day(s) quarantined, their items could not be loaded (nrtc status lists them)");
+            Console.Error.WriteLine($"{label}: tile {t.Tile}: {t.DaysQuarantined} day(s) quarantined, their items could not be loaded (nrtc status lists them; nrtc requeue applies them again once they can be)");
         if (r.Error is not null) Console.Error.WriteLine($"{label}: {r.Error}");
         return r;
     }

@@ -48,6 +48,37 @@ public static class NodeCli
         }
     }
 
+    /// <summary>--tile ID (repeatable): only those tiles of the project.</summary>
+    public static Option<string[]> TileOption(string what) => new("--tile")
+    {
+        Description = $"Only this tile (x<column>_y<row>, e.g. x12_y7); repeat for several. Default: {what}",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>
+    /// The tiles --tile names (distinct), or every tile of the project when none; null (after saying which ids are bad or
+    /// not of the project) otherwise.
+    /// </summary>
+    public static IReadOnlyList<Actors.Tiles.TileKey>? SelectTiles(string verb, ProjectConfig config, FileInfo file, string[]? requested)
+    {
+        var projectTiles = Actors.Sources.ProjectArchive.Footprints(config).ProjectTiles;
+        requested ??= [];
+        var bad = requested.Where(t => !Actors.Tiles.TileKey.TryParse(t, out _)).ToList();
+        if (bad.Count > 0)
+        {
+            Console.Error.WriteLine($"{verb}: {string.Join(", ", bad.Select(t => $"'{t}'"))}: not a tile id; expected x<column>_y<row>, e.g. x12_y7 (see 'nrtc status').");
+            return null;
+        }
+        var selected = requested.Length == 0 ? projectTiles : [.. requested.Select(Actors.Tiles.TileKey.Parse).Distinct()];
+        var outside = selected.Where(t => !projectTiles.Contains(t)).ToList();
+        if (outside.Count > 0)
+        {
+            Console.Error.WriteLine($"{verb}: {string.Join(", ", outside)}: not a tile of the project {file.FullName} (see 'nrtc status').");
+            return null;
+        }
+        return selected;
+    }
+
     /// <summary>--hocon FILE: Akka settings over the embedded node's profile, e.g. <c>nrtcluster.jobs.*</c> (as on <c>nrtc run</c>).</summary>
     public static Option<FileInfo?> HoconOption() =>
         new("--hocon") { Description = "Extra Akka settings (HOCON file) applied over the embedded node's profile, e.g. nrtcluster.jobs retries; not used with --node" };

@@ -170,7 +170,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
         var tiles = new GridTileFootprints(Grid, Area).TilesTouching(Area);
         var counted = new CaseObservationSource(data);
         stac.Publish(Granule("d0", data.MonitoringDates[0]), Granule("d1", data.MonitoringDates[1]));
-        var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+        var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), RetryWindow.Default with { MinBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) });
 
         // The first loads fail (an outage): those deliveries are answered Failed and retried with backoff until loads succeed.
         var flaky = new FlakySource(counted, 3 * tiles.Count);

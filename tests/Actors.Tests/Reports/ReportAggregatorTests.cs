@@ -38,6 +38,25 @@ public sealed class ReportStateTests
         Assert.Empty(state.Feed(D2.AddDays(1)).Entries);
     }
 
+    /// <summary>
+    /// A requeued day: the tile goes back before it, its repeat of the last day kept writes that day's alert again, and the
+    /// day and the later ones applied again replace their alerts, so statistics and feed end as in the undisturbed run.
+    /// </summary>
+    [Fact]
+    public void Days_applied_again_after_a_requeue_replace_their_alerts_and_end_as_in_the_undisturbed_run()
+    {
+        var d3 = D2.AddDays(5);
+        var undisturbed = Record(ReportState.Empty, Alert(A, D1, 5, "/r/a.tif"), Alert(A, D2, 3, "/r/a.tif"), Alert(A, d3, 2, "/r/a.tif"), Alert(B, D2, 1, "/r/b.tif"));
+        // D2 quarantined on A: d3 applied without it gave other breaks; then the requeue.
+        var requeued = Record(ReportState.Empty, Alert(A, D1, 5, "/r/a.tif"), Alert(B, D2, 1, "/r/b.tif"), Alert(A, d3, 6, "/r/a.tif"),
+            Alert(A, D1, 5, "/r/a.tif"), Alert(A, D2, 3, "/r/a.tif"), Alert(A, d3, 2, "/r/a.tif"));
+
+        var (expected, actual) = (undisturbed.Statistics(), requeued.Statistics());
+        Assert.Equal(expected.Days.ToArray(), actual.Days.ToArray());
+        Assert.Equal(expected.Tiles.ToArray(), actual.Tiles.ToArray());
+        Assert.Equal(undisturbed.Feed(D1).Entries.ToArray(), requeued.Feed(D1).Entries.ToArray());
+    }
+
     [Fact]
     public void The_mosaic_is_rebuilt_only_when_the_set_of_tile_reports_changes()
     {
