@@ -152,6 +152,11 @@ public class HttpReadTests
         Assert.Contains($"HTTP 404 from {host}", missing.Message);
         Assert.True(missing.Permanent, missing.Message);
 
+        // A file the server serves but GDAL cannot read stays corrupt, whatever the server answers.
+        File.WriteAllText(tmp.File("garbage.tif"), new string('x', 4096));
+        var garbage = Assert.Throws<GdalException>(() => RasterDataset.Open("/vsicurl/" + server.BaseUrl + "garbage.tif"));
+        Assert.True(garbage.Permanent, garbage.Message);
+
         server.FailWith = 500;
         var failing = OpenTwice("/vsicurl/" + server.UrlOf(paths[LogicalBand.Red]));
         Assert.Contains($"HTTP 500 from {host}", failing.Message);
