@@ -1,3 +1,7 @@
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Host.Cli;
 
-return await Verbs.Root().Parse(args).InvokeAsync();
+var code = await Verbs.Root().Parse(args).InvokeAsync();
+// A stopped job may leave a tile's granule reads running on the thread pool; GDAL must not be torn down under them.
+GdalWork.EndAndWait(GdalWork.EndTimeout);
+return code;

@@ -174,4 +174,49 @@ public sealed class ProjectConfigTests
         var missing = Assert.Throws<FileNotFoundException>(() => ProjectConfigLoader.Load("/nonexistent/project.conf"));
         Assert.Contains("project.example.conf", missing.Message);
     }
+    /// <summary>A tile whose fit (two at once) cannot fit in memory is refused when the file is read, naming the key and the largest size that fits.</summary>
+    [Fact]
+    public void A_tile_too_large_for_the_memory_is_refused_with_the_size_that_fits()
+    {
+        var text = File.ReadAllText(ExamplePath);
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(text.Replace("tile-size = 1000", "tile-size = 100000"), Path.GetTempPath()));
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("project.grid.tile-size", error.Key);
+        Assert.Contains("a tile of 100000 x 100000 px needs about ", error.Message);
+        Assert.Contains("220 history dates, one every 5 days from 2019-01-01 to 2021-12-31", error.Message);
+
+        // The example's 1000 px tiles over three years: 220 dates x 8 bytes + 64 = 1824 bytes a pixel, 1.7 GiB a tile.
+        var example = ProjectConfigLoader.Parse(text, Path.GetTempPath());
+        Assert.Empty(ProjectLimits.Check(example, 4L << 30));
+        var small = Assert.Single(ProjectLimits.Check(example, 2L << 30));
+        Assert.Equal("project.grid.tile-size", small.Key);
+        Assert.Contains("needs about 1.7 GiB to fit, more than half the 2 GiB this machine offers, as a job fits two tiles at once", small.Message);
+        Assert.Contains("use tile-size = 767 or less", small.Message);
+    }
+
+    /// <summary>
+    /// The world in tiles of one pixel is refused at once: the tiles are counted from the area's bounds, not listed. For an
+    /// area the machine can hold, the message names the tile size that would do.
+    /// </summary>
+    [Fact]
+    public void An_area_of_too_many_tiles_is_refused_at_once_with_the_tile_size_that_would_do()
+    {
+        string Project(string bbox, int tileSize) => Minimal.Replace("MONITOR", "IQR").Replace("OPTIONS", "").Replace("FIT", "")
+            .Replace("tile-size = 1000", $"tile-size = {tileSize}").Replace("[24.9, 45.3, 25.4, 45.7]", bbox);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var world = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(Project("[-180, -90, 180, 90]", 1), Path.GetTempPath()));
+        // Listing its 7.6e11 tiles would take days.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), clock.Elapsed.ToString());
+        var error = Assert.Single(world.Errors);
+        Assert.Equal("project.area-of-interest", error.Key);
+        Assert.Contains("tiles of 1 px on the grid, more than the 100000 a project can have; ", error.Message);
+
+        const string europe = "[-10, 35, 30, 70]";
+        error = Assert.Single(Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(Project(europe, 1), Path.GetTempPath())).Errors);
+        Assert.Contains("raise project.grid.tile-size to at least ", error.Message);
+        var size = int.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"at least (\d+)").Groups[1].Value);
+        // The size it names passes, one less does not.
+        ProjectConfigLoader.Parse(Project(europe, size), Path.GetTempPath());
+        Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(Project(europe, size - 1), Path.GetTempPath()));
+    }
 }

@@ -126,6 +126,40 @@ public class HttpReadTests
             closedUrl = "/vsicurl/" + server.UrlOf(paths[LogicalBand.Red]);
         }
         var refused = ReadRedFrom(closedUrl);
+        Assert.Contains($"connection refused to {new Uri(closedUrl["/vsicurl/".Length..]).Authority}", refused.Message);
         Assert.False(InputFailure.IsPermanent(refused), refused.Message);
+    }
+
+    /// <summary>
+    /// GDAL remembers a URL that failed and then reports it as "does not exist in the file system", whatever the failure
+    /// was (e.g. a tile reading a granule another tile failed on): the error names what the server answers instead, and is
+    /// classified by it.
+    /// </summary>
+    [Fact]
+    public void A_url_that_failed_before_is_reported_with_what_its_server_answers()
+    {
+        using var tmp = new TempFolder();
+        var paths = Scenes.WriteGranule(tmp.Path, "g", Scenes.UtmBoxCovering(Scenes.Tile, 32632), red: 2000, nir: 4000);
+        using var server = new RangeFileServer(tmp.Path);
+        var host = new Uri(server.BaseUrl).Authority;
+        GdalException OpenTwice(string url)
+        {
+            Assert.Throws<GdalException>(() => RasterDataset.Open(url));
+            return Assert.Throws<GdalException>(() => RasterDataset.Open(url));
+        }
+
+        var missing = OpenTwice("/vsicurl/" + server.BaseUrl + "gone/g_red.tif");
+        Assert.Contains($"HTTP 404 from {host}", missing.Message);
+        Assert.True(missing.Permanent, missing.Message);
+
+        // A file the server serves but GDAL cannot read stays corrupt, whatever the server answers.
+        File.WriteAllText(tmp.File("garbage.tif"), new string('x', 4096));
+        var garbage = Assert.Throws<GdalException>(() => RasterDataset.Open("/vsicurl/" + server.BaseUrl + "garbage.tif"));
+        Assert.True(garbage.Permanent, garbage.Message);
+
+        server.FailWith = 500;
+        var failing = OpenTwice("/vsicurl/" + server.UrlOf(paths[LogicalBand.Red]));
+        Assert.Contains($"HTTP 500 from {host}", failing.Message);
+        Assert.False(failing.Permanent, failing.Message);
     }
 }

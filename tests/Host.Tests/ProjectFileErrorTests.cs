@@ -59,4 +59,29 @@ public sealed class ProjectFileErrorTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains($"run: --hocon {hocon}:2:16: '[' opened here is never closed: '}}' at line 3, column 1 comes first", output);
     }
+    /// <summary>
+    /// Projects beyond the machine (a tile too large for its memory, the world in one-pixel tiles) are refused by validate and
+    /// by the verbs that start work, at once, naming the key and what to change.
+    /// </summary>
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("fit")]
+    [InlineData("fast-forward")]
+    [InlineData("run")]
+    public void Limits_on_tile_size_and_tile_count_are_checked_before_any_work(string verb)
+    {
+        var huge = Write("huge.conf", Project.Replace("tile-size = 1000", "tile-size = 100000"));
+        var world = Write("world.conf", Project.Replace("tile-size = 1000", "tile-size = 1").Replace("bbox = [24.9, 45.3, 25.4, 45.7]", "bbox = [-180, -90, 180, 90]"));
+        foreach (var (file, message) in new[]
+                 {
+                     (huge, "project.grid.tile-size: a tile of 100000 x 100000 px needs about "),
+                     (world, "project.area-of-interest: spans "),
+                 })
+        {
+            var (code, output) = Nrtc.RunWithin(Timeout, verb == "validate" ? [verb, file] : [verb, "--project", file]);
+            Assert.True(code == 1, output);
+            Assert.Contains(message, output);
+            Assert.DoesNotContain(" at NrtCluster", output);
+        }
+    }
 }

@@ -164,11 +164,13 @@ public static class ProjectConfigLoader
         var settle = r.Duration($"{Root}.settle-delay", TimeSpan.FromHours(2));
 
         if (r.Errors.Count > 0) throw new ProjectConfigException(source, r.Errors);
-        return new ProjectConfig(name, grid, new AreaOfInterest(bbox is null ? null : [.. bbox], geojson), stac, index, scl,
+        var project = new ProjectConfig(name, grid, new AreaOfInterest(bbox is null ? null : [.. bbox], geojson), stac, index, scl,
             new MonitorSettings(monitorName, init, fit), start!.Value, end!.Value, forest, output, [.. layers], poll, settle)
         {
             ScreeningBuffer = buffer,
         };
+        var limits = ProjectLimits.Check(project, ProjectLimits.AvailableMemory);
+        return limits.Count > 0 ? throw new ProjectConfigException(source, limits) : project;
     }
 
     /// <summary>Typed reads that record an error (key + expectation) instead of throwing.</summary>

@@ -52,7 +52,7 @@ public sealed class StacObservationSource : IObservationSource
     }
 
     /// <summary>Green and SWIR are read only for the CCDC_RIRLS screening (or the CCDC monitor, whose default fit uses it).</summary>
-    private static bool NeedsScreeningBands(ProjectConfig config) =>
+    internal static bool NeedsScreeningBands(ProjectConfig config) =>
         string.Equals(config.Monitor.Name, "CCDC", StringComparison.OrdinalIgnoreCase)
         || (config.Monitor.Fit.TryGetValue("screen_outliers", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String
             && string.Equals(s.GetString(), "CCDC_RIRLS", StringComparison.OrdinalIgnoreCase));

@@ -28,7 +28,7 @@ public sealed partial class GdalException : Exception
     private const int HttpResponse = 11;
     private const int AwsObjectNotFound = 13;
 
-    [GeneratedRegex(@"HTTP (?:response )?code:? *(\d{3})")]
+    [GeneratedRegex(@"HTTP (?:response )?(?:code:? *)?(\d{3})\b")]
     private static partial Regex HttpCode();
 
     private static readonly string[] Corrupt =
@@ -55,7 +55,16 @@ public sealed partial class GdalException : Exception
 
     internal static bool IsRemote(string? path) => path is not null && NetworkPrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal));
 
-    /// <summary>Builds the exception from the calling thread's last GDAL error.</summary>
-    internal static GdalException FromLastError(string action, string? path) =>
-        new($"GDAL could not {action}{(path is null ? "" : $" '{path}'")}: {GdalNative.LastError()}", path, errorNumber: GdalNative.CPLGetLastErrorNo());
+    /// <summary>
+    /// Builds the exception from the calling thread's last GDAL error. For a URL, when GDAL gives no HTTP status and did not
+    /// find the file corrupt (it says "does not exist" or a curl error instead), the cause found by one request of its own
+    /// leads, GDAL's text follows.
+    /// </summary>
+    internal static GdalException FromLastError(string action, string? path)
+    {
+        var (error, number) = (GdalNative.LastError(), GdalNative.CPLGetLastErrorNo());
+        if (!HttpCode().IsMatch(error) && !Corrupt.Any(s => error.Contains(s, StringComparison.Ordinal)) && RemoteCause.HttpUrl(path) is { } url)
+            error = $"{RemoteCause.Probe(url)} (GDAL: {error})";
+        return new GdalException($"GDAL could not {action}{(path is null ? "" : $" '{path}'")}: {error}", path, errorNumber: number);
+    }
 }

@@ -5,13 +5,17 @@ namespace NrtCluster.Geo.Gdal;
 /// <summary>A GDALDatasetH, closed exactly once (flushing writes) when disposed or finalised.</summary>
 internal sealed class DatasetHandle : SafeHandle
 {
-    public DatasetHandle() : base(IntPtr.Zero, ownsHandle: true) { }
-
-    public DatasetHandle(IntPtr handle) : this() => SetHandle(handle);
+    /// <summary>Only <see cref="GdalWork.Track"/> makes them: every open dataset is counted until it is closed.</summary>
+    internal DatasetHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
-    protected override bool ReleaseHandle() => GdalNative.GDALClose(handle) == GdalNative.CeNone;
+    protected override bool ReleaseHandle()
+    {
+        var closed = GdalNative.GDALClose(handle) == GdalNative.CeNone;
+        GdalWork.Closed();
+        return closed;
+    }
 }
 
 internal sealed class SpatialReferenceHandle : SafeHandle

@@ -73,9 +73,10 @@ internal static class MemoryRaster
         GdalNative.EnsureInitialised();
         var driver = GdalNative.GDALGetDriverByName("MEM");
         GdalNative.CPLErrorReset();
-        var h = GdalNative.GDALCreate(driver, "", box.Width, box.Height, bandCount, (int)type, IntPtr.Zero);
-        if (h == IntPtr.Zero) throw GdalException.FromLastError($"create a {box.Width} x {box.Height} in-memory raster", null);
-        var ds = new RasterDataset(new DatasetHandle(h), "MEM");
+        var handle = GdalWork.Track(() => GdalNative.GDALCreate(driver, "", box.Width, box.Height, bandCount, (int)type, IntPtr.Zero));
+        if (handle.IsInvalid) throw GdalException.FromLastError($"create a {box.Width} x {box.Height} in-memory raster", null);
+        var ds = new RasterDataset(handle, "MEM");
+        var h = ds.Handle;
         var t = box.Transform.ToGdal();
         fixed (double* pt = t) GdalNative.GDALSetGeoTransform(h, pt);
         if (GdalNative.GDALSetProjection(h, wkt ?? CrsCache.Wkt(box.Crs)) != GdalNative.CeNone)

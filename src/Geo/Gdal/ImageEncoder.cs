@@ -32,9 +32,9 @@ public static class ImageEncoder
         if (driver == IntPtr.Zero) throw new GdalException($"The GDAL driver {driverName} is not available in this GDAL build.", null);
 
         GdalNative.CPLErrorReset();
-        var h = GdalNative.GDALCreate(GdalNative.GDALGetDriverByName("MEM"), "", width, height, bands, (int)RasterDataType.Byte, IntPtr.Zero);
-        if (h == IntPtr.Zero) throw GdalException.FromLastError($"create a {width} x {height} in-memory image", null);
-        using var source = new RasterDataset(new DatasetHandle(h), "MEM");
+        var h = GdalWork.Track(() => GdalNative.GDALCreate(GdalNative.GDALGetDriverByName("MEM"), "", width, height, bands, (int)RasterDataType.Byte, IntPtr.Zero));
+        if (h.IsInvalid) throw GdalException.FromLastError($"create a {width} x {height} in-memory image", null);
+        using var source = new RasterDataset(h, "MEM");
         fixed (byte* p = pixels)
             for (var b = 0; b < bands; b++)
                 if (GdalNative.GDALRasterIO(source.Band(b + 1), GdalNative.GfWrite, 0, 0, width, height, p + b, width, height,

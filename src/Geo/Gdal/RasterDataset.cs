@@ -40,9 +40,9 @@ public sealed class RasterDataset : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         GdalNative.EnsureInitialised();
         GdalNative.CPLErrorReset();
-        var h = GdalNative.GDALOpenEx(path, GdalNative.GdalOfRaster | GdalNative.GdalOfVerboseError, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
-        if (h == IntPtr.Zero) throw GdalException.FromLastError("open raster", path);
-        return new RasterDataset(new DatasetHandle(h), path);
+        var h = GdalWork.Track(() => GdalNative.GDALOpenEx(path, GdalNative.GdalOfRaster | GdalNative.GdalOfVerboseError, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero));
+        if (h.IsInvalid) throw GdalException.FromLastError("open raster", path);
+        return new RasterDataset(h, path);
     }
 
     /// <summary>

@@ -27,12 +27,17 @@ public static class VrtMosaic
         if (options == IntPtr.Zero) throw GdalException.FromLastError("parse VRT options for", vrtPath);
         try
         {
-            int usageError;
-            GdalNative.CPLErrorReset();
-            var h = GdalNative.GDALBuildVRT(temp, sources.Count, null, names.DangerousGetHandle(), options, &usageError);
-            if (h == IntPtr.Zero) throw GdalException.FromLastError("build the VRT mosaic", vrtPath);
-            GdalNative.CPLErrorReset();
-            if (GdalNative.GDALClose(h) != GdalNative.CeNone) throw GdalException.FromLastError("write the VRT mosaic", vrtPath);
+            // GDAL opens the sources itself: counted while it runs.
+            GdalWork.Run(() =>
+            {
+                int usageError;
+                GdalNative.CPLErrorReset();
+                var h = GdalNative.GDALBuildVRT(temp, sources.Count, null, names.DangerousGetHandle(), options, &usageError);
+                if (h == IntPtr.Zero) throw GdalException.FromLastError("build the VRT mosaic", vrtPath);
+                GdalNative.CPLErrorReset();
+                if (GdalNative.GDALClose(h) != GdalNative.CeNone) throw GdalException.FromLastError("write the VRT mosaic", vrtPath);
+                return true;
+            });
             File.Move(temp, full, overwrite: true);
         }
         finally

@@ -64,13 +64,15 @@ public static class Warp
         {
             var handles = new IntPtr[sources.Count];
             for (var i = 0; i < handles.Length; i++) handles[i] = sources[i].Handle;
-            int usageError;
-            IntPtr result;
             GdalNative.CPLErrorReset();
-            fixed (IntPtr* ph = handles)
-                result = GdalNative.GDALWarp("", IntPtr.Zero, handles.Length, ph, warpOptions, &usageError);
-            if (result == IntPtr.Zero) throw GdalException.FromLastError("warp", what);
-            return new RasterDataset(new DatasetHandle(result), $"warp of {what}");
+            var result = GdalWork.Track(() =>
+            {
+                int usageError;
+                fixed (IntPtr* ph = handles)
+                    return GdalNative.GDALWarp("", IntPtr.Zero, handles.Length, ph, warpOptions, &usageError);
+            });
+            if (result.IsInvalid) throw GdalException.FromLastError("warp", what);
+            return new RasterDataset(result, $"warp of {what}");
         }
         finally
         {

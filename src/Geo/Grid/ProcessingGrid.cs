@@ -104,6 +104,20 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
         return new Envelope(xs.Min(), xs.Max(), ys.Min(), ys.Max());
     }
 
+    /// <summary>The bounds of a lon/lat area in the grid CRS.</summary>
+    public Envelope GridBounds(Geometry lonLatArea) => ToGridCrs(lonLatArea).EnvelopeInternal;
+
+    /// <summary>
+    /// The columns and rows of tiles spanned by <paramref name="gridBounds"/> (see <see cref="GridBounds"/>): an upper bound of
+    /// <see cref="TilesCovering(Geometry)"/>'s count, computed without listing the tiles.
+    /// </summary>
+    public (long Columns, long Rows) TileSpan(Envelope gridBounds)
+    {
+        Validate();
+        long Span(double from, double to) => (long)Math.Floor(to / TileExtent) - (long)Math.Floor(from / TileExtent) + 1;
+        return (Span(gridBounds.MinX - OriginX, gridBounds.MaxX - OriginX), Span(OriginY - gridBounds.MaxY, OriginY - gridBounds.MinY));
+    }
+
     /// <summary>The tiles that intersect a GeoJSON area of interest (Geometry, Feature or FeatureCollection, lon/lat).</summary>
     public IReadOnlyList<TileId> TilesCovering(string geoJson) => TilesCovering(ParseGeoJsonArea(geoJson));
 

@@ -65,7 +65,7 @@ internal sealed class StacHttp(HttpClient http, StacHttpOptions options)
                 {
                     var snippet = body.Length > 300 ? body[..300] + "..." : body;
                     throw new StacHttpException(method, url, status,
-                        $"HTTP {(int)status} {response.ReasonPhrase}{(retryable ? $" after {attempt + 1} attempts" : "")}; response: {snippet}");
+                        $"HTTP {(int)status} {response.ReasonPhrase}{(retryable ? $" after {attempt + 1} attempts" : "")}{(snippet.Length == 0 ? "" : $"; response: {snippet}")}");
                 }
                 wait = RetryAfter(response) ?? Backoff(attempt);
             }

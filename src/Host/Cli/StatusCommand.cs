@@ -46,13 +46,13 @@ public static class StatusCommand
                         row.NewestInArchive?.ToString("yyyy-MM-dd") ?? unknown, row.LagDays?.ToString() ?? unknown, status.Quarantined.Length.ToString());
                 }
                 AnsiConsole.Write(table);
-                ShowArchiveError(overview.ArchiveError);
+                ShowArchiveError(overview.ArchiveError, overview.Tiles.Length, $"project.stac in {file.FullName}");
                 ShowList(QuarantinedDays, QuarantinedWhy, [.. overview.Tiles.SelectMany(r => r.Status.Quarantined.Select(q =>
                     QuarantinedLine(r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
                 ShowList(LeftOutGranules, LeftOutWhy, [.. overview.LeftOut.Select(l =>
                     LeftOutLine(l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
                 ShowList(RejectedItems, RejectedWhy, [.. overview.Rejected.Select(r => RejectedLine(r.Id ?? "-", r.Source, r.Reason))]);
-                return 0;
+                return Failed(overview.ArchiveError, overview.Tiles.Length);
             });
         });
         return command;
@@ -71,8 +71,9 @@ public static class StatusCommand
                 Text("lastDay"), Text("daysApplied"), Text("breaks"), Text("newestInArchive"), Text("lagDays"), Text("quarantinedDays"));
         }
         AnsiConsole.Write(table);
-        Console.WriteLine($"status: {status["tiles"]?.AsArray().Count ?? 0} tiles, as seen by {status["node"]}");
-        ShowArchiveError(archiveError);
+        var tiles = status["tiles"]?.AsArray().Count ?? 0;
+        Console.WriteLine($"status: {tiles} tiles, as seen by {status["node"]}");
+        ShowArchiveError(archiveError, tiles, "project.stac of the node's project");
         ShowSingletons(status);
         static string Field(JsonNode? node, string name) => node?[name]?.ToString() ?? "-";
         ShowList(QuarantinedDays, QuarantinedWhy, [.. (status["quarantined"]?.AsArray() ?? []).Select(q => QuarantinedLine(
@@ -81,14 +82,15 @@ public static class StatusCommand
             LeftOutLine(Field(l, "tile"), Field(l, "day"), Field(l, "item"), Field(l, "reason")))]);
         ShowList(RejectedItems, RejectedWhy, [.. (status["rejected"]?.AsArray() ?? []).Select(r =>
             RejectedLine(Field(r, "item"), Field(r, "source"), Field(r, "reason")))]);
-        return 0;
+        return Failed(archiveError, tiles);
     }
 
-    /// <summary>Why the archive's newest days and the lags are unknown: the tiles shown are those with stored state.</summary>
-    private static void ShowArchiveError(string? error)
+    /// <summary>Why the archive's newest days and the lags are unknown (the tiles shown are those with stored state), and what to check.</summary>
+    private static void ShowArchiveError(string? error, int tiles, string setting)
     {
         if (error is not null)
-            Console.WriteLine($"status: the archive could not be searched ({error}); lag unknown, tiles listed from the stored state");
+            Console.WriteLine($"status: the archive could not be searched ({error}); " +
+                $"{(tiles == 0 ? "no tile has stored state" : "lag unknown, tiles listed from the stored state")}; check {setting} and that the archive answers");
     }
 
     /// <summary>Whether the poller and the report aggregator run, and whether the aggregator has an alert for every applied day.</summary>
@@ -105,6 +107,9 @@ public static class StatusCommand
         long Sum(string name) => tiles.Sum(t => (long?)t?[name] ?? 0);
         Console.WriteLine($"alerts recorded: {Sum("alertDays")} of {Sum("daysApplied")} applied tile-days (the report aggregator's; fewer while alerts are on their way)");
     }
+
+    /// <summary>The exit code: 1 when nothing could be shown (the archive cannot be searched and no tile has stored state).</summary>
+    private static int Failed(string? archiveError, int tiles) => archiveError is not null && tiles == 0 ? 1 : 0;
 
     private const string QuarantinedDays = "quarantined days";
     private const string QuarantinedWhy =

@@ -17,29 +17,75 @@ public sealed class OfflineArchiveTests
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// A STAC API that refuses connections, and one that answers HTTP 500 to everything: fit and fast-forward fail in one
+    /// line naming the URL and what to check; so does status, which has no stored tile to show instead.
+    /// </summary>
     [Fact]
-    public void Fit_and_fast_forward_name_an_unreachable_archive_in_one_line()
+    public void Fit_fast_forward_and_status_name_an_archive_that_refuses_or_fails_in_one_line()
     {
         var folder = Directory.CreateTempSubdirectory("nrtc-offline-").FullName;
         try
         {
             var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), Archive);
-            var api = $"http://127.0.0.1:{ClusterFixture.FreePort()}";
-            ClusterFixture.WriteProject(folder, archive.Directory, archive, stacApi: api);
             var project = Path.Combine(folder, "project.conf");
-
-            foreach (var verb in new[] { "fit", "fast-forward" })
+            using var failing = new FailingServer(500);
+            foreach (var (api, cause) in new[] { ($"http://127.0.0.1:{ClusterFixture.FreePort()}", "refused"), (failing.BaseUrl, "500") })
             {
-                var (code, output) = Nrtc.RunWithin(CommandTimeout, verb, "--project", project);
-                Assert.True(code != 0, output);
-                Assert.Contains($"{verb}: the archive could not be searched: ", output);
-                Assert.Contains(api, output);
-                AssertNoStackTrace(output);
+                ClusterFixture.WriteProject(folder, archive.Directory, archive, stacApi: api);
+                foreach (var verb in new[] { "fit", "fast-forward", "status" })
+                {
+                    var (code, output) = Nrtc.RunWithin(CommandTimeout, verb, "--project", project);
+                    var line = Assert.Single(output.Split('\n'), l => l.StartsWith($"{verb}: the archive could not be searched", StringComparison.Ordinal));
+                    Assert.Contains(api, line);
+                    Assert.Contains(cause, line);
+                    Assert.Contains($"check project.stac in {project} and that the archive answers", line);
+                    AssertNoStackTrace(output);
+                    Assert.True(code == 1, output);
+                    if (verb == "status") Assert.Empty(Rows(output));
+                }
             }
+            Assert.True(failing.Requests > 0);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>An HTTP server on 127.0.0.1 that answers every request with one status.</summary>
+    private sealed class FailingServer : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly Task _loop;
+        private int _requests;
+
+        public FailingServer(int status)
+        {
+            BaseUrl = $"http://127.0.0.1:{ClusterFixture.FreePort()}/";
+            _listener.Prefixes.Add(BaseUrl);
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    System.Net.HttpListenerContext context;
+                    try { context = await _listener.GetContextAsync(); }
+                    catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+                    Interlocked.Increment(ref _requests);
+                    context.Response.StatusCode = status;
+                    context.Response.Close();
+                }
+            });
+        }
+
+        public string BaseUrl { get; }
+        public int Requests => Volatile.Read(ref _requests);
+
+        public void Dispose()
+        {
+            _listener.Close();
+            _loop.Wait(TimeSpan.FromSeconds(5));
         }
     }
 
@@ -72,6 +118,7 @@ public sealed class OfflineArchiveTests
             AssertNoStackTrace(offline);
             var line = Assert.Single(offline.Split('\n'), l => l.StartsWith("status: the archive could not be searched (", StringComparison.Ordinal));
             Assert.Contains(api, line);
+            Assert.EndsWith($"lag unknown, tiles listed from the stored state; check project.stac in {project} and that the archive answers", line.TrimEnd());
             var tiles = Rows(online).Keys.Order().ToArray();
             Assert.NotEmpty(tiles);
             Assert.Equal(tiles, Rows(offline).Keys.Order());
