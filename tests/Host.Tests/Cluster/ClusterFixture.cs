@@ -197,7 +197,7 @@ public sealed class NodeProcess(int number, int akkaPort, int httpPort, int seed
 }
 
 /// <summary>An nrtc process running in the background with its output collected; killed on dispose if still running.</summary>
-public sealed class NrtcProcess : IDisposable
+public sealed partial class NrtcProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -255,6 +255,12 @@ public sealed class NrtcProcess : IDisposable
         }
         throw new TimeoutException($"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}");
     }
+
+    /// <summary>Waits for the line <c>nrtc run</c> prints once it serves HTTP and returns the node's address.</summary>
+    public Task<string> WaitForHttpAddressAsync(TimeSpan timeout) => WaitForOutputAsync(HttpAddress(), timeout);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"HTTP (http://\S+) ")]
+    private static partial System.Text.RegularExpressions.Regex HttpAddress();
 
     public bool WaitForExit(TimeSpan timeout)
     {

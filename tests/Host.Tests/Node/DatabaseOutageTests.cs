@@ -22,8 +22,6 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
     private const string Password = "not-for-logs";
 
-    [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex HttpUrl();
 
     [GeneratedRegex(@"""level"":""ERROR""")]
     private static partial Regex ErrorLine();
@@ -56,7 +54,7 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
             postgres.Stop();
             using var node = NrtcProcess.Start("node", "run", "--project", project, "--profile", "cluster", "--hostname", "127.0.0.1", "--port", "0",
                 "--postgres", postgres.ConnectionString + $";Password={Password};Maximum Pool Size=20", "--hocon", hocon, "--http-port", "0");
-            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(90));
+            var url = await node.WaitForHttpAddressAsync(TimeSpan.FromSeconds(90));
 
             var (status, reason) = await WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), node);
             Assert.Contains($"Database=nrtcluster", reason);

@@ -75,7 +75,7 @@ public sealed class HostileCatalogTests(ITestOutputHelper output)
             // A node on the same state: its poller logs each rejected item once, and the status JSON and status --node list them.
             using (var node = NrtcProcess.Start("run", "run", "--project", hostile, "--http-port", "0"))
             {
-                var url = await node.WaitForOutputAsync(QuarantineTests.HttpUrl(), TimeSpan.FromSeconds(60));
+                var url = await node.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
                 using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
                 var json = JsonNode.Parse(await http.GetStringAsync(url + "/api/tiles/status"))!;
                 Assert.Equal(Rejected.Select(r => r.Id).Append(repeated), json["rejected"]!.AsArray().Select(r => r!["item"]!.ToString()));

@@ -15,8 +15,6 @@ public sealed partial class ProjectLockTests
 {
     private static readonly TimeSpan CommandTimeout = QuarantineTests.CommandTimeout;
 
-    [GeneratedRegex(@"HTTP (http://\S+) ")]
-    private static partial Regex HttpUrl();
 
     /// <summary>
     /// Beside a running embedded node, fast-forward, fit --replace and status each exit 1 within seconds naming the node's
@@ -33,7 +31,7 @@ public sealed partial class ProjectLockTests
             ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fit", "--project", project), "fit");
 
             using var node = NrtcProcess.Start("run", "run", "--project", project, "--http-port", "0");
-            var url = await node.WaitForOutputAsync(HttpUrl(), CommandTimeout);
+            var url = await node.WaitForHttpAddressAsync(CommandTimeout);
             await WaitForHolderAsync(output, node.Id, url);
             var state = Path.Combine(output, StateFingerprint.FileName);
             var stateBefore = (File.ReadAllText(state), File.GetLastWriteTimeUtc(state));
@@ -79,7 +77,7 @@ public sealed partial class ProjectLockTests
             var output = Path.GetDirectoryName(project)!;
             using (var node = NrtcProcess.Start("run", "run", "--project", project, "--http-port", "0"))
             {
-                var url = await node.WaitForOutputAsync(HttpUrl(), CommandTimeout);
+                var url = await node.WaitForHttpAddressAsync(CommandTimeout);
                 await WaitForHolderAsync(output, node.Id, url);
                 Assert.Throws<ProjectLockedException>(() => ProjectLock.Acquire(output, "test"));
                 node.Kill();

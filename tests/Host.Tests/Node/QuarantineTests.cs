@@ -34,8 +34,6 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
     /// </summary>
     private static readonly TimeSpan BrokenItemsAllowance = TimeSpan.FromSeconds(15);
 
-    [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
-    internal static partial Regex HttpUrl();
 
     /// <summary>
     /// A broken granule is never retried: on a tile the other granule of its day covers, the day is applied from that
@@ -102,7 +100,7 @@ public sealed partial class QuarantineTests(ITestOutputHelper output)
 
             // The same state served by a node: the JSON and status --node show the same.
             using var node = NrtcProcess.Start("run", "run", "--project", project, "--http-port", "0");
-            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(60));
+            var url = await node.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
             var json = JsonNode.Parse(await http.GetStringAsync(url + "/api/tiles/status"))!;
             Assert.Equal(expected.WithData.Order(), json["tiles"]!.AsArray().Select(t => t!["tile"]!.ToString()).Order());

@@ -63,8 +63,6 @@ public sealed partial class RequeueTests(UndisturbedRun undisturbed) : IClassFix
     [GeneratedRegex(@"fast-forward: tile (x\d+_y\d+): (\d{4}-\d{2}-\d{2}) quarantined: failing since ")]
     private static partial Regex QuarantinedLine();
 
-    [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex HttpUrl();
 
     [Fact]
     public async Task An_outage_shorter_than_the_retry_window_costs_nothing()
@@ -113,7 +111,7 @@ public sealed partial class RequeueTests(UndisturbedRun undisturbed) : IClassFix
         Assert.True(down.Count >= 2, ff);
         using (var node = NrtcProcess.Start("run", "run", "--project", project, "--http-port", "0", "--hocon", hocon))
         {
-            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(60));
+            var url = await node.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
             var remote = Succeed("requeue", "--node", url, "--tile", down[0].Tile);
             Assert.Contains($"requeue: tile {down[0].Tile}: {down[0].Day} requeued, failing since ", remote);
             Assert.Contains($"requeue: 1 of 1 requeued tile-day(s) applied; the fast-forward to {QuarantineTests.Archive.End:yyyy-MM-dd}: ", remote);

@@ -25,8 +25,6 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
     /// </summary>
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
 
-    [GeneratedRegex(@"HTTP (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex HttpUrl();
 
     /// <summary>
     /// The database is down while the node starts: not ready, status shows both singletons not running; it returns: ready
@@ -90,7 +88,7 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             var down = DateTime.UtcNow;
             using var node = NrtcProcess.Start("node", "run", "--project", project, "--profile", "cluster", "--hostname", "127.0.0.1", "--port", "0",
                 "--postgres", postgres.ConnectionString + ";Maximum Pool Size=20", "--hocon", hocon, "--http-port", "0");
-            var url = await node.WaitForOutputAsync(HttpUrl(), TimeSpan.FromSeconds(90));
+            var url = await node.WaitForHttpAddressAsync(TimeSpan.FromSeconds(90));
             await DatabaseOutageTests.WaitForReadinessAsync(http, url, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), node);
             // Their recovery waits for the journal (and fails after akka.persistence's recovery timeout, 30 s, then restarts).
             var singletons = await WaitForSingletonsAsync(http, url, s => s.All(x => !x.Running), Outage, node);
