@@ -44,6 +44,8 @@ public sealed class RetryWindowTests
         var bad = ConfigurationFactory.ParseString("nrtcluster.tiles { retry-min-backoff = 20m }").WithFallback(base_);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => RetryWindow.FromConfig(bad));
         Assert.Contains("nrtcluster.tiles.retry-min-backoff <= nrtcluster.tiles.retry-max-backoff", e.Message);
+        var replaced = ConfigurationFactory.ParseString("nrtcluster.tiles.quarantine-after-failures = 5").WithFallback(base_);
+        Assert.Contains("set retry-window instead", Assert.Throws<ArgumentException>(() => RetryWindow.FromConfig(replaced)).Message);
         Assert.Equal("6h", RetryWindow.Describe(TimeSpan.FromHours(6)));
         Assert.Equal("90s", RetryWindow.Describe(TimeSpan.FromSeconds(90)));
         Assert.Equal("250ms", RetryWindow.Describe(TimeSpan.FromMilliseconds(250)));

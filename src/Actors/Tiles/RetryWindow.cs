@@ -16,6 +16,12 @@ public sealed record RetryWindow(TimeSpan Window, TimeSpan MinBackoff, TimeSpan 
     /// <summary><c>nrtcluster.tiles.{retry-window, retry-min-backoff, retry-max-backoff}</c> (hocon/base.conf), else <see cref="Default"/>.</summary>
     public static RetryWindow FromConfig(Akka.Configuration.Config config)
     {
+        // The setting it replaced would otherwise be ignored without a word, and the operator would expect 5 failures to quarantine.
+        if (config.HasPath("nrtcluster.tiles.quarantine-after-failures"))
+            throw new ArgumentException(
+                "nrtcluster.tiles.quarantine-after-failures is no longer read: a day is retried until nrtcluster.tiles.retry-window " +
+                "(default 6h) has passed since its first failure; remove the setting and set retry-window instead (0 quarantines at the first failure).",
+                nameof(config));
         var d = Default;
         var window = new RetryWindow(
             config.GetTimeSpan("nrtcluster.tiles.retry-window", d.Window, allowInfinite: false),

@@ -71,13 +71,13 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             ClusterFixture.WriteProject(nodeFolder, nodeArchive, archive, stacApi: server.BaseUrl);
             var project = Path.Combine(nodeFolder, "project.conf");
             File.AppendAllText(project, "project.poll-interval = 2s\nproject.settle-delay = 1s\n");
-            // Quick probes and restarts, the storage's circuit breakers closed again after 5 s instead of 30 s; tiles never
-            // quarantine a day for failures an outage causes.
+            // Quick probes and restarts, the storage's circuit breakers closed again after 5 s instead of 30 s; tiles retry the days
+            // an outage fails every few seconds and never quarantine one.
             var hocon = Path.Combine(nodeFolder, "test.conf");
             File.WriteAllText(hocon, """
                 nrtcluster.storage.health.probe-interval = 1s
                 nrtcluster.singletons { min-backoff = 1s, max-backoff = 4s, health-interval = 1s }
-                nrtcluster.tiles.quarantine-after-failures = 1000
+                nrtcluster.tiles { retry-window = 1h, retry-min-backoff = 1s, retry-max-backoff = 4s }
                 akka.persistence.journal.sql.circuit-breaker.reset-timeout = 5s
                 akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 5s
                 """);
