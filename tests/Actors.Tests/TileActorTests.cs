@@ -500,9 +500,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
         try
         {
             // The consumer's warnings tell when a delivery was dropped or refused: the points the race turns on.
-            var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var listener = system.ActorOf(Props.Create(() => new WarningListener(warnings)));
-            system.EventStream.Subscribe(listener, typeof(Akka.Event.Warning));
+            var warnings = WarningListener.Listen(system);
             int Count(string text) => warnings.Count(w => w.Contains(text, StringComparison.Ordinal));
 
             var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), new RetryWindow(TimeSpan.Zero, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100)));
@@ -550,12 +548,6 @@ public sealed class TileActorTests(ITestOutputHelper output)
         {
             await system.Terminate();
         }
-    }
-
-    private sealed class WarningListener : ReceiveActor
-    {
-        public WarningListener(System.Collections.Concurrent.ConcurrentQueue<string> warnings) =>
-            Receive<Akka.Event.Warning>(w => warnings.Enqueue(w.Message?.ToString() ?? ""));
     }
 
     /// <summary>A loopback STAC API over one small area of a 10 km grid, the tiles the area touches, and the archive a poller searches.</summary>

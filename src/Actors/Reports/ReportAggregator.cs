@@ -44,6 +44,8 @@ public sealed class ReportAggregator : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ReportState _state = ReportState.Empty;
     private bool _building;
+    /// <summary>The cause of the last failed mosaic build, said once: every alert retries the build, and a full disk fails each.</summary>
+    private string? _mosaicFailure;
     private int _eventsSinceSnapshot;
 
     public ReportAggregator(ReportAggregatorSettings settings)
@@ -73,6 +75,9 @@ public sealed class ReportAggregator : ReceivePersistentActor
         Command<MosaicDone>(done =>
         {
             _building = false;
+            if (_mosaicFailure is not null)
+                _log.Warning("Mosaic {0} rebuilt again, after failing: {1}", _settings.MosaicPath, _mosaicFailure);
+            _mosaicFailure = null;
             _log.Info("Mosaic {0} rebuilt over {1} tile reports", _settings.MosaicPath, done.Sources.Length);
             Record(new MosaicBuilt(_settings.MosaicPath, done.Sources), BuildMosaicIfNeeded);
         });
@@ -80,7 +85,11 @@ public sealed class ReportAggregator : ReceivePersistentActor
         {
             // The previous mosaic stays in place (the build writes a temporary file); the next alert triggers a retry.
             _building = false;
-            _log.Error(f.Error, "Rebuilding the mosaic {0} failed", _settings.MosaicPath);
+            var cause = WriteFailure.Cause(f.Error);
+            if (cause == _mosaicFailure) return;
+            _mosaicFailure = cause;
+            _log.Warning("Rebuilding the mosaic {0} failed: {1}; the previous mosaic stays and the next alert tries again (this is said again only for another cause)",
+                _settings.MosaicPath, WriteFailure.Describe("the mosaic", Path.GetDirectoryName(_settings.MosaicPath)!, f.Error));
         });
         Command<SaveSnapshotSuccess>(s =>
         {

@@ -153,6 +153,53 @@ public sealed class ReportAggregatorTests
     }
 
     /// <summary>
+    /// A file stands where the mosaic's folder should be, so every build fails: each alert tries again, and the log says so
+    /// once, naming the folder and the cause. Once the folder can be made, the next alert builds the mosaic and the log says so.
+    /// </summary>
+    [Fact]
+    public async Task A_mosaic_that_cannot_be_written_is_reported_once_per_cause_and_built_with_the_next_alert_once_it_can()
+    {
+        using var temp = new TempFolder();
+        var a = new TileKey(0, 0);
+        var b = new TileKey(1, 0);
+        string reportA = WriteReport(temp.Path, a, 100), reportB = WriteReport(temp.Path, b, 120);
+        string blocker = Path.Combine(temp.Path, "reports");
+        File.WriteAllText(blocker, "not a folder");
+        string mosaic = Path.Combine(blocker, "mosaic.vrt");
+        var d1 = new DateOnly(2024, 6, 10);
+        var totals = new MaskTotals(0, 63, 0, 1, 0);
+
+        var system = StartSystem(temp.Path);
+        try
+        {
+            var warnings = WarningListener.Listen(system);
+            var aggregator = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(mosaic, new GdalVrtMosaicBuilder()));
+            for (int day = 0; day < 5; day++)
+            {
+                aggregator.Tell(new TileAlert(day % 2 == 0 ? a : b, d1.AddDays(day), 1, totals, day % 2 == 0 ? reportA : reportB));
+                await Until(aggregator, s => s.Days.Length == day + 1);
+                // Lets the build this alert started fail before the next alert, so every alert is a failed attempt.
+                await Task.Delay(300);
+            }
+            Assert.Empty((await Until(aggregator, _ => true)).MosaicSources);
+            var failed = warnings.Where(w => w.Contains("Rebuilding the mosaic", StringComparison.Ordinal)).ToList();
+            Assert.Equal($"cannot write the mosaic to {blocker}", Assert.Single(failed).Split(": ")[1]);
+
+            File.Delete(blocker);
+            aggregator.Tell(new TileAlert(a, d1.AddDays(5), 1, totals, reportA));
+            var stats = await Until(aggregator, s => s.MosaicSources.Length == 2);
+            Assert.Equal([reportA, reportB], stats.MosaicSources.ToArray());
+            Assert.True(File.Exists(mosaic));
+            Assert.Single(warnings, w => w.Contains("rebuilt again, after failing", StringComparison.Ordinal));
+            Assert.Single(warnings, w => w.Contains("Rebuilding the mosaic", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>
     /// On PostgreSQL (the cluster profile), the database stops: the alert being stored fails, the aggregator stops and its
     /// restarts fail (its health says restarting, with the alerts kept for it); alerts keep arriving; the database starts:
     /// the aggregator runs again and has recorded every alert, the ones of the outage included.
