@@ -85,6 +85,15 @@ public sealed class ReportAggregatorTests
         ExtraHocon = "akka.loglevel = WARNING",
     });
 
+    private sealed record Tiles(TileKey A, TileKey B, string ReportA, string ReportB, DateOnly Day, MaskTotals Totals);
+
+    /// <summary>Two tiles side by side with a real report each, a day and the totals of one break pixel for their alerts.</summary>
+    private static Tiles TwoTiles(string folder)
+    {
+        var (a, b) = (new TileKey(0, 0), new TileKey(1, 0));
+        return new(a, b, WriteReport(folder, a, 100), WriteReport(folder, b, 120), new DateOnly(2024, 6, 10), new MaskTotals(0, 63, 0, 1, 0));
+    }
+
     private static string WriteReport(string folder, TileKey tile, ushort detectionDay)
     {
         var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 8);
@@ -103,13 +112,9 @@ public sealed class ReportAggregatorTests
     public async Task Alerts_give_the_feed_and_statistics_the_mosaic_covers_every_tile_and_all_survive_a_restart()
     {
         using var temp = new TempFolder();
-        var a = new TileKey(0, 0);
-        var b = new TileKey(1, 0);
-        string reportA = WriteReport(temp.Path, a, 100), reportB = WriteReport(temp.Path, b, 120);
+        var (a, b, reportA, reportB, d1, totals) = TwoTiles(temp.Path);
         string mosaic = Path.Combine(temp.Path, "reports", "mosaic.vrt");
         var settings = new ReportAggregatorSettings(mosaic, new GdalVrtMosaicBuilder(), SnapshotEvery: 2);
-        var d1 = new DateOnly(2024, 6, 10);
-        var totals = new MaskTotals(0, 63, 0, 1, 0);
 
         var system = StartSystem(temp.Path);
         try
@@ -160,14 +165,10 @@ public sealed class ReportAggregatorTests
     public async Task A_mosaic_that_cannot_be_written_is_reported_once_per_cause_and_built_with_the_next_alert_once_it_can()
     {
         using var temp = new TempFolder();
-        var a = new TileKey(0, 0);
-        var b = new TileKey(1, 0);
-        string reportA = WriteReport(temp.Path, a, 100), reportB = WriteReport(temp.Path, b, 120);
+        var (a, b, reportA, reportB, d1, totals) = TwoTiles(temp.Path);
         string blocker = Path.Combine(temp.Path, "reports");
         File.WriteAllText(blocker, "not a folder");
         string mosaic = Path.Combine(blocker, "mosaic.vrt");
-        var d1 = new DateOnly(2024, 6, 10);
-        var totals = new MaskTotals(0, 63, 0, 1, 0);
 
         var system = StartSystem(temp.Path);
         try
