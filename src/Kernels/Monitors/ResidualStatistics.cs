@@ -169,7 +169,7 @@ internal static class ResidualStatistics
         int n = 0, i = 0;
         if (Avx2.IsSupported)
         {
-            var permutations = PartitionPermutations;
+            var permutations = Partitioning.Float32Lanes;
             // Each store writes 8 lanes at n <= i: within target, which is as long as e.
             for (; i + 8 <= e.Length; i += 8)
             {
@@ -189,12 +189,6 @@ internal static class ResidualStatistics
         return n;
     }
 
-    /// <summary>
-    /// For each 8-bit mask (bit j: lane j is selected), the permutation that puts the selected lanes first and the
-    /// others after, each group in order.
-    /// </summary>
-    private static readonly Vector256<int>[] PartitionPermutations = BuildPermutations();
-
     /// <summary>Ranges this short (four vectors) are finished by ranking.</summary>
     private const int RankCutoff = 32;
 
@@ -210,15 +204,15 @@ internal static class ResidualStatistics
         int budget = 2 * (BitOperations.Log2((uint)(right - left + 1)) + 4);
         while (right - left >= RankCutoff && --budget >= 0)
         {
-            var pivot = MedianOfThree(source[left], source[left + ((right - left) >> 1)], source[right]);
-            int split = Partition(source, target, left, right, pivot, orEqual: false);
+            var pivot = Partitioning.MedianOfThree(source[left], source[left + ((right - left) >> 1)], source[right]);
+            int split = Partitioning.Partition<float>(source, target, left, right, pivot, orEqual: false);
             if (split == left)
             {
                 // Nothing below the pivot: it is the minimum. Split off its ties instead, so the range always shrinks.
-                split = Partition(source, target, left, right, pivot, orEqual: true);
+                split = Partitioning.Partition<float>(source, target, left, right, pivot, orEqual: true);
                 if (k1 < split)
                 {
-                    var after = split <= right ? Minimum(target[split..(right + 1)]) : next;
+                    var after = split <= right ? Partitioning.Minimum<float>(target[split..(right + 1)]) : next;
                     low = pivot;
                     lowNext = k1 + 1 < split ? pivot : after;
                     if (k2 < split)
@@ -269,70 +263,6 @@ internal static class ResidualStatistics
     }
 
     /// <summary>
-    /// Writes source[left..right] into target[left..right]: values below the pivot (or equal, with
-    /// <paramref name="orEqual"/>) first, the others after. Returns the index of the first of the others.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Partition(Span<float> source, Span<float> target, int left, int right, float pivot, bool orEqual)
-    {
-        ref float from = ref MemoryMarshal.GetReference(source);
-        ref float to = ref MemoryMarshal.GetReference(target);
-        // Each value is written at both ends; only the end whose cursor moves keeps it. lo and hi stay within
-        // [left, right] because together they have moved by the number of values read.
-        int lo = left, hi = right, i = left;
-        if (Avx2.IsSupported)
-        {
-            var pivots = Vector256.Create(pivot);
-            var permutations = PartitionPermutations;
-            // Store the permuted vector at both ends: its first popcount lanes are kept at lo, its last 8 - popcount at
-            // hi. Each store's other lanes fall in the free slots between the cursors (as many as values left to read)
-            // without reaching the other store's kept lanes while at least 16 values are left.
-            for (; i + 15 <= right; i += 8)
-            {
-                var x = Vector256.LoadUnsafe(ref from, (nuint)i);
-                var below = orEqual ? Avx.CompareLessThanOrEqual(x, pivots) : Avx.CompareLessThan(x, pivots);
-                int mask = Avx.MoveMask(below);
-                var permuted = Avx2.PermuteVar8x32(x, permutations[mask]);
-                permuted.StoreUnsafe(ref to, (nuint)lo);
-                permuted.StoreUnsafe(ref to, (nuint)(hi - 7));
-                int count = BitOperations.PopCount((uint)mask);
-                lo += count;
-                hi -= 8 - count;
-            }
-        }
-        for (; i <= right; i++)
-        {
-            var x = Unsafe.Add(ref from, i);
-            Unsafe.Add(ref to, lo) = x;
-            Unsafe.Add(ref to, hi) = x;
-            int below = Unsafe.BitCast<bool, byte>(orEqual ? x <= pivot : x < pivot);
-            lo += below;
-            hi += below - 1;
-        }
-        return lo;
-    }
-
-    private static Vector256<int>[] BuildPermutations()
-    {
-        var table = new Vector256<int>[256];
-        Span<int> order = stackalloc int[8];
-        for (int mask = 0; mask < 256; mask++)
-        {
-            int slot = 0;
-            for (int pass = 0; pass < 2; pass++)
-            {
-                for (int lane = 0; lane < 8; lane++)
-                {
-                    bool selected = (mask >> lane & 1) == 1;
-                    if (selected == (pass == 0)) order[slot++] = lane;
-                }
-            }
-            table[mask] = Vector256.Create<int>(order);
-        }
-        return table;
-    }
-
-    /// <summary>
     /// The r1-th and r2-th smallest of up to 32 values, each with the next one (<paramref name="next"/> past the end).
     /// Without branches (sorting a short random range mispredicts most comparisons): c_i = #{j: x_j &lt;= x_i}, and
     /// the r-th smallest is the least x_i with c_i &gt; r.
@@ -379,18 +309,5 @@ internal static class ResidualStatistics
             h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
             return h.ToScalar();
         }
-    }
-
-    private static float MedianOfThree(float a, float b, float c)
-        => a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-
-    private static float Minimum(ReadOnlySpan<float> values)
-    {
-        var min = values[0];
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] < min) min = values[i];
-        }
-        return min;
     }
 }
