@@ -17,7 +17,7 @@ public sealed class ReportStateTests
         new(tile, day, newBreaks, new MaskTotals(1, 90, 2, newBreaks, 7), path);
 
     private static ReportState Record(ReportState state, params TileAlert[] alerts) =>
-        alerts.Aggregate(state, (s, a) => s.Apply(s.Decide(a)));
+        alerts.Aggregate(state, (s, a) => s.Decide(new ReportCommand.RecordAlert(a)).Aggregate(s, (x, e) => x.Apply(e)));
 
     [Fact]
     public void Statistics_per_day_and_tile_count_a_repeated_tile_day_once_and_the_feed_lists_breaks_since_a_date()
