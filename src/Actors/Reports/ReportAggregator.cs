@@ -107,6 +107,10 @@ public sealed class ReportAggregator : ReceivePersistentActor
 
     public override string PersistenceId => _settings.PersistenceId;
 
+    /// <summary>
+    /// Has the host (<see cref="SingletonHost"/>) watch this incarnation from its start: a stop while recovering then counts
+    /// as a failed start and the health says restarting, not running (the outage test in ReportAggregatorTests fails without it).
+    /// </summary>
     protected override void PreStart()
     {
         base.PreStart();
