@@ -21,9 +21,9 @@ public sealed class TileActorTests(ITestOutputHelper output)
     private static TileState Uninterrupted(ConformanceCase data, int days)
     {
         var engine = data.Engine();
-        var state = TileState.Empty(Tile).Decide(new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.HistoryStack()), engine).Next!;
+        var state = TileDecision.Of(TileState.Empty(Tile), new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.HistoryStack(), engine)).Next;
         for (int i = 0; i < days; i++)
-            state = state.Decide(new TileCommand.Observe(data.Observation(Tile, i), data.Frame(i)), engine).Next!;
+            state = TileDecision.Of(state, new TileCommand.Observe(data.Observation(Tile, i), data.Frame(i), engine)).Next;
         return state;
     }
 

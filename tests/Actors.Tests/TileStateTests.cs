@@ -17,12 +17,12 @@ public sealed class TileStateTests
     private static FitTile FitRequest(bool replace = false) => new(Tile, Data.HistoryStart, Data.HistoryEnd, replace);
 
     private static TileState Fitted() =>
-        TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine).Next!;
+        TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine)).Next;
 
     private static TileState ApplyDays(TileState state, params int[] indexes)
     {
         foreach (int i in indexes)
-            state = state.Decide(new TileCommand.Observe(Data.Observation(Tile, i), Data.Frame(i)), Engine).Next!;
+            state = state.Decided(new TileCommand.Observe(Data.Observation(Tile, i), Data.Frame(i), Engine)).Next;
         return state;
     }
 
@@ -38,8 +38,8 @@ public sealed class TileStateTests
     [Fact]
     public void Fit_decides_a_ModelFitted_event_the_state_after_it_and_the_model_to_store_before_both()
     {
-        var decision = TileState.Empty(Tile).Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
-        var fitted = Assert.IsType<ModelFitted>(decision.Event);
+        var decision = TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
+        var fitted = Assert.IsType<TileEvent.Fitted>(decision.Event).Fit;
         Assert.Equal(1, fitted.FitNumber);
         Assert.Equal(new TileModel(Tile, 1, decision.ModelToStore!.Layers), decision.ModelToStore);
         Assert.Equal(AckOutcome.Fitted, Assert.IsType<FitAck>(decision.Reply).Outcome);
@@ -48,7 +48,7 @@ public sealed class TileStateTests
 
         var direct = Direct(0);
         Assert.Equal(direct.Model.Beta, decision.ModelToStore.Layers["beta"].ValuesAs<float>());
-        var next = decision.Next!;
+        var next = decision.Next;
         Assert.Equal(direct.State.Mask, next.Monitoring!["mask"].ValuesAs<byte>());
         Assert.True(next.HasModel);
         Assert.Equal((1, fitted.Summary), (next.FitNumber, next.Fit));
@@ -88,9 +88,9 @@ public sealed class TileStateTests
         foreach (var (index, outcome) in new[] { (3, AckOutcome.Repeated), (1, AckOutcome.Repeated), (0, AckOutcome.Repeated), (2, AckOutcome.Older) })
         {
             Assert.Equal(outcome, state.CheckDay(Data.Observation(Tile, index).Day));
-            var decision = state.Decide(new TileCommand.Observe(Data.Observation(Tile, index), Data.Frame(index)), Engine);
+            var decision = state.Decided(new TileCommand.Observe(Data.Observation(Tile, index), Data.Frame(index), Engine));
             Assert.Null(decision.Event);
-            Assert.Null(decision.Next);
+            Assert.Same(state, decision.Next);
             var ack = Assert.IsType<DayAck>(decision.Reply);
             Assert.Equal(outcome, ack.Outcome);
             Assert.Contains("ignored", ack.Detail);
@@ -102,37 +102,37 @@ public sealed class TileStateTests
     public void Days_before_a_fit_are_refused_and_a_second_fit_needs_replace()
     {
         var empty = TileState.Empty(Tile);
-        var refused = empty.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine);
+        var refused = empty.Decided(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0), Engine));
         Assert.Null(refused.Event);
         Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(refused.Reply).Outcome);
 
         var state = ApplyDays(Fitted(), 0, 1);
-        var again = state.Decide(new TileCommand.Fit(FitRequest(), Data.HistoryStack()), Engine);
+        var again = state.Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
         Assert.Null(again.Event);
         Assert.Null(again.ModelToStore);
         Assert.Equal(AckOutcome.AlreadyFitted, Assert.IsType<FitAck>(again.Reply).Outcome);
 
-        var refit = state.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine);
-        Assert.Equal(2, Assert.IsType<ModelFitted>(refit.Event).FitNumber);
-        var refitted = TileState.FromSnapshot(refit.Next!.ToSnapshot());
+        var refit = state.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine));
+        Assert.Equal(2, Assert.IsType<TileEvent.Fitted>(refit.Event).Fit.FitNumber);
+        var refitted = TileState.FromSnapshot(refit.Next.ToSnapshot());
         Assert.Equal(2, refitted.FitNumber);
         Assert.Empty(refitted.Days);
         Assert.False(refitted.HasModel);
         Assert.Throws<ArgumentException>(() => refitted.WithModel(state.Model!));
         Assert.Throws<InvalidOperationException>(() =>
-            refitted.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine));
+            refitted.Decided(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0), Engine)));
         Assert.True(refitted.WithModel(refit.ModelToStore!).HasModel);
     }
 
     [Fact]
     public void Bad_inputs_are_refused_with_messages_naming_them()
     {
-        var bad = TileState.Empty(Tile).Decide(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.HistoryStack()), Engine);
+        var bad = TileState.Empty(Tile).Decided(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.HistoryStack(), Engine));
         Assert.Null(bad.Event);
         Assert.Contains("ends before it starts", Assert.IsType<FitAck>(bad.Reply).Detail);
 
         var state = Fitted();
-        var ex = Assert.Throws<ArgumentException>(() => state.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), new float[10]), Engine));
+        var ex = Assert.Throws<ArgumentException>(() => state.Decided(new TileCommand.Observe(Data.Observation(Tile, 0), new float[10], Engine)));
         Assert.Contains("10 pixels", ex.Message);
     }
 
@@ -140,12 +140,12 @@ public sealed class TileStateTests
     public void Report_and_status_decide_replies_only()
     {
         var state = ApplyDays(Fitted(), 0, 1, 2);
-        var report = state.Decide(new TileCommand.Report("/out/tiles/x-2_y7/report.tif"), Engine);
+        var report = state.Decided(new TileCommand.Report("/out/tiles/x-2_y7/report.tif"));
         Assert.Null(report.Event);
         var r = Assert.IsType<TileReport>(report.Reply);
         Assert.Equal((1, Data.Observation(Tile, 2).Day, state.Totals, "/out/tiles/x-2_y7/report.tif"), (r.FitNumber, r.LastDay, r.Totals, r.ReportPath));
 
-        var status = state.Decide(new TileCommand.Status(), Engine);
+        var status = state.Decided(new TileCommand.Status());
         Assert.Null(status.Event);
         var s = Assert.IsType<TileStatus>(status.Reply);
         Assert.Equal(3, s.Days.Length);
@@ -183,29 +183,29 @@ public sealed class TileStateTests
     public void A_quarantined_day_is_recorded_without_touching_the_monitoring_and_later_days_go_on()
     {
         var state = ApplyDays(Fitted(), 0, 1);
-        var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(2, "cannot read /data/b04.tif"), Now, 7), Engine);
+        var decision = state.Decided(new TileCommand.Quarantine(QuarantineOf(2, "cannot read /data/b04.tif"), Now, 7));
         var ack = Assert.IsType<DayAck>(decision.Reply);
         Assert.Equal(AckOutcome.Quarantined, ack.Outcome);
-        var e = Assert.IsType<DayQuarantined>(decision.Event);
+        var e = Assert.IsType<TileEvent.Quarantined>(decision.Event).Quarantine;
         Assert.Equal((Data.Observation(Tile, 2).Day, "cannot read /data/b04.tif", Now), (e.Day.Day, e.Day.Reason, e.Day.AtUtc));
         Assert.Equal(Data.Observation(Tile, 2).Items.Single().Id, e.Day.ItemIds.Single());
-        var quarantined = decision.Next!;
+        var quarantined = decision.Next;
         Assert.Same(state.Monitoring, quarantined.Monitoring);
         Assert.Equal((state.LastDay, state.Days, state.Totals), (quarantined.LastDay, quarantined.Days, quarantined.Totals));
         Assert.Equal(Describe([e.Day]), Describe(quarantined.Quarantined));
 
         // A repeat is acknowledged unchanged; the snapshot and the status carry the list.
-        var repeat = quarantined.Decide(new TileCommand.Quarantine(QuarantineOf(2, "again"), Now.AddHours(1), 7), Engine);
+        var repeat = quarantined.Decided(new TileCommand.Quarantine(QuarantineOf(2, "again"), Now.AddHours(1), 7));
         Assert.Null(repeat.Event);
         Assert.Equal(AckOutcome.Quarantined, Assert.IsType<DayAck>(repeat.Reply).Outcome);
         Assert.Equal(Describe([e.Day]), Describe(TileState.FromSnapshot(quarantined.ToSnapshot()).Quarantined));
-        Assert.Equal(Describe([e.Day]), Describe(Assert.IsType<TileStatus>(quarantined.Decide(new TileCommand.Status(), Engine).Reply).Quarantined));
+        Assert.Equal(Describe([e.Day]), Describe(Assert.IsType<TileStatus>(quarantined.Decided(new TileCommand.Status()).Reply).Quarantined));
 
         // The next day is applied over it; the quarantined day stays listed and is then answered as quarantined, not older.
         var later = ApplyDays(quarantined, 3);
         Assert.Equal([0, 1, 3], later.Days.Select(d => Data.MonitoringDates.IndexOf(d.AcquiredUtc)));
         Assert.Equal(Describe([e.Day]), Describe(later.Quarantined));
-        var resent = later.Decide(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2)), Engine);
+        var resent = later.Decided(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2), Engine));
         Assert.Null(resent.Event);
         var resentAck = Assert.IsType<DayAck>(resent.Reply);
         Assert.Equal(AckOutcome.Quarantined, resentAck.Outcome);
@@ -213,7 +213,7 @@ public sealed class TileStateTests
         Assert.Contains("'nrtc requeue' applies it and the days after it again", resentAck.Detail);
 
         // A refit restarts monitoring and the list.
-        var refit = later.Decide(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack()), Engine).Next!;
+        var refit = later.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine)).Next;
         Assert.Empty(refit.Quarantined);
     }
 
@@ -225,12 +225,12 @@ public sealed class TileStateTests
     public void A_requeued_day_rewinds_to_the_state_kept_with_its_quarantine_and_the_days_applied_again_end_as_if_never_quarantined()
     {
         var before = ApplyDays(Fitted(), 0, 1);
-        var quarantined = before.Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7), Engine).Next!;
+        var quarantined = before.Decided(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7)).Next;
         // What the actor stores with the quarantine's sequence number: the state kept for a requeue.
         var kept = quarantined.ToSnapshot();
         Assert.Equal(7, kept.Quarantined.Single().SnapshotSequenceNr);
         var later = ApplyDays(quarantined, 3)
-            .Decide(new TileCommand.Quarantine(QuarantineOf(4, "HTTP 503"), Now, 9), Engine).Next!;
+            .Decided(new TileCommand.Quarantine(QuarantineOf(4, "HTTP 503"), Now, 9)).Next;
         later = ApplyDays(later, 5);
         Assert.Equal([Data.Observation(Tile, 2).Day, Data.Observation(Tile, 4).Day], later.Quarantined.Select(q => q.Day));
 
@@ -239,13 +239,13 @@ public sealed class TileStateTests
         Assert.Null(refused);
         Assert.Equal(Data.Observation(Tile, 2).Day, target!.Day);
 
-        var rewind = later.Decide(new TileCommand.Rewind(target, kept), Engine);
+        var rewind = later.Decided(new TileCommand.Rewind(target, kept));
         var ack = Assert.IsType<DayAck>(rewind.Reply);
         Assert.Equal(AckOutcome.Rewound, ack.Outcome);
         Assert.Equal($"back to its state before {Data.Observation(Tile, 2).Day:yyyy-MM-dd} (last applied {Data.Observation(Tile, 1).Day:yyyy-MM-dd}); " +
             $"{Data.Observation(Tile, 2).Day:yyyy-MM-dd} and the 2 day(s) applied after it are to be applied again", ack.Detail);
-        Assert.Equal(new TileRewound(Tile, Data.Observation(Tile, 2).Day, 7), rewind.Event);
-        var rewound = rewind.Next!;
+        Assert.Equal(new TileRewound(Tile, Data.Observation(Tile, 2).Day, 7), rewind.Event!.Record);
+        var rewound = rewind.Next;
         Assert.Equal(before.Monitoring, rewound.Monitoring);
         Assert.Equal((before.LastDay, before.Totals), (rewound.LastDay, rewound.Totals));
         Assert.Empty(rewound.Quarantined);
@@ -264,7 +264,7 @@ public sealed class TileStateTests
         var applied = ApplyDays(Fitted(), 0, 1);
         var none = applied.RequeueTarget(new RequeueDay(Tile, null));
         Assert.Equal((AckOutcome.NotQuarantined, $"tile {Tile} has no quarantined day; nothing to requeue"), (none.Refused!.Outcome, none.Refused.Detail));
-        var quarantined = applied.Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7), Engine).Next!;
+        var quarantined = applied.Decided(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 7)).Next;
         var other = quarantined.RequeueTarget(new RequeueDay(Tile, Data.Observation(Tile, 1).Day));
         Assert.Equal(AckOutcome.NotQuarantined, other.Refused!.Outcome);
         Assert.Equal($"day {Data.Observation(Tile, 1).Day:yyyy-MM-dd} is not quarantined on tile {Tile} (quarantined: {Data.Observation(Tile, 2).Day:yyyy-MM-dd})",
@@ -272,11 +272,11 @@ public sealed class TileStateTests
         Assert.Equal(AckOutcome.NotQuarantined, TileState.Empty(Tile).RequeueTarget(new RequeueDay(Tile, null)).Refused!.Outcome);
 
         var day = quarantined.Quarantined.Single();
-        var lost = quarantined.Decide(new TileCommand.Rewind(day, null), Engine);
+        var lost = quarantined.Decided(new TileCommand.Rewind(day, null));
         Assert.Null(lost.Event);
         Assert.Equal(AckOutcome.Failed, Assert.IsType<DayAck>(lost.Reply).Outcome);
         Assert.Contains("was not kept", ((DayAck)lost.Reply).Detail);
-        var otherFit = quarantined.Decide(new TileCommand.Rewind(day, quarantined.ToSnapshot() with { FitNumber = 2 }), Engine);
+        var otherFit = quarantined.Decided(new TileCommand.Rewind(day, quarantined.ToSnapshot() with { FitNumber = 2 }));
         Assert.Null(otherFit.Event);
         Assert.Contains("belongs to fit 2, the tile is on fit 1", ((DayAck)otherFit.Reply).Detail);
     }
@@ -285,11 +285,11 @@ public sealed class TileStateTests
     public void A_quarantined_day_sent_again_while_still_newest_is_applied_and_leaves_the_list()
     {
         var state = ApplyDays(Fitted(), 0, 1)
-            .Decide(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 404 for item m2"), Now, 7), Engine).Next!;
-        var fixedDay = state.Decide(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2)), Engine);
+            .Decided(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 404 for item m2"), Now, 7)).Next;
+        var fixedDay = state.Decided(new TileCommand.Observe(Data.Observation(Tile, 2), Data.Frame(2), Engine));
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(fixedDay.Reply).Outcome);
-        Assert.IsType<DayApplied>(fixedDay.Event);
-        Assert.Empty(fixedDay.Next!.Quarantined);
+        Assert.IsType<TileEvent.Applied>(fixedDay.Event);
+        Assert.Empty(fixedDay.Next.Quarantined);
         // The same result as if the day had never been quarantined.
         Assert.Equal(ApplyDays(Fitted(), 0, 1, 2).Monitoring, fixedDay.Next.Monitoring);
     }
@@ -300,14 +300,14 @@ public sealed class TileStateTests
         var state = ApplyDays(Fitted(), 0, 1, 3);
         foreach (var (index, outcome) in new[] { (3, AckOutcome.Repeated), (1, AckOutcome.Repeated), (2, AckOutcome.Older) })
         {
-            var decision = state.Decide(new TileCommand.Quarantine(QuarantineOf(index, "bad"), Now, 7), Engine);
+            var decision = state.Decided(new TileCommand.Quarantine(QuarantineOf(index, "bad"), Now, 7));
             Assert.Null(decision.Event);
-            Assert.Null(decision.Next);
+            Assert.Same(state, decision.Next);
             var ack = Assert.IsType<DayAck>(decision.Reply);
             Assert.Equal(outcome, ack.Outcome);
             Assert.StartsWith("not quarantined", ack.Detail);
         }
-        var empty = TileState.Empty(Tile).Decide(new TileCommand.Quarantine(QuarantineOf(0, "bad"), Now, 7), Engine);
+        var empty = TileState.Empty(Tile).Decided(new TileCommand.Quarantine(QuarantineOf(0, "bad"), Now, 7));
         Assert.Null(empty.Event);
         Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(empty.Reply).Outcome);
     }
@@ -337,9 +337,9 @@ public sealed class TileStateTests
         var state = ApplyDays(Fitted(), 0);
         var day2 = After(2, 1);
         Assert.Equal(AckOutcome.Gap, state.CheckDay(day2.Day, day2.After));
-        var refused = state.Decide(new TileCommand.Observe(day2, Data.Frame(2)), Engine);
+        var refused = state.Decided(new TileCommand.Observe(day2, Data.Frame(2), Engine));
         Assert.Null(refused.Event);
-        Assert.Null(refused.Next);
+        Assert.Same(state, refused.Next);
         var ack = Assert.IsType<DayAck>(refused.Reply);
         Assert.Equal(AckOutcome.Gap, ack.Outcome);
         Assert.Equal($"day {day2.Day:yyyy-MM-dd} follows {Data.Observation(Tile, 1).Day:yyyy-MM-dd}, which this tile has not applied " +
@@ -348,11 +348,11 @@ public sealed class TileStateTests
         Assert.Equal(AckOutcome.Gap, Fitted().CheckDay(day2.Day, day2.After));
 
         var filled = ApplyDays(state, 1);
-        var applied = filled.Decide(new TileCommand.Observe(day2, Data.Frame(2)), Engine);
+        var applied = filled.Decided(new TileCommand.Observe(day2, Data.Frame(2), Engine));
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(applied.Reply).Outcome);
         // The same result as the three days sent without After.
         var plain = ApplyDays(Fitted(), 0, 1, 2);
-        Assert.Equal(plain.Monitoring, applied.Next!.Monitoring);
+        Assert.Equal(plain.Monitoring, applied.Next.Monitoring);
         Assert.Equal(plain.Days.Select(d => d.Day), applied.Next.Days.Select(d => d.Day));
         // After an older applied day (a sender that skipped nothing of this tile's) is no gap.
         Assert.Null(applied.Next.CheckDay(Data.Observation(Tile, 3).Day, Data.Observation(Tile, 1).Day));
@@ -362,14 +362,87 @@ public sealed class TileStateTests
     public void A_day_after_a_quarantined_day_or_with_no_previous_day_is_applied_as_before()
     {
         var state = ApplyDays(Fitted(), 0);
-        var quarantined = state.Decide(new TileCommand.Quarantine(QuarantineOf(1, "cannot read /data/b04.tif"), Now, 7), Engine).Next!;
-        var afterQuarantined = quarantined.Decide(new TileCommand.Observe(After(2, 1), Data.Frame(2)), Engine);
+        var quarantined = state.Decided(new TileCommand.Quarantine(QuarantineOf(1, "cannot read /data/b04.tif"), Now, 7)).Next;
+        var afterQuarantined = quarantined.Decided(new TileCommand.Observe(After(2, 1), Data.Frame(2), Engine));
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(afterQuarantined.Reply).Outcome);
 
-        var noPrevious = state.Decide(new TileCommand.Observe(After(2, null), Data.Frame(2)), Engine);
+        var noPrevious = state.Decided(new TileCommand.Observe(After(2, null), Data.Frame(2), Engine));
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(noPrevious.Reply).Outcome);
         Assert.Null(Fitted().CheckDay(Data.Observation(Tile, 0).Day, null));
         // Repeated and older days keep their answers whatever After says.
         Assert.Equal(AckOutcome.Repeated, state.CheckDay(Data.Observation(Tile, 0).Day, Data.Observation(Tile, 5).Day));
     }
+
+    private static byte[] Bytes(INrtSerializable value) => NrtBinaryFormat.Write(value);
+
+    /// <summary>
+    /// Decide says what a command means and leaves the state as it was (the monitor engine writes no input); Apply alone
+    /// changes it. Replaying the events of a mixed run (a fit, days, quarantines, a refused repeat, a requeue, a refit)
+    /// through Apply from an empty tile rebuilds the state the run reached, and it goes on the same.
+    /// </summary>
+    [Fact]
+    public void Replaying_the_decided_events_through_Apply_rebuilds_the_state_deciding_them_reached()
+    {
+        var state = TileState.Empty(Tile);
+        var events = new List<TileEvent>();
+        void Run(TileCommand command)
+        {
+            var before = Bytes(state.ToSnapshot());
+            var decided = state.Decide(command);
+            Assert.Equal(before, Bytes(state.ToSnapshot()));
+            events.AddRange(decided);
+            foreach (var e in decided) state = state.Apply(e);
+        }
+        TileCommand.Observe Day(int index) => new(Data.Observation(Tile, index), Data.Frame(index), Engine);
+
+        Run(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
+        Run(Day(0));
+        Run(Day(1));
+        Run(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 4));
+        var kept = state.ToSnapshot();
+        Run(Day(3));
+        Run(Day(3));
+        Run(new TileCommand.Quarantine(QuarantineOf(4, "HTTP 503"), Now, 6));
+        Run(Day(5));
+        Run(new TileCommand.Rewind(state.Quarantined[0], kept));
+        foreach (int i in new[] { 2, 3, 4, 5 }) Run(Day(i));
+        Run(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine));
+        Run(Day(0));
+
+        Assert.Equal(
+            ["Fitted", "Applied", "Applied", "Quarantined", "Applied", "Quarantined", "Applied", "Rewound", "Applied", "Applied", "Applied", "Applied", "Fitted", "Applied"],
+            events.Select(e => e.GetType().Name));
+        var replayed = events.Aggregate(TileState.Empty(Tile), (s, e) => s.Apply(e));
+        Assert.Equal(Bytes(state.ToSnapshot()), Bytes(replayed.ToSnapshot()));
+        Assert.Equal(state.Model, replayed.Model);
+        Assert.Equal(2, replayed.FitNumber);
+
+        var next = Day(1);
+        Assert.Equal(Bytes(state.Decided(next).Next.ToSnapshot()), Bytes(replayed.Decided(next).Next.ToSnapshot()));
+    }
+
+    [Fact]
+    public void The_reply_is_derived_from_the_events_decided_and_the_state_they_were_decided_on()
+    {
+        var state = ApplyDays(Fitted(), 0);
+        var command = new TileCommand.Observe(Data.Observation(Tile, 1), Data.Frame(1), Engine, [new LeftOutItem("m1b", "HTTP 404")]);
+        var events = state.Decide(command);
+        var applied = Assert.IsType<TileEvent.Applied>(Assert.Single(events));
+        Assert.Equal(new LeftOutItem("m1b", "HTTP 404"), Assert.Single(applied.Step.Day.LeftOut));
+        var ack = Assert.IsType<DayAck>(state.Reply(command, events));
+        Assert.Equal((AckOutcome.Applied, $"{applied.Step.Day.NewBreaks} new breaks; without m1b, which cannot be read"), (ack.Outcome, ack.Detail));
+        // A change's reply cannot be given without the events that make it.
+        Assert.Throws<ArgumentException>(() => state.Reply(command, []));
+        // A refusal decides nothing and is answered from the state alone.
+        var repeated = Assert.IsType<DayAck>(state.Reply(Day0(), state.Decide(Day0())));
+        Assert.Equal(AckOutcome.Repeated, repeated.Outcome);
+
+        TileCommand.Observe Day0() => new(Data.Observation(Tile, 0), Data.Frame(0), Engine);
+    }
+}
+
+/// <summary>What the tile actor does with a command, for tests that look at the reply, the event and the state after it at once.</summary>
+internal static class TileStateTestExtensions
+{
+    public static TileDecision Decided(this TileState state, TileCommand command) => TileDecision.Of(state, command);
 }

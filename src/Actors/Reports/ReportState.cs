@@ -1,7 +1,20 @@
 using System.Collections.Immutable;
+using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Reports;
+
+/// <summary>What the report aggregator decides on.</summary>
+public abstract record ReportCommand
+{
+    private ReportCommand() { }
+
+    /// <summary>A tile's alert arrived.</summary>
+    public sealed record RecordAlert(TileAlert Alert) : ReportCommand;
+
+    /// <summary>The mosaic at <paramref name="Path"/> was rebuilt over <paramref name="Sources"/>.</summary>
+    public sealed record NoteMosaic(string Path, ImmutableArray<string> Sources) : ReportCommand;
+}
 
 /// <summary>
 /// The report aggregator's state, pure: every (tile, day) alert, each tile's latest report, and the sources of the
@@ -11,12 +24,18 @@ public sealed record ReportState(
     ImmutableDictionary<(TileKey Tile, DateOnly Day), AlertEntry> Entries,
     ImmutableDictionary<TileKey, TileStatistics> Tiles,
     string? MosaicPath,
-    ImmutableArray<string> MosaicSources)
+    ImmutableArray<string> MosaicSources) : IDecider<ReportState, ReportCommand, IReportEvent>
 {
     public static ReportState Empty { get; } = new(
         ImmutableDictionary<(TileKey, DateOnly), AlertEntry>.Empty, ImmutableDictionary<TileKey, TileStatistics>.Empty, null, []);
 
-    public IReportEvent Decide(TileAlert alert) => new AlertRecorded(alert);
+    /// <summary>Every alert is recorded (a repeat replaces the earlier one, see <see cref="Apply"/>), and every rebuilt mosaic.</summary>
+    public IReadOnlyList<IReportEvent> Decide(ReportCommand command) => command switch
+    {
+        ReportCommand.RecordAlert c => [new AlertRecorded(c.Alert)],
+        ReportCommand.NoteMosaic c => [new MosaicBuilt(c.Path, c.Sources)],
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown report command."),
+    };
 
     /// <summary>The tile reports the mosaic must cover, in a stable order (tile row, then column).</summary>
     public ImmutableArray<string> WantedSources =>

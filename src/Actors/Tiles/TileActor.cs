@@ -34,9 +34,10 @@ public sealed record TileActorSettings(
 }
 
 /// <summary>
-/// One tile as a persistent actor (a cluster-sharding entity). The pure <see cref="TileState"/> decides; this actor loads
-/// pixels, stores, replies once the change is stored, writes the report and emits the alert. One command runs at a time
-/// (others are stashed), so days are decided against the state they follow.
+/// One tile as a persistent actor (a cluster-sharding entity). The pure <see cref="TileState"/> decides a command into
+/// events and applies them (<see cref="TileDecision"/>); this actor loads what a command needs (the history, a day's
+/// pixels, the state kept for a requeue) into it, stores, replies once the change is stored, writes the report and emits
+/// the alert. One command runs at a time (others are stashed), so days are decided against the state they follow.
 /// Storage, per change (a fit or an applied day), in this order:
 /// <list type="number">
 /// <item>for a fit, the fitted model, once, as a snapshot of its own persistence id (<c>tile-model-{tile}</c>) with the fit number;</item>
@@ -177,13 +178,13 @@ public sealed class TileActor : UntypedPersistentActor
             case RequeueDay requeue: Requeue(requeue, Sender); break;
             case GetTileReport:
                 string? path = _settings.ReportWriter?.PathFor(_tile);
-                Sender.Tell(_state.Decide(new TileCommand.Report(path is not null && File.Exists(path) ? path : null), _settings.Engine).Reply);
+                Sender.Tell(TileDecision.Of(_state, new TileCommand.Report(path is not null && File.Exists(path) ? path : null)).Reply);
                 break;
             case RewriteTileReport:
                 RewriteReport(Sender);
                 break;
             case GetTileStatus:
-                Sender.Tell(_state.Decide(new TileCommand.Status(), _settings.Engine).Reply);
+                Sender.Tell(TileDecision.Of(_state, new TileCommand.Status()).Reply);
                 break;
             case GetTileState:
                 Sender.Tell(_state);
@@ -197,18 +198,17 @@ public sealed class TileActor : UntypedPersistentActor
     private void StartFit(FitTile request)
     {
         var replyTo = Sender;
-        if (_state.IsFitted && !request.Replace)
+        if (_state.RefuseFit(request) is { } refused)
         {
             // Decided without loading a history: the answer does not depend on it.
-            replyTo.Tell(new FitAck(_tile, _state.FitNumber, AckOutcome.AlreadyFitted,
-                $"tile {_tile} is already fitted (fit {_state.FitNumber}); send FitTile with Replace = true to refit"));
+            replyTo.Tell(refused);
             return;
         }
         var state = _state;
         var engine = _settings.Engine;
         var failReply = new FitAck(_tile, _state.FitNumber, AckOutcome.Failed, "");
         _settings.Source.LoadHistoryAsync(_tile, request.HistoryStart, request.HistoryEnd, CancellationToken.None)
-            .ContinueWith(t => state.Decide(new TileCommand.Fit(request, t.Result), engine), TaskScheduler.Default)
+            .ContinueWith(t => TileDecision.Of(state, new TileCommand.Fit(request, t.Result, engine)), TaskScheduler.Default)
             .PipeTo(Self,
                 success: d => new Decided(d, replyTo, $"fit {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd}"),
                 failure: ex => new CommandFailed(Unwrap(ex), replyTo, failReply, "fit"));
@@ -218,13 +218,12 @@ public sealed class TileActor : UntypedPersistentActor
     private void StartObserve(ObserveDay request)
     {
         var replyTo = Sender;
-        if (_state.CheckDay(request.Day, request.After) is { } refused)
+        if (_state.RefuseDay(request) is { } ack)
         {
             // Redeliveries, late days and days waiting for their predecessor are normal with two senders under at-least-once
             // delivery: acknowledged, logged, nothing loaded.
-            var ack = (DayAck)_state.Decide(new TileCommand.Observe(request, []), _settings.Engine).Reply;
-            _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, refused, ack.Detail);
-            if (refused == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
+            _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, ack.Outcome, ack.Detail);
+            if (ack.Outcome == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
             {
                 // The node may have stopped after storing this day and before its report and alert, or the report could not be
                 // written: produce them again (the report is rewritten whole, the aggregator counts a day once), then answer,
@@ -240,7 +239,7 @@ public sealed class TileActor : UntypedPersistentActor
         var engine = _settings.Engine;
         var failReply = new DayAck(_tile, request.Day, AckOutcome.Failed, "");
         _settings.Source.LoadObservationAsync(_tile, request.Day, request.AcquiredUtc, request.Items, CancellationToken.None)
-            .ContinueWith(t => state.Decide(new TileCommand.Observe(request, t.Result.Values, t.Result.LeftOut), engine), TaskScheduler.Default)
+            .ContinueWith(t => TileDecision.Of(state, new TileCommand.Observe(request, t.Result.Values, engine, t.Result.LeftOut)), TaskScheduler.Default)
             .PipeTo(Self,
                 success: d => new Decided(d, replyTo, $"day {request.Day:yyyy-MM-dd}"),
                 failure: ex => Unwrap(ex) is var error && InputFailure.IsPermanent(error)
@@ -252,7 +251,7 @@ public sealed class TileActor : UntypedPersistentActor
     /// <summary>Nothing to load: decided at once, then stored like an applied day (state snapshot, then the small event).</summary>
     private void Quarantine(QuarantineDay request, IActorRef replyTo)
     {
-        var decision = _state.Decide(new TileCommand.Quarantine(request, DateTime.UtcNow, LastSequenceNr + 1), _settings.Engine);
+        var decision = TileDecision.Of(_state, new TileCommand.Quarantine(request, DateTime.UtcNow, LastSequenceNr + 1));
         if (decision.Event is not null)
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} quarantined (items {2}): {3}", _tile, request.Day, string.Join(", ", request.Items.Select(i => i.Id)), request.Reason);
         Become(Busy);
@@ -287,7 +286,7 @@ public sealed class TileActor : UntypedPersistentActor
                 // The store answers with the latest snapshot up to the number asked: only that very one is the state before the day.
                 var before = loaded.Reply is LoadSnapshotResult { Snapshot: { Snapshot: TileSnapshot s, Metadata.SequenceNr: var n } } && n == loaded.Day.SnapshotSequenceNr
                     ? s : null;
-                var rewind = _state.Decide(new TileCommand.Rewind(loaded.Day, before), _settings.Engine);
+                var rewind = TileDecision.Of(_state, new TileCommand.Rewind(loaded.Day, before));
                 if (rewind.Event is not null)
                     _log.Warning("Tile {0}: requeue of {1:yyyy-MM-dd}: {2}", _tile, loaded.Day.Day, ((DayAck)rewind.Reply).Detail);
                 StoreState(rewind, loaded.ReplyTo, $"requeue of {loaded.Day.Day:yyyy-MM-dd}");
@@ -333,7 +332,7 @@ public sealed class TileActor : UntypedPersistentActor
             case ReportDone { RewriteFor: { } requester } done:
                 NoteReport(done);
                 _log.Info("Tile {0}: report rewritten from the state of {1:yyyy-MM-dd}: {2}", _tile, done.Day, done.Path ?? "not written");
-                requester.Tell((TileReport)_state.Decide(new TileCommand.Report(done.Path), _settings.Engine).Reply with { ReportError = done.Failure });
+                requester.Tell((TileReport)TileDecision.Of(_state, new TileCommand.Report(done.Path)).Reply with { ReportError = done.Failure });
                 BecomeReady();
                 break;
             case ReportDone done:
@@ -353,7 +352,7 @@ public sealed class TileActor : UntypedPersistentActor
     /// <summary>Stores the state after the change as the snapshot of the sequence number its event will get.</summary>
     private void StoreState(TileDecision decision, IActorRef replyTo, string what)
     {
-        if (decision is not { Event: not null, Next: { } next })
+        if (decision is not { Event: not null, Next: var next })
         {
             replyTo.Tell(decision.Reply);
             BecomeReady();
@@ -374,9 +373,9 @@ public sealed class TileActor : UntypedPersistentActor
         var decision = stored.Decision;
         if (stored.SequenceNr != LastSequenceNr + 1)
             throw new InvalidOperationException($"Tile {_tile}: state stored as {stored.SequenceNr} but the next event is {LastSequenceNr + 1}.");
-        Persist(decision.Event!, e =>
+        Persist(decision.Event!.Record, e =>
         {
-            _state = decision.Next!;
+            _state = decision.Next;
             if (decision.ModelToStore is { FitNumber: > 1 } model)
                 SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
             DeleteOldSnapshots(stored.SequenceNr);
@@ -461,7 +460,7 @@ public sealed class TileActor : UntypedPersistentActor
     {
         if (!_state.HasModel || _state.Monitoring is null || _state.Fit is not { } fit)
         {
-            replyTo.Tell(_state.Decide(new TileCommand.Report(null), _settings.Engine).Reply);
+            replyTo.Tell(TileDecision.Of(_state, new TileCommand.Report(null)).Reply);
             return;
         }
         WriteReport(_state.LastDay ?? fit.HistoryEnd, 0, replyTo);

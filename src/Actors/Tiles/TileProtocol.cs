@@ -91,7 +91,7 @@ public sealed record DayAck(TileKey Tile, DateOnly Day, AckOutcome Outcome, stri
     public string? ReportError { get; init; }
 }
 
-/// <summary>Pixel counts per mask code (0 not monitored, 1 monitored, 2 unstable history, 3 break, 4 too few observations).</summary>
+/// <summary>Pixel counts per mask code (<see cref="Kernels.MaskCodes"/>).</summary>
 public sealed record MaskTotals(long NotMonitored, long Monitored, long Unstable, long Breaks, long TooFew)
 {
     public static MaskTotals Zero { get; } = new(0, 0, 0, 0, 0);

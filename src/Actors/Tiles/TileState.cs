@@ -1,17 +1,21 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
+using NrtCluster.Kernels;
 
 namespace NrtCluster.Actors.Tiles;
 
-/// <summary>Commands the tile state decides on. Unlike the wire messages they carry the pixels, loaded by the actor.</summary>
+/// <summary>
+/// Commands the tile state decides on. Unlike the wire messages they carry what the decision needs from outside: the
+/// pixels the actor loaded and the monitor engine that fits and steps them.
+/// </summary>
 public abstract record TileCommand
 {
     private TileCommand() { }
 
-    public sealed record Fit(FitTile Request, HistoryStack History) : TileCommand;
+    public sealed record Fit(FitTile Request, HistoryStack History, IMonitorEngine Engine) : TileCommand;
 
     /// <param name="LeftOut">Items of the day that could not be read; recorded with the applied day.</param>
-    public sealed record Observe(ObserveDay Request, float[] Pixels, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
+    public sealed record Observe(ObserveDay Request, float[] Pixels, IMonitorEngine Engine, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
 
     /// <param name="NowUtc">When the day is set aside (recorded with it).</param>
     /// <param name="SequenceNr">The sequence number the quarantine's state will be stored with (kept for a requeue).</param>
@@ -27,19 +31,65 @@ public abstract record TileCommand
 }
 
 /// <summary>
-/// What a command leads to: the reply and, when the command changes the tile, the event recording the change, the state
-/// after it (stored first, as the snapshot of the event's sequence number) and, for a fit, the model to store before both.
+/// What the tile state decides: the journal's small record (<see cref="Record"/>) together with the computed state that
+/// applying it needs (the layers after a fit or a day, the state gone back to), kept in memory only. The actor stores the
+/// state after the event as the snapshot of the record's sequence number, then the record; recovery starts from that
+/// snapshot, so a record is never applied without the state it carries here.
 /// </summary>
-public sealed record TileDecision(INrtSerializable Reply, ITileEvent? Event = null, TileState? Next = null, TileModel? ModelToStore = null)
+public abstract record TileEvent
 {
-    public static TileDecision ReplyOnly(INrtSerializable reply) => new(reply);
+    private TileEvent() { }
+
+    /// <summary>What the journal keeps of the event.</summary>
+    public abstract ITileEvent Record { get; }
+
+    /// <param name="Monitoring">The monitoring state the fit starts from.</param>
+    public sealed record Fitted(ModelFitted Fit, TileModel Model, LayerSet Monitoring) : TileEvent
+    {
+        public override ITileEvent Record => Fit;
+    }
+
+    /// <param name="Monitoring">The monitoring state after the day.</param>
+    public sealed record Applied(DayApplied Step, LayerSet Monitoring) : TileEvent
+    {
+        public override ITileEvent Record => Step;
+    }
+
+    public sealed record Quarantined(DayQuarantined Quarantine) : TileEvent
+    {
+        public override ITileEvent Record => Quarantine;
+    }
+
+    /// <param name="Before">The state kept with the quarantine, gone back to.</param>
+    public sealed record Rewound(TileRewound Rewind, TileSnapshot Before) : TileEvent
+    {
+        public override ITileEvent Record => Rewind;
+    }
+}
+
+/// <summary>
+/// What the actor does with a command, derived from the decision: the event to store (a tile command decides at most one,
+/// as every change is stored as its own snapshot), the state after it, the reply and, for a fit, the model to store
+/// before both.
+/// </summary>
+public sealed record TileDecision(TileEvent? Event, TileState Next, INrtSerializable Reply)
+{
+    public static TileDecision Of(TileState state, TileCommand command)
+    {
+        var events = state.Decide(command);
+        var e = events.SingleOrDefault();
+        return new TileDecision(e, e is null ? state : state.Apply(e), state.Reply(command, events));
+    }
+
+    public TileModel? ModelToStore => (Event as TileEvent.Fitted)?.Model;
 }
 
 /// <summary>
 /// The state of one tile: which fit it is on, its monitoring state, every applied solar day and the days set aside
 /// (quarantined) because their items could not be loaded.
-/// Pure: <see cref="Decide"/> computes the next state, and the event recording it, from a command, without side effects;
-/// the days are strictly increasing, so a redelivered or older observation can never be applied, and a day whose sender's
+/// Pure: <see cref="Decide"/> says what a command means as events, without side effects, and <see cref="Apply"/> folds an
+/// event into the next state; <see cref="Reply"/> answers the command from the state it was decided on and its events.
+/// The days are strictly increasing, so a redelivered or older observation can never be applied, and a day whose sender's
 /// previous day is missing (<see cref="ObserveDay.After"/>) waits for it instead of leaving a hole.
 /// The state is stored as a <see cref="TileSnapshot"/> after every change and the fitted model once per fit, apart from
 /// it, referenced by fit number and attached with <see cref="WithModel"/> after it is loaded.
@@ -52,7 +102,7 @@ public sealed record TileState(
     LayerSet? Monitoring,
     ImmutableArray<AppliedDay> Days,
     MaskTotals Totals,
-    ImmutableArray<QuarantinedDay> Quarantined)
+    ImmutableArray<QuarantinedDay> Quarantined) : IDecider<TileState, TileCommand, TileEvent>
 {
     public const string MaskLayer = "mask";
     public const string DetectionDateLayer = "detection_date";
@@ -86,57 +136,111 @@ public sealed record TileState(
     private bool IsGap(DateOnly? after) =>
         after is { } a && (LastDay is not { } last || a > last) && !Quarantined.Any(q => q.Day == a);
 
-    public TileDecision Decide(TileCommand command, IMonitorEngine engine) => command switch
+    /// <summary>
+    /// The events a command means: none for a query or a refused change (<see cref="Answer"/>), else the one change.
+    /// Fitting and stepping the monitor happen here (with the command's engine), so the events carry their results.
+    /// </summary>
+    public IReadOnlyList<TileEvent> Decide(TileCommand command) => Answer(command) is not null ? [] : command switch
     {
-        TileCommand.Fit fit => DecideFit(fit, engine),
-        TileCommand.Observe observe => DecideObserve(observe, engine),
-        TileCommand.Report report => TileDecision.ReplyOnly(new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath)),
-        TileCommand.Quarantine quarantine => DecideQuarantine(quarantine),
-        TileCommand.Rewind rewind => DecideRewind(rewind),
-        TileCommand.Status => TileDecision.ReplyOnly(new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals) { Quarantined = Quarantined }),
+        TileCommand.Fit fit => [DecideFit(fit)],
+        TileCommand.Observe observe => [DecideObserve(observe)],
+        TileCommand.Quarantine q => [new TileEvent.Quarantined(new DayQuarantined(Tile,
+            new QuarantinedDay(q.Request.Day, [.. q.Request.Items.Select(i => i.Id)], q.Request.Reason, q.NowUtc) { SnapshotSequenceNr = q.SequenceNr }))],
+        TileCommand.Rewind r => [new TileEvent.Rewound(new TileRewound(Tile, r.Day.Day, r.Day.SnapshotSequenceNr), r.Before!)],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
     };
 
-    private TileDecision DecideFit(TileCommand.Fit command, IMonitorEngine engine)
+    public TileState Apply(TileEvent e) => e switch
     {
-        var request = command.Request;
-        if (IsFitted && !request.Replace)
-            return TileDecision.ReplyOnly(new FitAck(Tile, FitNumber, AckOutcome.AlreadyFitted,
-                $"tile {Tile} is already fitted (fit {FitNumber}); send FitTile with Replace = true to refit and restart monitoring"));
-        if (request.HistoryEnd < request.HistoryStart)
-            return TileDecision.ReplyOnly(new FitAck(Tile, FitNumber, AckOutcome.Failed,
-                $"history period {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd} ends before it starts"));
+        TileEvent.Fitted f => this with
+        {
+            FitNumber = f.Fit.FitNumber,
+            Fit = f.Fit.Summary,
+            Model = f.Model,
+            Monitoring = f.Monitoring,
+            Days = [],
+            // Monitoring restarts: the old fit's skipped days are sent again by the next fast-forward.
+            Quarantined = [],
+            Totals = CountMask(f.Monitoring),
+        },
+        TileEvent.Applied a => this with
+        {
+            Monitoring = a.Monitoring,
+            Days = Days.Add(a.Step.Day),
+            Totals = CountMask(a.Monitoring),
+            // A quarantined day that loads now (its item was fixed) is applied like any other and leaves the list.
+            Quarantined = Quarantined.RemoveAll(q => q.Day == a.Step.Day.Day),
+        },
+        TileEvent.Quarantined q => this with { Quarantined = [.. Quarantined.Add(q.Quarantine.Day).OrderBy(d => d.Day)] },
+        // The state kept with the quarantine (a quarantine changes nothing else), with the days quarantined before it still listed.
+        TileEvent.Rewound r => this with
+        {
+            Monitoring = r.Before.Monitoring,
+            Days = r.Before.Days,
+            Totals = r.Before.Totals,
+            Quarantined = Quarantined.RemoveAll(d => d.Day >= r.Rewind.Day),
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e, "Unknown tile event."),
+    };
 
-        var history = command.History;
+    /// <summary>The reply to <paramref name="command"/>, from this state (the one it was decided on) and the events decided.</summary>
+    public INrtSerializable Reply(TileCommand command, IReadOnlyList<TileEvent> events) => events switch
+    {
+        [] => Answer(command) ?? throw new ArgumentException($"Tile {Tile}: {command.GetType().Name} changes the tile; its reply needs the events decided.", nameof(events)),
+        [TileEvent.Fitted { Fit: var f }] =>
+            new FitAck(Tile, f.FitNumber, AckOutcome.Fitted, $"fitted on {f.Summary.HistoryDates} dates, {f.Summary.Height} x {f.Summary.Width} pixels"),
+        [TileEvent.Applied { Step.Day: var day }] => new DayAck(Tile, day.Day, AckOutcome.Applied,
+            $"{day.NewBreaks} new breaks" + (day.LeftOut.IsEmpty ? "" : $"; without {string.Join(", ", day.LeftOut.Select(i => i.ItemId))}, which cannot be read")),
+        [TileEvent.Quarantined { Quarantine.Day: var q }] => new DayAck(Tile, q.Day, AckOutcome.Quarantined, $"day {q.Day:yyyy-MM-dd} quarantined: {q.Reason}"),
+        [TileEvent.Rewound { Rewind.Day: var day, Before.Days: var before }] => new DayAck(Tile, day, AckOutcome.Rewound,
+            $"back to its state before {day:yyyy-MM-dd} (last applied {(before.IsEmpty ? "none" : before[^1].Day.ToString("yyyy-MM-dd"))}); " +
+            $"{day:yyyy-MM-dd} and the {Days.Count(d => d.Day > day)} day(s) applied after it are to be applied again"),
+        _ => throw new ArgumentException($"Tile {Tile}: a tile command decides at most one event, not {string.Join(", ", events.Select(x => x.GetType().Name))}.", nameof(events)),
+    };
+
+    /// <summary>
+    /// The reply to a command that changes nothing: a query, or a change refused (a repeated day, a tile not fitted, a
+    /// requeue that cannot go back); null when the command changes the tile.
+    /// </summary>
+    private INrtSerializable? Answer(TileCommand command) => command switch
+    {
+        TileCommand.Fit fit => RefuseFit(fit.Request),
+        TileCommand.Observe observe => RefuseDay(observe.Request),
+        TileCommand.Quarantine q => RefuseQuarantine(q.Request),
+        TileCommand.Rewind r => RefuseRewind(r),
+        TileCommand.Report report => new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath),
+        TileCommand.Status => new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals) { Quarantined = Quarantined },
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
+    };
+
+    /// <summary>Why a fit would change nothing, as its reply (null when it would fit): checked before the history is loaded.</summary>
+    public FitAck? RefuseFit(FitTile request) =>
+        IsFitted && !request.Replace
+            ? new FitAck(Tile, FitNumber, AckOutcome.AlreadyFitted,
+                $"tile {Tile} is already fitted (fit {FitNumber}); send FitTile with Replace = true to refit and restart monitoring")
+        : request.HistoryEnd < request.HistoryStart
+            ? new FitAck(Tile, FitNumber, AckOutcome.Failed,
+                $"history period {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd} ends before it starts")
+        : null;
+
+    /// <summary>Why a day would not be applied, as its reply (null when it would be): checked before any pixel is loaded.</summary>
+    public DayAck? RefuseDay(ObserveDay request) =>
+        CheckDay(request.Day, request.After) is { } refused ? new DayAck(Tile, request.Day, refused, Explain(refused, request.Day, request.After)) : null;
+
+    private TileEvent.Fitted DecideFit(TileCommand.Fit command)
+    {
+        var (request, history, engine) = command;
         history.Validate();
         var output = engine.Fit(history);
         CheckMonitoringLayers(output.Monitoring, history.Pixels, engine);
-
         int next = FitNumber + 1;
         var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
-        var model = new TileModel(Tile, next, output.Model);
-        return new TileDecision(
-            new FitAck(Tile, next, AckOutcome.Fitted, $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels"),
-            new ModelFitted(Tile, next, summary),
-            this with
-            {
-                FitNumber = next,
-                Fit = summary,
-                Model = model,
-                Monitoring = output.Monitoring,
-                Days = ImmutableArray<AppliedDay>.Empty,
-                // Monitoring restarts: the old fit's skipped days are sent again by the next fast-forward.
-                Quarantined = ImmutableArray<QuarantinedDay>.Empty,
-                Totals = CountMask(output.Monitoring[MaskLayer].ValuesAs<byte>()),
-            },
-            model);
+        return new TileEvent.Fitted(new ModelFitted(Tile, next, summary), new TileModel(Tile, next, output.Model), output.Monitoring);
     }
 
-    private TileDecision DecideObserve(TileCommand.Observe command, IMonitorEngine engine)
+    private TileEvent.Applied DecideObserve(TileCommand.Observe command)
     {
         var request = command.Request;
-        if (CheckDay(request.Day, request.After) is { } refused)
-            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, Explain(refused, request.Day, request.After)));
         if (!HasModel)
             throw new InvalidOperationException($"Tile {Tile}: the model of fit {FitNumber} is not loaded; a day cannot be applied without it.");
 
@@ -145,48 +249,27 @@ public sealed record TileState(
         if (command.Pixels.Length != pixels)
             throw new ArgumentException($"Tile {Tile}, day {request.Day:yyyy-MM-dd}: the observation has {command.Pixels.Length} pixels, the tile {pixels}.");
 
-        var after = engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
-        CheckMonitoringLayers(after, pixels, engine);
+        var after = command.Engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
+        CheckMonitoringLayers(after, pixels, command.Engine);
         long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
         var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks)
         {
             LeftOut = command.LeftOut.IsDefault ? [] : command.LeftOut,
         };
-        var leftOut = day.LeftOut.IsEmpty ? "" : $"; without {string.Join(", ", day.LeftOut.Select(i => i.ItemId))}, which cannot be read";
-        return new TileDecision(
-            new DayAck(Tile, request.Day, AckOutcome.Applied, $"{newBreaks} new breaks{leftOut}"),
-            new DayApplied(Tile, day),
-            this with
-            {
-                Monitoring = after,
-                Days = Days.Add(day),
-                Totals = CountMask(after[MaskLayer].ValuesAs<byte>()),
-                // A quarantined day that loads now (its item was fixed) is applied like any other and leaves the list.
-                Quarantined = Quarantined.RemoveAll(q => q.Day == request.Day),
-            });
+        return new TileEvent.Applied(new DayApplied(Tile, day), after);
     }
 
     /// <summary>
-    /// Sets a day aside without touching the monitoring state or the applied days. A day already applied or older than
-    /// the last applied one is acknowledged with that outcome and not recorded (it can no longer hold the tile back);
-    /// a day already in the list is acknowledged again unchanged.
+    /// A quarantine sets a day aside without touching the monitoring state or the applied days. A day already applied or
+    /// older than the last applied one is acknowledged with that outcome and not recorded (it can no longer hold the tile
+    /// back); a day already in the list is acknowledged again unchanged.
     /// </summary>
-    private TileDecision DecideQuarantine(TileCommand.Quarantine command)
-    {
-        var request = command.Request;
-        if (Quarantined.Any(q => q.Day == request.Day))
-            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} is already quarantined"));
-        if (CheckDay(request.Day) is { } refused)
-            return TileDecision.ReplyOnly(new DayAck(Tile, request.Day, refused, $"not quarantined: {Explain(refused, request.Day)}"));
-        var day = new QuarantinedDay(request.Day, [.. request.Items.Select(i => i.Id)], request.Reason, command.NowUtc)
-        {
-            SnapshotSequenceNr = command.SequenceNr,
-        };
-        return new TileDecision(
-            new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} quarantined: {request.Reason}"),
-            new DayQuarantined(Tile, day),
-            this with { Quarantined = [.. Quarantined.Add(day).OrderBy(q => q.Day)] });
-    }
+    private DayAck? RefuseQuarantine(QuarantineDay request) =>
+        Quarantined.Any(q => q.Day == request.Day)
+            ? new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} is already quarantined")
+        : CheckDay(request.Day) is { } refused
+            ? new DayAck(Tile, request.Day, refused, $"not quarantined: {Explain(refused, request.Day)}")
+        : null;
 
     /// <summary>
     /// The quarantined day a <see cref="RequeueDay"/> goes back before (the named one, or the earliest), or the reply
@@ -204,12 +287,11 @@ public sealed record TileState(
     }
 
     /// <summary>
-    /// Goes back to the state stored with a quarantine: the monitoring state, applied days and totals before the day (a
-    /// quarantine changes nothing else), with the days quarantined before it still listed. The day and every later one can
-    /// then be applied again, in order; a later day quarantined too is simply sent again. Refused (Failed, nothing changed)
-    /// when that state is no longer stored or belongs to another fit.
+    /// A rewind goes back to the state stored with a quarantine: the day and every later one can then be applied again, in
+    /// order; a later day quarantined too is simply sent again. Refused (Failed, nothing changed) when that state is no
+    /// longer stored or belongs to another fit.
     /// </summary>
-    private TileDecision DecideRewind(TileCommand.Rewind command)
+    private DayAck? RefuseRewind(TileCommand.Rewind command)
     {
         var q = command.Day;
         string? refused = command.Before switch
@@ -222,23 +304,7 @@ public sealed record TileState(
                 $"the state kept before {q.Day:yyyy-MM-dd} has applied {days[^1].Day:yyyy-MM-dd} already; it is not the state before the day",
             _ => null,
         };
-        if (refused is not null)
-            return TileDecision.ReplyOnly(new DayAck(Tile, q.Day, AckOutcome.Failed, $"cannot requeue: {refused}"));
-
-        var before = command.Before!;
-        int again = Days.Count(d => d.Day > q.Day);
-        var last = before.Days.IsEmpty ? "none" : before.Days[^1].Day.ToString("yyyy-MM-dd");
-        return new TileDecision(
-            new DayAck(Tile, q.Day, AckOutcome.Rewound,
-                $"back to its state before {q.Day:yyyy-MM-dd} (last applied {last}); {q.Day:yyyy-MM-dd} and the {again} day(s) applied after it are to be applied again"),
-            new TileRewound(Tile, q.Day, q.SnapshotSequenceNr),
-            this with
-            {
-                Monitoring = before.Monitoring,
-                Days = before.Days,
-                Totals = before.Totals,
-                Quarantined = Quarantined.RemoveAll(d => d.Day >= q.Day),
-            });
+        return refused is null ? null : new DayAck(Tile, q.Day, AckOutcome.Failed, $"cannot requeue: {refused}");
     }
 
     /// <summary>Attaches the model of the current fit (loaded from the model store, or just fitted).</summary>
@@ -258,14 +324,17 @@ public sealed record TileState(
     {
         Span<long> counts = stackalloc long[256];
         foreach (var m in mask) counts[m]++;
-        return new MaskTotals(counts[0], counts[1], counts[2], counts[3], counts[4]);
+        return new MaskTotals(counts[MaskCodes.NotMonitored], counts[MaskCodes.Monitored], counts[MaskCodes.Unstable], counts[MaskCodes.Break],
+            counts[MaskCodes.TooFewObservations]);
     }
+
+    private static MaskTotals CountMask(LayerSet monitoring) => CountMask(monitoring[MaskLayer].ValuesAs<byte>());
 
     private static long CountNewBreaks(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after)
     {
         long n = 0;
         for (int i = 0; i < after.Length; i++)
-            if (after[i] == 3 && before[i] != 3) n++;
+            if (after[i] == MaskCodes.Break && before[i] != MaskCodes.Break) n++;
         return n;
     }
 

@@ -16,8 +16,11 @@ public sealed class ReportStateTests
     private static TileAlert Alert(TileKey tile, DateOnly day, long newBreaks, string? path) =>
         new(tile, day, newBreaks, new MaskTotals(1, 90, 2, newBreaks, 7), path);
 
-    private static ReportState Record(ReportState state, params TileAlert[] alerts) =>
-        alerts.Aggregate(state, (s, a) => s.Apply(s.Decide(a)));
+    /// <summary>Each command decided, and its events applied, in turn.</summary>
+    private static ReportState Run(ReportState state, params ReportCommand[] commands) =>
+        commands.Aggregate(state, (s, c) => s.Decide(c).Aggregate(s, (x, e) => x.Apply(e)));
+
+    private static ReportState Record(ReportState state, params TileAlert[] alerts) => Run(state, [.. alerts.Select(a => new ReportCommand.RecordAlert(a))]);
 
     [Fact]
     public void Statistics_per_day_and_tile_count_a_repeated_tile_day_once_and_the_feed_lists_breaks_since_a_date()
@@ -63,7 +66,8 @@ public sealed class ReportStateTests
         Assert.Null(ReportState.Empty.MosaicToBuild);
         var state = Record(ReportState.Empty, Alert(A, D1, 5, "/r/a.tif"));
         Assert.Equal(["/r/a.tif"], state.MosaicToBuild!.Value.ToArray());
-        state = state.Apply(new MosaicBuilt("/r/mosaic.vrt", ["/r/a.tif"]));
+        state = Run(state, new ReportCommand.NoteMosaic("/r/mosaic.vrt", ["/r/a.tif"]));
+        Assert.Equal("/r/mosaic.vrt", state.MosaicPath);
         Assert.Null(state.MosaicToBuild);
 
         state = Record(state, Alert(A, D2, 1, "/r/a.tif"));
