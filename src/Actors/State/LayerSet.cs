@@ -15,8 +15,9 @@ public enum LayerType : byte
 }
 
 /// <summary>
-/// One named array of a monitor's state (for example <c>beta</c> k x H x W float32 or <c>mask</c> H x W uint8),
-/// stored C-order. Layers are treated as immutable: engines return new arrays and never write into inputs,
+/// One named array of a tile's persisted model or monitoring state (for example <c>beta</c> k x H x W float32 or
+/// <c>mask</c> H x W uint8), stored C-order; the kernels' reference-shaped export of the same arrays is
+/// <see cref="NrtCluster.Kernels.Monitors.ReferenceLayer"/>. Layers are treated as immutable: engines return new arrays and never write into inputs,
 /// which is what lets a persisted state be shared between the actor and the serializer without copies.
 /// </summary>
 public sealed class Layer : IEquatable<Layer>
@@ -108,7 +109,7 @@ public sealed class Layer : IEquatable<Layer>
     public override string ToString() => $"{Name} {Type} [{string.Join("x", Shape)}]";
 }
 
-/// <summary>An ordered set of uniquely named layers: a fitted model or a monitoring state.</summary>
+/// <summary>An ordered set of uniquely named layers: a tile's persisted fitted model or monitoring state.</summary>
 public sealed class LayerSet : IReadOnlyList<Layer>, IEquatable<LayerSet>
 {
     private readonly Layer[] _layers;

@@ -29,7 +29,7 @@ public static class Agreement
     /// Integer layers (u1/u2/i2/... in the expected file): equal values. Floating layers: |a - e| &lt;= atol + rtol*|e|,
     /// NaN equal to NaN. Different shapes or dtypes are a problem, not a partial agreement.
     /// </summary>
-    public static LayerAgreement Compare(StateLayer expected, StateLayer actual,
+    public static LayerAgreement Compare(ReferenceLayer expected, ReferenceLayer actual,
         double rtol = LayerAgreement.RelativeTolerance, double atol = LayerAgreement.AbsoluteTolerance)
     {
         var integer = expected.ElementType != typeof(float) && expected.ElementType != typeof(double);
@@ -57,7 +57,7 @@ public static class Agreement
     }
 
     /// <summary>Compares every layer of <paramref name="expectedDirectory"/> (NAME.npy) with the same-named actual layer.</summary>
-    public static IReadOnlyList<LayerAgreement> CompareDirectory(string expectedDirectory, IReadOnlyList<StateLayer> actual)
+    public static IReadOnlyList<LayerAgreement> CompareDirectory(string expectedDirectory, IReadOnlyList<ReferenceLayer> actual)
     {
         var result = new List<LayerAgreement>();
         foreach (var file in Directory.GetFiles(expectedDirectory, "*.npy").Order(StringComparer.Ordinal))

@@ -24,9 +24,9 @@ public sealed record ConformanceTimings(int Pixels, int HistoryDates, double Fit
 /// <param name="Final">State after every monitoring date.</param>
 public sealed record ConformanceResult(
     BaseMonitor Monitor,
-    IReadOnlyList<StateLayer> Fit,
-    IReadOnlyList<StateLayer> Fitted,
-    IReadOnlyList<StateLayer> Final,
+    IReadOnlyList<ReferenceLayer> Fit,
+    IReadOnlyList<ReferenceLayer> Fitted,
+    IReadOnlyList<ReferenceLayer> Final,
     ConformanceTimings Timings);
 
 /// <summary>
@@ -71,7 +71,7 @@ public static class ConformanceRunner
         return result;
     }
 
-    private static void Write(string directory, IReadOnlyList<StateLayer> layers)
+    private static void Write(string directory, IReadOnlyList<ReferenceLayer> layers)
     {
         Directory.CreateDirectory(directory);
         foreach (var layer in layers) Npy.Write(Path.Combine(directory, layer.Name + ".npy"), layer);

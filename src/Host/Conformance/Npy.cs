@@ -31,7 +31,7 @@ public static partial class Npy
         throw new ArgumentException($"No .npy dtype for element type {elementType.Name}.");
     }
 
-    public static StateLayer Read(string path)
+    public static ReferenceLayer Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
@@ -100,7 +100,7 @@ public static partial class Npy
         return data;
     }
 
-    private static StateLayer Make<T>(string name, int[] shape, byte[] bytes, int start, string path) where T : unmanaged
+    private static ReferenceLayer Make<T>(string name, int[] shape, byte[] bytes, int start, string path) where T : unmanaged
     {
         long count = 1;
         foreach (var s in shape) count *= s;
@@ -111,10 +111,10 @@ public static partial class Npy
         }
         var data = new T[count];
         bytes.AsSpan(start, (int)(count * size)).CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
-        return new StateLayer(name, shape, data);
+        return new ReferenceLayer(name, shape, data);
     }
 
-    public static void Write(string path, StateLayer layer)
+    public static void Write(string path, ReferenceLayer layer)
     {
         var shapeText = layer.Shape.Length switch
         {

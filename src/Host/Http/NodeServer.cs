@@ -76,9 +76,9 @@ public sealed class NodeServer : IAsyncDisposable
         app.MapGet("/api/tiles", () => Results.Text(TilesGeoJson(options.Folder.Current()).ToJsonString(), "application/geo+json"));
         app.MapGet("/api/status", () => Results.Text(JsonSerializer.Serialize(options.Status.Current(), JsonOptions), "application/json"));
         app.MapGet("/api/legend/{layer}", (string layer) =>
-            layer is WmsService.MaskLayer or WmsService.DateLayer
-                ? Results.Text(WmsService.LegendJson(layer, options.Folder.Current()).ToJsonString(), "application/json")
-                : Problem(404, $"No layer '{layer}'; the layers are {WmsService.MaskLayer} and {WmsService.DateLayer}."));
+            WmsLayers.Exists(layer)
+                ? Results.Text(WmsLegend.Json(layer, options.Folder.Current()).ToJsonString(), "application/json")
+                : Problem(404, $"No layer '{layer}'; the layers are {WmsLayers.Names}."));
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapGet("/readyz", () =>
         {

@@ -1,5 +1,6 @@
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Kernels;
 
 namespace NrtCluster.Host.Http;
 
@@ -56,7 +57,7 @@ public sealed class ReportSnapshot
     /// <summary>GeoTIFFs in the folder that are not tile reports, with the reason.</summary>
     public IReadOnlyList<string> Skipped { get; }
 
-    /// <summary>Pixel counts per mask class (index = class code, 0..4; larger codes are counted in the last slot).</summary>
+    /// <summary>Pixel counts per mask class (index = class code, see MaskCodes; larger codes are counted in the last slot).</summary>
     public long[] ClassCounts { get; }
 
     public BreakRecord[] Breaks { get; }
@@ -188,7 +189,7 @@ public sealed class ReportFolder
                 tiles[i] = tiles[i] with { Info = tiles[i].Info with { Tile = Path.GetRelativePath(tilesFolder, tiles[i].Info.Path).Replace(Path.DirectorySeparatorChar, '/') } };
         tiles.Sort((a, b) => string.CompareOrdinal(a.Info.Tile, b.Info.Tile));
 
-        var counts = new long[5];
+        var counts = new long[MaskCodes.TooFewObservations + 1];
         var breaks = new List<BreakRecord>();
         for (var t = 0; t < tiles.Count; t++)
         {
@@ -197,7 +198,7 @@ public sealed class ReportFolder
             {
                 var m = mask[i];
                 counts[Math.Min((int)m, counts.Length - 1)]++;
-                if (m == 3 && date[i] != 0) breaks.Add(new BreakRecord(date[i], t, i));
+                if (m == MaskCodes.Break && date[i] != 0) breaks.Add(new BreakRecord(date[i], t, i));
             }
         }
         var sorted = breaks.ToArray();

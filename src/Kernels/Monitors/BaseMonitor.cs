@@ -254,13 +254,13 @@ public abstract class BaseMonitor
     /// mask, detection_date (once monitoring started), fit_start (when save_fit_start), and the monitor's own.
     /// The arrays are copies.
     /// </summary>
-    public IReadOnlyList<StateLayer> ExportState()
+    public IReadOnlyList<ReferenceLayer> ExportState()
     {
         var m = Model;
         var s = State;
-        var layers = new List<StateLayer>
+        var layers = new List<ReferenceLayer>
         {
-            StateLayer.Of("beta", (float[])m.Beta.Clone(), Options.Columns, m.Height, m.Width),
+            ReferenceLayer.Of("beta", (float[])m.Beta.Clone(), Options.Columns, m.Height, m.Width),
             Layer("mask", s.Mask),
         };
         if (s.Steps > 0)
@@ -276,18 +276,18 @@ public abstract class BaseMonitor
     }
 
     /// <summary>Adds the monitor's own layers to <see cref="ExportState"/>.</summary>
-    protected abstract void AddLayers(List<StateLayer> layers);
+    protected abstract void AddLayers(List<ReferenceLayer> layers);
 
     /// <summary>An H x W layer holding a copy of <paramref name="data"/>.</summary>
-    protected StateLayer Layer<T>(string name, T[] data) where T : unmanaged
-        => StateLayer.Of(name, (T[])data.Clone(), Model.Height, Model.Width);
+    protected ReferenceLayer Layer<T>(string name, T[] data) where T : unmanaged
+        => ReferenceLayer.Of(name, (T[])data.Clone(), Model.Height, Model.Width);
 
     /// <summary>An H x W float32 layer from float64 values.</summary>
-    protected StateLayer SingleLayer(string name, double[] data)
+    protected ReferenceLayer SingleLayer(string name, double[] data)
     {
         var f = new float[data.Length];
         for (int i = 0; i < f.Length; i++) f[i] = (float)data[i];
-        return StateLayer.Of(name, f, Model.Height, Model.Width);
+        return ReferenceLayer.Of(name, f, Model.Height, Model.Width);
     }
 
     /// <summary>
@@ -295,7 +295,7 @@ public abstract class BaseMonitor
     /// layers x H x W array of <paramref name="dtype"/> (spec 5). Integer casts truncate toward zero and
     /// saturate; NaN becomes 0. Prefer uint16 or int16: detection_date does not fit in 8 bits.
     /// </summary>
-    public StateLayer Report(IReadOnlyList<string> layers, string dtype = "uint16")
+    public ReferenceLayer Report(IReadOnlyList<string> layers, string dtype = "uint16")
     {
         ArgumentNullException.ThrowIfNull(layers);
         var m = Model;
@@ -327,7 +327,7 @@ public abstract class BaseMonitor
 
     private static double Truncate(double v) => double.IsNaN(v) ? 0 : Math.Truncate(v);
 
-    private StateLayer Stack<T>(IReadOnlyList<string> layers, int p, Func<double, T> cast) where T : unmanaged
+    private ReferenceLayer Stack<T>(IReadOnlyList<string> layers, int p, Func<double, T> cast) where T : unmanaged
     {
         var s = State;
         var result = new T[layers.Count * p];
@@ -347,7 +347,7 @@ public abstract class BaseMonitor
                     break;
             }
         }
-        return StateLayer.Of("report", result, layers.Count, Model.Height, Model.Width);
+        return ReferenceLayer.Of("report", result, layers.Count, Model.Height, Model.Width);
     }
 
     /// <summary>

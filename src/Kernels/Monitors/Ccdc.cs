@@ -68,7 +68,7 @@ public sealed class Ccdc : BaseMonitor
 
     protected override double ProcessAt(int pixel) => State.Counter![pixel];
 
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddLayers(List<ReferenceLayer> layers)
     {
         layers.Add(Layer("rmse", Model.Rmse!));
         if (State.Steps > 0) layers.Add(Layer("process", State.Counter!));

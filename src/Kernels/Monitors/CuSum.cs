@@ -95,7 +95,7 @@ public sealed class CuSum : BaseMonitor
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];
 
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddLayers(List<ReferenceLayer> layers)
     {
         var m = Model;
         var s = State;

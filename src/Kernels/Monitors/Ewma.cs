@@ -93,7 +93,7 @@ public sealed class Ewma : BaseMonitor
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];
 
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddLayers(List<ReferenceLayer> layers)
     {
         var s = State;
         layers.Add(Layer("sigma", Model.Sigma!));

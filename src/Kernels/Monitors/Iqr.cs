@@ -80,7 +80,7 @@ public sealed class Iqr : BaseMonitor
 
     protected override double ProcessAt(int pixel) => State.Counter![pixel];
 
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddLayers(List<ReferenceLayer> layers)
     {
         layers.Add(Layer("q25", Model.Q25!));
         layers.Add(Layer("q75", Model.Q75!));

@@ -187,7 +187,7 @@ public sealed class MoSum : BaseMonitor
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];
 
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddLayers(List<ReferenceLayer> layers)
     {
         var m = Model;
         var s = State;
@@ -197,7 +197,7 @@ public sealed class MoSum : BaseMonitor
         layers.Add(Layer("n", s.N!));
         layers.Add(s.Steps == 0 ? SingleLayer("boundary", s.Boundary!) : Layer("boundary", s.Boundary!));
         layers.Add(Layer("process", s.Process!));
-        layers.Add(StateLayer.Of("window", (double[])s.Window!.Clone(), m.WindowLength, m.Height, m.Width));
+        layers.Add(ReferenceLayer.Of("window", (double[])s.Window!.Clone(), m.WindowLength, m.Height, m.Width));
     }
 
     /// <summary>histsize, winsize, sigma (divisor count - k) and each pixel's last winsize normalised residuals.</summary>

@@ -73,11 +73,11 @@ public sealed class NpyTests : IDisposable
     {
         var layers = new[]
         {
-            Kernels.Monitors.StateLayer.Of("u1", new byte[] { 0, 1, 255 }, 3),
-            Kernels.Monitors.StateLayer.Of("u2", new ushort[] { 0, 18000, 65535, 7 }, 2, 2),
-            Kernels.Monitors.StateLayer.Of("i2", new short[] { -3, 4 }, 1, 2),
-            Kernels.Monitors.StateLayer.Of("f4", new float[] { float.NaN, 1.5f }, 2),
-            Kernels.Monitors.StateLayer.Of("f8", new[] { -0.0, double.NaN, 1e300, 2 }, 2, 1, 2),
+            Kernels.Monitors.ReferenceLayer.Of("u1", new byte[] { 0, 1, 255 }, 3),
+            Kernels.Monitors.ReferenceLayer.Of("u2", new ushort[] { 0, 18000, 65535, 7 }, 2, 2),
+            Kernels.Monitors.ReferenceLayer.Of("i2", new short[] { -3, 4 }, 1, 2),
+            Kernels.Monitors.ReferenceLayer.Of("f4", new float[] { float.NaN, 1.5f }, 2),
+            Kernels.Monitors.ReferenceLayer.Of("f8", new[] { -0.0, double.NaN, 1e300, 2 }, 2, 1, 2),
         };
         foreach (var layer in layers)
         {

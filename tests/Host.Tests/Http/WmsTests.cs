@@ -187,6 +187,38 @@ public class WmsTests(NodeFixture node)
         Assert.Equal("2024-07-20", (string)json["last"]!);
     }
 
+    [Fact]
+    public async Task CapabilitiesGiveTheSizeOfEachLegendImage()
+    {
+        var xml = XDocument.Parse(await node.Http.GetStringAsync($"{node.Server.WmsUrl}?SERVICE=WMS&REQUEST=GetCapabilities"));
+        var legends = xml.Descendants(Wms + "LegendURL").ToArray();
+        Assert.Equal(2, legends.Length);
+        foreach (var legend in legends)
+        {
+            var href = legend.Element(Wms + "OnlineResource")!.Attribute(XName.Get("href", "http://www.w3.org/1999/xlink"))!.Value;
+            var image = MapImage.DecodePng(await node.Http.GetByteArrayAsync(href));
+            Assert.Equal((image.Width, image.Height), (int.Parse(legend.Attribute("width")!.Value), int.Parse(legend.Attribute("height")!.Value)));
+        }
+    }
+
+    // The capabilities take a legend's size from its layout without drawing it; the date legend's width follows its labels.
+    [Fact]
+    public void LegendSizesFromTheLayoutAreThoseOfTheDrawnImages()
+    {
+        var (may, december) = (new DateOnly(2024, 5, 1), new DateOnly(2025, 12, 31));
+        foreach (var (size, png) in new[]
+                 {
+                     (LegendRenderer.MaskLegendSize(), LegendRenderer.MaskLegendPng()),
+                     (LegendRenderer.DateLegendSize(null, null), LegendRenderer.DateLegendPng(null, null)),
+                     (LegendRenderer.DateLegendSize(may, december), LegendRenderer.DateLegendPng(may, december)),
+                 })
+        {
+            var image = MapImage.DecodePng(png);
+            Assert.Equal((image.Width, image.Height), size);
+        }
+        Assert.NotEqual(LegendRenderer.DateLegendSize(null, null), LegendRenderer.DateLegendSize(may, december));
+    }
+
     [Theory]
     [InlineData("REQUEST=GetMap&LAYERS=forest&CRS=EPSG:3857&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1", "LayerNotDefined", "forest")]
     [InlineData("REQUEST=GetMap&LAYERS=mask&CRS=EPSG:999999&BBOX=0,0,1,1&WIDTH=1&HEIGHT=1", "InvalidCRS", "EPSG:999999")]

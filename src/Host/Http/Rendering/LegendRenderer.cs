@@ -12,12 +12,18 @@ public static class LegendRenderer
     private const int SwatchH = 12;
     private const int RowH = 16;
 
+    /// <summary>The size of <see cref="MaskLegendPng"/>.</summary>
+    public static (int Width, int Height) MaskLegendSize()
+    {
+        var rows = Palette.MaskClasses;
+        return (Pad * 2 + SwatchW + Pad + rows.Max(r => BitmapFont.MeasureWidth(r.Label)), Pad * 2 + rows.Count * RowH - (RowH - SwatchH));
+    }
+
     /// <summary>One swatch per mask class.</summary>
     public static byte[] MaskLegendPng()
     {
         var rows = Palette.MaskClasses;
-        var width = Pad * 2 + SwatchW + Pad + rows.Max(r => BitmapFont.MeasureWidth(r.Label));
-        var height = Pad * 2 + rows.Count * RowH - (RowH - SwatchH);
+        var (width, height) = MaskLegendSize();
         var rgba = NewCanvas(width, height);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -29,27 +35,36 @@ public static class LegendRenderer
         return ImageEncoder.PngFromRgba(rgba, width, height);
     }
 
+    private const string DateTitle = "DETECTION DATE";
+    private const int RampH = 120;
+    private const int RampTop = Pad + BitmapFont.GlyphHeight + Pad;
+
+    /// <summary>The labels at the top, middle and bottom of the date ramp.</summary>
+    private static string[] DateLabels(DateOnly? first, DateOnly? last) => first is { } f && last is { } l
+        ? [f.ToString("yyyy-MM-dd"), f.AddDays((l.DayNumber - f.DayNumber) / 2).ToString("yyyy-MM-dd"), l.ToString("yyyy-MM-dd")]
+        : ["NO DETECTIONS", "", ""];
+
+    private static (int Width, int Height) DateLegendSize(string[] labels) =>
+        (Pad * 2 + Math.Max(BitmapFont.MeasureWidth(DateTitle), SwatchW + Pad + labels.Max(BitmapFont.MeasureWidth)), RampTop + RampH + Pad);
+
+    /// <summary>The size of <see cref="DateLegendPng"/> for the same dates.</summary>
+    public static (int Width, int Height) DateLegendSize(DateOnly? first, DateOnly? last) => DateLegendSize(DateLabels(first, last));
+
     /// <summary>A vertical ramp from the first (top) to the last (bottom) detection date with dates at both ends and the middle.</summary>
     public static byte[] DateLegendPng(DateOnly? first, DateOnly? last)
     {
-        const int rampH = 120;
-        var labels = first is { } f && last is { } l
-            ? new[] { f.ToString("yyyy-MM-dd"), f.AddDays((l.DayNumber - f.DayNumber) / 2).ToString("yyyy-MM-dd"), l.ToString("yyyy-MM-dd") }
-            : ["NO DETECTIONS", "", ""];
-        var title = "DETECTION DATE";
-        var width = Pad * 2 + Math.Max(BitmapFont.MeasureWidth(title), SwatchW + Pad + labels.Max(BitmapFont.MeasureWidth));
-        var top = Pad + BitmapFont.GlyphHeight + Pad;
-        var height = top + rampH + Pad;
+        var labels = DateLabels(first, last);
+        var (width, height) = DateLegendSize(labels);
         var rgba = NewCanvas(width, height);
-        BitmapFont.Draw(rgba, width, height, Pad, Pad, title, Ink);
-        for (var y = 0; y < rampH; y++)
-            Canvas.Fill(rgba, width, height, Pad, top + y, SwatchW, 1, Palette.RampAt(y / (double)(rampH - 1)));
+        BitmapFont.Draw(rgba, width, height, Pad, Pad, DateTitle, Ink);
+        for (var y = 0; y < RampH; y++)
+            Canvas.Fill(rgba, width, height, Pad, RampTop + y, SwatchW, 1, Palette.RampAt(y / (double)(RampH - 1)));
         // Around the ramp, not over it, so that its first and last colours stay visible.
-        Canvas.Outline(rgba, width, height, Pad - 1, top - 1, SwatchW + 2, rampH + 2, Ink);
+        Canvas.Outline(rgba, width, height, Pad - 1, RampTop - 1, SwatchW + 2, RampH + 2, Ink);
         var x = Pad + SwatchW + Pad;
-        BitmapFont.Draw(rgba, width, height, x, top, labels[0], Ink);
-        BitmapFont.Draw(rgba, width, height, x, top + (rampH - BitmapFont.GlyphHeight) / 2, labels[1], Ink);
-        BitmapFont.Draw(rgba, width, height, x, top + rampH - BitmapFont.GlyphHeight, labels[2], Ink);
+        BitmapFont.Draw(rgba, width, height, x, RampTop, labels[0], Ink);
+        BitmapFont.Draw(rgba, width, height, x, RampTop + (RampH - BitmapFont.GlyphHeight) / 2, labels[1], Ink);
+        BitmapFont.Draw(rgba, width, height, x, RampTop + RampH - BitmapFont.GlyphHeight, labels[2], Ink);
         return ImageEncoder.PngFromRgba(rgba, width, height);
     }
 

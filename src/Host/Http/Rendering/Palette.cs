@@ -1,3 +1,5 @@
+using NrtCluster.Kernels;
+
 namespace NrtCluster.Host.Http.Rendering;
 
 /// <summary>An 8-bit RGBA colour.</summary>
@@ -12,14 +14,14 @@ public readonly record struct Rgba(byte R, byte G, byte B, byte A)
 /// <summary>The published colour schemes: one colour per mask class, and a sequential ramp for detection dates.</summary>
 public static class Palette
 {
-    /// <summary>Mask classes as written in the reports (see NrtCluster.Kernels.MaskCodes) with their legend labels and colours.</summary>
+    /// <summary>Mask classes as written in the reports, in code order (a code is its index), with their legend labels and colours.</summary>
     public static readonly IReadOnlyList<(ushort Code, string Label, Rgba Colour)> MaskClasses =
     [
-        (0, "Not monitored", Rgba.Transparent),
-        (1, "Monitored", new Rgba(0xA6, 0xD9, 0x6A, 0xFF)),
-        (2, "Unstable history", new Rgba(0x80, 0x80, 0x80, 0xFF)),
-        (3, "Break", new Rgba(0xE3, 0x1A, 0x1C, 0xFF)),
-        (4, "Too few observations", new Rgba(0xD9, 0xD9, 0xD9, 0xFF)),
+        (MaskCodes.NotMonitored, "Not monitored", Rgba.Transparent),
+        (MaskCodes.Monitored, "Monitored", new Rgba(0xA6, 0xD9, 0x6A, 0xFF)),
+        (MaskCodes.Unstable, "Unstable history", new Rgba(0x80, 0x80, 0x80, 0xFF)),
+        (MaskCodes.Break, "Break", new Rgba(0xE3, 0x1A, 0x1C, 0xFF)),
+        (MaskCodes.TooFewObservations, "Too few observations", new Rgba(0xD9, 0xD9, 0xD9, 0xFF)),
     ];
 
     /// <summary>Colour of a mask code; unknown codes are drawn magenta so that they stand out rather than vanish.</summary>

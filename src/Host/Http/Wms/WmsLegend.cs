@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NrtCluster.Host.Http.Rendering;
+
+namespace NrtCluster.Host.Http.Wms;
+
+/// <summary>GetLegendGraphic: a layer's legend as a PNG (<see cref="LegendRenderer"/>) or as data (JSON).</summary>
+public static class WmsLegend
+{
+    public static WmsResponse Graphic(WmsRequest request, ReportFolder folder)
+    {
+        var layer = WmsLayers.Check(request.Required("LAYER"));
+        var format = request.Optional("FORMAT") ?? "image/png";
+        var s = folder.Current();
+        if (format.StartsWith("image/png", StringComparison.OrdinalIgnoreCase))
+            return new WmsResponse(200, "image/png", layer == WmsLayers.Mask ? LegendRenderer.MaskLegendPng() : LegendRenderer.DateLegendPng(s.FirstDetection, s.LastDetection));
+        if (format.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return WmsResponse.Text("application/json", Json(layer, s).ToJsonString());
+        throw new WmsException("InvalidFormat", $"FORMAT={format} is not supported for legends; use image/png or application/json.");
+    }
+
+    /// <summary>The size of the legend PNG of <paramref name="layer"/>, from its layout alone (the capabilities announce it).</summary>
+    public static (int Width, int Height) Size(string layer, ReportSnapshot s) =>
+        layer == WmsLayers.Mask ? LegendRenderer.MaskLegendSize() : LegendRenderer.DateLegendSize(s.FirstDetection, s.LastDetection);
+
+    /// <summary>The legend as data: class labels and colours, or the date range with ramp colours at its ends and middle.</summary>
+    public static JsonObject Json(string layer, ReportSnapshot s)
+    {
+        if (layer == WmsLayers.Mask)
+            return new JsonObject
+            {
+                ["layer"] = layer,
+                ["classes"] = new JsonArray(Palette.MaskClasses.Select(c => (JsonNode)new JsonObject
+                {
+                    ["value"] = c.Code, ["label"] = c.Label, ["colour"] = c.Colour.A == 0 ? null : c.Colour.Hex,
+                }).ToArray()),
+            };
+        return new JsonObject
+        {
+            ["layer"] = layer,
+            ["first"] = s.FirstDetection?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["last"] = s.LastDetection?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["stops"] = new JsonArray(new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }.Select(f => (JsonNode)new JsonObject { ["fraction"] = f, ["colour"] = Palette.RampAt(f).Hex }).ToArray()),
+        };
+    }
+}
