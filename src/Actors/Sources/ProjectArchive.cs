@@ -1,6 +1,5 @@
 using NetTopologySuite.Geometries;
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Poller;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;
 

@@ -1,5 +1,4 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;

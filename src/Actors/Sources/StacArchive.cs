@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 using NetTopologySuite.Geometries;
+using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;
 
-namespace NrtCluster.Actors.Poller;
+namespace NrtCluster.Actors.Sources;
 
 /// <summary>Which tiles of the project a lon/lat geometry (an item footprint, an area of interest) touches.</summary>
 public interface ITileFootprintIndex
