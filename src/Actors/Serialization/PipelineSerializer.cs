@@ -5,6 +5,7 @@ using Akka.Serialization;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 
