@@ -2,6 +2,7 @@ using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tests.Poller;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;

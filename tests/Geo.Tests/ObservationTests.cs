@@ -6,7 +6,7 @@ namespace NrtCluster.Geo.Tests;
 
 public class ObservationTests
 {
-    private static readonly NrtCluster.Geo.Grid.GeoBox Tile = Scenes.Tile;
+    private static readonly NrtCluster.Geo.Gdal.GeoBox Tile = Scenes.Tile;
 
     /// <summary>A STAC item as Earth Search publishes it, with asset hrefs pointing at local COGs.</summary>
     private static StacItem EarthSearchItem(string id, string datetime, IReadOnlyDictionary<LogicalBand, string> paths,

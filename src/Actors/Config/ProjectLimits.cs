@@ -1,5 +1,4 @@
 using System.Globalization;
-using NrtCluster.Actors.Sources;
 using NrtCluster.Geo.Gdal;
 
 namespace NrtCluster.Actors.Config;
@@ -43,7 +42,7 @@ public static class ProjectLimits
         NetTopologySuite.Geometries.Envelope bounds;
         try
         {
-            bounds = grid.GridBounds(ProjectArchive.AreaOf(config));
+            bounds = grid.GridBounds(config.AreaLonLat());
         }
         catch (Exception e) when (e is GdalException or ArgumentException)
         {
@@ -76,7 +75,7 @@ public static class ProjectLimits
     private static long BytesPerPixel(ProjectConfig config, out int dates, out int layers)
     {
         dates = Math.Max(1, (config.HistoryEnd.DayNumber - config.HistoryStart.DayNumber) / RevisitDays + 1);
-        layers = StacObservationSource.NeedsScreeningBands(config) ? 3 : 1;
+        layers = config.NeedsScreeningBands() ? 3 : 1;
         return (long)dates * layers * 4 * 2 + ModelBytesPerPixel;
     }
 

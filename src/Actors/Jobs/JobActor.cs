@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
-using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Jobs;

@@ -1,18 +1,9 @@
 using System.Collections.Immutable;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Poller;
-
-/// <summary>
-/// Marker for the poller's, report aggregator's and jobs' messages, events and snapshots: written by
-/// <see cref="PipelineSerializer"/> (bound in hocon/base.conf).
-/// </summary>
-public interface IPipelineMessage;
-
-/// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
-/// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
-public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles);
 
 // ---- Commands and queries.
 

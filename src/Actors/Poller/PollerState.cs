@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Actors.Tiles;
 

@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Delivery;
 using Akka.Util;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 

@@ -1,7 +1,5 @@
 using NetTopologySuite.Geometries;
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Poller;
-using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Sources;
@@ -46,21 +44,12 @@ public sealed class StaticCatalogArchive(StaticCatalogReader reader, string cata
 /// <summary>The archive, tile index and provider profile a project file describes.</summary>
 public static class ProjectArchive
 {
-    /// <summary>The area of interest in lon/lat (bbox polygon or the GeoJSON file's geometry).</summary>
-    public static Geometry AreaOf(ProjectConfig config)
-    {
-        if (config.Area.Bbox is { } b)
-            return new BoundingBox(b[0], b[1], b[2], b[3]).ToPolygon(StacJson.GeometryFactory);
-        var path = config.Area.GeoJsonPath ?? throw new ArgumentException("project.area-of-interest: give bbox or geojson.");
-        return ProcessingGrid.ParseGeoJsonArea(File.ReadAllText(path));
-    }
-
-    public static GridTileFootprints Footprints(ProjectConfig config) => new(config.Grid, AreaOf(config));
+    public static GridTileFootprints Footprints(ProjectConfig config) => new(config.Grid, config.AreaLonLat());
 
     /// <summary>The project's STAC API search or static catalog, limited to its collection, area and cloud cover.</summary>
     public static IStacArchive Create(ProjectConfig config, HttpClient http)
     {
-        var area = AreaOf(config);
+        var area = config.AreaLonLat();
         if (config.Stac.ApiUrl is { } api)
         {
             var search = new StacSearchRequest

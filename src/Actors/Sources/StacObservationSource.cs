@@ -1,5 +1,4 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
@@ -44,18 +43,12 @@ public sealed class StacObservationSource : IObservationSource
             Index = config.Index,
             ValidSclClasses = config.SclKeep.ToHashSet(),
             ScreeningBuffer = config.ScreeningBuffer,
-            IncludeScreeningBands = NeedsScreeningBands(config),
+            IncludeScreeningBands = config.NeedsScreeningBands(),
             MaxParallelism = parallelism ?? Environment.ProcessorCount,
         };
         return new StacObservationSource(config.Grid, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config),
             ProviderProfiles.ByName(config.Stac.Provider, http), new StaticCatalogReader(http), options, config.ForestMask);
     }
-
-    /// <summary>Green and SWIR are read only for the CCDC_RIRLS screening (or the CCDC monitor, whose default fit uses it).</summary>
-    internal static bool NeedsScreeningBands(ProjectConfig config) =>
-        string.Equals(config.Monitor.Name, "CCDC", StringComparison.OrdinalIgnoreCase)
-        || (config.Monitor.Fit.TryGetValue("screen_outliers", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String
-            && string.Equals(s.GetString(), "CCDC_RIRLS", StringComparison.OrdinalIgnoreCase));
 
     public async Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
     {

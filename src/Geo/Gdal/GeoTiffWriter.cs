@@ -1,4 +1,3 @@
-using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Geo.Gdal;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Geo.Gdal;
 

@@ -90,7 +90,7 @@ internal sealed class Landscape
         return s;
     }
 
-    private static double[] SampleReference(Grid.GeoBox box, int steps, Func<double, double, double> f)
+    private static double[] SampleReference(Gdal.GeoBox box, int steps, Func<double, double, double> f)
     {
         var values = new double[steps * steps];
         for (var r = 0; r < steps; r++)
@@ -105,14 +105,14 @@ internal sealed class Landscape
     /// <summary>
     /// Quantile of <paramref name="f"/> over the reference grid: used to turn a target cloud cover into a threshold.
     /// </summary>
-    public static double Quantile(Grid.GeoBox box, Func<double, double, double> f, double p)
+    public static double Quantile(Gdal.GeoBox box, Func<double, double, double> f, double p)
     {
         var values = SampleReference(box, 48, f);
         Array.Sort(values);
         return values[Math.Clamp((int)(p * (values.Length - 1)), 0, values.Length - 1)];
     }
 
-    private List<Disturbance> PlaceDisturbances(SyntheticArchiveOptions o, Grid.GeoBox reference)
+    private List<Disturbance> PlaceDisturbances(SyntheticArchiveOptions o, Gdal.GeoBox reference)
     {
         var random = new Random((int)(Noise.Hash((ulong)o.Seed, 106) & 0x7FFFFFFF));
         var monitoringFirst = Max(o.HistoryEnd.AddDays(10), o.Start);
@@ -163,7 +163,7 @@ internal sealed class Landscape
     }
 
     /// <summary>Whether the whole polygon (vertices and points towards its centre) is forest with data.</summary>
-    private bool InsideForest(double cx, double cy, double[] xs, double[] ys, Grid.GeoBox reference)
+    private bool InsideForest(double cx, double cy, double[] xs, double[] ys, Gdal.GeoBox reference)
     {
         for (var v = 0; v < xs.Length; v++)
         {

@@ -1,3 +1,4 @@
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Http;

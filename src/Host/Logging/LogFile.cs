@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using NrtCluster.Actors.Reports;
+using NrtCluster.Actors;
 
 namespace NrtCluster.Host.Logging;
 

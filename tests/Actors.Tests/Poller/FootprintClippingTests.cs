@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using NetTopologySuite.Geometries;
-using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Serialization;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Tests.Poller;

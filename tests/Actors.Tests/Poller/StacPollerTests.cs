@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Grid;

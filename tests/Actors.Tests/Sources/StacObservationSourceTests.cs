@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;

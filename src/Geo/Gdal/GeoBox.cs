@@ -1,4 +1,4 @@
-namespace NrtCluster.Geo.Grid;
+namespace NrtCluster.Geo.Gdal;
 
 /// <summary>
 /// An affine pixel-to-CRS transform in GDAL order: x = X0 + col*PixelWidth + row*RowRotation,

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using NrtCluster.Kernels.Fitting;
 
-namespace NrtCluster.Kernels;
+namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
 /// Fits the stable history of every monitored pixel (spec 3). Pixels are processed in blocks of

@@ -5,7 +5,7 @@ using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Stac;
 
-namespace NrtCluster.Actors.Poller;
+namespace NrtCluster.Actors.Sources;
 
 /// <summary>Which tiles of the project a lon/lat geometry (an item footprint, an area of interest) touches.</summary>
 public interface ITileFootprintIndex
@@ -91,6 +91,10 @@ public sealed class StacApiArchive(StacApiClient client, StacSearchRequest proje
             Token = null,
         }, cancellationToken);
 }
+
+/// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
+/// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
+public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles);
 
 /// <summary>What a search found: the items to dispatch, and the items rejected with why.</summary>
 public sealed record Discovery(ImmutableArray<DiscoveredItem> Items, ImmutableArray<RejectedItem> Rejected);

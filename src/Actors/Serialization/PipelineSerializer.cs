@@ -3,12 +3,13 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
-using NrtCluster.Actors.Serialization;
+using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 
-namespace NrtCluster.Actors.Poller;
+namespace NrtCluster.Actors.Serialization;
 
 /// <summary>Akka serializer for the poller's, aggregator's and jobs' messages, events and snapshots.</summary>
 public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NrtCluster.Actors.Reports;
+namespace NrtCluster.Actors;
 
 /// <summary>
 /// Says why a file could not be written to a folder in the operator's words, e.g. "cannot write reports to /out/tiles: no
