@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Http.Wms;
