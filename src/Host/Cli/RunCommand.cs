@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
 using NrtCluster.Host.Node;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Host.Http;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Cli;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Akka.Cluster;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Http;
 

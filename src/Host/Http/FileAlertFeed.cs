@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http;
 

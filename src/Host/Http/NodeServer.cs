@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Wms;
+using NrtCluster.Host.Node;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http;
 

@@ -11,14 +11,14 @@ namespace NrtCluster.Host.Logging;
 /// Akka logger (<c>akka.loggers</c>) writing every log event as one JSON line (<see cref="LogLine"/>) to the file
 /// <c>nrtcluster.logging.file</c>, and those at <c>nrtcluster.logging.stdout-level</c> or above also to standard
 /// output, where <c>docker logs</c> and journald pick them up. While the node's database is unreachable, the storage
-/// errors that causes stay off stdout and are thinned out in the file (<see cref="DatabaseHealth.Route"/>): its outage
+/// errors that causes stay off stdout and are thinned out in the file (<see cref="LogRouting"/>): its outage
 /// line says what is wrong instead. <see cref="Hocon"/> gives the settings that enable it.
 /// </summary>
 public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly SharedLogFile _file;
     private readonly LogLevel? _stdoutLevel;
-    private readonly DatabaseHealth _database;
+    private readonly LogRouting _routing;
 
     public StructuredLogger()
     {
@@ -28,7 +28,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
             throw new ArgumentException("nrtcluster.logging.file is empty; set it to the log file path (StructuredLogger.Hocon does).");
         _stdoutLevel = ParseLevel(config.GetString("nrtcluster.logging.stdout-level", "WARNING"));
         _file = SharedLogFile.Acquire(path, notice => LogLine.Format(new Warning(nameof(StructuredLogger), typeof(StructuredLogger), notice)));
-        _database = DatabaseHealth.Get(Context.System);
+        _routing = LogRouting.Get(Context.System);
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Write);
     }
@@ -68,7 +68,7 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
 
     private void Write(LogEvent e)
     {
-        var route = _database.Route(e);
+        var route = _routing.Route(e);
         if (route == LogRoute.Nowhere) return;
         string line = LogLine.Format(e);
         _file.WriteLine(line);

@@ -6,6 +6,8 @@ using Akka.Event;
 using Npgsql;
 using NrtCluster.Host.Http;
 
+using NrtCluster.Host.Logging;
+
 namespace NrtCluster.Host.Node;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace NrtCluster.Host.Node;
 /// <see cref="ProjectNode.Start"/>) opens a fresh connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
 /// <c>report-interval</c> names the database (without its password) and the reason, /readyz is 503
 /// (<see cref="DatabaseReadiness"/>), and the storage errors the outage causes stay off stdout
-/// (<see cref="Logging.StructuredLogger"/> asks <see cref="Route"/>); a warning says when it answers again.
+/// (<see cref="Route"/>, set as the node's <see cref="LogRouting"/>); a warning says when it answers again.
 /// A node on SQLite (embedded) has nothing to probe: it is always reachable.
 /// </summary>
 public sealed class DatabaseHealth : IExtension
@@ -43,6 +45,7 @@ public sealed class DatabaseHealth : IExtension
             .Select(p => (What: p.Item1, ConnectionString: config.GetString($"{p.Item2}.connection-string", "")))
             .GroupBy(p => p.ConnectionString, StringComparer.Ordinal)
             .Select(g => new Target(string.Join(" and ", g.Select(p => p.What)), g.Key))];
+        LogRouting.Get(system).RouteBy(Route);
     }
 
     public static DatabaseHealth Get(ActorSystem system) => system.WithExtension<DatabaseHealth, Provider>();
@@ -219,14 +222,6 @@ public sealed record DatabaseOutage(DatabaseHealth.Target Target, string Error, 
     /// <summary>e.g. the journal database Host=db;... (password hidden) is unreachable: connection refused (since 12:01:03 UTC, 3 min)</summary>
     public string Describe(DateTime nowUtc) =>
         $"{Target.Name} is unreachable: {Error} (since {SinceUtc:HH:mm:ss} UTC, {DatabaseHealth.Duration(nowUtc - SinceUtc)})";
-}
-
-/// <summary>Where a log event goes: file and (at its level) stdout, the file only, or nowhere.</summary>
-public enum LogRoute
-{
-    Everywhere,
-    FileOnly,
-    Nowhere,
 }
 
 /// <summary>A node's status whose readiness also needs its database: not ready while <see cref="DatabaseHealth"/> has an outage.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using NrtCluster.Host.Http;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Tests.Http;
 

@@ -2,6 +2,7 @@ using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Tiles;
 using NrtCluster.Host.Http;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Tests.Http;
 

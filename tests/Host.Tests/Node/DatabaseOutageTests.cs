@@ -5,6 +5,7 @@ using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Cluster;
 using Xunit.Abstractions;
+using NrtCluster.Host.Logging;
 
 namespace NrtCluster.Host.Tests.Node;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Xml;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Rendering;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 

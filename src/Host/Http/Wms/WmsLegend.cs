@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using NrtCluster.Host.Http.Rendering;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Rendering;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 

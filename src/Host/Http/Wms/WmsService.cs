@@ -1,4 +1,5 @@
 using System.Text;
+using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 

@@ -2,7 +2,7 @@ using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Kernels;
 
-namespace NrtCluster.Host.Http;
+namespace NrtCluster.Host.Http.Reports;
 
 /// <summary>One per-tile report GeoTIFF: where it lies and which bands hold the mask and the detection date.</summary>
 public sealed record TileReportInfo(string Tile, string Path, GeoBox Box, int MaskBand, int DateBand, DateTime LastWriteUtc);

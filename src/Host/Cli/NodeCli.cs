@@ -3,7 +3,7 @@ using Akka.Configuration.Hocon;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
 
-namespace NrtCluster.Host.Node;
+namespace NrtCluster.Host.Cli;
 
 /// <summary>What the node verbs share: the project file option and loading it with errors that name their keys.</summary>
 public static class NodeCli

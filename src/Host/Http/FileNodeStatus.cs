@@ -1,32 +1,8 @@
 using System.Text.Json.Nodes;
+using NrtCluster.Host.Http.Reports;
+using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Http;
-
-/// <summary>
-/// What /status reports: the node, how it runs, what it publishes, and free-form details of the implementation
-/// (e.g. cluster members and shards).
-/// </summary>
-public sealed record NodeStatusReport(
-    string Node,
-    string Mode,
-    DateTime StartedUtc,
-    int Tiles,
-    long Breaks,
-    DateOnly? FirstDetection,
-    DateOnly? LastDetection,
-    DateTime? LastUpdateUtc,
-    JsonObject Details);
-
-/// <summary>Whether the node can serve maps and alerts now, and if not why.</summary>
-public sealed record Readiness(bool Ready, string Reason);
-
-/// <summary>The node's state for /status and /readyz. <see cref="FileNodeStatus"/> reads it from the output folder.</summary>
-public interface INodeStatus
-{
-    NodeStatusReport Current();
-
-    Readiness Readiness();
-}
 
 /// <summary>Status of a node that serves an output folder: what the reports in it say.</summary>
 public sealed class FileNodeStatus(ReportFolder folder) : INodeStatus
