@@ -6,89 +6,45 @@ namespace NrtCluster.Kernels.Monitors;
 /// Consecutive outliers beyond the inter-quartile range of the fit residuals (spec 4.5; reference
 /// <c>nrt.monitor.iqr.IQR</c>). Default fit: OLS.
 /// </summary>
-public sealed class Iqr : BaseMonitor
+public sealed class Iqr : CountingMonitor<Iqr.Sink>
 {
-    private readonly IqrOptions options;
+    private readonly double sensitivity;
 
-    public Iqr(IqrOptions? options = null, byte[]? mask = null) : base(options ?? new IqrOptions(), mask)
-    {
-        this.options = (IqrOptions)Options;
-        CheckBoundary(this.options.Boundary);
-    }
+    public Iqr(IqrOptions? options = null, byte[]? mask = null) : base(options ?? new IqrOptions(), mask) => sensitivity = Options.Sensitivity;
 
     /// <summary>Rebuilds a fitted IQR monitor from its persisted state.</summary>
-    public Iqr(IqrOptions options, FittedModel model, MonitoringState state) : base(options, model, state)
-    {
-        this.options = options;
-        CheckBoundary(options.Boundary);
-    }
+    public Iqr(IqrOptions options, FittedModel model, MonitoringState state) : base(options, model, state) => sensitivity = Options.Sensitivity;
 
     public override string Name => "IQR";
 
     public override FitOptions DefaultFit { get; } = new() { Method = FitMethod.Ols };
 
-    internal static void CheckBoundary(int boundary)
-    {
-        if (boundary is < 1 or > byte.MaxValue)
-        {
-            throw new OptionException("boundary", $"boundary (consecutive outliers to confirm a break) must lie in 1..255, got {boundary}.");
-        }
-    }
+    protected override Sink NewSink(int pixels) => new(pixels);
 
-    protected override (FittedModel Model, MonitoringState State) FitCore(
-        HistoryCube history, FitOptions fitOptions, byte[] mask, HistoryCube? green, HistoryCube? swir)
-    {
-        var p = history.Pixels;
-        var sink = new Sink(p);
-        var result = RunFit(history, fitOptions, mask, sink, green, swir);
-        var model = ModelOf(history, result) with
-        {
-            Q25 = sink.Q25,
-            Q75 = sink.Q75,
-        };
-        var state = CounterState(mask);
-        return (model, state);
-    }
+    protected override FittedModel WithStatistics(FittedModel model, Sink sink) => model with { Q25 = sink.Q25, Q75 = sink.Q75 };
 
-    protected override void Validate(FittedModel model, MonitoringState state)
+    protected override void ValidateStatistics(FittedModel model)
     {
         Require(model.Q25, "q25", Name);
         Require(model.Q75, "q75", Name);
-        Require(state.Counter, "process", Name);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void StepBlock(int start, int end, ReadOnlySpan<float> y, ReadOnlySpan<double> prediction, ushort day)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected override bool IsOutlier(int pixel, double residual)
     {
         var m = Model;
-        var s = State;
-        var q25 = m.Q25!;
-        var q75 = m.Q75!;
-        var mask = s.Mask;
-        var sensitivity = options.Sensitivity;
-        var boundary = options.Boundary;
-        for (int i = start; i < end; i++)
-        {
-            var v = y[i];
-            if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
-            var r = v - prediction[i - start];
-            var iqr = q75[i] - q25[i];
-            var outlier = r > q75[i] + sensitivity * iqr || r < q25[i] - sensitivity * iqr;
-            CountOutlier(s, i, outlier, boundary, day);
-        }
+        double q25 = m.Q25![pixel], q75 = m.Q75![pixel], iqr = q75 - q25;
+        return residual > q75 + sensitivity * iqr || residual < q25 - sensitivity * iqr;
     }
 
-    protected override double ProcessAt(int pixel) => State.Counter![pixel];
-
-    protected override void AddLayers(List<StateLayer> layers)
+    protected override void AddStatisticLayers(List<StateLayer> layers)
     {
         layers.Add(Layer("q25", Model.Q25!));
         layers.Add(Layer("q75", Model.Q75!));
-        // The reference creates its process on the first monitored date.
-        if (State.Steps > 0) layers.Add(Layer("process", State.Counter!));
     }
 
-    private sealed class Sink(int pixels) : IResidualSink
+    /// <summary>The 25th and 75th percentiles of each pixel's fit residuals.</summary>
+    public sealed class Sink(int pixels) : IResidualSink
     {
         public double[] Q25 { get; } = new double[pixels];
         public double[] Q75 { get; } = new double[pixels];
