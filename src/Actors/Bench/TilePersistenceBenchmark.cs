@@ -182,6 +182,8 @@ public static class TilePersistenceBenchmark
 
         public FitOutput Fit(HistoryStack history) => inner.Fit(history);
 
+        public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers) => inner.Report(model, monitoring, layers);
+
         public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
         {
             var clock = Stopwatch.StartNew();

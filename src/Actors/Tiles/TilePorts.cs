@@ -31,7 +31,11 @@ public sealed record HistoryStack(
 }
 
 /// <summary>Fitted model and the monitoring state it starts from.</summary>
-public sealed record FitOutput(LayerSet Model, LayerSet Monitoring);
+public sealed record FitOutput(LayerSet Model, LayerSet Monitoring)
+{
+    /// <summary>What the fit warns of (e.g. CCDC_RIRLS screening removed most observations): for the tile's log and its fit's reply.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// A monitor with its options (IQR, EWMA, CuSum, MoSum, CCDC over a fit method), seen as pure functions over
@@ -48,6 +52,12 @@ public interface IMonitorEngine
 
     /// <summary>One monitoring step: <paramref name="observation"/> is H x W, NaN = no observation.</summary>
     LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc);
+
+    /// <summary>
+    /// The tile report of this state (spec 5): the named <paramref name="layers"/> (mask, detection_date, process), stacked
+    /// into one uint16 layer of layers x H x W, values truncated and saturated, NaN as 0.
+    /// </summary>
+    Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers);
 }
 
 /// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>

@@ -32,6 +32,9 @@ public abstract record TileCommand
 /// </summary>
 public sealed record TileDecision(INrtSerializable Reply, ITileEvent? Event = null, TileState? Next = null, TileModel? ModelToStore = null)
 {
+    /// <summary>What the actor is to log as warnings once the change is stored (a fit's screening warnings).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static TileDecision ReplyOnly(INrtSerializable reply) => new(reply);
 }
 
@@ -116,7 +119,8 @@ public sealed record TileState(
         var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
         var model = new TileModel(Tile, next, output.Model);
         return new TileDecision(
-            new FitAck(Tile, next, AckOutcome.Fitted, $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels"),
+            new FitAck(Tile, next, AckOutcome.Fitted,
+                $"fitted on {history.Dates.Length} dates, {history.Height} x {history.Width} pixels{string.Concat(output.Warnings.Select(w => "; warning: " + w))}"),
             new ModelFitted(Tile, next, summary),
             this with
             {
@@ -129,7 +133,7 @@ public sealed record TileState(
                 Quarantined = ImmutableArray<QuarantinedDay>.Empty,
                 Totals = CountMask(output.Monitoring[MaskLayer].ValuesAs<byte>()),
             },
-            model);
+            model) { Warnings = output.Warnings };
     }
 
     private TileDecision DecideObserve(TileCommand.Observe command, IMonitorEngine engine)
