@@ -25,7 +25,7 @@ public sealed class KernelMonitorEngineTests
     {
         var data = ConformanceCase.Load(caseName);
         var engine = data.Engine();
-        var fitted = engine.Fit(data.HistoryStack());
+        var fitted = engine.Fit(data.TileHistory());
         var model = ModelLayers.FromLayers(fitted.Model);
         var restored = MonitorFactory.Restore(MonitorFactory.Create(data.Monitor, data.Init).Options, model,
             StateLayers.FromLayers(fitted.Monitoring).Copy());
@@ -50,8 +50,8 @@ public sealed class KernelMonitorEngineTests
     {
         var data = ConformanceCase.Load("ccdc_stable_rirls");
 
-        Assert.Empty(data.Engine().Fit(data.HistoryStack()).Warnings);
-        var warning = Assert.Single(MisscaledCcdc(data).Fit(data.HistoryStack()).Warnings);
+        Assert.Empty(data.Engine().Fit(data.TileHistory()).Warnings);
+        var warning = Assert.Single(MisscaledCcdc(data).Fit(data.TileHistory()).Warnings);
         Assert.Contains("CCDC_RIRLS screening removed", warning);
         Assert.Contains("scaling_factor = 0.001", warning);
     }

@@ -32,15 +32,11 @@ public sealed class KernelMonitorEngine : IMonitorEngine
 
     public string Description { get; }
 
-    public FitOutput Fit(HistoryStack history)
+    public FitOutput Fit(TileHistory history)
     {
         history.Validate();
         var monitor = MonitorFactory.Create(_monitor, _init, history.ForestMask);
-        var dates = history.Dates.ToArray();
-        HistoryCube Cube(float[] values) => new(values, dates, history.Height, history.Width);
-        monitor.Fit(Cube(history.Values), _fit,
-            history.Green is null ? null : Cube(history.Green),
-            history.Swir is null ? null : Cube(history.Swir));
+        monitor.Fit(history.Index, _fit, history.Green, history.Swir);
         return new FitOutput(ModelLayers.ToLayers(monitor.Model), StateLayers.ToLayers(monitor.State, monitor.Model))
         {
             Warnings = monitor.FitWarnings,

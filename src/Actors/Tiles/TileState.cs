@@ -8,7 +8,7 @@ public abstract record TileCommand
 {
     private TileCommand() { }
 
-    public sealed record Fit(FitTile Request, HistoryStack History) : TileCommand;
+    public sealed record Fit(FitTile Request, TileHistory History) : TileCommand;
 
     /// <param name="LeftOut">Items of the day that could not be read; recorded with the applied day.</param>
     public sealed record Observe(ObserveDay Request, float[] Pixels, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
