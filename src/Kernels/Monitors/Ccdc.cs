@@ -6,7 +6,7 @@ namespace NrtCluster.Kernels.Monitors;
 /// Consecutive outliers beyond a multiple of the fit RMSE (spec 4.6; reference <c>nrt.monitor.ccdc.CCDC</c>).
 /// Default fit: CCDC-stable with CCDC_RIRLS screening (which needs green and SWIR cubes).
 /// </summary>
-public sealed class Ccdc : CountingMonitor<Ccdc.Sink>
+public sealed class Ccdc : CountingMonitor<Ccdc.Sink, Ccdc.Outliers>
 {
     private readonly double sensitivity;
 
@@ -25,8 +25,7 @@ public sealed class Ccdc : CountingMonitor<Ccdc.Sink>
 
     protected override void ValidateStatistics(FittedModel model) => Require(model.Rmse, "rmse", Name);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected override bool IsOutlier(int pixel, double residual) => Math.Abs(residual) / Model.Rmse![pixel] > sensitivity;
+    protected override Outliers OutlierTest(FittedModel model) => new(model.Rmse!, sensitivity);
 
     protected override void AddStatisticLayers(List<StateLayer> layers) => layers.Add(Layer("rmse", Model.Rmse!));
 
@@ -37,5 +36,12 @@ public sealed class Ccdc : CountingMonitor<Ccdc.Sink>
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Accept(int pixel, ReadOnlySpan<float> residuals) => Rmse[pixel] = ResidualStatistics.RootMeanSquare(residuals);
+    }
+
+    /// <summary>An outlier lies more than <c>sensitivity</c> RMSEs from the prediction.</summary>
+    public readonly struct Outliers(float[] rmse, double sensitivity) : IOutlierTest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsOutlier(int pixel, double residual) => Math.Abs(residual) / rmse[pixel] > sensitivity;
     }
 }

@@ -5,9 +5,10 @@ namespace NrtCluster.Kernels.Monitors;
 /// <summary>
 /// The outlier-counting monitors (IQR, CCDC; spec 4.5, 4.6): each pixel's process is a counter (uint8, wrapping as the
 /// reference's) of consecutive outliers, and a break is confirmed when it reaches <c>boundary</c>. A monitor says what an
-/// outlier is from the statistics of its fit residuals, which <typeparamref name="TSink"/> collects during the fit.
+/// outlier is from the statistics of its fit residuals, which <typeparamref name="TSink"/> collects during the fit and
+/// <typeparamref name="TTest"/> reads while monitoring (a struct, so the step's loop calls it directly, without a virtual call).
 /// </summary>
-public abstract class CountingMonitor<TSink> : BaseMonitor where TSink : IResidualSink
+public abstract class CountingMonitor<TSink, TTest> : BaseMonitor where TSink : IResidualSink where TTest : struct, IOutlierTest
 {
     private readonly int boundary;
 
@@ -30,8 +31,8 @@ public abstract class CountingMonitor<TSink> : BaseMonitor where TSink : IResidu
     /// <summary>Checks that a restored model has the statistics <see cref="IsOutlier"/> reads.</summary>
     protected abstract void ValidateStatistics(FittedModel model);
 
-    /// <summary>Whether <paramref name="residual"/> (observation minus prediction) of <paramref name="pixel"/> is an outlier.</summary>
-    protected abstract bool IsOutlier(int pixel, double residual);
+    /// <summary>The outlier test over the fitted model's statistics.</summary>
+    protected abstract TTest OutlierTest(FittedModel model);
 
     /// <summary>The monitor's own model layers (its residual statistics), for <see cref="BaseMonitor.ExportState"/>.</summary>
     protected abstract void AddStatisticLayers(List<StateLayer> layers);
@@ -57,11 +58,12 @@ public abstract class CountingMonitor<TSink> : BaseMonitor where TSink : IResidu
         var s = State;
         var mask = s.Mask;
         var counter = s.Counter!;
+        var test = OutlierTest(Model);
         for (int i = start; i < end; i++)
         {
             var v = y[i];
             if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
-            counter[i] = IsOutlier(i, v - prediction[i - start]) ? unchecked((byte)(counter[i] + 1)) : (byte)0;
+            counter[i] = test.IsOutlier(i, v - prediction[i - start]) ? unchecked((byte)(counter[i] + 1)) : (byte)0;
             if (counter[i] >= boundary) Break(s, i, day);
         }
     }
@@ -74,4 +76,10 @@ public abstract class CountingMonitor<TSink> : BaseMonitor where TSink : IResidu
         // The reference creates its process on the first monitored date.
         if (State.Steps > 0) layers.Add(Layer("process", State.Counter!));
     }
+}
+
+/// <summary>What an outlier-counting monitor counts: whether a pixel's residual (observation minus prediction) is an outlier.</summary>
+public interface IOutlierTest
+{
+    bool IsOutlier(int pixel, double residual);
 }

@@ -6,7 +6,7 @@ namespace NrtCluster.Kernels.Monitors;
 /// Consecutive outliers beyond the inter-quartile range of the fit residuals (spec 4.5; reference
 /// <c>nrt.monitor.iqr.IQR</c>). Default fit: OLS.
 /// </summary>
-public sealed class Iqr : CountingMonitor<Iqr.Sink>
+public sealed class Iqr : CountingMonitor<Iqr.Sink, Iqr.Outliers>
 {
     private readonly double sensitivity;
 
@@ -29,13 +29,7 @@ public sealed class Iqr : CountingMonitor<Iqr.Sink>
         Require(model.Q75, "q75", Name);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected override bool IsOutlier(int pixel, double residual)
-    {
-        var m = Model;
-        double q25 = m.Q25![pixel], q75 = m.Q75![pixel], iqr = q75 - q25;
-        return residual > q75 + sensitivity * iqr || residual < q25 - sensitivity * iqr;
-    }
+    protected override Outliers OutlierTest(FittedModel model) => new(model.Q25!, model.Q75!, sensitivity);
 
     protected override void AddStatisticLayers(List<StateLayer> layers)
     {
@@ -54,6 +48,17 @@ public sealed class Iqr : CountingMonitor<Iqr.Sink>
         {
             Span<float> scratch = residuals.Length <= 2048 ? stackalloc float[residuals.Length] : new float[residuals.Length];
             (Q25[pixel], Q75[pixel]) = ResidualStatistics.Percentiles(residuals, 0.25, 0.75, scratch);
+        }
+    }
+
+    /// <summary>An outlier lies beyond the quartiles by more than <c>sensitivity</c> inter-quartile ranges.</summary>
+    public readonly struct Outliers(double[] q25, double[] q75, double sensitivity) : IOutlierTest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsOutlier(int pixel, double residual)
+        {
+            double low = q25[pixel], high = q75[pixel], iqr = high - low;
+            return residual > high + sensitivity * iqr || residual < low - sensitivity * iqr;
         }
     }
 }
