@@ -1,3 +1,5 @@
+using NrtCluster.Kernels.Fitting;
+
 namespace NrtCluster.Kernels.Tests.Fitting;
 
 /// <summary>The fits of every conformance case against the reference's state right after fit (expected/fit).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NrtCluster.Kernels.Fitting;
 
 namespace NrtCluster.Kernels.Tests.Fitting;
 

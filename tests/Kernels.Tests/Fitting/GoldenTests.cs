@@ -1,3 +1,5 @@
+using NrtCluster.Kernels.Fitting;
+
 namespace NrtCluster.Kernels.Tests.Fitting;
 
 /// <summary>Published results of R strucchange / bfast and Python statsmodels (conformance golden/).</summary>

@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using NrtCluster.Kernels.Fitting;
 
-namespace NrtCluster.Kernels;
+namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
 /// Fits the stable history of every monitored pixel (spec 3). Pixels are processed in blocks of
 /// <see cref="BlockWorkspace.DefaultWidth"/> in parallel; each block is copied once from the T x P cube into a
 /// per-thread float64 buffer, so no float64 copy of the whole cube is ever held. The science is in
-/// <c>Fitting/</c>: outlier screening in <see cref="Screening"/>, OLS and RIRLS in <see cref="BlockSolvers"/>, ROC in
+/// its own files: outlier screening in <see cref="Screening"/>, OLS and RIRLS in <see cref="BlockSolvers"/>, ROC in
 /// <see cref="RocFit"/>, CCDC-stable in <see cref="CcdcStableFit"/>; this class runs them over the blocks.
 /// </summary>
 /// <remarks>

@@ -1,6 +1,5 @@
-using NrtCluster.Kernels.Fitting;
 
-namespace NrtCluster.Kernels;
+namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
 /// The history solvers on one series with an arbitrary design matrix (n x k, row-major): the same code the tile
