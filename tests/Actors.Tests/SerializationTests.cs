@@ -193,7 +193,7 @@ public sealed class SerializationTests
     public void Monitoring_state_of_a_real_tile_is_stored_compressed()
     {
         var data = ConformanceCase.Load("ewma_ols_shewhart");
-        var fit = data.Engine().Fit(data.HistoryStack());
+        var fit = data.Engine().Fit(data.TileHistory());
         int raw = (int)(fit.Model.ByteSize + fit.Monitoring.ByteSize);
         int stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, fit.Model)).Length +
                      NrtBinaryFormat.Write(new TileSnapshot(Tile, 1, null, fit.Monitoring, [], MaskTotals.Zero)).Length;

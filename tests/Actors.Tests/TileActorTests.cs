@@ -22,7 +22,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
     private static TileState Uninterrupted(ConformanceCase data, int days)
     {
         var engine = data.Engine();
-        var state = TileDecision.Of(TileState.Empty(Tile), new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.HistoryStack(), engine)).Next;
+        var state = TileDecision.Of(TileState.Empty(Tile), new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.TileHistory(), engine)).Next;
         for (int i = 0; i < days; i++)
             state = TileDecision.Of(state, new TileCommand.Observe(data.Observation(Tile, i), data.Frame(i), engine)).Next;
         return state;
@@ -586,7 +586,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
 
         public int Failures => Volatile.Read(ref _failures);
 
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
         public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
@@ -600,7 +600,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
     /// <summary>Loads one date without its first item, as if that item's file were corrupt.</summary>
     private sealed class LeavingOutSource(IObservationSource inner, DateTime leaving) : IObservationSource
     {
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
         public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
@@ -615,7 +615,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
     {
         private int _failed;
 
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
         public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>

@@ -17,7 +17,7 @@ public sealed class TileStateTests
     private static FitTile FitRequest(bool replace = false) => new(Tile, Data.HistoryStart, Data.HistoryEnd, replace);
 
     private static TileState Fitted() =>
-        TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine)).Next;
+        TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.TileHistory(), Engine)).Next;
 
     private static TileState ApplyDays(TileState state, params int[] indexes)
     {
@@ -38,7 +38,7 @@ public sealed class TileStateTests
     [Fact]
     public void Fit_decides_a_ModelFitted_event_the_state_after_it_and_the_model_to_store_before_both()
     {
-        var decision = TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
+        var decision = TileState.Empty(Tile).Decided(new TileCommand.Fit(FitRequest(), Data.TileHistory(), Engine));
         var fitted = Assert.IsType<TileEvent.Fitted>(decision.Event).Fit;
         Assert.Equal(1, fitted.FitNumber);
         Assert.Equal(new TileModel(Tile, 1, decision.ModelToStore!.Layers), decision.ModelToStore);
@@ -107,12 +107,12 @@ public sealed class TileStateTests
         Assert.Equal(AckOutcome.NotFitted, Assert.IsType<DayAck>(refused.Reply).Outcome);
 
         var state = ApplyDays(Fitted(), 0, 1);
-        var again = state.Decided(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
+        var again = state.Decided(new TileCommand.Fit(FitRequest(), Data.TileHistory(), Engine));
         Assert.Null(again.Event);
         Assert.Null(again.ModelToStore);
         Assert.Equal(AckOutcome.AlreadyFitted, Assert.IsType<FitAck>(again.Reply).Outcome);
 
-        var refit = state.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine));
+        var refit = state.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.TileHistory(), Engine));
         Assert.Equal(2, Assert.IsType<TileEvent.Fitted>(refit.Event).Fit.FitNumber);
         var refitted = TileState.FromSnapshot(refit.Next.ToSnapshot());
         Assert.Equal(2, refitted.FitNumber);
@@ -127,7 +127,7 @@ public sealed class TileStateTests
     [Fact]
     public void Bad_inputs_are_refused_with_messages_naming_them()
     {
-        var bad = TileState.Empty(Tile).Decided(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.HistoryStack(), Engine));
+        var bad = TileState.Empty(Tile).Decided(new TileCommand.Fit(new FitTile(Tile, Data.HistoryEnd, Data.HistoryStart), Data.TileHistory(), Engine));
         Assert.Null(bad.Event);
         Assert.Contains("ends before it starts", Assert.IsType<FitAck>(bad.Reply).Detail);
 
@@ -213,7 +213,7 @@ public sealed class TileStateTests
         Assert.Contains("'nrtc requeue' applies it and the days after it again", resentAck.Detail);
 
         // A refit restarts monitoring and the list.
-        var refit = later.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine)).Next;
+        var refit = later.Decided(new TileCommand.Fit(FitRequest(replace: true), Data.TileHistory(), Engine)).Next;
         Assert.Empty(refit.Quarantined);
     }
 
@@ -395,7 +395,7 @@ public sealed class TileStateTests
         }
         TileCommand.Observe Day(int index) => new(Data.Observation(Tile, index), Data.Frame(index), Engine);
 
-        Run(new TileCommand.Fit(FitRequest(), Data.HistoryStack(), Engine));
+        Run(new TileCommand.Fit(FitRequest(), Data.TileHistory(), Engine));
         Run(Day(0));
         Run(Day(1));
         Run(new TileCommand.Quarantine(QuarantineOf(2, "HTTP 503"), Now, 4));
@@ -406,7 +406,7 @@ public sealed class TileStateTests
         Run(Day(5));
         Run(new TileCommand.Rewind(state.Quarantined[0], kept));
         foreach (int i in new[] { 2, 3, 4, 5 }) Run(Day(i));
-        Run(new TileCommand.Fit(FitRequest(replace: true), Data.HistoryStack(), Engine));
+        Run(new TileCommand.Fit(FitRequest(replace: true), Data.TileHistory(), Engine));
         Run(Day(0));
 
         Assert.Equal(

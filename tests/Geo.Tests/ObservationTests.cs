@@ -284,7 +284,7 @@ public class ObservationTests
     }
 
     [Fact]
-    public void A_history_cube_is_time_ordered_and_limited_to_the_period()
+    public void A_history_is_time_ordered_and_limited_to_the_period()
     {
         using var tmp = new TempFolder();
         var utm = Scenes.UtmBoxCovering(Tile, 32632);
@@ -296,14 +296,14 @@ public class ObservationTests
         }
         var inputs = new[] { Day(5, 2500), Day(2, 2000), Day(9, 3000), Day(7, 2200) };
 
-        var cube = ObservationLoader.LoadHistory(Tile, inputs, new DateOnly(2023, 2, 1), new DateOnly(2023, 8, 31), WithScreeningBands);
+        var history = ObservationLoader.LoadHistory(Tile, inputs, new DateOnly(2023, 2, 1), new DateOnly(2023, 8, 31), WithScreeningBands);
 
-        Assert.Equal([new DateOnly(2023, 2, 10), new DateOnly(2023, 5, 10), new DateOnly(2023, 7, 10)], cube.SolarDays);
-        Assert.Equal(cube.SolarDays.Select(d => new DateTimeOffset(d.ToDateTime(new TimeOnly(10, 30)), TimeSpan.Zero)), cube.Times);
+        Assert.Equal([new DateOnly(2023, 2, 10), new DateOnly(2023, 5, 10), new DateOnly(2023, 7, 10)], history.Select(o => o.SolarDay));
+        Assert.Equal(history.Select(o => new DateTimeOffset(o.SolarDay.ToDateTime(new TimeOnly(10, 30)), TimeSpan.Zero)), history.Select(o => o.Time));
         double Ndvi(double redDn) => (0.4 - (redDn - 1000) / 10000) / (0.4 + (redDn - 1000) / 10000);
-        Assert.Equal([Ndvi(2000), Ndvi(2500), Ndvi(2200)], cube.Index.Select(i => (double)i[12345]), new Tolerance(1e-5));
-        Assert.Equal([0.1 + 0.02 - 0.1, 0.1 + 0.05 - 0.1, 0.1 + 0.07 - 0.1], cube.Green!.Select(g => (double)g[777]), new Tolerance(1e-6));
-        Assert.All(cube.Swir!, s => Assert.Equal(0.15, s[0], 1e-6));
+        Assert.Equal([Ndvi(2000), Ndvi(2500), Ndvi(2200)], history.Select(o => (double)o.Index[12345]), new Tolerance(1e-5));
+        Assert.Equal([0.1 + 0.02 - 0.1, 0.1 + 0.05 - 0.1, 0.1 + 0.07 - 0.1], history.Select(o => (double)o.Green![777]), new Tolerance(1e-6));
+        Assert.All(history, o => Assert.Equal(0.15, o.Swir![0], 1e-6));
     }
 
     private sealed class Tolerance(double eps) : IEqualityComparer<double>

@@ -180,7 +180,9 @@ public static class TilePersistenceBenchmark
 
         public string Description => inner.Description;
 
-        public FitOutput Fit(HistoryStack history) => inner.Fit(history);
+        public FitOutput Fit(TileHistory history) => inner.Fit(history);
+
+        public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers) => inner.Report(model, monitoring, layers);
 
         public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
         {
@@ -222,11 +224,11 @@ public static class TilePersistenceBenchmark
             return frame;
         }
 
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
         {
             var values = new float[(long)historyDates * size * size];
             for (int t = 0; t < historyDates; t++) Frame(size, t).CopyTo(values, (long)t * size * size);
-            return Task.FromResult(new HistoryStack(size, size, [.. Enumerable.Range(0, historyDates).Select(DateOf)], values));
+            return Task.FromResult(TileHistory.Of(size, size, [.. Enumerable.Range(0, historyDates).Select(DateOf)], values));
         }
 
         /// <summary>The monitoring frames are made up front, so a day's load in the actor is a copy (timed, and subtracted).</summary>

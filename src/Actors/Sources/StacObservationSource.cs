@@ -50,7 +50,7 @@ public sealed class StacObservationSource : IObservationSource
             ProviderProfiles.ByName(config.Stac.Provider, http), new StaticCatalogReader(http), options, config.ForestMask);
     }
 
-    public async Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public async Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
     {
         var box = _grid.TileGeoBox(tile.ToTileId());
         // Solar days may be a few hours off UTC: search a day wider and keep the solar days inside the period.
@@ -67,11 +67,12 @@ public sealed class StacObservationSource : IObservationSource
         foreach (var o in observations)
             inputs.Add(await ObservationInput.ResolveAsync(_profile, o, _options, cancellationToken).ConfigureAwait(false));
 
-        var cube = await Task.Run(() => ObservationLoader.LoadHistory(box, inputs, start, end, _options), cancellationToken).ConfigureAwait(false);
+        var history = await Task.Run(() => ObservationLoader.LoadHistory(box, inputs, start, end, _options), cancellationToken).ConfigureAwait(false);
         int pixels = box.PixelCount;
-        var values = Flatten(cube.Index, pixels);
-        return new HistoryStack(box.Height, box.Width, [.. cube.Times.Select(t => t.UtcDateTime)], values,
-            ForestMask(box), cube.Green is null ? null : Flatten(cube.Green, pixels), cube.Swir is null ? null : Flatten(cube.Swir, pixels));
+        float[]? Flat(Func<TileObservation, float[]?> band) =>
+            history.Length == 0 || band(history[0]) is null ? null : Flatten([.. history.Select(o => band(o)!)], pixels);
+        return TileHistory.Of(box.Height, box.Width, [.. history.Select(o => o.Time.UtcDateTime)], Flat(o => o.Index)!,
+            ForestMask(box), Flat(o => o.Green), Flat(o => o.Swir));
     }
 
     /// <summary>

@@ -14,9 +14,9 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
     private readonly ProcessingGrid _grid;
     private readonly string _outputFolder;
     private readonly IReadOnlyList<string> _layers;
-    private readonly KernelMonitorEngine _engine;
+    private readonly IMonitorEngine _engine;
 
-    public GeoTiffTileReportWriter(ProcessingGrid grid, string outputFolder, IReadOnlyList<string> layers, KernelMonitorEngine engine)
+    public GeoTiffTileReportWriter(ProcessingGrid grid, string outputFolder, IReadOnlyList<string> layers, IMonitorEngine engine)
     {
         if (layers.Count == 0) throw new ArgumentException("A report needs at least one layer (mask, detection_date, process).", nameof(layers));
         _grid = grid;
@@ -34,8 +34,8 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
         Task.Run(() =>
         {
             var box = _grid.TileGeoBox(tile.ToTileId());
-            var report = _engine.Rebuild(model, monitoring).Report(_layers, "uint16");
-            var values = (ushort[])report.Data;
+            var report = _engine.Report(model, monitoring, _layers);
+            var values = report.ValuesAs<ushort>();
             int pixels = report.Shape[1] * report.Shape[2];
             if (pixels != box.PixelCount)
                 throw new InvalidOperationException(

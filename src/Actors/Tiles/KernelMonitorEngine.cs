@@ -6,9 +6,9 @@ using NrtCluster.Kernels.Monitors;
 namespace NrtCluster.Actors.Tiles;
 
 /// <summary>
-/// <see cref="IMonitorEngine"/> over the kernels' monitors (src/Kernels/Monitors). A monitor is rebuilt for every step from
-/// (options, fitted model, a copy of the monitoring state), which the kernels guarantee continues exactly where the
-/// original was; the copy keeps the persisted state untouched.
+/// <see cref="IMonitorEngine"/> over the kernels' monitors (src/Kernels/Monitors). A monitor is rebuilt for every step and
+/// report by <see cref="MonitorFactory.Restore"/> from (options, fitted model, a copy of the monitoring state), which the
+/// kernels guarantee continues exactly where the original was; the copy keeps the persisted state untouched.
 /// </summary>
 public sealed class KernelMonitorEngine : IMonitorEngine
 {
@@ -32,40 +32,33 @@ public sealed class KernelMonitorEngine : IMonitorEngine
 
     public string Description { get; }
 
-    public FitOutput Fit(HistoryStack history)
+    public FitOutput Fit(TileHistory history)
     {
         history.Validate();
         var monitor = MonitorFactory.Create(_monitor, _init, history.ForestMask);
-        var dates = history.Dates.ToArray();
-        HistoryCube Cube(float[] values) => new(values, dates, history.Height, history.Width);
-        monitor.Fit(Cube(history.Values), _fit,
-            history.Green is null ? null : Cube(history.Green),
-            history.Swir is null ? null : Cube(history.Swir));
-        return new FitOutput(ModelLayers.ToLayers(monitor.Model), StateLayers.ToLayers(monitor.State, monitor.Model));
+        monitor.Fit(history.Index, _fit, history.Green, history.Swir);
+        return new FitOutput(ModelLayers.ToLayers(monitor.Model), StateLayers.ToLayers(monitor.State, monitor.Model))
+        {
+            Warnings = monitor.FitWarnings,
+        };
     }
 
     public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
     {
         var fitted = ModelLayers.FromLayers(model);
         var state = StateLayers.FromLayers(monitoring).Copy();
-        var monitor = Rebuild(fitted, state);
+        var monitor = Restore(fitted, state);
         monitor.Monitor(observation.ToArray(), acquiredUtc);
         return StateLayers.ToLayers(monitor.State, fitted);
     }
 
-    /// <summary>The kernel monitor holding this state (for reports and exports).</summary>
-    public BaseMonitor Rebuild(LayerSet model, LayerSet monitoring) =>
-        Rebuild(ModelLayers.FromLayers(model), StateLayers.FromLayers(monitoring).Copy());
-
-    private BaseMonitor Rebuild(FittedModel model, MonitoringState state) => _options switch
+    public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers)
     {
-        EwmaOptions o => new Ewma(o, model, state),
-        CuSumOptions o => new CuSum(o, model, state),
-        MoSumOptions o => new MoSum(o, model, state),
-        IqrOptions o => new Iqr(o, model, state),
-        CcdcOptions o => new Ccdc(o, model, state),
-        _ => throw new InvalidOperationException($"No rebuild for monitor options {_options.GetType().Name}."),
-    };
+        var report = Restore(ModelLayers.FromLayers(model), StateLayers.FromLayers(monitoring).Copy()).Report(layers, "uint16");
+        return Layer.Of("report", (ushort[])report.Data, [.. report.Shape]);
+    }
+
+    private BaseMonitor Restore(FittedModel model, MonitoringState state) => MonitorFactory.Restore(_options, model, state);
 }
 
 /// <summary>The kernels' <see cref="FittedModel"/> as named layers (names follow the reference's state names where it has them).</summary>

@@ -380,7 +380,11 @@ public sealed class TileActor : UntypedPersistentActor
                 SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
             DeleteOldSnapshots(stored.SequenceNr);
             // One line per change of a tile, for unattended runs (the structured log adds the tile and day fields).
-            if (e is ModelFitted fitted) _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
+            if (e is ModelFitted fitted)
+            {
+                _log.Info("Tile {0}: fit {1} stored: {2}", _tile, fitted.FitNumber, (decision.Reply as FitAck)?.Detail);
+                foreach (var warning in ((TileEvent.Fitted)decision.Event!).Warnings) _log.Warning("Tile {0}: fit {1}: {2}", _tile, fitted.FitNumber, warning);
+            }
             // Rewound: the report and the last alert are of days now undone, until the requeue's fast-forward applies them
             // again; the repeat of the new last day (the first day it sends that changes nothing) writes them anew.
             if (e is TileRewound) _lastDayOutputsUnsure = true;

@@ -1,37 +1,56 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
+using NrtCluster.Kernels;
 
 namespace NrtCluster.Actors.Tiles;
 
 /// <summary>
-/// A tile's history, T x H x W vegetation-index values in C order (NaN = no observation), with what a fit
-/// may need besides: the forest mask (1 = monitor) and, for CCDC_RIRLS screening, green and SWIR reflectances.
+/// What a tile's fit reads: the vegetation-index history (the kernels' T x H x W cube, NaN = no observation), the forest
+/// mask (1 = monitor; none: every pixel) and, for CCDC_RIRLS screening, the green and SWIR reflectance cubes on the same dates.
 /// </summary>
-public sealed record HistoryStack(
-    int Height, int Width, ImmutableArray<DateTime> Dates, float[] Values,
-    byte[]? ForestMask = null, float[]? Green = null, float[]? Swir = null)
+public sealed record TileHistory(HistoryCube Index, byte[]? ForestMask = null, HistoryCube? Green = null, HistoryCube? Swir = null)
 {
-    public int Pixels => Height * Width;
+    public int Height => Index.Height;
+    public int Width => Index.Width;
+    public int Pixels => Index.Pixels;
+    public DateTime[] Dates => Index.Dates;
 
     /// <summary>Checks the shapes agree, naming the part that does not.</summary>
     public void Validate()
     {
         if (Height <= 0 || Width <= 0) throw new ArgumentException($"History: tile shape {Height} x {Width} must be positive.");
         long expected = (long)Dates.Length * Pixels;
-        if (Values.Length != expected)
-            throw new ArgumentException($"History: {Dates.Length} dates x {Height} x {Width} needs {expected} values, got {Values.Length}.");
+        if (Index.Values.Length != expected)
+            throw new ArgumentException($"History: {Dates.Length} dates x {Height} x {Width} needs {expected} values, got {Index.Values.Length}.");
         if (ForestMask is not null && ForestMask.Length != Pixels)
             throw new ArgumentException($"History: forest mask has {ForestMask.Length} pixels, the tile {Pixels}.");
-        if (Green is not null && Green.Length != expected) throw new ArgumentException($"History: green has {Green.Length} values, expected {expected}.");
-        if (Swir is not null && Swir.Length != expected) throw new ArgumentException($"History: swir has {Swir.Length} values, expected {expected}.");
+        foreach (var (band, cube) in new[] { ("green", Green), ("swir", Swir) })
+        {
+            if (cube is not null && (cube.Values.Length != expected || cube.Height != Height || cube.Width != Width || !cube.Dates.SequenceEqual(Dates)))
+                throw new ArgumentException($"History: {band} has {cube.Dates.Length} dates x {cube.Height} x {cube.Width} values, the index {Dates.Length} x {Height} x {Width} on its dates.");
+        }
         for (int i = 1; i < Dates.Length; i++)
             if (Dates[i] < Dates[i - 1])
                 throw new ArgumentException($"History: dates must be in time order; {Dates[i]:O} follows {Dates[i - 1]:O}.");
     }
+
+    /// <summary>
+    /// A history from flat T x H x W arrays on <paramref name="dates"/> (row-major frames, one after the other); the arrays
+    /// are shared, not copied.
+    /// </summary>
+    public static TileHistory Of(int height, int width, DateTime[] dates, float[] index, byte[]? forestMask = null, float[]? green = null, float[]? swir = null)
+    {
+        HistoryCube? Cube(float[]? values) => values is null ? null : new HistoryCube(values, dates, height, width);
+        return new TileHistory(Cube(index)!, forestMask, Cube(green), Cube(swir));
+    }
 }
 
 /// <summary>Fitted model and the monitoring state it starts from.</summary>
-public sealed record FitOutput(LayerSet Model, LayerSet Monitoring);
+public sealed record FitOutput(LayerSet Model, LayerSet Monitoring)
+{
+    /// <summary>What the fit warns of (e.g. CCDC_RIRLS screening removed most observations): for the tile's log and its fit's reply.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// A monitor with its options (IQR, EWMA, CuSum, MoSum, CCDC over a fit method), seen as pure functions over
@@ -44,16 +63,22 @@ public interface IMonitorEngine
     /// <summary>Monitor and options in words, recorded with every fit.</summary>
     string Description { get; }
 
-    FitOutput Fit(HistoryStack history);
+    FitOutput Fit(TileHistory history);
 
     /// <summary>One monitoring step: <paramref name="observation"/> is H x W, NaN = no observation.</summary>
     LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc);
+
+    /// <summary>
+    /// The tile report of this state (spec 5): the named <paramref name="layers"/> (mask, detection_date, process), stacked
+    /// into one uint16 layer of layers x H x W, values truncated and saturated, NaN as 0.
+    /// </summary>
+    Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers);
 }
 
 /// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>
 public interface IObservationSource
 {
-    Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
+    Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
 
     /// <summary>
     /// The solar day's index values, H x W, mosaicked from the items (first valid pixel wins), and the items left out

@@ -12,7 +12,7 @@ public abstract record TileCommand
 {
     private TileCommand() { }
 
-    public sealed record Fit(FitTile Request, HistoryStack History, IMonitorEngine Engine) : TileCommand;
+    public sealed record Fit(FitTile Request, TileHistory History, IMonitorEngine Engine) : TileCommand;
 
     /// <param name="LeftOut">Items of the day that could not be read; recorded with the applied day.</param>
     public sealed record Observe(ObserveDay Request, float[] Pixels, IMonitorEngine Engine, ImmutableArray<LeftOutItem> LeftOut = default) : TileCommand;
@@ -44,7 +44,8 @@ public abstract record TileEvent
     public abstract ITileEvent Record { get; }
 
     /// <param name="Monitoring">The monitoring state the fit starts from.</param>
-    public sealed record Fitted(ModelFitted Fit, TileModel Model, LayerSet Monitoring) : TileEvent
+    /// <param name="Warnings">What the fit warned of (e.g. a screening that removed most observations): replied and logged.</param>
+    public sealed record Fitted(ModelFitted Fit, TileModel Model, LayerSet Monitoring, IReadOnlyList<string> Warnings) : TileEvent
     {
         public override ITileEvent Record => Fit;
     }
@@ -187,8 +188,9 @@ public sealed record TileState(
     public INrtSerializable Reply(TileCommand command, IReadOnlyList<TileEvent> events) => events switch
     {
         [] => Answer(command) ?? throw new ArgumentException($"Tile {Tile}: {command.GetType().Name} changes the tile; its reply needs the events decided.", nameof(events)),
-        [TileEvent.Fitted { Fit: var f }] =>
-            new FitAck(Tile, f.FitNumber, AckOutcome.Fitted, $"fitted on {f.Summary.HistoryDates} dates, {f.Summary.Height} x {f.Summary.Width} pixels"),
+        [TileEvent.Fitted { Fit: var f } fitted] =>
+            new FitAck(Tile, f.FitNumber, AckOutcome.Fitted,
+                $"fitted on {f.Summary.HistoryDates} dates, {f.Summary.Height} x {f.Summary.Width} pixels{string.Concat(fitted.Warnings.Select(w => "; warning: " + w))}"),
         [TileEvent.Applied { Step.Day: var day }] => new DayAck(Tile, day.Day, AckOutcome.Applied,
             $"{day.NewBreaks} new breaks" + (day.LeftOut.IsEmpty ? "" : $"; without {string.Join(", ", day.LeftOut.Select(i => i.ItemId))}, which cannot be read")),
         [TileEvent.Quarantined { Quarantine.Day: var q }] => new DayAck(Tile, q.Day, AckOutcome.Quarantined, $"day {q.Day:yyyy-MM-dd} quarantined: {q.Reason}"),
@@ -235,7 +237,7 @@ public sealed record TileState(
         CheckMonitoringLayers(output.Monitoring, history.Pixels, engine);
         int next = FitNumber + 1;
         var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
-        return new TileEvent.Fitted(new ModelFitted(Tile, next, summary), new TileModel(Tile, next, output.Model), output.Monitoring);
+        return new TileEvent.Fitted(new ModelFitted(Tile, next, summary), new TileModel(Tile, next, output.Model), output.Monitoring, output.Warnings);
     }
 
     private TileEvent.Applied DecideObserve(TileCommand.Observe command)

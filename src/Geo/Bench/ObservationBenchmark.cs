@@ -94,7 +94,7 @@ public static class ObservationBenchmark
                 var cube = ObservationLoader.LoadHistory(tile, history, DateOnly.MinValue, DateOnly.MaxValue, options);
                 cubeSeconds = sw.Elapsed.TotalSeconds;
                 cubeCpuSeconds = (CpuTime() - cubeCpu).TotalSeconds;
-                if (cube.Count != cubeObservations) throw new InvalidOperationException($"The cube holds {cube.Count} observations, not {cubeObservations}.");
+                if (cube.Length != cubeObservations) throw new InvalidOperationException($"The history holds {cube.Length} observations, not {cubeObservations}.");
             }
 
             var result = new ObservationBenchmarkResult(tileSize, repeats, median, times[0], observationCpuMs, cubeObservations, cubeSeconds, cubeCpuSeconds,

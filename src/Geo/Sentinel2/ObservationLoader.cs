@@ -36,10 +36,10 @@ public static class ObservationLoader
     }
 
     /// <summary>
-    /// Loads the observations whose solar day lies in [<paramref name="from"/>, <paramref name="to"/>] into a
-    /// time-ordered cube, reading several observations at once.
+    /// Loads the observations whose solar day lies in [<paramref name="from"/>, <paramref name="to"/>], in time order (a
+    /// tile's history), reading several observations at once; green and SWIR are filled when screening bands are asked for.
     /// </summary>
-    public static HistoryCube LoadHistory(GeoBox tile, IEnumerable<ObservationInput> inputs, DateOnly from, DateOnly to,
+    public static TileObservation[] LoadHistory(GeoBox tile, IEnumerable<ObservationInput> inputs, DateOnly from, DateOnly to,
         ObservationOptions? options = null)
     {
         options ??= new ObservationOptions();
@@ -49,12 +49,7 @@ public static class ObservationLoader
         // without oversubscribing them.
         RunParallel(selected.Length, Math.Max(1, options.MaxParallelism),
             i => observations[i] = Load(tile, selected[i], options, parallelism: 1));
-        return new HistoryCube(
-            observations.Select(o => o.SolarDay).ToArray(),
-            observations.Select(o => o.Time).ToArray(),
-            observations.Select(o => o.Index).ToArray(),
-            options.IncludeScreeningBands ? observations.Select(o => o.Green!).ToArray() : null,
-            options.IncludeScreeningBands ? observations.Select(o => o.Swir!).ToArray() : null);
+        return observations;
     }
 
     /// <param name="leftOut">Null: any failure fails the load. Else items failing for good are left out and added to it.</param>

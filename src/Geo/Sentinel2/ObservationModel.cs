@@ -122,15 +122,6 @@ public sealed record TileObservation(DateOnly SolarDay, DateTimeOffset Time, flo
     }
 }
 
-/// <summary>
-/// Time-ordered observations of one tile: <c>Index[t]</c> is the row-major tile raster of date <c>Times[t]</c>;
-/// <c>Green</c>/<c>Swir</c> are filled when screening bands were asked for.
-/// </summary>
-public sealed record HistoryCube(DateOnly[] SolarDays, DateTimeOffset[] Times, float[][] Index, float[][]? Green, float[][]? Swir)
-{
-    public int Count => Times.Length;
-}
-
 /// <summary>An asset of an observation could not be read; names the item, band and GDAL path.</summary>
 public sealed class ObservationReadException(string itemId, LogicalBand band, string gdalPath, DateOnly solarDay, Exception inner)
     : Exception($"Observation {solarDay:yyyy-MM-dd}, item '{itemId}', band {band.ToString().ToLowerInvariant()}: cannot read asset '{gdalPath}': {inner.Message}", inner)

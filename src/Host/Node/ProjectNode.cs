@@ -103,7 +103,7 @@ public sealed class ProjectNode : IAsyncDisposable
             : "nrtc.log"));
         var http = new HttpClient();
         var reports = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(MosaicPathOf(config), new GdalVrtMosaicBuilder()));
-        var engine = (KernelMonitorEngine)config.CreateEngine();
+        var engine = config.CreateEngine();
         var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, engine);
         RemoveOrphanedTemporaryFiles(config, writer, log, ownership is not null);
         var source = StacObservationSource.ForProject(config, http);

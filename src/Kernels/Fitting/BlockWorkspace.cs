@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
@@ -114,5 +117,64 @@ internal sealed class BlockWorkspace
         SvdScratch = new double[times * k + times + k * k];
         Row = new float[times];
         Rows = new float[width * times];
+    }
+
+    /// <summary>
+    /// Copies pixels [p0, p0 + lanes) of <paramref name="cube"/> into the T x W block <paramref name="target"/>, widened
+    /// to float64; lanes past the cube's last pixel get NaN (no observation).
+    /// </summary>
+    public void Load(HistoryCube cube, int p0, int lanes, double[] target)
+    {
+        var values = cube.Values.Span;
+        int w = Width, pixels = cube.Pixels;
+        for (int t = 0; t < Times; t++)
+        {
+            var source = values.Slice(t * pixels + p0, lanes);
+            var row = target.AsSpan(t * w, w);
+            for (int b = 0; b < lanes; b++)
+                row[b] = source[b];
+            row[lanes..].Fill(double.NaN);
+        }
+    }
+
+    /// <summary>Takes the active lanes whose solve failed (singular system) out of the fit: mask 4 in <paramref name="blockMask"/> (the block's pixels).</summary>
+    public void DropUnsolved(Span<byte> blockMask)
+    {
+        for (int b = 0; b < Width; b++)
+        {
+            if (Active[b] && !Solved[b])
+            {
+                Active[b] = false;
+                blockMask[b] = MaskCodes.TooFewObservations;
+            }
+        }
+    }
+
+    /// <summary>Chronological valid observations of lane b: design rows into <see cref="Index"/>, values into <see cref="Series"/>; returns their number.</summary>
+    public int Gather(int b)
+    {
+        int n = 0, w = Width, times = Times;
+        ref double y = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Y), b);
+        ref int index = ref MemoryMarshal.GetArrayDataReference(Index);
+        ref double series = ref MemoryMarshal.GetArrayDataReference(Series);
+        // Branch-free (a third of the observations are clouds, at random): always write, keep by advancing n.
+        // n <= t < Times, so the writes stay in the T-long buffers.
+        for (int t = 0; t < times; t++)
+        {
+            double value = Unsafe.Add(ref y, t * w);
+            Unsafe.Add(ref index, n) = t;
+            Unsafe.Add(ref series, n) = value;
+            n += Unsafe.BitCast<bool, byte>(!double.IsNaN(value));
+        }
+        return n;
+    }
+
+    /// <summary>Lane b's packed X'X and X'y from the block accumulation (<see cref="BlockSolvers.Accumulate"/>).</summary>
+    public void LaneNormalEquations(int b, Span<double> packed, Span<double> xty)
+    {
+        for (int j = 0; j < packed.Length; j++)
+            packed[j] = Gram[j * Width + b];
+        for (int a = 0; a < xty.Length; a++)
+            xty[a] = Rhs[a * Width + b];
     }
 }

@@ -7,7 +7,9 @@ namespace NrtCluster.Kernels.Fitting;
 /// <summary>
 /// Fits the stable history of every monitored pixel (spec 3). Pixels are processed in blocks of
 /// <see cref="BlockWorkspace.DefaultWidth"/> in parallel; each block is copied once from the T x P cube into a
-/// per-thread float64 buffer, so no float64 copy of the whole cube is ever held.
+/// per-thread float64 buffer, so no float64 copy of the whole cube is ever held. The science is in
+/// its own files: outlier screening in <see cref="Screening"/>, OLS and RIRLS in <see cref="BlockSolvers"/>, ROC in
+/// <see cref="RocFit"/>, CCDC-stable in <see cref="CcdcStableFit"/>; this class runs them over the blocks.
 /// </summary>
 /// <remarks>
 /// Mask outcomes beyond the reference's (which would crash or return garbage on these inputs):
@@ -21,8 +23,8 @@ namespace NrtCluster.Kernels.Fitting;
 /// </remarks>
 public static class HistoryFitter
 {
-    /// <summary>CCDC_RIRLS screening threshold on green (above) and SWIR (below) robust residuals, in reflectance.</summary>
-    private const double CcdcScreeningReflectance = 0.04;
+    /// <summary>Minimum span, in days, of a stable window (spec 3.5, 3.6).</summary>
+    internal const int MinimumStableSpanDays = 183;
 
     /// <summary>
     /// Fits the history <paramref name="cube"/> on the pixels whose <paramref name="mask"/> is 1, updating the mask in
@@ -66,13 +68,6 @@ public static class HistoryFitter
                 nameof(cube));
         }
 
-        var warnings = new List<string>();
-        if (options.Screening == OutlierScreening.CcdcRirls && removed > validBefore / 2.0)
-        {
-            warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"CCDC_RIRLS screening removed {removed} of {validBefore} valid observations (more than half): " +
-                $"is scaling_factor = {options.ScalingFactor} right for the green and SWIR reflectances?"));
-        }
         return new FitResult
         {
             Beta = context.Beta,
@@ -80,7 +75,7 @@ public static class HistoryFitter
             Columns = k,
             ScreenedOut = removed,
             ValidBeforeScreening = validBefore,
-            Warnings = warnings,
+            Warnings = Screening.Warnings(options, removed, validBefore),
         };
     }
 
@@ -190,7 +185,9 @@ public static class HistoryFitter
             {
                 for (int b = 0; b < w; b++)
                     state.ValidBeforeScreening += active[b] ? ws.Count[b] : 0;
-                long removed = _options.Screening == OutlierScreening.Shewhart ? Shewhart(ws, p0) : CcdcRirls(ws, p0, lanes);
+                long removed = _options.Screening == OutlierScreening.Shewhart
+                    ? Screening.Shewhart(_design, ws, _options.L, _mask.AsSpan(p0, lanes))
+                    : Screening.CcdcRirls(_design, ws, _options, _green!, _swir!, p0, lanes);
                 state.Removed += removed;
                 // Shewhart's own OLS fit, on a block it left unchanged, is the OLS fit (same data, same operations).
                 olsDone = removed == 0 && _options.Screening == OutlierScreening.Shewhart && _options.Method == FitMethod.Ols;
@@ -207,26 +204,24 @@ public static class HistoryFitter
             {
                 case FitMethod.Ols when !olsDone:
                     BlockSolvers.WeightedLeastSquares(_design, ws, active, minimumNorm: false);
-                    DropSingular(ws, p0);
+                    ws.DropUnsolved(_mask.AsSpan(p0, lanes));
                     BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true);
                     break;
                 case FitMethod.Rirls:
                     BlockSolvers.Rirls(_design, ws, ws.Y, active, _options);
                     break;
-                case FitMethod.Roc:
+                case FitMethod.Roc or FitMethod.CcdcStable:
                     BlockSolvers.Accumulate(_design, ws);
                     for (int b = 0; b < w; b++)
                     {
-                        if (active[b])
-                            Roc(ws, p0, b);
-                    }
-                    break;
-                case FitMethod.CcdcStable:
-                    BlockSolvers.Accumulate(_design, ws);
-                    for (int b = 0; b < w; b++)
-                    {
-                        if (active[b])
-                            CcdcStable(ws, p0, b);
+                        if (!active[b])
+                            continue;
+                        bool stable = _options.Method == FitMethod.Roc
+                            ? RocFit.FitLane(_design, ws, b, _options.Alpha, _crit, _days, out int startDay)
+                            : CcdcStableFit.FitLane(_design, ws, b, _options.Threshold, _days, out startDay);
+                        FitStart![p0 + b] = checked((ushort)startDay);
+                        if (!stable)
+                            _mask[p0 + b] = MaskCodes.Unstable;
                     }
                     break;
             }
@@ -242,7 +237,7 @@ public static class HistoryFitter
             int w = ws.Width;
             if (lanes < w)
             {
-                Load(_cube, p0, lanes, ws.Y, ws);
+                ws.Load(_cube, p0, lanes, ws.Y);
                 BlockSolvers.SetUnitWeights(ws, ws.Y, ws.Active);
                 return;
             }
@@ -282,20 +277,6 @@ public static class HistoryFitter
                 ws.Count[b] = (int)counts[b];
         }
 
-        private void Load(HistoryCube cube, int p0, int lanes, double[] target, BlockWorkspace ws)
-        {
-            var values = cube.Values.Span;
-            int w = ws.Width, pixels = cube.Pixels;
-            for (int t = 0; t < ws.Times; t++)
-            {
-                var source = values.Slice(t * pixels + p0, lanes);
-                var row = target.AsSpan(t * w, w);
-                for (int b = 0; b < lanes; b++)
-                    row[b] = source[b];
-                row[lanes..].Fill(double.NaN);
-            }
-        }
-
         /// <summary>Spec 3.1 on the counts in ws.Count: active lanes with a short series get mask 4.</summary>
         private void DropShortSeries(BlockWorkspace ws, int p0)
         {
@@ -307,191 +288,6 @@ public static class HistoryFitter
                     _mask[p0 + b] = MaskCodes.TooFewObservations;
                 }
             }
-        }
-
-        private void DropSingular(BlockWorkspace ws, int p0)
-        {
-            for (int b = 0; b < ws.Width; b++)
-            {
-                if (ws.Active[b] && !ws.Solved[b])
-                {
-                    ws.Active[b] = false;
-                    _mask[p0 + b] = MaskCodes.TooFewObservations;
-                }
-            }
-        }
-
-        /// <summary>Spec 3.2 Shewhart: NaN where |X*beta - y| exceeds L population standard deviations.</summary>
-        private long Shewhart(BlockWorkspace ws, int p0)
-        {
-            int w = ws.Width;
-            BlockSolvers.WeightedLeastSquares(_design, ws, ws.Active, minimumNorm: false);
-            DropSingular(ws, p0);
-            // Population standard deviation per lane, two-pass as NumPy's nanstd, vectorised across lanes; the first
-            // pass (the sums) runs with the residuals.
-            int nv = w / System.Numerics.Vector<double>.Count;
-            var mean = ws.LaneFactor.AsSpan();
-            var spread = ws.LaneMask.AsSpan();
-            mean.Clear();
-            spread.Clear();
-            BlockSolvers.Residuals(_design, ws, ws.Y, predictionMinusObservation: true, mean);
-            var meanV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(mean);
-            var spreadV = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(spread);
-            var zero = System.Numerics.Vector<double>.Zero;
-            for (int b = 0; b < w; b++)
-                mean[b] /= Math.Max(1, ws.Count[b]);
-            for (int t = 0; t < ws.Times; t++)
-            {
-                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
-                for (int v = 0; v < nv; v++)
-                {
-                    var dev = res[v] - meanV[v];
-                    spreadV[v] += System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(dev, dev), dev * dev, zero);
-                }
-            }
-            for (int b = 0; b < w; b++)
-                spread[b] = ws.Active[b] ? _options.L * Math.Sqrt(spread[b] / ws.Count[b]) : double.PositiveInfinity;
-            // |e| > limit is false where e is NaN (no observation) and for lanes not fitted (limit +inf).
-            var removed = System.Numerics.Vector<long>.Zero;
-            var nan = new System.Numerics.Vector<double>(double.NaN);
-            for (int t = 0; t < ws.Times; t++)
-            {
-                var res = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Residuals.AsSpan(t * w, w));
-                var y = MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(ws.Y.AsSpan(t * w, w));
-                for (int v = 0; v < nv; v++)
-                {
-                    var outlier = System.Numerics.Vector.GreaterThan(System.Numerics.Vector.Abs(res[v]), spreadV[v]);
-                    y[v] = System.Numerics.Vector.ConditionalSelect(outlier, nan, y[v]);
-                    removed -= outlier;
-                }
-            }
-            return System.Numerics.Vector.Sum(removed);
-        }
-
-        /// <summary>Spec 3.2 CCDC_RIRLS: NaN where the green robust residual is high or the SWIR one is low.</summary>
-        private long CcdcRirls(BlockWorkspace ws, int p0, int lanes)
-        {
-            int w = ws.Width;
-            double limit = CcdcScreeningReflectance * _options.ScalingFactor;
-            long removed = 0;
-            foreach (var (aux, sign) in new[] { (_green!, 1.0), (_swir!, -1.0) })
-            {
-                Load(aux, p0, lanes, ws.Aux, ws);
-                BlockSolvers.Rirls(_design, ws, ws.Aux, ws.Active, _options);
-                for (int t = 0; t < ws.Times; t++)
-                {
-                    for (int b = 0; b < w; b++)
-                    {
-                        int i = t * w + b;
-                        if (ws.Active[b] && sign * ws.Residuals[i] > limit && !double.IsNaN(ws.Y[i]))
-                        {
-                            ws.Y[i] = double.NaN;
-                            removed++;
-                        }
-                    }
-                }
-            }
-            return removed;
-        }
-
-        /// <summary>Lane b's packed X'X and X'y from the block accumulation.</summary>
-        private static void LaneNormalEquations(BlockWorkspace ws, int b, Span<double> packed, Span<double> xty)
-        {
-            for (int j = 0; j < packed.Length; j++)
-                packed[j] = ws.Gram[j * ws.Width + b];
-            for (int a = 0; a < xty.Length; a++)
-                xty[a] = ws.Rhs[a * ws.Width + b];
-        }
-
-        /// <summary>Chronological valid observations of lane b: design rows into ws.Index, values into ws.Series.</summary>
-        private static int Gather(BlockWorkspace ws, int b)
-        {
-            int n = 0, w = ws.Width, times = ws.Times;
-            ref double y = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ws.Y), b);
-            ref int index = ref MemoryMarshal.GetArrayDataReference(ws.Index);
-            ref double series = ref MemoryMarshal.GetArrayDataReference(ws.Series);
-            // Branch-free (a third of the observations are clouds, at random): always write, keep by advancing n.
-            // n <= t < Times, so the writes stay in the T-long buffers.
-            for (int t = 0; t < times; t++)
-            {
-                double value = Unsafe.Add(ref y, t * w);
-                Unsafe.Add(ref index, n) = t;
-                Unsafe.Add(ref series, n) = value;
-                n += Unsafe.BitCast<bool, byte>(!double.IsNaN(value));
-            }
-            return n;
-        }
-
-        private void Roc(BlockWorkspace ws, int p0, int b)
-        {
-            int w = ws.Width, k = _design.K;
-            int n = Gather(ws, b);
-            var rows = ws.Index.AsSpan(0, n);
-            var y = ws.Series.AsSpan(0, n);
-            int start = PixelMethods.RocStableStart(_design, rows, y, _options.Alpha, _crit, ws, []);
-            bool stable = start >= 0 && n - start >= k + 1 && _days[rows[n - 1]] - _days[rows[start]] >= PixelMethods.MinimumSpanDays;
-            if (stable)
-            {
-                // The stable period's normal equations: all observations' less those before the start.
-                Span<double> packed = stackalloc double[_design.Q];
-                var xty = ws.Vector.AsSpan(0, k);
-                LaneNormalEquations(ws, b, packed, xty);
-                for (int i = 0; i < start; i++)
-                {
-                    var outer = _design.Outer.AsSpan(rows[i] * _design.Q, _design.Q);
-                    for (int j = 0; j < packed.Length; j++)
-                        packed[j] -= outer[j];
-                    var x = _design.X.AsSpan(rows[i] * k, k);
-                    for (int a = 0; a < k; a++)
-                        xty[a] -= x[a] * y[i];
-                }
-                _design.Unpack(packed, ws.Matrix);
-                stable = SmallSolver.TrySolve(ws.Matrix, k, xty, ws.SolverScratch);
-            }
-            if (stable)
-            {
-                for (int c = 0; c < k; c++)
-                    ws.Beta[c * w + b] = ws.Vector[c];
-                FitStart![p0 + b] = checked((ushort)_days[rows[start]]);
-            }
-            else
-            {
-                for (int c = 0; c < k; c++)
-                    ws.Beta[c * w + b] = double.NaN;
-                _mask[p0 + b] = MaskCodes.Unstable;
-            }
-            // Straight into the pixel's float32 row handed to the sink (see Emit).
-            var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
-            residuals.Fill(float.NaN);
-            if (stable)
-            {
-                for (int i = 0; i < n; i++)
-                    residuals[rows[i]] = (float)(_design.Predict(rows[i], ws.Vector) - y[i]);
-            }
-        }
-
-        private void CcdcStable(BlockWorkspace ws, int p0, int b)
-        {
-            int w = ws.Width, k = _design.K;
-            int n = Gather(ws, b);
-            var rows = ws.Index.AsSpan(0, n);
-            var windowResiduals = ws.Series2.AsSpan(0, n);
-            var beta = ws.Vector.AsSpan();
-            Span<double> packed = stackalloc double[_design.Q];
-            Span<double> xty = stackalloc double[k];
-            LaneNormalEquations(ws, b, packed, xty);
-            var (start, stable) = PixelMethods.CcdcStable(_design, rows, ws.Series.AsSpan(0, n), _days, _options.Threshold,
-                packed, xty, beta, windowResiduals, ws);
-            for (int c = 0; c < k; c++)
-                ws.Beta[c * w + b] = beta[c];
-            FitStart![p0 + b] = checked((ushort)_days[rows[start]]);
-            if (!stable)
-                _mask[p0 + b] = MaskCodes.Unstable;
-            // Straight into the pixel's float32 row handed to the sink (see Emit).
-            var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
-            residuals.Fill(float.NaN);
-            for (int i = start; i < n; i++)
-                residuals[rows[i]] = (float)windowResiduals[i];
         }
 
         /// <summary>

@@ -19,7 +19,7 @@ public static class PixelSolvers
             throw new ArgumentOutOfRangeException(nameof(initialWindow), initialWindow, $"Initial window must be in [{k}, {y.Length}].");
         if (residuals.Length < y.Length - initialWindow)
             throw new ArgumentException($"Residual span needs {y.Length - initialWindow} slots.", nameof(residuals));
-        if (!PixelMethods.RecursiveResiduals(design, rows, y, initialWindow, residuals, ws))
+        if (!Fitting.RecursiveResiduals.Compute(design, rows, y, initialWindow, residuals, ws))
             throw new ArgumentException("The initial window of the recursive residuals is singular.", nameof(x));
     }
 
@@ -33,7 +33,7 @@ public static class PixelSolvers
         var (design, rows, ws) = Prepare(x, k, y);
         if (!process.IsEmpty && process.Length < y.Length - k - 1)
             throw new ArgumentException($"Process span needs {y.Length - k - 1} slots.", nameof(process));
-        return PixelMethods.RocStableStart(design, rows, y, alpha, CriticalValues.Roc(alpha), ws, process);
+        return RocFit.StableStart(design, rows, y, alpha, CriticalValues.Roc(alpha), ws, process);
     }
 
     /// <summary>

@@ -122,7 +122,6 @@ public abstract class BaseMonitor
         state = s;
     }
 
-    /// <summary>Runs the history fit with a monitor's residual sink and returns the fit result (mask updated in place).</summary>
     /// <summary>The model fields every monitor has: size, coefficients and, when asked for, each pixel's fit start.</summary>
     protected FittedModel ModelOf(HistoryCube history, FitResult result) => new()
     {
@@ -132,6 +131,7 @@ public abstract class BaseMonitor
         FitStart = Options.SaveFitStart ? result.FitStart : null,
     };
 
+    /// <summary>Runs the history fit with a monitor's residual sink and returns the fit result (mask updated in place).</summary>
     protected FitResult RunFit(HistoryCube history, FitOptions options, byte[] mask, IResidualSink sink, HistoryCube? green, HistoryCube? swir)
     {
         var result = HistoryFitter.Fit(history, mask, Trend, HarmonicOrder, options, sink, green, swir);
@@ -229,22 +229,6 @@ public abstract class BaseMonitor
     {
         s.Mask[pixel] = MaskCodes.Break;
         s.DetectionDate[pixel] = day;
-    }
-
-    /// <summary>The monitoring state of the outlier-counting monitors (IQR, CCDC) right after a fit.</summary>
-    protected static MonitoringState CounterState(byte[] mask) =>
-        new() { Mask = mask, DetectionDate = new ushort[mask.Length], Counter = new byte[mask.Length] };
-
-    /// <summary>
-    /// One observation of the outlier-counting monitors: the counter (uint8, wrapping as the reference's) counts
-    /// consecutive outliers, and a break is confirmed when it reaches <paramref name="boundary"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void CountOutlier(MonitoringState s, int pixel, bool outlier, int boundary, ushort day)
-    {
-        var counter = s.Counter!;
-        counter[pixel] = outlier ? unchecked((byte)(counter[pixel] + 1)) : (byte)0;
-        if (counter[pixel] >= boundary) Break(s, pixel, day);
     }
 
     /// <summary>The process value of one pixel as <see cref="Report"/> gives it.</summary>

@@ -37,20 +37,24 @@ public sealed record MoSumOptions : MonitorOptions
     public double H { get; init; } = 0.25;
 }
 
-/// <summary>IQR (spec 4.5): outlier bounds at <c>sensitivity</c> IQRs, break after <c>boundary</c> consecutive outliers.</summary>
-public sealed record IqrOptions : MonitorOptions
+/// <summary>The outlier-counting monitors (IQR, CCDC): a break after <c>boundary</c> consecutive outliers.</summary>
+public abstract record CountingOptions : MonitorOptions
+{
+    public int Boundary { get; init; } = 3;
+}
+
+/// <summary>IQR (spec 4.5): outlier bounds at <c>sensitivity</c> IQRs.</summary>
+public sealed record IqrOptions : CountingOptions
 {
     public IqrOptions()
     {
         HarmonicOrder = 3;
         Sensitivity = 1.5;
     }
-    public int Boundary { get; init; } = 3;
 }
 
-/// <summary>CCDC (spec 4.6): outliers beyond <c>sensitivity</c> RMSEs, break after <c>boundary</c> consecutive outliers.</summary>
-public sealed record CcdcOptions : MonitorOptions
+/// <summary>CCDC (spec 4.6): outliers beyond <c>sensitivity</c> RMSEs.</summary>
+public sealed record CcdcOptions : CountingOptions
 {
     public CcdcOptions() => Sensitivity = 3;
-    public int Boundary { get; init; } = 3;
 }

@@ -30,7 +30,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
     /// <summary>Blocks observation loads until opened, standing for tiles that cannot confirm yet.</summary>
     private sealed class GatedSource(IObservationSource inner, bool open) : IObservationSource
     {
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
         public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
             open ? inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct) : new TaskCompletionSource<ObservationLoad>().Task;
@@ -43,7 +43,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
 
         public int FailuresLeft => Math.Max(0, Volatile.Read(ref _left));
 
-        public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
+        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
         public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
             Interlocked.Decrement(ref _left) >= 0

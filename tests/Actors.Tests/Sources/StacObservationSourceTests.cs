@@ -70,7 +70,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
         for (int t = 0; t < history.Dates.Length; t++)
             for (int p = 0; p < history.Pixels; p++)
             {
-                float v = history.Values[(long)t * history.Pixels + p];
+                float v = history.Index.Values.Span[t * history.Pixels + p];
                 if (history.ForestMask![p] == 1 && !float.IsNaN(v)) forestNdvi.Add(v);
             }
         Assert.True(forestNdvi.Count > 1000, $"only {forestNdvi.Count} valid forest values");

@@ -11,10 +11,10 @@ public sealed class CaseObservationSource(ConformanceCase data) : IObservationSo
     public int ObservationLoads => Volatile.Read(ref _observationLoads);
     public int HistoryLoads => Volatile.Read(ref _historyLoads);
 
-    public Task<HistoryStack> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _historyLoads);
-        return Task.FromResult(data.HistoryStack());
+        return Task.FromResult(data.TileHistory());
     }
 
     public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)

@@ -51,7 +51,7 @@ public sealed class ConformanceCase
 
     public KernelMonitorEngine Engine() => new(Monitor, Init, Fit);
 
-    public HistoryStack HistoryStack() => new(Height, Width, HistoryDates, History, Mask, Green, Swir);
+    public TileHistory TileHistory() => Tiles.TileHistory.Of(Height, Width, [.. HistoryDates], History, Mask, Green, Swir);
 
     public DateOnly HistoryStart => DateOnly.FromDateTime(HistoryDates[0]);
     public DateOnly HistoryEnd => DateOnly.FromDateTime(HistoryDates[^1]);

@@ -3,12 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace NrtCluster.Kernels.Fitting;
 
-/// <summary>Per-pixel history methods whose windows depend on the pixel's own data: recursive residuals, ROC, CCDC-stable.</summary>
-internal static class PixelMethods
+/// <summary>Recursive residuals of one series in the reference's float64 arithmetic, for the ROC stable-history test (spec 3.6).</summary>
+internal static class RecursiveResiduals
 {
-    /// <summary>Minimum span, in days, of a stable window (spec 3.5, 3.6).</summary>
-    public const int MinimumSpanDays = 183;
-
     /// <summary>
     /// Recursive residuals (Brown-Durbin-Evans) of the observations in <paramref name="rows"/> (design rows, in the
     /// order given) with values <paramref name="y"/>: OLS on the first <paramref name="window"/> of them, then for each
@@ -26,7 +23,7 @@ internal static class PixelMethods
     /// the reference itself on reference BLAS/LAPACK or on OpenBLAS, 2 resp. 3 of cusum_roc's 482 fitted pixels
     /// differ from its expected output; this code matches the reference-BLAS run (the same 2 pixels differ).
     /// </remarks>
-    public static bool RecursiveResiduals(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, int window,
+    public static bool Compute(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, int window,
         Span<double> w, BlockWorkspace ws)
     {
         int k = d.K;
@@ -249,117 +246,5 @@ internal static class PixelMethods
             for (int c = c0; c < c0 + n; c++)
                 (a[r0 + i + c * lda], a[r0 + ip + c * lda]) = (a[r0 + ip + c * lda], a[r0 + i + c * lda]);
         }
-    }
-
-    /// <summary>
-    /// ROC stable-history start (spec 3.6 steps 1-3): an index into the chronological valid observations, or -1 when
-    /// the recursive residuals cannot start (singular initial window). <paramref name="process"/>, if not empty,
-    /// receives P_1..P_{m-1} (length rows.Length - k - 1).
-    /// </summary>
-    public static int RocStableStart(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, double alpha, double crit,
-        BlockWorkspace ws, Span<double> process)
-    {
-        int n = rows.Length, p = d.K + 1;
-        int count = n - p;
-        if (count < 1)
-            return 0;
-        var reversedRows = ws.ReversedIndex.AsSpan(0, n);
-        var reversedY = ws.Series2.AsSpan(0, n);
-        for (int i = 0; i < n; i++)
-        {
-            reversedRows[i] = rows[n - 1 - i];
-            reversedY[i] = y[n - 1 - i];
-        }
-        var w = ws.Series3.AsSpan(0, count);
-        if (!RecursiveResiduals(d, reversedRows, reversedY, p, w, ws))
-            return -1;
-        double mean = 0;
-        for (int i = 0; i < count; i++)
-            mean += w[i];
-        mean /= count;
-        double variance = 0;
-        for (int i = 0; i < count; i++)
-            variance += (w[i] - mean) * (w[i] - mean);
-        double sigma = Math.Sqrt(variance / count);
-        double scale = sigma * Math.Sqrt(count);
-        // m = count + 1 process values, P_0 = 0; w becomes P_1..P_count.
-        // The statistic's weights as the reference's linspace(0, 1, m): i * (1/count), the last exactly 1.
-        double cumulative = 0, stat = double.NegativeInfinity, step = 1.0 / count;
-        for (int i = 0; i < count; i++)
-        {
-            cumulative += w[i];
-            w[i] = cumulative / scale;
-            double t = i + 1 == count ? 1 : (i + 1) * step;
-            stat = Math.Max(stat, Math.Abs(w[i]) / (1 + 2 * t));
-        }
-        if (!process.IsEmpty)
-            w.CopyTo(process);
-        int m = count + 1;
-        // A NaN statistic (zero sigma) fails the test, as in the reference.
-        if (!(CriticalValues.BrownianMotionPValue(stat) < alpha))
-            return 0;
-        for (int i = 1; i < m; i++)
-        {
-            if (Math.Abs(w[i - 1]) > crit + 2 * crit * i / (m - 1))
-                return m - i;
-        }
-        // No crossing although the p-value says there is one (a value on the boundary): as the reference's argmax, i = 0.
-        return m;
-    }
-
-    /// <summary>
-    /// CCDC-stable (spec 3.5) on one pixel's chronological valid observations: coefficients (shifted design) into
-    /// <paramref name="beta"/>, window residuals X*beta - y into <paramref name="residuals"/> (aligned with rows;
-    /// NaN before the window). Returns the window's first index and whether it is stable. A singular window stops the
-    /// search as unstable, with its minimum-norm coefficients.
-    /// </summary>
-    /// <param name="packed">The packed X'X of all the rows (modified: downdated).</param>
-    /// <param name="xty">X'y of all the rows (modified: downdated).</param>
-    public static (int Start, bool Stable) CcdcStable(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y,
-        ReadOnlySpan<int> dayNumbers, double threshold, Span<double> packed, Span<double> xty, Span<double> beta,
-        Span<double> residuals, BlockWorkspace ws)
-    {
-        int n = rows.Length, k = d.K, q = d.Q;
-        int minObs = (int)Math.Floor(1.5 * k);
-        var gram = ws.Matrix.AsSpan();
-        int start = 0;
-        bool stable = false;
-        for (int length = n; length >= minObs; length -= 2)
-        {
-            if (length != n)
-            {
-                // Downdate: drop the two oldest observations of the previous window.
-                for (int drop = start; drop < start + 2; drop++)
-                {
-                    var outer = d.Outer.AsSpan(rows[drop] * q, q);
-                    for (int j = 0; j < q; j++)
-                        packed[j] -= outer[j];
-                    var x = d.X.AsSpan(rows[drop] * k, k);
-                    for (int a = 0; a < k; a++)
-                        xty[a] -= x[a] * y[drop];
-                }
-                start += 2;
-            }
-            d.Unpack(packed, gram);
-            xty.CopyTo(beta);
-            bool regular = SmallSolver.SolveMinimumNorm(gram, k, beta, ws.SolverScratch);
-            double sumSquares = 0;
-            for (int i = start; i < n; i++)
-            {
-                double e = d.Predict(rows[i], beta) - y[i];
-                residuals[i] = e;
-                sumSquares += e * e;
-            }
-            if (!regular)
-                break;
-            double rmse = Math.Sqrt(sumSquares / length);
-            stable = Math.Abs(beta[1]) / rmse < threshold
-                     && Math.Abs(residuals[start]) / rmse < threshold
-                     && Math.Abs(residuals[n - 1]) / rmse < threshold;
-            if (stable || dayNumbers[rows[n - 1]] - dayNumbers[rows[start]] < MinimumSpanDays)
-                break;
-        }
-        residuals[..start].Fill(double.NaN);
-        return (start, stable);
     }
 }

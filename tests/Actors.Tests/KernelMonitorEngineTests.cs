@@ -1,0 +1,76 @@
+using System.Text.Json;
+using NrtCluster.Actors.Tests.Support;
+using NrtCluster.Actors.Tiles;
+using NrtCluster.Kernels.Monitors;
+
+namespace NrtCluster.Actors.Tests;
+
+/// <summary>The monitor engine over the real kernels, on conformance data: what it restores, reports and warns of.</summary>
+public sealed class KernelMonitorEngineTests
+{
+    private static readonly TileKey Tile = new(4, 2);
+
+    /// <summary>The CCDC_RIRLS case with a scaling factor a thousand times too small: the screening takes most observations.</summary>
+    private static KernelMonitorEngine MisscaledCcdc(ConformanceCase data)
+    {
+        var fit = new Dictionary<string, JsonElement>(data.Fit) { ["scaling_factor"] = JsonDocument.Parse("0.001").RootElement.Clone() };
+        return new KernelMonitorEngine(data.Monitor, data.Init, fit);
+    }
+
+    [Theory]
+    [InlineData("iqr_ols")]
+    [InlineData("mosum_roc")]
+    [InlineData("ccdc_stable_rirls")]
+    public void Steps_and_reports_continue_the_monitor_MonitorFactory_Restore_rebuilds(string caseName)
+    {
+        var data = ConformanceCase.Load(caseName);
+        var engine = data.Engine();
+        var fitted = engine.Fit(data.TileHistory());
+        var model = ModelLayers.FromLayers(fitted.Model);
+        var restored = MonitorFactory.Restore(MonitorFactory.Create(data.Monitor, data.Init).Options, model,
+            StateLayers.FromLayers(fitted.Monitoring).Copy());
+
+        var monitoring = fitted.Monitoring;
+        for (int i = 0; i < 12; i++)
+        {
+            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+            restored.Monitor(data.Frame(i), data.MonitoringDates[i]);
+        }
+
+        Assert.Equal(StateLayers.ToLayers(restored.State, model), monitoring);
+        string[] layers = ["mask", "detection_date", "process"];
+        var report = engine.Report(fitted.Model, monitoring, layers);
+        var expected = restored.Report(layers, "uint16");
+        Assert.Equal(expected.Shape, report.Shape);
+        Assert.Equal((ushort[])expected.Data, report.ValuesAs<ushort>());
+    }
+
+    [Fact]
+    public void A_fit_whose_CCDC_RIRLS_screening_removes_most_observations_warns_and_a_well_scaled_one_does_not()
+    {
+        var data = ConformanceCase.Load("ccdc_stable_rirls");
+
+        Assert.Empty(data.Engine().Fit(data.TileHistory()).Warnings);
+        var warning = Assert.Single(MisscaledCcdc(data).Fit(data.TileHistory()).Warnings);
+        Assert.Contains("CCDC_RIRLS screening removed", warning);
+        Assert.Contains("scaling_factor = 0.001", warning);
+    }
+
+    [Fact]
+    public async Task A_tile_logs_its_fits_screening_warnings_and_replies_with_them()
+    {
+        var data = ConformanceCase.Load("ccdc_stable_rirls");
+        using var temp = new TempFolder();
+        await using var node = TileNode.Start(temp.Path, MisscaledCcdc(data), new CaseObservationSource(data));
+        var warnings = WarningListener.Listen(node.System);
+
+        var ack = await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
+
+        Assert.Equal(AckOutcome.Fitted, ack.Outcome);
+        Assert.Contains("; warning: CCDC_RIRLS screening removed", ack.Detail);
+        // The warning is logged before the reply is sent; the listener takes it from the event stream a moment later.
+        Assert.True(SpinWait.SpinUntil(
+            () => warnings.Any(w => w.StartsWith($"Tile {Tile}: fit 1: CCDC_RIRLS screening removed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10)), $"no screening warning in the log; warnings: {string.Join(" | ", warnings)}");
+    }
+}
