@@ -12,7 +12,14 @@ public interface IPipelineMessage;
 
 /// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
 /// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
-public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles);
+public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles)
+{
+    /// <summary>What a tile reads of the item (<see cref="ItemRef.Assets"/>); null when it could not be described.</summary>
+    public ItemAssets? Assets { get; init; }
+
+    /// <summary>The reference a tile is sent.</summary>
+    public ItemRef Ref => new(Id, Href) { Assets = Assets };
+}
 
 // ---- Commands and queries.
 
