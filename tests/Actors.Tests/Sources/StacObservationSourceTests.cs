@@ -163,6 +163,28 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     }
 
     /// <summary>
+    /// An item whose scaling the poller cannot decide (an unreadable processing baseline) is still dispatched, without a
+    /// description: the tile reads its document and reports the problem where the day is applied.
+    /// </summary>
+    [Fact]
+    public async Task An_item_that_cannot_be_described_is_found_without_a_description()
+    {
+        var item = (await new StaticCatalogReader().ReadAllItemsAsync(archive.Catalog))[0];
+        var json = JsonNode.Parse(item.Json.GetRawText())!.AsObject();
+        json["properties"]!["s2:processing_baseline"] = "not a baseline";
+        var edited = StacJson.ParseItem(StacJson.ParseDocument(json.ToJsonString(), item.Source), item.Source);
+        Assert.Throws<StacFormatException>(() => ProviderProfiles.EarthSearch().Describe(edited));
+
+        var found = ItemDiscovery.Discover(new StacItemList([item, edited with { Id = "edited" }], []),
+            new GridTileFootprints(archive.Grid, archive.Area), ProviderProfiles.EarthSearch());
+
+        Assert.Empty(found.Rejected);
+        Assert.NotNull(found.Items[0].Assets);
+        Assert.Null(found.Items[1].Assets);
+        Assert.Null(found.Items[1].Ref.Assets);
+    }
+
+    /// <summary>
     /// A tile's fit searches the archive around its own tile, not the whole area again: on a grid of several tiles over the
     /// archive, each tile's history is one search narrowed to the tile, returning only items near it and every item touching it.
     /// </summary>
