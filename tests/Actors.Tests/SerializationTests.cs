@@ -5,6 +5,7 @@ using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Tests;
 
@@ -43,6 +44,8 @@ public sealed class SerializationTests
             new FitTile(Tile, new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), true),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], day.Day.AddDays(-5)),
+            new ObserveDay(Tile, day.Day, day.AcquiredUtc, [Described("S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
+            new QuarantineDay(Tile, day.Day, day.AcquiredUtc, [Described("S2A_1")], "cannot read B04.tif"),
             new DayAck(Tile, day.Day, AckOutcome.Gap, "waiting for it"),
             new RequeueDay(Tile, day.Day),
             new RequeueDay(Tile, null),
@@ -166,6 +169,41 @@ public sealed class SerializationTests
         Assert.Null(old.After);
         Assert.Equal((day.Tile, day.Day, day.AcquiredUtc), (old.Tile, old.Day, old.AcquiredUtc));
         Assert.Equal(day.Items.ToArray(), old.Items.ToArray());
+    }
+
+    /// <summary>An item reference with what a tile reads of the item, as the poller describes it.</summary>
+    internal static ItemRef Described(string id) => new(id, $"https://stac/items/{id}")
+    {
+        Assets = new ItemAssets(id, $"https://stac/search?page=2 features[{id.Length}]", "sentinel-2-l2a",
+        [
+            new BandAsset(LogicalBand.Red, "red", $"https://cogs/{id}/B04.tif", new ReflectanceScaling(1e-4, -0.1, ScalingSource.ProcessingBaseline, "s2:processing_baseline 05.00 >= 04.00"), 0),
+            new BandAsset(LogicalBand.Scl, "scl", $"s3://bucket/{id}/SCL.tif", new ReflectanceScaling(1, 0, ScalingSource.ClassLayer, "a class layer"), 255),
+        ], ["red", "scl", "thumbnail"]),
+    };
+
+    [Fact]
+    public void What_a_tile_reads_of_an_item_round_trips_and_version_6_items_read_without_it()
+    {
+        var time = new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc);
+        var day = new ObserveDay(Tile, new DateOnly(2024, 5, 17), time, [Described("S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]);
+        var read = (ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day), "ObserveDay");
+        Assert.Equal(day.Items.ToArray(), read.Items.ToArray());
+        Assert.Equal(Described("S2A_1").Assets, read.Items[0].Assets);
+        Assert.Null(read.Items[1].Assets);
+        var quarantine = new QuarantineDay(Tile, day.Day, time, [Described("S2A_1")], "HTTP 404");
+        Assert.Equal(Described("S2A_1").Assets, ((QuarantineDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(quarantine), "QuarantineDay")).Items[0].Assets);
+
+        // Version 6 (in reliable-delivery queues and poller snapshots written before): each item is its id and href alone.
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write((byte)6); w.Write(Tile.Column); w.Write(Tile.Row); w.Write(day.Day.DayNumber); w.Write(time.Ticks);
+            w.Write(2); w.Write("S2A_1"); w.Write("https://stac/items/S2A_1"); w.Write("S2B_2"); w.Write("file:///x/S2B_2.json");
+            w.Write(false);
+        }
+        var old = (ObserveDay)NrtBinaryFormat.Read(stream.ToArray(), "ObserveDay");
+        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc), (old.Tile, old.Day, old.AcquiredUtc));
+        Assert.Equal([new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")], old.Items.ToArray());
     }
 
     [Theory]

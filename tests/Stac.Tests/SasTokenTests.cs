@@ -89,7 +89,7 @@ public sealed class SasTokenTests : IAsyncLifetime
     {
         var signer = new PlanetaryComputerSigner(_http, _server.BaseUrl + "api/sas/v1/token", time: _time);
         var item = Fixtures.Item(Fixtures.PlanetaryComputer);
-        var signed = await signer.SignAsync("https://planetarycomputer.microsoft.com/api/data/v1/item/preview.png", item, default);
+        var signed = await signer.SignAsync("https://planetarycomputer.microsoft.com/api/data/v1/item/preview.png", Described(item), default);
         Assert.Equal("https://planetarycomputer.microsoft.com/api/data/v1/item/preview.png", signed.Href);
         Assert.Null(signed.ExpiresAt);
         Assert.Empty(_tokenRequests);
@@ -101,8 +101,10 @@ public sealed class SasTokenTests : IAsyncLifetime
     {
         var signer = new PlanetaryComputerSigner(_http, _server.BaseUrl + "api/sas/v1/token/broken", time: _time);
         var item = Fixtures.Item(Fixtures.PlanetaryComputer);
-        var e = await Assert.ThrowsAsync<StacFormatException>(() => signer.SignAsync(item.Assets["B04"].Href, item, default).AsTask());
+        var e = await Assert.ThrowsAsync<StacFormatException>(() => signer.SignAsync(item.Assets["B04"].Href, Described(item), default).AsTask());
         Assert.Contains(_server.BaseUrl + "api/sas/v1/token/broken", e.Message);
         Assert.Contains("no string \"token\"", e.Message);
     }
+
+    private static ItemAssets Described(StacItem item) => new ProviderProfile(ProviderProfiles.PlanetaryComputerSettings).Describe(item);
 }

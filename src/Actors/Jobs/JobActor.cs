@@ -18,7 +18,11 @@ public abstract record JobRequest(string JobId, ImmutableArray<TileKey> Tiles)
     /// <paramref name="ToUtc"/> (now) to every tile it touches, in time order.
     /// </summary>
     public sealed record FastForward(string JobId, ImmutableArray<TileKey> Tiles, DateTime FromUtc, DateTime ToUtc, IStacArchive Archive, ITileFootprintIndex Index)
-        : JobRequest(JobId, Tiles);
+        : JobRequest(JobId, Tiles)
+    {
+        /// <summary>Describes each item for the tiles (<see cref="ItemRef.Assets"/>); null: tiles read the item documents.</summary>
+        public Geo.Stac.ProviderProfile? Profile { get; init; }
+    }
 }
 
 /// <param name="Parallelism">Tiles worked on at once (each tile's days are always sequential).</param>
@@ -166,7 +170,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                     // The history's last day belongs to the fit, not to monitoring: left out before the days are chained.
                     .ContinueWith(t =>
                     {
-                        var found = ItemDiscovery.Discover(t.Result, ff.Index);
+                        var found = ItemDiscovery.Discover(t.Result, ff.Index, ff.Profile);
                         // A rejected item is left out of the plan; the other items' days go on.
                         foreach (var r in found.Rejected) _log.Warning("Job {0}: {1}", _request.JobId, r);
                         return ItemDiscovery.PlanByTile(found.Items, ff.FromUtc)

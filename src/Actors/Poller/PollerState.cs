@@ -147,7 +147,7 @@ public sealed record PollerState(
         var pending = Pending;
         foreach (var day in d.Items.GroupBy(i => i.SolarDay))
         {
-            var items = day.Select(i => (i.AcquiredUtc, Ref: new ItemRef(i.Id, i.Href))).ToList();
+            var items = day.Select(i => (i.AcquiredUtc, Ref: i.Ref)).ToList();
             var tiles = day.SelectMany(i => i.Tiles);
             if (pending.TryGetValue(day.Key, out var open))
             {

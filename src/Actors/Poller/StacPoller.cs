@@ -34,6 +34,9 @@ public sealed record StacPollerSettings(
     /// </summary>
     public bool Scheduled { get; init; } = true;
 
+    /// <summary>Describes each item found for the tiles (<see cref="ItemRef.Assets"/>); null: tiles read the item documents.</summary>
+    public ProviderProfile? Profile { get; init; }
+
     public void Validate()
     {
         Rules.Validate();
@@ -177,9 +180,9 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         _searching = true;
         var from = _state.SearchFromUtc(_settings.Rules);
         var archive = _settings.Archive;
-        var tiles = _settings.Tiles;
+        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
         archive.SearchAsync(from, null, CancellationToken.None)
-            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles), TaskScheduler.Default)
+            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default)
             .PipeTo(Self, success: found => new SearchSucceeded(found), failure: ex => new SearchFailed(ex is AggregateException { InnerException: { } inner } ? inner : ex));
     }
 

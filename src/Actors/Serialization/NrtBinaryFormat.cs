@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Serialization;
 
@@ -13,11 +14,13 @@ namespace NrtCluster.Actors.Serialization;
 /// list, appended to the tile status and snapshot in version 3) are still read; version 3 is version 4 without the
 /// trailing <see cref="ObserveDay.After"/> of an observation (read as null); version 4 is version 5 without the items an
 /// applied day was loaded without (<see cref="AppliedDay.LeftOut"/>, read as none); version 5 is version 6 without the
-/// snapshot kept with a quarantined day (<see cref="QuarantinedDay.SnapshotSequenceNr"/>, read as 0: not kept).
+/// snapshot kept with a quarantined day (<see cref="QuarantinedDay.SnapshotSequenceNr"/>, read as 0: not kept); version 6 is
+/// version 7 without what the tile reads of each item of a day (<see cref="ItemRef.Assets"/>, read as null: the tile reads
+/// the item document).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 6;
+    private const byte Version = 7;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -116,8 +119,8 @@ public static class NrtBinaryFormat
         return manifest switch
         {
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
-            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), version >= 4 ? ReadOptionalDay(r) : null),
-            "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r), r.ReadString()),
+            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version), version >= 4 ? ReadOptionalDay(r) : null),
+            "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version), r.ReadString()),
             "RequeueDay" => new RequeueDay(ReadTile(r), ReadOptionalDay(r)),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
             "RewriteTileReport" => new RewriteTileReport(ReadTile(r)),
@@ -213,14 +216,57 @@ public static class NrtBinaryFormat
     private static void WriteItems(BinaryWriter w, ImmutableArray<ItemRef> items)
     {
         w.Write(items.Length);
-        foreach (var item in items) { w.Write(item.Id); w.Write(item.Href); }
+        foreach (var item in items) WriteItem(w, item);
     }
 
-    private static ImmutableArray<ItemRef> ReadItems(BinaryReader r)
+    private static ImmutableArray<ItemRef> ReadItems(BinaryReader r, byte version)
     {
         var items = ImmutableArray.CreateBuilder<ItemRef>(r.ReadInt32());
-        for (int i = 0; i < items.Capacity; i++) items.Add(new ItemRef(r.ReadString(), r.ReadString()));
+        for (int i = 0; i < items.Capacity; i++) items.Add(ReadItem(r, withAssets: version >= 7));
         return items.MoveToImmutable();
+    }
+
+    /// <summary>An item reference with what the tile reads of it; the poller's format writes its items the same way.</summary>
+    internal static void WriteItem(BinaryWriter w, ItemRef item)
+    {
+        w.Write(item.Id); w.Write(item.Href); WriteOptionalAssets(w, item.Assets);
+    }
+
+    /// <param name="withAssets">False for data written before items carried their assets.</param>
+    internal static ItemRef ReadItem(BinaryReader r, bool withAssets)
+    {
+        string id = r.ReadString();
+        return new ItemRef(id, r.ReadString()) { Assets = withAssets ? ReadOptionalAssets(r, id) : null };
+    }
+
+    internal static void WriteOptionalAssets(BinaryWriter w, ItemAssets? assets)
+    {
+        w.Write(assets is not null);
+        if (assets is null) return;
+        w.Write(assets.Source); WriteOptionalString(w, assets.Collection);
+        w.Write(assets.Bands.Length);
+        foreach (var b in assets.Bands)
+        {
+            w.Write((byte)b.Band); w.Write(b.AssetKey); w.Write(b.Href); w.Write(b.NoData);
+            w.Write(b.Scaling.Scale); w.Write(b.Scaling.Offset); w.Write((byte)b.Scaling.Source); w.Write(b.Scaling.Reason);
+        }
+        w.Write(assets.AssetKeys.Length);
+        foreach (var key in assets.AssetKeys) w.Write(key);
+    }
+
+    /// <param name="itemId">The id written before (with the reference or discovered item holding the assets).</param>
+    internal static ItemAssets? ReadOptionalAssets(BinaryReader r, string itemId)
+    {
+        if (!r.ReadBoolean()) return null;
+        string source = r.ReadString();
+        string? collection = ReadOptionalString(r);
+        var bands = ImmutableArray.CreateBuilder<BandAsset>(r.ReadInt32());
+        for (int i = 0; i < bands.Capacity; i++)
+            bands.Add(new BandAsset((LogicalBand)r.ReadByte(), r.ReadString(), r.ReadString(), NoData: r.ReadDouble(),
+                Scaling: new ReflectanceScaling(r.ReadDouble(), r.ReadDouble(), (ScalingSource)r.ReadByte(), r.ReadString())));
+        var keys = ImmutableArray.CreateBuilder<string>(r.ReadInt32());
+        for (int i = 0; i < keys.Capacity; i++) keys.Add(r.ReadString());
+        return new ItemAssets(itemId, source, collection, bands.MoveToImmutable(), keys.MoveToImmutable());
     }
 
     private static void WriteTotals(BinaryWriter w, MaskTotals t)

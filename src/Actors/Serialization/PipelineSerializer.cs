@@ -29,9 +29,10 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
 /// <summary>The binary format of <see cref="IPipelineMessage"/>s: a version byte, then the fields; tile messages inside use <see cref="NrtBinaryFormat"/>.</summary>
 public static class PipelineFormat
 {
-    // 2: job progress carries each tile's quarantined days; 3: also its repeated days and retries, and a poll the tile-days it found.
+    // 2: job progress carries each tile's quarantined days; 3: also its repeated days and retries, and a poll the tile-days it found;
+    // 4: rejected items; 5: discovered items and item references carry what a tile reads of the item (ItemRef.Assets).
     // Older versions (persisted poller and report state, messages of older nodes) are still read.
-    private const byte Version = 4;
+    private const byte Version = 5;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -137,13 +138,13 @@ public static class PipelineFormat
                 Rejected = version >= 4 ? ReadArray(r, ReadRejected) : [],
             },
             "PollerStatus" => ReadPollerStatus(r, version),
-            "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, ReadDiscovered), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
-            "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile)),
+            "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, r => ReadDiscovered(r, version)), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
+            "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile)),
             "ObservationHandedOver" => new ObservationHandedOver(ReadTile(r), ReadDay(r)),
             "PollerSnapshot" => new PollerSnapshot(
                 ReadOptionalTime(r),
                 ReadArray(r, r => (r.ReadString(), ReadTime(r))),
-                ReadArray(r, ReadPending),
+                ReadArray(r, r => ReadPending(r, version)),
                 ReadArray(r, r => (ReadTile(r), ReadDay(r))),
                 ReadArray(r, r => (ObserveDay)ReadTileMessage(r))),
             "GetAlertFeed" => new GetAlertFeed(ReadDay(r)),
@@ -174,16 +175,22 @@ public static class PipelineFormat
     private static void WriteDiscovered(BinaryWriter w, DiscoveredItem i)
     {
         w.Write(i.Id); w.Write(i.Href); WriteTime(w, i.AcquiredUtc); WriteDay(w, i.SolarDay); WriteArray(w, i.Tiles, WriteTile);
+        NrtBinaryFormat.WriteOptionalAssets(w, i.Assets);
     }
 
-    private static DiscoveredItem ReadDiscovered(BinaryReader r) => new(r.ReadString(), r.ReadString(), ReadTime(r), ReadDay(r), ReadArray(r, ReadTile));
+    private static DiscoveredItem ReadDiscovered(BinaryReader r, byte version)
+    {
+        var item = new DiscoveredItem(r.ReadString(), r.ReadString(), ReadTime(r), ReadDay(r), ReadArray(r, ReadTile));
+        return version >= 5 ? item with { Assets = NrtBinaryFormat.ReadOptionalAssets(r, item.Id) } : item;
+    }
 
     private static void WritePending(BinaryWriter w, PendingDay p)
     {
         WriteDay(w, p.Day); WriteTime(w, p.AcquiredUtc); WriteArray(w, p.Items, WriteItem); WriteArray(w, p.Tiles, WriteTile); WriteTime(w, p.SettleUntilUtc);
     }
 
-    private static PendingDay ReadPending(BinaryReader r) => new(ReadDay(r), ReadTime(r), ReadArray(r, ReadItem), ReadArray(r, ReadTile), ReadTime(r));
+    private static PendingDay ReadPending(BinaryReader r, byte version) =>
+        new(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile), ReadTime(r));
 
     private static void WriteEntry(BinaryWriter w, AlertEntry e) { WriteTile(w, e.Tile); WriteDay(w, e.Day); w.Write(e.NewBreaks); WriteOptionalString(w, e.ReportPath); }
     private static AlertEntry ReadEntry(BinaryReader r) => new(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadOptionalString(r));
@@ -227,8 +234,8 @@ public static class PipelineFormat
 
     // ---- scalars
 
-    private static void WriteItem(BinaryWriter w, ItemRef i) { w.Write(i.Id); w.Write(i.Href); }
-    private static ItemRef ReadItem(BinaryReader r) => new(r.ReadString(), r.ReadString());
+    private static void WriteItem(BinaryWriter w, ItemRef i) => NrtBinaryFormat.WriteItem(w, i);
+    private static ItemRef ReadItem(BinaryReader r, byte version) => NrtBinaryFormat.ReadItem(r, withAssets: version >= 5);
 
     private static void WriteTile(BinaryWriter w, TileKey t) { w.Write(t.Column); w.Write(t.Row); }
     private static TileKey ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());

@@ -8,15 +8,34 @@ namespace NrtCluster.Actors.Sources;
 /// A static STAC catalog as an <see cref="IStacArchive"/>: the items are read once (catalog -> collections -> items)
 /// and then filtered by collection, time, area and cloud cover like a STAC API search would.
 /// </summary>
-public sealed class StaticCatalogArchive(StaticCatalogReader reader, string catalog, string? collection, Geometry? area, double? maxCloudCover)
-    : IStacArchive
+public sealed class StaticCatalogArchive : IStacArchive
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private StacItemList? _items;
+    private readonly CatalogItems _catalog;
+    private readonly string? _collection;
+    private readonly Geometry? _area;
+    private readonly double? _maxCloudCover;
+
+    public StaticCatalogArchive(StaticCatalogReader reader, string catalog, string? collection, Geometry? area, double? maxCloudCover)
+        : this(new CatalogItems(reader, catalog), collection, area, maxCloudCover)
+    {
+    }
+
+    private StaticCatalogArchive(CatalogItems catalog, string? collection, Geometry? area, double? maxCloudCover)
+    {
+        _catalog = catalog;
+        _collection = collection;
+        _area = area;
+        _maxCloudCover = maxCloudCover;
+    }
+
+    /// <summary>Shares the items read: the catalog is still read once.</summary>
+    public IStacArchive Within(Geometry lonLat) =>
+        new StaticCatalogArchive(_catalog, _collection, _area?.Intersection(lonLat) ?? lonLat, _maxCloudCover);
 
     public async Task<StacItemList> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken)
     {
-        var all = await AllAsync(cancellationToken).ConfigureAwait(false);
+        var (collection, area, maxCloudCover) = (_collection, _area, _maxCloudCover);
+        var all = await _catalog.AllAsync(cancellationToken).ConfigureAwait(false);
         return new StacItemList(
         [
             .. all.Where(i => i.DateTime.UtcDateTime >= fromUtc && (toUtc is not { } to || i.DateTime.UtcDateTime <= to))
@@ -27,16 +46,23 @@ public sealed class StaticCatalogArchive(StaticCatalogReader reader, string cata
         ], all.Rejected);
     }
 
-    private async Task<StacItemList> AllAsync(CancellationToken ct)
+    /// <summary>The catalog's items, read on first use.</summary>
+    private sealed class CatalogItems(StaticCatalogReader reader, string catalog)
     {
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private StacItemList? _items;
+
+        public async Task<StacItemList> AllAsync(CancellationToken ct)
         {
-            return _items ??= await reader.ReadAllItemsAsync(catalog, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
+            await _gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                return _items ??= await reader.ReadAllItemsAsync(catalog, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 }

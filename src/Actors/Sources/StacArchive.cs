@@ -21,7 +21,7 @@ public interface ITileFootprintIndex
 public sealed class GridTileFootprints : ITileFootprintIndex
 {
     /// <summary>Degrees added around the project's tiles before clipping (about 1 km), far above the outline's sampling error.</summary>
-    private const double ClipMargin = 0.01;
+    public const double ClipMargin = 0.01;
 
     private readonly ProcessingGrid _grid;
     private readonly HashSet<TileKey>? _project;
@@ -79,6 +79,12 @@ public interface IStacArchive
     /// <param name="toUtc">Inclusive end; null: open (everything up to now).</param>
     /// <returns>The items, each id once, with those rejected (malformed, or a repeated id with other content) and why.</returns>
     Task<StacItemList> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same archive searched only where the project's area meets <paramref name="lonLat"/>: a tile's fit searches around
+    /// its own tile, not the whole area again for every tile.
+    /// </summary>
+    IStacArchive Within(Geometry lonLat);
 }
 
 /// <summary>A STAC API: the project's search (collections, area, query such as cloud cover) with the time interval set per call.</summary>
@@ -90,11 +96,24 @@ public sealed class StacApiArchive(StacApiClient client, StacSearchRequest proje
             Datetime = new DateTimeInterval(new DateTimeOffset(fromUtc, TimeSpan.Zero), toUtc is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null),
             Token = null,
         }, cancellationToken);
+
+    public IStacArchive Within(Geometry lonLat) => new StacApiArchive(client, projectSearch with
+    {
+        Intersects = (projectSearch.Intersects ?? projectSearch.Bbox?.ToPolygon(StacJson.GeometryFactory))?.Intersection(lonLat) ?? lonLat,
+        Bbox = null,
+    });
 }
 
 /// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
 /// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
-public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles);
+public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles)
+{
+    /// <summary>What a tile reads of the item (<see cref="ItemRef.Assets"/>); null when it could not be described.</summary>
+    public ItemAssets? Assets { get; init; }
+
+    /// <summary>The reference a tile is sent.</summary>
+    public ItemRef Ref => new(Id, Href) { Assets = Assets };
+}
 
 /// <summary>What a search found: the items to dispatch, and the items rejected with why.</summary>
 public sealed record Discovery(ImmutableArray<DiscoveredItem> Items, ImmutableArray<RejectedItem> Rejected);
@@ -108,10 +127,11 @@ public static class ItemDiscovery
         item.Links.FirstOrDefault(l => string.Equals(l.Rel, "self", StringComparison.OrdinalIgnoreCase))?.Href ?? item.Source;
 
     /// <summary>
-    /// Items as the poller records them: id, href, time, solar day and the tiles their footprints touch; with the search's
-    /// rejected items, and those whose footprint the grid cannot place (rejected alone, the others go on).
+    /// Items as the poller records them: id, href, time, solar day, the tiles their footprints touch and, with
+    /// <paramref name="profile"/>, what a tile reads of them; with the search's rejected items, and those whose footprint the
+    /// grid cannot place (rejected alone, the others go on).
     /// </summary>
-    public static Discovery Discover(StacItemList items, ITileFootprintIndex tiles)
+    public static Discovery Discover(StacItemList items, ITileFootprintIndex tiles, ProviderProfile? profile = null)
     {
         var found = ImmutableArray.CreateBuilder<DiscoveredItem>(items.Count);
         var rejected = ImmutableArray.CreateBuilder<RejectedItem>();
@@ -121,7 +141,7 @@ public static class ItemDiscovery
             try
             {
                 found.Add(new DiscoveredItem(i.Id, HrefOf(i), i.DateTime.UtcDateTime, SolarDays.Of(i),
-                    [.. tiles.TilesTouching(i.Footprint).OrderBy(t => t.Row).ThenBy(t => t.Column)]));
+                    [.. tiles.TilesTouching(i.Footprint).OrderBy(t => t.Row).ThenBy(t => t.Column)]) { Assets = Describe(profile, i) });
             }
             catch (Exception e) when (e is ArgumentException or TopologyException or InvalidOperationException or GdalException)
             {
@@ -129,6 +149,22 @@ public static class ItemDiscovery
             }
         }
         return new Discovery(found.ToImmutable(), rejected.ToImmutable());
+    }
+
+    /// <summary>
+    /// Null without a profile, or when the item's scaling cannot be decided: the tile then reads the document and reports
+    /// the problem where the day is applied (the item left out of the day or the day quarantined), as for any unreadable item.
+    /// </summary>
+    private static ItemAssets? Describe(ProviderProfile? profile, StacItem item)
+    {
+        try
+        {
+            return profile?.Describe(item);
+        }
+        catch (StacException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -151,7 +187,7 @@ public static class ItemDiscovery
                         .Select(d =>
                         {
                             var ordered = d.Select(x => x.Item).OrderBy(i => i.AcquiredUtc).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
-                            return new ObserveDay(g.Key, d.Key, ordered[0].AcquiredUtc, [.. ordered.Select(i => new ItemRef(i.Id, i.Href))]);
+                            return new ObserveDay(g.Key, d.Key, ordered[0].AcquiredUtc, [.. ordered.Select(i => i.Ref)]);
                         })
                         .Where(d => afterUtc is not { } after || d.AcquiredUtc > after)
                         .ToArray();

@@ -35,6 +35,9 @@ public sealed class StacObservationSource : IObservationSource
         _forestMask = forestMask;
     }
 
+    /// <summary>How the source opens the items' bands; the poller describes the items it sends tiles with the same profile.</summary>
+    public ProviderProfile Profile => _profile;
+
     /// <summary>The source a project file describes (its archive, provider, index, SCL classes, screening buffer and forest mask).</summary>
     public static StacObservationSource ForProject(ProjectConfig config, HttpClient http, int? parallelism = null)
     {
@@ -56,7 +59,10 @@ public sealed class StacObservationSource : IObservationSource
         // Solar days may be a few hours off UTC: search a day wider and keep the solar days inside the period.
         var from = start.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = end.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var items = (await _archive.SearchAsync(from, to, cancellationToken).ConfigureAwait(false))
+        // Only around the tile: a fit job fits every tile, and each searching the whole area would read it once per tile.
+        var around = _grid.LonLatEnvelope(tile.ToTileId(), tile.ToTileId());
+        around.ExpandBy(GridTileFootprints.ClipMargin);
+        var items = (await _archive.Within(StacJson.GeometryFactory.ToGeometry(around)).SearchAsync(from, to, cancellationToken).ConfigureAwait(false))
             .Where(i => _footprints.TilesTouching(i.Footprint).Contains(tile))
             .ToList();
         var observations = SolarDays.Group(items).Where(o => o.SolarDay >= start && o.SolarDay <= end).ToList();
@@ -76,9 +82,10 @@ public sealed class StacObservationSource : IObservationSource
     }
 
     /// <summary>
-    /// Reads the items' documents, resolves their bands and loads the day from the items that can be read. An item that
-    /// cannot be for good (a dangling href, a document without a needed asset, a missing or corrupt file) is left out and
-    /// listed, as long as another item loads; a transient failure, or every item failing, fails the day.
+    /// Resolves the items' bands, from what the sender described of them (<see cref="ItemRef.Assets"/>) or else from their
+    /// documents, and loads the day from the items that can be read. An item that cannot be for good (a dangling href, an
+    /// item without a needed asset, a missing or corrupt file) is left out and listed, as long as another item loads; a
+    /// transient failure, or every item failing, fails the day.
     /// </summary>
     public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
         CancellationToken cancellationToken)
@@ -91,17 +98,8 @@ public sealed class StacObservationSource : IObservationSource
         {
             try
             {
-                StacItem stacItem;
-                try
-                {
-                    var (json, location) = await _reader.LoadAsync(item.Href, cancellationToken).ConfigureAwait(false);
-                    stacItem = StacJson.ParseItem(json, location);
-                }
-                catch (Exception e) when (e is StacException or IOException or HttpRequestException)
-                {
-                    throw new IOException($"Tile {tile}, {day:yyyy-MM-dd}: cannot read STAC item '{item.Id}' at {item.Href}: {e.Message}", e);
-                }
-                resolved.Add(new ObservationItem(stacItem.Id, await _profile.ResolveAllAsync(stacItem, _options.RequiredBands, cancellationToken).ConfigureAwait(false)));
+                var assets = item.Assets ?? await DescribeAsync(tile, day, item, cancellationToken).ConfigureAwait(false);
+                resolved.Add(new ObservationItem(assets.ItemId, await _profile.OpenAllAsync(assets, _options.RequiredBands, cancellationToken).ConfigureAwait(false)));
             }
             catch (Exception e) when (InputFailure.IsPermanent(e))
             {
@@ -114,6 +112,22 @@ public sealed class StacObservationSource : IObservationSource
         var loaded = await Task.Run(() => ObservationLoader.LoadAvailable(box, input, _options), cancellationToken).ConfigureAwait(false);
         return new ObservationLoad(loaded.Observation.Index,
             [.. leftOut.Concat(loaded.LeftOut).Select(f => new LeftOutItem(f.ItemId, f.Error.Message))]);
+    }
+
+    /// <summary>An item sent without its assets (by an older node, or one its sender could not describe): read from its document.</summary>
+    private async Task<ItemAssets> DescribeAsync(TileKey tile, DateOnly day, ItemRef item, CancellationToken ct)
+    {
+        StacItem stacItem;
+        try
+        {
+            var (json, location) = await _reader.LoadAsync(item.Href, ct).ConfigureAwait(false);
+            stacItem = StacJson.ParseItem(json, location);
+        }
+        catch (Exception e) when (e is StacException or IOException or HttpRequestException)
+        {
+            throw new IOException($"Tile {tile}, {day:yyyy-MM-dd}: cannot read STAC item '{item.Id}' at {item.Href}: {e.Message}", e);
+        }
+        return _profile.Describe(stacItem);
     }
 
     /// <summary>The configured forest mask on the tile (1 = monitor); null when every pixel is monitored or the rule decides after the fit.</summary>

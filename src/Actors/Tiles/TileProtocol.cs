@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
+using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -13,7 +14,14 @@ public interface ITileMessage : INrtSerializable
 }
 
 /// <summary>A STAC item used by an observation: its id and the href of the item document.</summary>
-public sealed record ItemRef(string Id, string Href);
+public sealed record ItemRef(string Id, string Href)
+{
+    /// <summary>
+    /// What the tile reads of the item, described where the item was found, so the tile does not fetch the document again;
+    /// null (data of older versions, an item whose scaling could not be decided there) makes the tile read the document.
+    /// </summary>
+    public ItemAssets? Assets { get; init; }
+}
 
 // ---- Commands from outside (poller, jobs, operators). They carry references, never pixels:
 // remoting frames are limited to 128 000 bytes and a tile's pixels are megabytes.

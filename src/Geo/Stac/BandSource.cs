@@ -3,7 +3,7 @@ namespace NrtCluster.Geo.Stac;
 /// <summary>
 /// Everything the raster reader needs to load one logical band of one item: what to open with GDAL, the GDAL
 /// configuration options that opening needs, and how to turn DNs into values. Built only by
-/// <see cref="ProviderProfile.ResolveAsync"/>, so the decisions live in one place.
+/// <see cref="ProviderProfile.OpenAsync"/>, so the decisions live in one place.
 /// </summary>
 /// <param name="Href">The href as resolved from the item (before signing), for logs.</param>
 /// <param name="GdalPath">Path for GDALOpen: local path, /vsicurl/URL (signed if needed), /vsis3/bucket/key.</param>

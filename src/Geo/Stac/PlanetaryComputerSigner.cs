@@ -8,7 +8,7 @@ public readonly record struct SignedHref(string Href, DateTimeOffset? ExpiresAt)
 /// <summary>Makes asset hrefs of a provider openable, e.g. by appending a short-lived token.</summary>
 public interface IHrefSigner
 {
-    ValueTask<SignedHref> SignAsync(string href, StacItem item, CancellationToken ct);
+    ValueTask<SignedHref> SignAsync(string href, ItemAssets item, CancellationToken ct);
 }
 
 /// <summary>
@@ -43,7 +43,7 @@ public sealed class PlanetaryComputerSigner : IHrefSigner
     /// <summary>How many tokens were fetched from the endpoint so far.</summary>
     public int TokensFetched { get; private set; }
 
-    public async ValueTask<SignedHref> SignAsync(string href, StacItem item, CancellationToken ct)
+    public async ValueTask<SignedHref> SignAsync(string href, ItemAssets item, CancellationToken ct)
     {
         // Only Azure blob URLs take a SAS token; other hrefs (and ones already signed) open as they are.
         if (!Uri.TryCreate(href, UriKind.Absolute, out var uri)
@@ -52,7 +52,7 @@ public sealed class PlanetaryComputerSigner : IHrefSigner
             return new SignedHref(href, null);
         var collection = item.Collection
             ?? throw new StacException(
-                $"Cannot sign '{href}' of item '{item.Id}' ({item.Source}): the item names no collection, and the Planetary Computer token is per collection.");
+                $"Cannot sign '{href}' of item '{item.ItemId}' ({item.Source}): the item names no collection, and the Planetary Computer token is per collection.");
         var (token, expiry) = await GetTokenAsync(collection, ct).ConfigureAwait(false);
         var separator = string.IsNullOrEmpty(uri.Query) ? "?" : "&";
         return new SignedHref(href + separator + token.TrimStart('?'), expiry);

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace NrtCluster.Geo.Stac;
 
 /// <summary>
@@ -75,26 +77,45 @@ public sealed class ProviderProfile
         return null;
     }
 
+    /// <summary>
+    /// What a tile needs of the item to open its bands later without the document: for every band of the profile the item
+    /// has, the asset, its href (the preferred alternate when set), nodata and scaling.
+    /// </summary>
+    /// <exception cref="StacFormatException">The item's scaling cannot be decided (e.g. an unreadable processing baseline).</exception>
+    public ItemAssets Describe(StacItem item)
+    {
+        var bands = ImmutableArray.CreateBuilder<BandAsset>(_bands.Count);
+        foreach (var band in LogicalBands.All)
+        {
+            if (!_bands.ContainsKey(band) || FindAsset(item, band) is not { } asset) continue;
+            var href = Settings.PreferAlternate is { } alt && asset.Alternates.TryGetValue(alt, out var alternate) ? alternate : asset.Href;
+            bands.Add(new BandAsset(band, asset.Key, href, ReflectanceScaling.Decide(item, asset, band.IsClassLayer()), asset.NoData ?? 0));
+        }
+        return new ItemAssets(item.Id, item.Source, item.Collection, bands.ToImmutable(), [.. item.Assets.Keys]);
+    }
+
     /// <summary>Resolves what to open and how to scale for one band of one item.</summary>
     /// <exception cref="StacException">The band is not in the profile or the item, or the href cannot be opened.</exception>
-    public async ValueTask<BandSource> ResolveAsync(StacItem item, LogicalBand band, CancellationToken ct = default)
+    public ValueTask<BandSource> ResolveAsync(StacItem item, LogicalBand band, CancellationToken ct = default) =>
+        OpenAsync(Describe(item), band, ct);
+
+    /// <summary>Resolves what to open for one band of an item described before (<see cref="Describe"/>): signs the href when the profile signs, sets the S3 options.</summary>
+    /// <exception cref="StacException">The band is not in the profile or the item, or the href cannot be opened.</exception>
+    public async ValueTask<BandSource> OpenAsync(ItemAssets item, LogicalBand band, CancellationToken ct = default)
     {
         if (!_bands.ContainsKey(band))
             throw new StacException($"Provider profile '{Name}' maps no asset to band '{band.ToString().ToLowerInvariant()}'; add it to the profile's bands.");
-        var asset = FindAsset(item, band)
+        var asset = item.Find(band)
             ?? throw new StacMissingAssetException(
-                $"Item '{item.Id}' ({item.Source}) has no asset for band '{band.ToString().ToLowerInvariant()}': profile '{Name}' " +
+                $"Item '{item.ItemId}' ({item.Source}) has no asset for band '{band.ToString().ToLowerInvariant()}': profile '{Name}' " +
                 $"looks for {string.Join(" or ", AssetKeysFor(band).Select(k => $"'{k}'"))}, the item has " +
-                $"{string.Join(", ", item.Assets.Keys.Select(k => $"'{k}'"))}. Is this the right provider profile?");
-
-        var href = asset.Href;
-        if (Settings.PreferAlternate is { } alt && asset.Alternates.TryGetValue(alt, out var alternate)) href = alternate;
+                $"{string.Join(", ", item.AssetKeys.Select(k => $"'{k}'"))}. Is this the right provider profile?");
 
         DateTimeOffset? expires = null;
-        var openHref = href;
+        var openHref = asset.Href;
         if (Signer is not null)
         {
-            var signed = await Signer.SignAsync(href, item, ct).ConfigureAwait(false);
+            var signed = await Signer.SignAsync(asset.Href, item, ct).ConfigureAwait(false);
             openHref = signed.Href;
             expires = signed.ExpiresAt;
         }
@@ -102,29 +123,33 @@ public sealed class ProviderProfile
         var gdalPath = GdalPaths.FromHref(openHref);
         var options = gdalPath.StartsWith("/vsis3/", StringComparison.Ordinal) ? S3Options(item, asset) : NoOptions;
         return new BandSource(
-            ItemId: item.Id,
+            ItemId: item.ItemId,
             Band: band,
-            AssetKey: asset.Key,
-            Href: href,
+            AssetKey: asset.AssetKey,
+            Href: asset.Href,
             GdalPath: gdalPath,
-            Scaling: ReflectanceScaling.Decide(item, asset, band.IsClassLayer()),
-            NoData: asset.NoData ?? 0,
+            Scaling: asset.Scaling,
+            NoData: asset.NoData,
             GdalOptions: options,
             ExpiresAt: expires);
     }
 
     /// <summary>Resolves several bands of one item.</summary>
-    public async Task<IReadOnlyDictionary<LogicalBand, BandSource>> ResolveAllAsync(
-        StacItem item, IEnumerable<LogicalBand> bands, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<LogicalBand, BandSource>> ResolveAllAsync(
+        StacItem item, IEnumerable<LogicalBand> bands, CancellationToken ct = default) => OpenAllAsync(Describe(item), bands, ct);
+
+    /// <summary>Resolves several bands of an item described before.</summary>
+    public async Task<IReadOnlyDictionary<LogicalBand, BandSource>> OpenAllAsync(
+        ItemAssets item, IEnumerable<LogicalBand> bands, CancellationToken ct = default)
     {
         var result = new Dictionary<LogicalBand, BandSource>();
-        foreach (var band in bands) result[band] = await ResolveAsync(item, band, ct).ConfigureAwait(false);
+        foreach (var band in bands) result[band] = await OpenAsync(item, band, ct).ConfigureAwait(false);
         return result;
     }
 
     private static readonly IReadOnlyDictionary<string, string> NoOptions = new Dictionary<string, string>();
 
-    private Dictionary<string, string> S3Options(StacItem item, StacAsset asset)
+    private Dictionary<string, string> S3Options(ItemAssets item, BandAsset asset)
     {
         var hasKeys = !string.IsNullOrEmpty(_environment("AWS_ACCESS_KEY_ID")) && !string.IsNullOrEmpty(_environment("AWS_SECRET_ACCESS_KEY"));
         var unsigned = string.Equals(_environment("AWS_NO_SIGN_REQUEST"), "YES", StringComparison.OrdinalIgnoreCase);
@@ -132,7 +157,7 @@ public sealed class ProviderProfile
             || (_environment("HOME") is { Length: > 0 } home && File.Exists(Path.Combine(home, ".aws", "credentials")));
         if (!hasKeys && !unsigned && !profile)
             throw new StacException(
-                $"Asset '{asset.Key}' of item '{item.Id}' is on S3 ({asset.Href}) but no S3 credentials are configured: set " +
+                $"Asset '{asset.AssetKey}' of item '{item.ItemId}' is on S3 ({asset.Href}) but no S3 credentials are configured: set " +
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (for Copernicus Data Space, S3 keys from " +
                 "https://eodata-s3keysmanager.dataspace.copernicus.eu), or AWS_NO_SIGN_REQUEST=YES for public buckets.");
         var options = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -16,7 +16,7 @@ public static class JobConsole
         RunAsync(node, new JobRequest.Fit("fit", tiles, node.Config.HistoryStart, node.Config.HistoryEnd, replace), "fit", ct);
 
     public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileKey> tiles, DateTime toUtc, CancellationToken ct) =>
-        RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints), "fast-forward", ct);
+        RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints) { Profile = node.Profile }, "fast-forward", ct);
 
     private static Task<JobProgress> RunAsync(ProjectNode node, JobRequest request, string label, CancellationToken ct) =>
         ShowAsync(label, (onProgress, token) => node.RunJobAsync(request, onProgress, token), ct);

@@ -15,5 +15,6 @@ public static class Pipeline
             new PollerRules(node.HistoryEndUtc, Overlap, settleDelay ?? node.Config.SettleDelay), node.Config.PollInterval, node.Tiles)
         {
             Scheduled = scheduled,
+            Profile = node.Profile,
         });
 }

@@ -24,8 +24,9 @@ public sealed class ProjectNode : IAsyncDisposable
     private int _jobCounter;
 
     private ProjectNode(ProjectConfig config, ActorSystem system, IActorRef reports, IActorRef tiles, IStacArchive archive,
-        GridTileFootprints footprints, HttpClient http, NodeLog log, int shardBlockSize, ProjectLock? ownership)
+        GridTileFootprints footprints, ProviderProfile profile, HttpClient http, NodeLog log, int shardBlockSize, ProjectLock? ownership)
     {
+        Profile = profile;
         Config = config;
         Ownership = ownership;
         System = system;
@@ -45,6 +46,8 @@ public sealed class ProjectNode : IAsyncDisposable
     public IActorRef Tiles { get; }
     public IStacArchive Archive { get; }
     public GridTileFootprints Footprints { get; }
+    /// <summary>The project's provider profile: the poller and the fast-forward describe the items they send tiles with it.</summary>
+    public ProviderProfile Profile { get; }
     public HttpClient Http { get; }
     public NodeLog Log { get; }
     /// <summary>Tiles per shard along each axis (<c>nrtcluster.tiles.shard-block-size</c>).</summary>
@@ -111,7 +114,7 @@ public sealed class ProjectNode : IAsyncDisposable
         int block = system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4);
         var tiles = reliableTiles ? ReliableTileSharding.Start(system, settings, block) : TileSharding.Start(system, settings, block);
         log.Write("node", $"started address={self} project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
-        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), http, log, block, ownership);
+        return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), source.Profile, http, log, block, ownership);
     }
 
     /// <summary>

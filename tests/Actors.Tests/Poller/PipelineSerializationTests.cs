@@ -9,6 +9,7 @@ using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Actors.Sources;
 
 namespace NrtCluster.Actors.Tests.Poller;
 
@@ -79,5 +80,50 @@ public sealed class PipelineSerializationTests
         {
             await system.Terminate();
         }
+    }
+
+    /// <summary>
+    /// The poller keeps what a tile reads of each item it found (in its events, pending days and outbox) and reads its
+    /// journal of version 4, when items were an id and href alone.
+    /// </summary>
+    [Fact]
+    public void What_a_tile_reads_of_an_item_survives_the_pollers_journal_and_version_4_events_read_without_it()
+    {
+        var tile = new TileKey(4, -2);
+        var day = new DateOnly(2024, 6, 10);
+        var time = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var described = SerializationTests.Described("a");
+        var found = new DiscoveredItem("a", described.Href, time, day, [tile]) { Assets = described.Assets };
+        var discovered = (ItemsDiscovered)PipelineFormat.Read(PipelineFormat.Write(new ItemsDiscovered([found, found with { Id = "b", Assets = null }], time, null, time)), "ItemsDiscovered");
+        Assert.Equal(described, discovered.Items[0].Ref);
+        Assert.Null(discovered.Items[1].Assets);
+        var dispatched = (DayDispatched)PipelineFormat.Read(PipelineFormat.Write(new DayDispatched(day, time, [described], [tile])), "DayDispatched");
+        Assert.Equal(described, Assert.Single(dispatched.Items));
+        var snapshot = new PollerSnapshot(time, [("a", time)], [new PendingDay(day, time, [described], [tile], time)], [],
+            [new ObserveDay(tile, day, time, [described])]);
+        var read = (PollerSnapshot)PipelineFormat.Read(PipelineFormat.Write(snapshot), "PollerSnapshot");
+        Assert.Equal(described, Assert.Single(Assert.Single(read.Pending).Items));
+        Assert.Equal(described, Assert.Single(Assert.Single(read.Outbox).Items));
+
+        // Version 4: a discovered item and an item reference end after their fields, with no description.
+        static byte[] V4(Action<BinaryWriter> fields)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new BinaryWriter(stream)) { w.Write((byte)4); fields(w); }
+            return stream.ToArray();
+        }
+        var oldDiscovered = (ItemsDiscovered)PipelineFormat.Read(V4(w =>
+        {
+            w.Write(1); w.Write("a"); w.Write("https://stac/items/a"); w.Write(time.Ticks); w.Write(day.DayNumber); w.Write(1); w.Write(tile.Column); w.Write(tile.Row);
+            w.Write(time.Ticks); w.Write(false); w.Write(time.Ticks);
+        }), "ItemsDiscovered");
+        Assert.Equal(new ItemRef("a", "https://stac/items/a"), Assert.Single(oldDiscovered.Items).Ref);
+        Assert.Equal([tile], oldDiscovered.Items[0].Tiles.ToArray());
+        var oldDispatched = (DayDispatched)PipelineFormat.Read(V4(w =>
+        {
+            w.Write(day.DayNumber); w.Write(time.Ticks); w.Write(1); w.Write("a"); w.Write("https://stac/items/a"); w.Write(1); w.Write(tile.Column); w.Write(tile.Row);
+        }), "DayDispatched");
+        Assert.Equal(new ItemRef("a", "https://stac/items/a"), Assert.Single(oldDispatched.Items));
+        Assert.Equal([tile], oldDispatched.Tiles.ToArray());
     }
 }

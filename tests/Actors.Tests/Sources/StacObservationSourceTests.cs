@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using NetTopologySuite.Geometries;
 using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
@@ -127,6 +130,106 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
             var failure = await Assert.ThrowsAnyAsync<Exception>(() => Load(Ref(bad, href)));
             Assert.True(InputFailure.IsPermanent(failure), failure.ToString());
         }
+    }
+
+    /// <summary>
+    /// A day as the poller sends it: its items described when they were found, through the tiles' wire format. The tile
+    /// loads it from that alone: with the item documents out of reach, it loads what it loads from the documents.
+    /// </summary>
+    [Fact]
+    public async Task A_day_sent_with_what_the_poller_read_of_its_items_loads_without_the_item_documents()
+    {
+        var source = archive.Source(new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
+        var day = await CloudyDayAsync();
+        var found = ItemDiscovery.Discover(new StacItemList(day.Items, []), new GridTileFootprints(archive.Grid, archive.Area), ProviderProfiles.EarthSearch());
+        Assert.Equal(day.Items.Count, found.Items.Length);
+        Assert.All(found.Items, i => Assert.Equal(new[] { "red", "nir", "swir1", "swir2", "green", "scl" }.Order(),
+            i.Assets!.Bands.Select(b => b.Band.ToString().ToLowerInvariant()).Order()));
+        var gone = Path.Combine(archive.Directory, "no-such-item.json");
+        var sent = new ObserveDay(Tile, day.SolarDay, day.AcquisitionTime.UtcDateTime, [.. found.Items.Select(i => i.Ref with { Href = gone })]);
+        var bytes = NrtBinaryFormat.Write(sent);
+        // Small beside a remoting frame (128 000 bytes), with every band of every item.
+        Assert.True(bytes.Length < 2_000 * day.Items.Count, $"{bytes.Length} bytes for {day.Items.Count} items");
+        var received = (ObserveDay)NrtBinaryFormat.Read(bytes, NrtBinaryFormat.ManifestOf(sent));
+
+        var loaded = await source.LoadObservationAsync(Tile, received.Day, received.AcquiredUtc, received.Items, CancellationToken.None);
+
+        Assert.Empty(loaded.LeftOut);
+        Assert.Equal(await LoadAsync(source, day), loaded.Values);
+        // Without the description the document is read, and here it is gone.
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => source.LoadObservationAsync(Tile, received.Day, received.AcquiredUtc,
+            [.. received.Items.Select(i => i with { Assets = null })], CancellationToken.None));
+        Assert.Contains("cannot read STAC item", failure.Message);
+    }
+
+    /// <summary>
+    /// An item whose scaling the poller cannot decide (an unreadable processing baseline) is still dispatched, without a
+    /// description: the tile reads its document and reports the problem where the day is applied.
+    /// </summary>
+    [Fact]
+    public async Task An_item_that_cannot_be_described_is_found_without_a_description()
+    {
+        var item = (await new StaticCatalogReader().ReadAllItemsAsync(archive.Catalog))[0];
+        var json = JsonNode.Parse(item.Json.GetRawText())!.AsObject();
+        json["properties"]!["s2:processing_baseline"] = "not a baseline";
+        var edited = StacJson.ParseItem(StacJson.ParseDocument(json.ToJsonString(), item.Source), item.Source);
+        Assert.Throws<StacFormatException>(() => ProviderProfiles.EarthSearch().Describe(edited));
+
+        var found = ItemDiscovery.Discover(new StacItemList([item, edited with { Id = "edited" }], []),
+            new GridTileFootprints(archive.Grid, archive.Area), ProviderProfiles.EarthSearch());
+
+        Assert.Empty(found.Rejected);
+        Assert.NotNull(found.Items[0].Assets);
+        Assert.Null(found.Items[1].Assets);
+        Assert.Null(found.Items[1].Ref.Assets);
+    }
+
+    /// <summary>
+    /// A tile's fit searches the archive around its own tile, not the whole area again: on a grid of several tiles over the
+    /// archive, each tile's history is one search narrowed to the tile, returning only items near it and every item touching it.
+    /// </summary>
+    [Fact]
+    public async Task A_tiles_history_is_searched_around_the_tile_not_over_the_whole_area()
+    {
+        var g = archive.Grid;
+        var grid = new ProcessingGrid(g.Crs, g.Resolution, g.OriginX, g.OriginY, (g.TileSize + 1) / 2);
+        var footprints = new GridTileFootprints(grid, archive.Area);
+        var searches = new List<(Geometry? Within, StacItemList Items)>();
+        var catalog = new StaticCatalogArchive(new StaticCatalogReader(), archive.Catalog, SyntheticArchiveLayout.CollectionId, archive.Area, null);
+        var source = new StacObservationSource(grid, new RecordingArchive(catalog, null, searches), footprints, ProviderProfiles.EarthSearch(),
+            new StaticCatalogReader(), new ObservationOptions { MaxParallelism = 2 }, new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
+        var period = await catalog.SearchAsync(new DateTime(2019, 12, 31), new DateTime(2020, 3, 2), CancellationToken.None);
+        var tiles = footprints.ProjectTiles.Where(t => period.Any(i => footprints.TilesTouching(i.Footprint).Contains(t))).ToList();
+        Assert.True(tiles.Count > 1, $"{tiles.Count} tile(s) with data");
+
+        foreach (var tile in tiles)
+        {
+            searches.Clear();
+            var history = await source.LoadHistoryAsync(tile, new DateOnly(2020, 1, 1), new DateOnly(2020, 2, 29), CancellationToken.None);
+
+            var (within, items) = Assert.Single(searches);
+            Assert.NotNull(within);
+            var around = grid.LonLatEnvelope(tile.ToTileId(), tile.ToTileId());
+            around.ExpandBy(2 * GridTileFootprints.ClipMargin);
+            Assert.True(around.Contains(within.EnvelopeInternal), $"tile {tile} searched {within.EnvelopeInternal}, beyond {around}");
+            Assert.All(items, i => Assert.True(i.Footprint.EnvelopeInternal.Intersects(around), $"tile {tile}: {i.Id} is not near the tile"));
+            Assert.Superset(items.Select(i => i.Id).ToHashSet(),
+                period.Where(i => footprints.TilesTouching(i.Footprint).Contains(tile)).Select(i => i.Id).ToHashSet());
+            Assert.NotEmpty(history.Dates);
+        }
+    }
+
+    /// <summary>The archive of a project, telling each search it makes and where.</summary>
+    private sealed class RecordingArchive(IStacArchive inner, Geometry? within, List<(Geometry? Within, StacItemList Items)> searches) : IStacArchive
+    {
+        public async Task<StacItemList> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken)
+        {
+            var items = await inner.SearchAsync(fromUtc, toUtc, cancellationToken);
+            lock (searches) searches.Add((within, items));
+            return items;
+        }
+
+        public IStacArchive Within(Geometry lonLat) => new RecordingArchive(inner.Within(lonLat), lonLat, searches);
     }
 
     [Fact]
