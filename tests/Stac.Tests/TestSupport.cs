@@ -7,14 +7,7 @@ namespace NrtCluster.Geo.Stac.Tests;
 
 internal static class Fixtures
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NrtCluster.sln above {AppContext.BaseDirectory}");
-    });
-
-    public static string StacDir => Path.Combine(Root.Value, "tests", "data", "stac");
+    public static string StacDir => RepoRoot.Combine("tests", "data", "stac");
 
     public const string Cdse = "cdse-v1-S2C_MSIL2A_20250330T100051_N0511_R122_T33UWP_trimmed.json";
     public const string EarthSearchV0 = "earthsearch-v0-S2A_28QCH_20200714_0_L2A.json";

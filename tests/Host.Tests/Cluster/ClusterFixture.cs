@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Http;
@@ -71,8 +68,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 akka.cluster.sharding.rebalance-interval = 2s
                 akka.cluster.split-brain-resolver.stable-after = 5s
                 """);
-            int[] akkaPorts = [FreePort(), FreePort(), FreePort()];
-            Nodes = [.. akkaPorts.Select((port, i) => new NodeProcess(i + 1, port, FreePort(), akkaPorts[0]))];
+            int[] akkaPorts = [Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort()];
+            Nodes = [.. akkaPorts.Select((port, i) => new NodeProcess(i + 1, port, Loopback.FreePort(), akkaPorts[0]))];
             foreach (var node in Nodes) Start(node);
             await WaitForMembersAsync(3, TimeSpan.FromSeconds(60));
             await reference;
@@ -162,14 +159,6 @@ public sealed class ClusterFixture : IAsyncLifetime
             stacApi is null ? $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
             reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
             Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
-    }
-
-    /// <summary>A port nothing listens on (taken from the system, then released).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Cluster;
@@ -109,12 +108,7 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task OnlyStorageErrorsAreHeldBackWhileTheDatabaseIsDown()
     {
-        int closed;
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closed = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        int closed = Loopback.FreePort();
         var system = Akka.Actor.ActorSystem.Create("outage", $$"""
             akka.persistence.journal.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }
             akka.persistence.snapshot-store.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }

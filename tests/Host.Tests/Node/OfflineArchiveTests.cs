@@ -30,7 +30,7 @@ public sealed class OfflineArchiveTests
             var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), Archive);
             var project = Path.Combine(folder, "project.conf");
             using var failing = new FailingServer(500);
-            foreach (var (api, cause) in new[] { ($"http://127.0.0.1:{ClusterFixture.FreePort()}", "refused"), (failing.BaseUrl, "500") })
+            foreach (var (api, cause) in new[] { ($"http://127.0.0.1:{Loopback.FreePort()}", "refused"), (failing.BaseUrl, "500") })
             {
                 ClusterFixture.WriteProject(folder, archive.Directory, archive, stacApi: api);
                 foreach (var verb in new[] { "fit", "fast-forward", "status" })
@@ -62,7 +62,7 @@ public sealed class OfflineArchiveTests
 
         public FailingServer(int status)
         {
-            BaseUrl = $"http://127.0.0.1:{ClusterFixture.FreePort()}/";
+            BaseUrl = $"http://127.0.0.1:{Loopback.FreePort()}/";
             _listener.Prefixes.Add(BaseUrl);
             _listener.Start();
             _loop = Task.Run(async () =>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
 using NrtCluster.Host.Tests.Cluster;
@@ -58,7 +57,7 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             var nodeArchive = Path.Combine(folder, "node-archive");
             QuarantineTests.CopyFolder(archiveFolder, nodeArchive);
             var catalog = HiddenItems.Hide(nodeArchive, Archive.HistoryEnd);
-            int apiPort = ClusterFixture.FreePort();
+            int apiPort = Loopback.FreePort();
             server = await ArchiveServer.StartAsync(nodeArchive, apiPort);
             // The server reads the catalog once: it starts again (same port) to serve the items put back.
             async Task Reveal(DateOnly[] revealed)
