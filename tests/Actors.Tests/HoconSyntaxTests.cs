@@ -1,5 +1,4 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Tests.Support;
 
 namespace NrtCluster.Actors.Tests;
 

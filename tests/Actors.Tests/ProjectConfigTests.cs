@@ -1,5 +1,4 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Sentinel2;
 
 namespace NrtCluster.Actors.Tests;

@@ -91,18 +91,10 @@ public sealed class JobActorTests
     private static async Task<JobProgress> Run(ActorSystem system, JobRequest request, IActorRef tiles, JobSettings? settings = null)
     {
         var job = system.ActorOf(JobActor.Props(request, tiles, settings ?? new JobSettings(2, TimeSpan.FromSeconds(60)), null));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (true)
-        {
-            var progress = await job.Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30));
-            if (progress.Finished)
-            {
-                system.Stop(job);
-                return progress;
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {request.JobId} did not finish: {progress.TilesDone} of {progress.TilesTotal} done.");
-            await Task.Delay(100);
-        }
+        var progress = await Eventually.Until(() => job.Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30)), p => p.Finished,
+            TimeSpan.FromSeconds(120), p => $"Job {request.JobId} did not finish: {p.TilesDone} of {p.TilesTotal} done.");
+        system.Stop(job);
+        return progress;
     }
 
     [Fact]

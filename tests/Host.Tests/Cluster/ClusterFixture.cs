@@ -11,6 +11,7 @@ namespace NrtCluster.Host.Tests.Cluster;
 /// A synthetic archive (two 40 px granules, 2 x 2 tiles, one year of history and one of monitoring), the same project run
 /// start to end on an embedded SQLite node (the reference), and three <c>nrtc run --profile cluster</c> processes on
 /// 127.0.0.1 sharing a throw-away PostgreSQL and one output folder, node 1 the seed, with the tiles fitted through node 1.
+/// The cluster reads the archive over HTTP from <see cref="ArchiveFiles"/>, which a test can tell to hold images.
 /// Everything is stopped and deleted on dispose, also when a step fails.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
@@ -31,6 +32,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string ClusterFolder => Path.Combine(Folder, "cluster");
     public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
     public SyntheticArchiveResult ArchiveResult { get; private set; } = null!;
+    public RangeFileServer ArchiveFiles { get; private set; } = null!;
     public NodeProcess[] Nodes { get; private set; } = [];
     public string NodeUrl(int i) => Nodes[i].HttpUrl;
     public TimeSpan ReferenceRun { get; private set; }
@@ -46,7 +48,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             var archiveFolder = Path.Combine(Folder, "archive");
             ArchiveResult = SyntheticArchive.Generate(archiveFolder, Archive);
             WriteProject(ReferenceFolder, archiveFolder, ArchiveResult);
-            WriteProject(ClusterFolder, archiveFolder, ArchiveResult);
+            ArchiveFiles = new RangeFileServer(archiveFolder);
+            WriteProject(ClusterFolder, archiveFolder, ArchiveResult, catalog: ArchiveFiles.BaseUrl + SyntheticArchiveLayout.Catalog);
 
             // The reference runs while the cluster starts (mostly waiting on joins); the cluster's fit waits for it.
             var project = Path.Combine(ReferenceFolder, "project.conf");
@@ -101,29 +104,28 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Waits until every node answers /readyz and node 1 sees <paramref name="count"/> members Up.</summary>
     public async Task WaitForMembersAsync(int count, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        await Eventually.Until(async () =>
             {
-                bool ready = true;
-                foreach (var node in Nodes.Where(n => n.Process is { HasExited: false }))
-                    ready &= (await Http.GetAsync(node.HttpUrl + "/readyz")).IsSuccessStatusCode;
-                var cluster = await GetJsonAsync(NodeUrl(0), "/api/cluster");
-                last = cluster.ToJsonString();
-                if (ready && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count) return;
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            foreach (var node in Nodes)
-                if (node.Process is { HasExited: true } p && p.ExitCode != 0)
-                    throw new InvalidOperationException($"node {node.Number} exited with {p.ExitCode}: {p.Output}");
-            await Task.Delay(300);
-        }
-        throw new TimeoutException($"The cluster did not reach {count} Up members within {timeout}: {last}\n{string.Join("\n", Nodes.Select(n => n.Process?.Output))}");
+                (bool Done, string Last) read;
+                try
+                {
+                    bool ready = true;
+                    foreach (var node in Nodes.Where(n => n.Process is { HasExited: false }))
+                        ready &= (await Http.GetAsync(node.HttpUrl + "/readyz")).IsSuccessStatusCode;
+                    var cluster = await GetJsonAsync(NodeUrl(0), "/api/cluster");
+                    read = (ready && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count, cluster.ToJsonString());
+                }
+                catch (HttpRequestException e)
+                {
+                    read = (false, e.Message);
+                }
+                if (!read.Done)
+                    foreach (var node in Nodes)
+                        if (node.Process is { HasExited: true } p && p.ExitCode != 0)
+                            throw new InvalidOperationException($"node {node.Number} exited with {p.ExitCode}: {p.Output}");
+                return read;
+            }, read => read.Done, timeout,
+            read => $"The cluster did not reach {count} Up members within {timeout}: {read.Last}\n{string.Join("\n", Nodes.Select(n => n.Process?.Output))}");
     }
 
     /// <summary>The node's log lines (nrtc-HOST-PORT.log in the shared output folder), read while the node writes it.</summary>
@@ -148,15 +150,17 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>
     /// The demo's project (the default IQR recipe on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
-    /// tiles by default) with absolute archive paths; <paramref name="stacApi"/> searches a STAC API instead of the catalog.
+    /// tiles by default) with absolute archive paths; <paramref name="stacApi"/> searches a STAC API instead of the catalog,
+    /// <paramref name="catalog"/> reads the catalog (and so the images) from that URL instead of the folder.
     /// </summary>
-    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2, string? stacApi = null)
+    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2, string? stacApi = null,
+        string? catalog = null)
     {
         Directory.CreateDirectory(folder);
         var reference = archive.Scene.Geometry.Reference;
         int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / (double)tilesAcross);
         File.WriteAllText(Path.Combine(folder, "project.conf"), ProjectTemplate.Demo(
-            stacApi is null ? $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
+            stacApi is null ? $"catalog = {ProjectTemplate.Quote(catalog ?? Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
             reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
             Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
     }
@@ -165,6 +169,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         foreach (var p in _processes) p.Dispose();
         Http.Dispose();
+        ArchiveFiles?.Dispose();
         await Task.Yield();
         _postgres?.Dispose();
         try { Directory.Delete(Folder, recursive: true); }
@@ -235,14 +240,9 @@ public sealed partial class NrtcProcess : IDisposable
     /// <summary>Waits until the output has a match of <paramref name="pattern"/> (its first group, else the whole match).</summary>
     public async Task<string> WaitForOutputAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (pattern.Match(Output) is { Success: true } m) return m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
-            if (HasExited) break;
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}");
+        var m = await Eventually.Until(() => Task.FromResult(pattern.Match(Output)), m => m.Success, timeout,
+            _ => $"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}", () => HasExited);
+        return m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
     }
 
     /// <summary>Waits for the line <c>nrtc run</c> prints once it serves HTTP and returns the node's address.</summary>

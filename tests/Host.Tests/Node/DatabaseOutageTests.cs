@@ -143,27 +143,15 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     internal static async Task<(HttpStatusCode Status, string Reason)> WaitForReadinessAsync(HttpClient http, string url, HttpStatusCode expected, TimeSpan timeout,
         NrtcProcess node)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            using var response = await http.GetAsync(url + "/readyz");
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode == expected) return (response.StatusCode, body);
-            if (DateTime.UtcNow > deadline || node.HasExited)
-                throw new TimeoutException($"/readyz answered {(int)response.StatusCode} {body}, not {(int)expected}, within {timeout}:\n{node.Output}");
-            await Task.Delay(250);
-        }
+        return await Eventually.Until(async () =>
+            {
+                using var response = await http.GetAsync(url + "/readyz");
+                return (Status: response.StatusCode, Reason: await response.Content.ReadAsStringAsync());
+            }, r => r.Status == expected, timeout,
+            r => $"/readyz answered {(int)r.Status} {r.Reason}, not {(int)expected}, within {timeout}:\n{node.Output}", () => node.HasExited);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} within {timeout}.");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => Eventually.Until(condition, timeout, what);
 
     private static string ReadAll(string path)
     {

@@ -1,11 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 
-namespace NrtCluster.Geo.Tests;
+namespace NrtCluster.TestSupport;
 
 /// <summary>
 /// A static file server on 127.0.0.1 with HTTP Range support (what GDAL's /vsicurl/ needs to read COGs by window).
-/// Serves the files of one folder; counts requests and bytes so tests can check that reads are partial.
+/// Serves the files of one folder; counts requests and bytes so tests can check that reads are partial, and holds the
+/// requests the test names until it releases them (an archive slow exactly where the test wants a system to be caught).
 /// </summary>
 public sealed class RangeFileServer : IDisposable
 {
@@ -14,15 +14,14 @@ public sealed class RangeFileServer : IDisposable
     private readonly Task _loop;
     private long _requests;
     private long _bytesSent;
+    private Func<string, bool> _held = _ => false;
+    private TaskCompletionSource _release = Released();
+    private readonly TaskCompletionSource _firstHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RangeFileServer(string root)
     {
         _root = Path.GetFullPath(root);
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUrl = $"http://127.0.0.1:{port}/";
+        BaseUrl = $"http://127.0.0.1:{Loopback.FreePort()}/";
         _listener.Prefixes.Add(BaseUrl);
         _listener.Start();
         _loop = Task.Run(ServeAsync);
@@ -34,6 +33,31 @@ public sealed class RangeFileServer : IDisposable
 
     /// <summary>When set, every request is answered with this status and no body (a server in trouble).</summary>
     public int? FailWith { get; set; }
+
+    /// <summary>From now on, requests for the paths (relative, '/'-separated) <paramref name="which"/> names wait until <see cref="Release"/>.</summary>
+    public void Hold(Func<string, bool> which)
+    {
+        _release.TrySetResult();
+        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held = which;
+    }
+
+    /// <summary>Completes when the first request is held.</summary>
+    public Task FirstHeld => _firstHeld.Task;
+
+    /// <summary>Answers the held requests and holds no more.</summary>
+    public void Release()
+    {
+        _held = _ => false;
+        _release.TrySetResult();
+    }
+
+    private static TaskCompletionSource Released()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
 
     public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
 
@@ -48,9 +72,16 @@ public sealed class RangeFileServer : IDisposable
         }
     }
 
-    private void Handle(HttpListenerContext context)
+    private async Task Handle(HttpListenerContext context)
     {
         Interlocked.Increment(ref _requests);
+        var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
+        var release = _release.Task;
+        if (_held(relative))
+        {
+            _firstHeld.TrySetResult();
+            await release;
+        }
         var response = context.Response;
         try
         {
@@ -59,7 +90,7 @@ public sealed class RangeFileServer : IDisposable
                 response.StatusCode = status;
                 return;
             }
-            var path = Path.GetFullPath(Path.Combine(_root, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'))));
+            var path = Path.GetFullPath(Path.Combine(_root, relative));
             if (!path.StartsWith(_root, StringComparison.Ordinal) || !File.Exists(path))
             {
                 response.StatusCode = 404;
@@ -110,6 +141,7 @@ public sealed class RangeFileServer : IDisposable
 
     public void Dispose()
     {
+        Release();
         _listener.Stop();
         _listener.Close();
         _loop.Wait(TimeSpan.FromSeconds(5));
