@@ -9,25 +9,20 @@ namespace NrtCluster.TestSupport;
 /// </summary>
 public sealed class RangeFileServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly LoopbackServer _server;
     private readonly string _root;
-    private readonly Task _loop;
     private long _requests;
     private long _bytesSent;
     private Func<string, bool> _held = _ => false;
     private TaskCompletionSource _release = Released();
-    private readonly TaskCompletionSource _firstHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RangeFileServer(string root)
     {
         _root = Path.GetFullPath(root);
-        BaseUrl = $"http://127.0.0.1:{Loopback.FreePort()}/";
-        _listener.Prefixes.Add(BaseUrl);
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        _server = new LoopbackServer(Handle);
     }
 
-    public string BaseUrl { get; }
+    public string BaseUrl => _server.BaseUrl;
     public long Requests => Interlocked.Read(ref _requests);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
@@ -41,9 +36,6 @@ public sealed class RangeFileServer : IDisposable
         _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _held = which;
     }
-
-    /// <summary>Completes when the first request is held.</summary>
-    public Task FirstHeld => _firstHeld.Task;
 
     /// <summary>Answers the held requests and holds no more.</summary>
     public void Release()
@@ -61,27 +53,12 @@ public sealed class RangeFileServer : IDisposable
 
     public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            _ = Task.Run(() => Handle(context));
-        }
-    }
-
     private async Task Handle(HttpListenerContext context)
     {
         Interlocked.Increment(ref _requests);
         var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
         var release = _release.Task;
-        if (_held(relative))
-        {
-            _firstHeld.TrySetResult();
-            await release;
-        }
+        if (_held(relative)) await release;
         var response = context.Response;
         try
         {
@@ -142,8 +119,6 @@ public sealed class RangeFileServer : IDisposable
     public void Dispose()
     {
         Release();
-        _listener.Stop();
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
+        _server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
 }
