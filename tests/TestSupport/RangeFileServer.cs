@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace NrtCluster.TestSupport;
@@ -15,6 +16,7 @@ public sealed class RangeFileServer : IDisposable
     private long _bytesSent;
     private Func<string, bool> _held = _ => false;
     private TaskCompletionSource _release = Released();
+    private readonly ConcurrentDictionary<string, bool> _heldAgents = new();
 
     public RangeFileServer(string root)
     {
@@ -29,19 +31,32 @@ public sealed class RangeFileServer : IDisposable
     /// <summary>When set, every request is answered with this status and no body (a server in trouble).</summary>
     public int? FailWith { get; set; }
 
-    /// <summary>From now on, requests for the paths (relative, '/'-separated) <paramref name="which"/> names wait until <see cref="Release"/>.</summary>
-    public void Hold(Func<string, bool> which)
+    /// <summary>
+    /// From now on, requests for the paths (relative, '/'-separated) <paramref name="which"/> names wait until
+    /// <see cref="Release"/> or until the returned hold is disposed (so a failing test does not leave them waiting).
+    /// </summary>
+    public IDisposable Hold(Func<string, bool> which)
     {
         _release.TrySetResult();
+        _heldAgents.Clear();
         _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _held = which;
+        return new Releaser(this);
     }
+
+    /// <summary>Whether a request from a client of this User-Agent has been held since the last <see cref="Hold"/>.</summary>
+    public bool HasHeld(string userAgent) => _heldAgents.ContainsKey(userAgent);
 
     /// <summary>Answers the held requests and holds no more.</summary>
     public void Release()
     {
         _held = _ => false;
         _release.TrySetResult();
+    }
+
+    private sealed class Releaser(RangeFileServer server) : IDisposable
+    {
+        public void Dispose() => server.Release();
     }
 
     private static TaskCompletionSource Released()
@@ -58,7 +73,11 @@ public sealed class RangeFileServer : IDisposable
         Interlocked.Increment(ref _requests);
         var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
         var release = _release.Task;
-        if (_held(relative)) await release;
+        if (_held(relative))
+        {
+            _heldAgents[context.Request.UserAgent ?? ""] = true;
+            await release;
+        }
         var response = context.Response;
         try
         {

@@ -92,7 +92,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public void Start(NodeProcess node)
     {
         // Each node's pool stays well under PostgreSQL's 100 connections for three nodes.
-        var process = NrtcProcess.Start($"node{node.Number}",
+        var process = NrtcProcess.Start($"node{node.Number}", new Dictionary<string, string> { ["GDAL_HTTP_USERAGENT"] = node.UserAgent },
             "run", "--project", Path.Combine(ClusterFolder, "project.conf"), "--profile", "cluster", "--hostname", "127.0.0.1",
             "--port", node.AkkaPort.ToString(), "--seed", $"akka.tcp://nrtcluster@127.0.0.1:{node.SeedPort}",
             "--postgres", _postgres!.ConnectionString + ";Maximum Pool Size=20", "--hocon", Path.Combine(ClusterFolder, "test.conf"),
@@ -187,6 +187,8 @@ public sealed class NodeProcess(int number, int akkaPort, int httpPort, int seed
     public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
     public string Address => $"akka.tcp://nrtcluster@127.0.0.1:{AkkaPort}";
     public string HostPort => $"127.0.0.1:{AkkaPort}";
+    /// <summary>What the node's image reads send as User-Agent, so the archive server knows whose read it holds.</summary>
+    public string UserAgent => $"nrtc-node{Number}";
     public NrtcProcess? Process { get; set; }
 }
 
@@ -198,9 +200,13 @@ public sealed partial class NrtcProcess : IDisposable
 
     private NrtcProcess(Process process) => _process = process;
 
-    public static NrtcProcess Start(string name, params string[] args)
+    public static NrtcProcess Start(string name, params string[] args) => Start(name, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts nrtc with <paramref name="environment"/> added to the test's.</summary>
+    public static NrtcProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nrtc.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var result = new NrtcProcess(Process.Start(psi)!) { Name = name };
