@@ -1,5 +1,4 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Tests.Support;
 
 namespace NrtCluster.Actors.Tests;
 
@@ -48,7 +47,7 @@ public sealed class HoconSyntaxTests
         var config = HoconSyntax.Parse(text, "t.conf");
         Assert.Equal("text with [ { and \" quote", config.GetString("i"));
         Assert.Equal(["1", "x]", "2"], config.GetStringList("a.c"));
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "hocon"), "*.conf"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot.Path, "hocon"), "*.conf"))
             Assert.Null(HoconSyntax.Check(File.ReadAllText(file)));
     }
 }

@@ -1,12 +1,11 @@
 using NrtCluster.Actors.Config;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Sentinel2;
 
 namespace NrtCluster.Actors.Tests;
 
 public sealed class ProjectConfigTests
 {
-    private static readonly string ExamplePath = Path.Combine(RepoPaths.Root, "hocon", "project.example.conf");
+    private static readonly string ExamplePath = Path.Combine(RepoRoot.Path, "hocon", "project.example.conf");
 
     [Fact]
     public void The_example_project_file_is_valid_and_read_into_typed_settings()
@@ -30,7 +29,7 @@ public sealed class ProjectConfigTests
         Assert.Equal(new DateOnly(2019, 1, 1), project.HistoryStart);
         Assert.Equal(new DateOnly(2021, 12, 31), project.HistoryEnd);
         Assert.Equal(ForestMaskSource.None, project.ForestMask.Source);
-        Assert.Equal(Path.Combine(RepoPaths.Root, "hocon", "out"), project.OutputFolder);
+        Assert.Equal(Path.Combine(RepoRoot.Path, "hocon", "out"), project.OutputFolder);
         Assert.Equal(["mask", "detection_date"], project.ReportLayers.ToArray());
         Assert.Equal(TimeSpan.FromHours(1), project.PollInterval);
         Assert.Equal(TimeSpan.FromHours(2), project.SettleDelay);
@@ -161,8 +160,8 @@ public sealed class ProjectConfigTests
     public void A_forest_raster_without_a_threshold_leaves_it_to_the_raster()
     {
         string text = File.ReadAllText(ExamplePath).Replace("source = none", "source = raster\n raster = \"project.example.conf\"");
-        Assert.Null(ProjectConfigLoader.Parse(text, Path.Combine(RepoPaths.Root, "hocon")).ForestMask.RasterThreshold);
-        var set = ProjectConfigLoader.Parse(text.Replace("# threshold = 30", "threshold = 50"), Path.Combine(RepoPaths.Root, "hocon"));
+        Assert.Null(ProjectConfigLoader.Parse(text, Path.Combine(RepoRoot.Path, "hocon")).ForestMask.RasterThreshold);
+        var set = ProjectConfigLoader.Parse(text.Replace("# threshold = 30", "threshold = 50"), Path.Combine(RepoRoot.Path, "hocon"));
         Assert.Equal(50, set.ForestMask.RasterThreshold);
     }
 

@@ -458,12 +458,8 @@ public sealed class TileActorTests(ITestOutputHelper output)
 
             var expected = new[] { data.MonitoringDates[0], data.MonitoringDates[2] }.Select(DateOnly.FromDateTime).ToArray();
             // Quarantine follows the failed deliveries asynchronously; the bound only stops a hung test.
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((await Task.WhenAll(tiles.Select(t => region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))))).Any(s => s.Days.Length < 2))
-            {
-                if (DateTime.UtcNow > deadline) Assert.Fail("d2 was not applied by every tile within 60 s: d1 was not quarantined.");
-                await Task.Delay(50);
-            }
+            await Eventually.Until(async () => (await Task.WhenAll(tiles.Select(t => region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))))).All(s => s.Days.Length >= 2),
+                TimeSpan.FromSeconds(60), "d2 applied by every tile (d1 quarantined)");
             foreach (var t in tiles)
             {
                 var status = await region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30));
@@ -642,13 +638,5 @@ public sealed class TileActorTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for an effect that follows a reply asynchronously (not a timing assertion: the bound only stops a hung test).</summary>
-    private static async Task AwaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("The expected effect did not happen within 30 s.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task AwaitAsync(Func<bool> condition) => Eventually.Until(condition, TimeSpan.FromSeconds(30), "the expected effect");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using NrtCluster.Kernels;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Host.Conformance;
 

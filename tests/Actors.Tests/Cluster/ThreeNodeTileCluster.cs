@@ -12,7 +12,7 @@ namespace NrtCluster.Actors.Tests.Cluster;
 /// <summary>
 /// Three actor systems on 127.0.0.1 (random ports) forming a real cluster, each hosting the real tile shard region
 /// (with the placement strategy) on one shared SQLite file; tiles are woken with status queries. Shard block size 1,
-/// so every tile is a shard of its own. Plus the polling helpers of the tests.
+/// so every tile is a shard of its own. Plus the view helpers of the tests.
 /// </summary>
 public sealed class ThreeNodeTileCluster : IAsyncLifetime
 {
@@ -37,8 +37,8 @@ public sealed class ThreeNodeTileCluster : IAsyncLifetime
         _engine = data.Engine();
         _source = new CaseObservationSource(data);
         for (int i = 0; i < 3; i++) StartNode();
-        await Eventually("all three nodes up on every node", () => Task.FromResult(Nodes.All(n =>
-            Akka.Cluster.Cluster.Get(n.System).State.Members.Count(m => m.Status == MemberStatus.Up) == 3)));
+        await Eventually.Until(() => Nodes.All(n => Akka.Cluster.Cluster.Get(n.System).State.Members.Count(m => m.Status == MemberStatus.Up) == 3),
+            Limit, "all three nodes up on every node");
     }
 
     /// <summary>Starts a node (on <paramref name="port"/>, or a free one) joining the first, with its tile region.</summary>
@@ -78,23 +78,13 @@ public sealed class ThreeNodeTileCluster : IAsyncLifetime
         Assert.All(statuses, s => Assert.Equal(0, s.FitNumber));
     }
 
-    public static async Task Eventually(string what, Func<Task<bool>> condition, Func<string>? describe = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > Limit) throw new TimeoutException($"Not within {Limit.TotalSeconds} s: {what}. {describe?.Invoke()}");
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>Polls the view asked on <paramref name="from"/> until <paramref name="condition"/> holds; returns that view and how long it took.</summary>
     public static async Task<(ClusterView View, TimeSpan Took)> ViewWhen(
         Node from, string what, Func<ClusterView, bool> condition, ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         ClusterView? view = null;
-        await Eventually(what, async () => condition(view = await from.Shards.ViewAsync(ViewTimeout)), () => Describe(view));
+        await Eventually.Until(async () => condition(view = await from.Shards.ViewAsync(ViewTimeout)), Limit, what, () => Describe(view));
         output.WriteLine($"{what}: {clock.Elapsed.TotalSeconds:F1} s");
         return (view!, clock.Elapsed);
     }

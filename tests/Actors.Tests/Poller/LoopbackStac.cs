@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using NrtCluster.Geo.Stac;
 
 namespace NrtCluster.Actors.Tests.Poller;
@@ -12,8 +10,7 @@ namespace NrtCluster.Actors.Tests.Poller;
 /// </summary>
 public sealed class LoopbackStac : IAsyncDisposable
 {
-    private readonly HttpListener _listener;
-    private readonly Task _loop;
+    private readonly LoopbackServer _server;
     private readonly List<StacItem> _items = [];
     private InMemoryStacSearch _search = new([]);
     private string[] _raw = [];
@@ -21,27 +18,8 @@ public sealed class LoopbackStac : IAsyncDisposable
 
     public LoopbackStac()
     {
-        for (int attempt = 0; ; attempt++)
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                _listener = listener;
-                SearchUrl = $"http://127.0.0.1:{port}/search";
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                listener.Close();
-            }
-        }
-        _loop = Task.Run(Serve);
+        _server = new LoopbackServer(Serve);
+        SearchUrl = _server.BaseUrl + "search";
     }
 
     public string SearchUrl { get; }
@@ -85,57 +63,32 @@ public sealed class LoopbackStac : IAsyncDisposable
     public static string Polygon(double west, double south, double east, double north) =>
         $$"""{"type":"Polygon","coordinates":[[[{{Num(west)}},{{Num(south)}}],[{{Num(east)}},{{Num(south)}}],[{{Num(east)}},{{Num(north)}}],[{{Num(west)}},{{Num(north)}}],[{{Num(west)}},{{Num(south)}}]]]}""";
 
-    private async Task Serve()
+    private async Task Serve(HttpListenerContext context)
     {
-        while (_listener.IsListening)
+        Interlocked.Increment(ref _searches);
+        try
         {
-            HttpListenerContext context;
-            try
+            string body = await LoopbackServer.ReadBody(context);
+            InMemoryStacSearch search;
+            string[] raw;
+            lock (_items) (search, raw) = (_search, _raw);
+            var post = context.Request.HttpMethod == "POST";
+            var page = post ? search.HandlePost(SearchUrl, body) : search.HandleGet(SearchUrl, LoopbackServer.QueryOf(context));
+            var firstPage = post ? !body.Contains("\"token\"", StringComparison.Ordinal) : context.Request.QueryString["token"] is null;
+            var text = page.ToJsonString();
+            if (firstPage && raw.Length > 0)
             {
-                context = await _listener.GetContextAsync();
+                var features = page["features"]!.AsArray().Select(f => f!.ToJsonString()).Concat(raw);
+                page.Remove("features");
+                text = "{\"features\":[" + string.Join(",", features) + "]," + page.ToJsonString()[1..];
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            Interlocked.Increment(ref _searches);
-            try
-            {
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                string body = await reader.ReadToEndAsync();
-                InMemoryStacSearch search;
-                string[] raw;
-                lock (_items) (search, raw) = (_search, _raw);
-                var post = context.Request.HttpMethod == "POST";
-                var page = post
-                    ? search.HandlePost(SearchUrl, body)
-                    : search.HandleGet(SearchUrl, context.Request.QueryString.AllKeys.Where(k => k is not null)
-                        .ToDictionary(k => k!, k => context.Request.QueryString[k]!));
-                var firstPage = post ? !body.Contains("\"token\"", StringComparison.Ordinal) : context.Request.QueryString["token"] is null;
-                var text = page.ToJsonString();
-                if (firstPage && raw.Length > 0)
-                {
-                    var features = page["features"]!.AsArray().Select(f => f!.ToJsonString()).Concat(raw);
-                    page.Remove("features");
-                    text = "{\"features\":[" + string.Join(",", features) + "]," + page.ToJsonString()[1..];
-                }
-                var bytes = Encoding.UTF8.GetBytes(text);
-                context.Response.ContentType = "application/geo+json";
-                await context.Response.OutputStream.WriteAsync(bytes);
-            }
-            catch (StacException e)
-            {
-                context.Response.StatusCode = 400;
-                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(e.Message));
-            }
-            context.Response.Close();
+            await LoopbackServer.Respond(context, 200, "application/geo+json", text);
+        }
+        catch (StacException e)
+        {
+            await LoopbackServer.Respond(context, 400, "text/plain", e.Message);
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

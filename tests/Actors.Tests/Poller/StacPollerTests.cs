@@ -85,15 +85,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
     private static async Task<TileState> State(Node node, TileKey tile) =>
         await node.Tiles.Ask<TileState>(new TileActor.GetTileState(tile), TimeSpan.FromSeconds(30));
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Gave up waiting for: {what}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task Eventually(Func<Task<bool>> condition, string what) => TestSupport.Eventually.Until(condition, Patience, what);
 
     [Fact]
     public async Task New_days_reach_their_tiles_once_and_unconfirmed_ones_are_redelivered_after_a_restart()

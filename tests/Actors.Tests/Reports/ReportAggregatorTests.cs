@@ -249,31 +249,16 @@ public sealed class ReportAggregatorTests
         }
     }
 
-    private static async Task<SingletonHealth> Health(IActorRef singleton, Func<SingletonHealth, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (true)
-        {
-            var health = await singleton.Ask<SingletonHealth>(GetSingletonHealth.Instance, Timeout);
-            if (done(health)) return health;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The singleton never reached the expected state; last: {health.Describe()}.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<SingletonHealth> Health(IActorRef singleton, Func<SingletonHealth, bool> done) =>
+        Eventually.Until(() => singleton.Ask<SingletonHealth>(GetSingletonHealth.Instance, Timeout), done, TimeSpan.FromSeconds(90),
+            health => $"The singleton never reached the expected state; last: {health.Describe()}.");
 
-    private static async Task<AlertStatistics> Until(IActorRef aggregator, Func<AlertStatistics, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (true)
-        {
-            // A question asked while the aggregator restarts is dropped: asked again after a short wait.
-            AlertStatistics? stats = null;
-            try { stats = await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, TimeSpan.FromSeconds(5)); }
-            catch (AskTimeoutException) { }
-            if (stats is not null && done(stats)) return stats;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Aggregator never reached the expected state; last: {stats?.Days.Length} days, {stats?.Tiles.Length} tiles, {stats?.MosaicSources.Length} mosaic sources.");
-            await Task.Delay(100);
-        }
-    }
+    private static async Task<AlertStatistics> Until(IActorRef aggregator, Func<AlertStatistics, bool> done) =>
+        (await Eventually.Until<AlertStatistics?>(async () =>
+            {
+                // A question asked while the aggregator restarts is dropped: asked again after a short wait.
+                try { return await aggregator.Ask<AlertStatistics>(GetAlertStatistics.Instance, TimeSpan.FromSeconds(5)); }
+                catch (AskTimeoutException) { return null; }
+            }, stats => stats is not null && done(stats), TimeSpan.FromSeconds(90),
+            stats => $"Aggregator never reached the expected state; last: {stats?.Days.Length} days, {stats?.Tiles.Length} tiles, {stats?.MosaicSources.Length} mosaic sources."))!;
 }

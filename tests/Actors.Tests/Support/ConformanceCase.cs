@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Actors.Tests.Support;
 
@@ -19,16 +20,16 @@ public sealed class ConformanceCase
         HistoryDates = [.. root.GetProperty("history_dates").EnumerateArray().Select(ParseDate)];
         MonitoringDates = [.. root.GetProperty("monitoring_dates").EnumerateArray().Select(ParseDate)];
 
-        var (history, shape) = Npy.Read<float>(Path.Combine(dir, "history.npy"));
+        var history = Npy.Read<float>(Path.Combine(dir, "history.npy"), out var shape);
         Height = shape[1];
         Width = shape[2];
         History = history;
-        Monitoring = Npy.Read<float>(Path.Combine(dir, "monitoring.npy")).Values;
+        Monitoring = Npy.Read<float>(Path.Combine(dir, "monitoring.npy"), out _);
         string mask = Path.Combine(dir, "mask.npy");
-        Mask = File.Exists(mask) ? Npy.Read<byte>(mask).Values : null;
+        Mask = File.Exists(mask) ? Npy.Read<byte>(mask, out _) : null;
         string green = Path.Combine(dir, "green.npy"), swir = Path.Combine(dir, "swir.npy");
-        Green = File.Exists(green) ? Npy.Read<float>(green).Values : null;
-        Swir = File.Exists(swir) ? Npy.Read<float>(swir).Values : null;
+        Green = File.Exists(green) ? Npy.Read<float>(green, out _) : null;
+        Swir = File.Exists(swir) ? Npy.Read<float>(swir, out _) : null;
     }
 
     public string Directory { get; }
@@ -47,7 +48,7 @@ public sealed class ConformanceCase
 
     public int Pixels => Height * Width;
 
-    public static ConformanceCase Load(string name) => new(Path.Combine(RepoPaths.ConformanceCases, name));
+    public static ConformanceCase Load(string name) => new(Path.Combine(RepoRoot.ConformanceCases, name));
 
     public KernelMonitorEngine Engine() => new(Monitor, Init, Fit);
 
@@ -71,16 +72,5 @@ public sealed class ConformanceCase
 
 public static class RepoPaths
 {
-    public static string Root { get; } = FindRoot();
-
-    public static string ConformanceCases => Path.Combine(Root, "tests", "data", "conformance", "cases");
-
     public static string HoconFolder => Path.Combine(AppContext.BaseDirectory, "hocon");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NrtCluster.sln above {AppContext.BaseDirectory}.");
-    }
 }

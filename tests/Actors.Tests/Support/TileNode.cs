@@ -53,23 +53,15 @@ public sealed class TileNode : IAsyncDisposable
 
     public Task<TileState> State(TileKey tile) => Ask<TileState>(new TileActor.GetTileState(tile));
 
-    /// <summary>Stops the node abruptly (as a crash would), leaving whatever the database holds.</summary>
-    public async ValueTask DisposeAsync() => await System.Terminate();
+    /// <summary>Stops the node abruptly (as a crash would), leaving whatever the database holds; its pooled connections go with it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await System.Terminate();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
 
     private sealed class AlertCollector : ReceiveActor
     {
         public AlertCollector(ConcurrentQueue<TileAlert> alerts) => Receive<TileAlert>(alerts.Enqueue);
-    }
-}
-
-/// <summary>A temporary folder deleted at the end of a test.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("nrtc-actors-").FullName;
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

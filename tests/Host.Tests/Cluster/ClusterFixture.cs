@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Http;
@@ -14,6 +11,7 @@ namespace NrtCluster.Host.Tests.Cluster;
 /// A synthetic archive (two 40 px granules, 2 x 2 tiles, one year of history and one of monitoring), the same project run
 /// start to end on an embedded SQLite node (the reference), and three <c>nrtc run --profile cluster</c> processes on
 /// 127.0.0.1 sharing a throw-away PostgreSQL and one output folder, node 1 the seed, with the tiles fitted through node 1.
+/// The cluster reads the archive over HTTP from <see cref="ArchiveFiles"/>, which a test can tell to hold images.
 /// Everything is stopped and deleted on dispose, also when a step fails.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
@@ -34,6 +32,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string ClusterFolder => Path.Combine(Folder, "cluster");
     public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
     public SyntheticArchiveResult ArchiveResult { get; private set; } = null!;
+    public RangeFileServer ArchiveFiles { get; private set; } = null!;
     public NodeProcess[] Nodes { get; private set; } = [];
     public string NodeUrl(int i) => Nodes[i].HttpUrl;
     public TimeSpan ReferenceRun { get; private set; }
@@ -49,7 +48,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             var archiveFolder = Path.Combine(Folder, "archive");
             ArchiveResult = SyntheticArchive.Generate(archiveFolder, Archive);
             WriteProject(ReferenceFolder, archiveFolder, ArchiveResult);
-            WriteProject(ClusterFolder, archiveFolder, ArchiveResult);
+            ArchiveFiles = new RangeFileServer(archiveFolder);
+            WriteProject(ClusterFolder, archiveFolder, ArchiveResult, catalog: ArchiveFiles.BaseUrl + SyntheticArchiveLayout.Catalog);
 
             // The reference runs while the cluster starts (mostly waiting on joins); the cluster's fit waits for it.
             var project = Path.Combine(ReferenceFolder, "project.conf");
@@ -71,8 +71,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 akka.cluster.sharding.rebalance-interval = 2s
                 akka.cluster.split-brain-resolver.stable-after = 5s
                 """);
-            int[] akkaPorts = [FreePort(), FreePort(), FreePort()];
-            Nodes = [.. akkaPorts.Select((port, i) => new NodeProcess(i + 1, port, FreePort(), akkaPorts[0]))];
+            int[] akkaPorts = [Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort()];
+            Nodes = [.. akkaPorts.Select((port, i) => new NodeProcess(i + 1, port, Loopback.FreePort(), akkaPorts[0]))];
             foreach (var node in Nodes) Start(node);
             await WaitForMembersAsync(3, TimeSpan.FromSeconds(60));
             await reference;
@@ -92,7 +92,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public void Start(NodeProcess node)
     {
         // Each node's pool stays well under PostgreSQL's 100 connections for three nodes.
-        var process = NrtcProcess.Start($"node{node.Number}",
+        var process = NrtcProcess.Start($"node{node.Number}", new Dictionary<string, string> { ["GDAL_HTTP_USERAGENT"] = node.UserAgent },
             "run", "--project", Path.Combine(ClusterFolder, "project.conf"), "--profile", "cluster", "--hostname", "127.0.0.1",
             "--port", node.AkkaPort.ToString(), "--seed", $"akka.tcp://nrtcluster@127.0.0.1:{node.SeedPort}",
             "--postgres", _postgres!.ConnectionString + ";Maximum Pool Size=20", "--hocon", Path.Combine(ClusterFolder, "test.conf"),
@@ -104,29 +104,28 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Waits until every node answers /readyz and node 1 sees <paramref name="count"/> members Up.</summary>
     public async Task WaitForMembersAsync(int count, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        await Eventually.Until(async () =>
             {
-                bool ready = true;
-                foreach (var node in Nodes.Where(n => n.Process is { HasExited: false }))
-                    ready &= (await Http.GetAsync(node.HttpUrl + "/readyz")).IsSuccessStatusCode;
-                var cluster = await GetJsonAsync(NodeUrl(0), "/api/cluster");
-                last = cluster.ToJsonString();
-                if (ready && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count) return;
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            foreach (var node in Nodes)
-                if (node.Process is { HasExited: true } p && p.ExitCode != 0)
-                    throw new InvalidOperationException($"node {node.Number} exited with {p.ExitCode}: {p.Output}");
-            await Task.Delay(300);
-        }
-        throw new TimeoutException($"The cluster did not reach {count} Up members within {timeout}: {last}\n{string.Join("\n", Nodes.Select(n => n.Process?.Output))}");
+                (bool Done, string Last) read;
+                try
+                {
+                    bool ready = true;
+                    foreach (var node in Nodes.Where(n => n.Process is { HasExited: false }))
+                        ready &= (await Http.GetAsync(node.HttpUrl + "/readyz")).IsSuccessStatusCode;
+                    var cluster = await GetJsonAsync(NodeUrl(0), "/api/cluster");
+                    read = (ready && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count, cluster.ToJsonString());
+                }
+                catch (HttpRequestException e)
+                {
+                    read = (false, e.Message);
+                }
+                if (!read.Done)
+                    foreach (var node in Nodes)
+                        if (node.Process is { HasExited: true } p && p.ExitCode != 0)
+                            throw new InvalidOperationException($"node {node.Number} exited with {p.ExitCode}: {p.Output}");
+                return read;
+            }, read => read.Done, timeout,
+            read => $"The cluster did not reach {count} Up members within {timeout}: {read.Last}\n{string.Join("\n", Nodes.Select(n => n.Process?.Output))}");
     }
 
     /// <summary>The node's log lines (nrtc-HOST-PORT.log in the shared output folder), read while the node writes it.</summary>
@@ -151,31 +150,26 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>
     /// The demo's project (the default IQR recipe on NDVI, tiles of 1 / <paramref name="tilesAcross"/> of the archive's window: 2 x 2
-    /// tiles by default) with absolute archive paths; <paramref name="stacApi"/> searches a STAC API instead of the catalog.
+    /// tiles by default) with absolute archive paths; <paramref name="stacApi"/> searches a STAC API instead of the catalog,
+    /// <paramref name="catalog"/> reads the catalog (and so the images) from that URL instead of the folder.
     /// </summary>
-    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2, string? stacApi = null)
+    internal static void WriteProject(string folder, string archiveFolder, SyntheticArchiveResult archive, int tilesAcross = 2, string? stacApi = null,
+        string? catalog = null)
     {
         Directory.CreateDirectory(folder);
         var reference = archive.Scene.Geometry.Reference;
         int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / (double)tilesAcross);
         File.WriteAllText(Path.Combine(folder, "project.conf"), ProjectTemplate.Demo(
-            stacApi is null ? $"catalog = {ProjectTemplate.Quote(Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
+            stacApi is null ? $"catalog = {ProjectTemplate.Quote(catalog ?? Path.Combine(archiveFolder, SyntheticArchiveLayout.Catalog))}" : $"api = {ProjectTemplate.Quote(stacApi)}",
             reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
             Path.Combine(archiveFolder, SyntheticArchiveLayout.ForestMask), archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd));
-    }
-
-    /// <summary>A port nothing listens on (taken from the system, then released).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()
     {
         foreach (var p in _processes) p.Dispose();
         Http.Dispose();
+        ArchiveFiles?.Dispose();
         await Task.Yield();
         _postgres?.Dispose();
         try { Directory.Delete(Folder, recursive: true); }
@@ -193,6 +187,8 @@ public sealed class NodeProcess(int number, int akkaPort, int httpPort, int seed
     public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
     public string Address => $"akka.tcp://nrtcluster@127.0.0.1:{AkkaPort}";
     public string HostPort => $"127.0.0.1:{AkkaPort}";
+    /// <summary>What the node's image reads send as User-Agent, so the archive server knows whose read it holds.</summary>
+    public string UserAgent => $"nrtc-node{Number}";
     public NrtcProcess? Process { get; set; }
 }
 
@@ -204,9 +200,13 @@ public sealed partial class NrtcProcess : IDisposable
 
     private NrtcProcess(Process process) => _process = process;
 
-    public static NrtcProcess Start(string name, params string[] args)
+    public static NrtcProcess Start(string name, params string[] args) => Start(name, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts nrtc with <paramref name="environment"/> added to the test's.</summary>
+    public static NrtcProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nrtc.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var result = new NrtcProcess(Process.Start(psi)!) { Name = name };
@@ -246,14 +246,9 @@ public sealed partial class NrtcProcess : IDisposable
     /// <summary>Waits until the output has a match of <paramref name="pattern"/> (its first group, else the whole match).</summary>
     public async Task<string> WaitForOutputAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (pattern.Match(Output) is { Success: true } m) return m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
-            if (HasExited) break;
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}");
+        var m = await Eventually.Until(() => Task.FromResult(pattern.Match(Output)), m => m.Success, timeout,
+            _ => $"{Name} did not print a line matching '{pattern}' within {timeout}: {Output}", () => HasExited);
+        return m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
     }
 
     /// <summary>Waits for the line <c>nrtc run</c> prints once it serves HTTP and returns the node's address.</summary>

@@ -24,8 +24,9 @@ public sealed class ThreeNodeClusterTests(ClusterFixture cluster, ITestOutputHel
     public Task A_node_killed_mid_fast_forward_is_downed_and_its_tiles_resume_elsewhere_with_identical_reports() => FastForwardLosingANodeAsync(kill: true);
 
     /// <summary>
-    /// Refits every tile (monitoring restarts), fast-forwards through node 1 and stops (SIGTERM) or kills (SIGKILL) another
-    /// node holding a tile in mid-way; then checks every tile's days and report against the single-node run, and restarts the node.
+    /// Refits every tile (monitoring restarts), fast-forwards through node 1 with the images of one day a fifth of the way held
+    /// by the archive, and once a tile of another node has applied the days before it and waits on that day, stops (SIGTERM)
+    /// or kills (SIGKILL) that node and lets the archive answer; then checks every tile's days and report against the single-node run, and restarts the node.
     /// </summary>
     private async Task FastForwardLosingANodeAsync(bool kill)
     {
@@ -36,40 +37,36 @@ public sealed class ThreeNodeClusterTests(ClusterFixture cluster, ITestOutputHel
         Assert.True(holders.Count > 1, $"the shards are not spread over the nodes: {placement}");
 
         var days = cluster.MonitoringDays;
+        int gate = days.Count / 5;
+        var gateImages = $"_MSIL2A_{days[gate]:yyyyMMdd}T";
+        using var hold = cluster.ArchiveFiles.Hold(path => path.EndsWith(".tif", StringComparison.Ordinal) && path.Contains(gateImages, StringComparison.Ordinal));
         var clock = Stopwatch.StartNew();
         using var fastForward = NrtcProcess.Start("fast-forward", "fast-forward", "--node", Url1, "--to", $"{ClusterFixture.Archive.End:yyyy-MM-dd}");
 
-        // Once a fifth of the tile-days are applied, stop a node (not node 1, which runs the job) holding a tile in mid-way.
-        NodeProcess? victim = null;
-        int applied = 0, total = 0;
-        while (victim is null)
-        {
-            var tiles = (await cluster.GetJsonAsync(Url1, "/api/tiles/status"))["tiles"]!.AsArray();
-            applied = tiles.Sum(t => t!["daysApplied"]!.GetValue<int>());
-            total = tiles.Count * days.Count;
-            if (applied * 5 >= total)
-            {
-                var midway = tiles.Where(t => t!["daysApplied"]!.GetValue<int>() is var n && n > 0 && n < days.Count).Select(t => t!["node"]?.ToString()).ToHashSet();
-                victim = cluster.Nodes.Skip(1).Reverse().FirstOrDefault(n => midway.Contains(n.Address));
-            }
-            Assert.False(fastForward.HasExited, fastForward.Output);
-            if (victim is null) await Task.Delay(200);
-        }
-        Assert.True(applied < total, $"the fast-forward finished before a node could be stopped ({applied} of {total} tile-days)");
+        // Tiles apply their days in order, so a node (not node 1, which runs the job) whose read of the held day's images
+        // waits holds a tile that has applied exactly the days before it, and no tile gets past it: that node is stopped.
+        // (A tile in the middle of a day does not answer status queries, so the archive, not the status, tells.)
+        var victim = (await Eventually.Until(() => Task.FromResult(cluster.Nodes.Skip(1).Reverse().FirstOrDefault(n => cluster.ArchiveFiles.HasHeld(n.UserAgent))),
+            node => node is not null, TimeSpan.FromSeconds(120),
+            _ => $"no node but node 1 came to read the images of {days[gate]:yyyy-MM-dd} (day {gate + 1} of {days.Count}):\n{fastForward.Output}",
+            () => fastForward.HasExited))!;
         var victimShards = (await cluster.GetJsonAsync(Url1, "/api/cluster"))["shards"]!.AsArray()
             .Where(s => s!["node"]!.ToString() == victim.Address).Select(s => s!["shard"]!.ToString()).ToList();
         if (kill)
         {
             victim.Process!.Kill();
+            cluster.ArchiveFiles.Release();
         }
         else
         {
+            // The node lets its tiles finish the day in hand before it leaves: the archive answers once it is told to stop.
             victim.Process!.Terminate();
+            cluster.ArchiveFiles.Release();
             Assert.True(victim.Process.WaitForExit(TimeSpan.FromSeconds(90)), $"node {victim.Number} did not stop on SIGTERM: {victim.Process.Output}");
             Assert.True(victim.Process.ExitCode == 0, victim.Process.Output);
             Assert.Contains("run: stopped", victim.Process.Output);
         }
-        output.WriteLine($"{(kill ? "killed" : "stopped")} node {victim.Number} ({string.Join(", ", victimShards)}) at {applied} of {total} tile-days, {clock.Elapsed.TotalSeconds:F0} s in");
+        output.WriteLine($"{(kill ? "killed" : "stopped")} node {victim.Number} ({string.Join(", ", victimShards)}) at day {gate + 1} of {days.Count} ({days[gate]:yyyy-MM-dd}), {clock.Elapsed.TotalSeconds:F0} s in");
 
         Assert.True(fastForward.WaitForExit(TimeSpan.FromMinutes(3)), fastForward.Output);
         Assert.True(fastForward.ExitCode == 0, fastForward.Output);
@@ -109,17 +106,15 @@ public sealed class ThreeNodeClusterTests(ClusterFixture cluster, ITestOutputHel
 
         // A node restarted by another test may still be receiving shards (a rebalance round every 2 s): the listing and the
         // view are read again until they were read between the same two rounds.
-        string listing;
-        List<(string Shard, string Node)> shards;
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(500))
-        {
-            var view = await cluster.GetJsonAsync(Url1, "/api/cluster");
-            shards = [.. view["shards"]!.AsArray().Select(s => (Shard: s!["shard"]!.ToString(), Node: s["node"]!.ToString()))];
-            (var code, listing) = Nrtc.RunWithin(ClusterFixture.CommandTimeout, "shards", "--node", cluster.NodeUrl(1));
-            Assert.True(code == 0, listing);
-            if (shards.All(s => Regex.IsMatch(listing, ShardRow(s.Shard, HostPort(s.Node))))) break;
-            Assert.True(DateTime.UtcNow < deadline, $"nrtc shards never showed the shards where /api/cluster has them:\n{listing}");
-        }
+        var (shards, listing) = await Eventually.Until(async () =>
+            {
+                var view = await cluster.GetJsonAsync(Url1, "/api/cluster");
+                List<(string Shard, string Node)> shards = [.. view["shards"]!.AsArray().Select(s => (Shard: s!["shard"]!.ToString(), Node: s["node"]!.ToString()))];
+                var (code, listing) = Nrtc.RunWithin(ClusterFixture.CommandTimeout, "shards", "--node", cluster.NodeUrl(1));
+                Assert.True(code == 0, listing);
+                return (Shards: shards, Listing: listing);
+            }, read => read.Shards.All(s => Regex.IsMatch(read.Listing, ShardRow(s.Shard, HostPort(s.Node)))), TimeSpan.FromSeconds(30),
+            read => $"nrtc shards never showed the shards where /api/cluster has them:\n{read.Listing}");
         foreach (var n in nodes) Assert.Matches($@"{Regex.Escape(n.HostPort)}\s*│\s*Up\b", listing);
         Assert.Equal(["s0_0", "s0_1", "s1_0", "s1_1"], shards.Select(s => s.Shard));
 
@@ -162,20 +157,10 @@ public sealed class ThreeNodeClusterTests(ClusterFixture cluster, ITestOutputHel
     /// <summary>Runs <c>nrtc shards</c> until its output shows what is expected (moves apply at the next rebalance round, every 2 s here).</summary>
     private async Task ShardsShowAsync(Func<string, bool> expected, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
         var clock = Stopwatch.StartNew();
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            var (code, o) = Nrtc.RunWithin(ClusterFixture.CommandTimeout, "shards", "--node", Url1);
-            last = o;
-            if (code == 0 && expected(o))
-            {
-                output.WriteLine($"shards showed {what} after {clock.Elapsed.TotalSeconds:F1} s");
-                return;
-            }
-            await Task.Delay(500);
-        }
-        Assert.Fail($"'nrtc shards' did not show {what} within 30 s:\n{last}");
+        await Eventually.Until(() => Task.FromResult(Nrtc.RunWithin(ClusterFixture.CommandTimeout, "shards", "--node", Url1)),
+            run => run.ExitCode == 0 && expected(run.Output), TimeSpan.FromSeconds(30),
+            run => $"'nrtc shards' did not show {what} within 30 s:\n{run.Output}");
+        output.WriteLine($"shards showed {what} after {clock.Elapsed.TotalSeconds:F1} s");
     }
 }

@@ -11,7 +11,7 @@ namespace NrtCluster.Host.Tests.Deploy;
 /// </summary>
 internal static partial class DeployFiles
 {
-    public static readonly string Root = FindRoot();
+    public static string Root => RepoRoot.Path;
     public static string ComposePath => Path.Combine(Root, "docker-compose.cluster.yml");
     public static string DockerfilePath => Path.Combine(Root, "Dockerfile");
 
@@ -88,13 +88,4 @@ internal static partial class DeployFiles
 
     [GeneratedRegex(@"\$\{\w+:-([^}]*)\}")]
     private static partial Regex Interpolation();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No NrtCluster.sln above {AppContext.BaseDirectory}.");
-    }
 }

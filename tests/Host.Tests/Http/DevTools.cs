@@ -49,15 +49,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
         {
             // Chromium writes the port it picked and the browser endpoint to DevToolsActivePort in the profile.
             var portFile = Path.Combine(profile, "DevToolsActivePort");
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            string[] lines = [];
-            while (lines.Length < 2)
-            {
-                if (process.HasExited) throw new InvalidOperationException($"Chromium exited with code {process.ExitCode} before opening DevTools.");
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("Chromium did not open its DevTools port within 60 s.");
-                await Task.Delay(100);
-                if (File.Exists(portFile)) lines = (await File.ReadAllTextAsync(portFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            }
+            var lines = await Eventually.Until(
+                async () => File.Exists(portFile) ? (await File.ReadAllTextAsync(portFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries) : [],
+                lines => lines.Length >= 2, TimeSpan.FromSeconds(60),
+                _ => process.HasExited ? $"Chromium exited with code {process.ExitCode} before opening DevTools." : "Chromium did not open its DevTools port within 60 s.",
+                () => process.HasExited);
             var socket = new ClientWebSocket();
             await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{lines[0].Trim()}{lines[1].Trim()}"), CancellationToken.None);
             return new HeadlessChromium(process, profile, socket);
@@ -90,12 +86,13 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Waits until <paramref name="expression"/> is true in the page; throws with the page state after 60 s.</summary>
     public async Task WaitForAsync(string expression, string describeState)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!((await EvaluateAsync(expression))?.GetValue<bool>() ?? false))
+        try
         {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"The page never reached '{expression}'; state: {(await EvaluateAsync(describeState))?.ToJsonString()}");
-            await Task.Delay(200);
+            await Eventually.Until(async () => (await EvaluateAsync(expression))?.GetValue<bool>() ?? false, TimeSpan.FromSeconds(60), expression);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The page never reached '{expression}'; state: {(await EvaluateAsync(describeState))?.ToJsonString()}");
         }
     }
 

@@ -103,21 +103,16 @@ public sealed class StructuredLoggerTests : IDisposable
     /// <summary>Reads the log until it holds what the test waits for: the logger writes asynchronously, after the actor has logged.</summary>
     private static async Task<IReadOnlyList<JsonObject>> WaitForLinesAsync(string path, Func<IReadOnlyList<JsonObject>, bool> complete)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (File.Exists(path))
+        return await Eventually.Until<IReadOnlyList<JsonObject>>(async () =>
             {
+                if (!File.Exists(path)) return [];
                 using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
                 string text = await reader.ReadToEndAsync();
                 // Only whole lines: the logger may be writing the next one; each whole line must be one JSON object.
                 text = text[..(text.LastIndexOf('\n') + 1)];
-                var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-                if (complete(lines)) return lines;
-            }
-            if (DateTime.UtcNow > deadline) Assert.Fail($"{path} lacks the expected lines after 30 s:\n{(File.Exists(path) ? File.ReadAllText(path) : "(no file)")}");
-            await Task.Delay(50);
-        }
+                return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            }, complete, TimeSpan.FromSeconds(30),
+            _ => $"{path} lacks the expected lines after 30 s:\n{(File.Exists(path) ? File.ReadAllText(path) : "(no file)")}");
     }
 
     private sealed class Counter : ReceiveActor

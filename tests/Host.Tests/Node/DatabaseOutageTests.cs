@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Cluster;
@@ -110,12 +109,7 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task OnlyStorageErrorsAreHeldBackWhileTheDatabaseIsDown()
     {
-        int closed;
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closed = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        int closed = Loopback.FreePort();
         var system = Akka.Actor.ActorSystem.Create("outage", $$"""
             akka.persistence.journal.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }
             akka.persistence.snapshot-store.sql { provider-name = "PostgreSQL.15", connection-string = "Host=127.0.0.1;Port={{closed}};Database=nrt;Username=nrt;Password={{Password}}" }
@@ -150,27 +144,15 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
     internal static async Task<(HttpStatusCode Status, string Reason)> WaitForReadinessAsync(HttpClient http, string url, HttpStatusCode expected, TimeSpan timeout,
         NrtcProcess node)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            using var response = await http.GetAsync(url + "/readyz");
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode == expected) return (response.StatusCode, body);
-            if (DateTime.UtcNow > deadline || node.HasExited)
-                throw new TimeoutException($"/readyz answered {(int)response.StatusCode} {body}, not {(int)expected}, within {timeout}:\n{node.Output}");
-            await Task.Delay(250);
-        }
+        return await Eventually.Until(async () =>
+            {
+                using var response = await http.GetAsync(url + "/readyz");
+                return (Status: response.StatusCode, Reason: await response.Content.ReadAsStringAsync());
+            }, r => r.Status == expected, timeout,
+            r => $"/readyz answered {(int)r.Status} {r.Reason}, not {(int)expected}, within {timeout}:\n{node.Output}", () => node.HasExited);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} within {timeout}.");
-            await Task.Delay(250);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => Eventually.Until(condition, timeout, what);
 
     private static string ReadAll(string path)
     {

@@ -30,7 +30,7 @@ public sealed class OfflineArchiveTests
             var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), Archive);
             var project = Path.Combine(folder, "project.conf");
             using var failing = new FailingServer(500);
-            foreach (var (api, cause) in new[] { ($"http://127.0.0.1:{ClusterFixture.FreePort()}", "refused"), (failing.BaseUrl, "500") })
+            foreach (var (api, cause) in new[] { ($"http://127.0.0.1:{Loopback.FreePort()}", "refused"), (failing.BaseUrl, "500") })
             {
                 ClusterFixture.WriteProject(folder, archive.Directory, archive, stacApi: api);
                 foreach (var verb in new[] { "fit", "fast-forward", "status" })
@@ -56,37 +56,21 @@ public sealed class OfflineArchiveTests
     /// <summary>An HTTP server on 127.0.0.1 that answers every request with one status.</summary>
     private sealed class FailingServer : IDisposable
     {
-        private readonly System.Net.HttpListener _listener = new();
-        private readonly Task _loop;
+        private readonly LoopbackServer _server;
         private int _requests;
 
-        public FailingServer(int status)
+        public FailingServer(int status) => _server = new LoopbackServer(context =>
         {
-            BaseUrl = $"http://127.0.0.1:{ClusterFixture.FreePort()}/";
-            _listener.Prefixes.Add(BaseUrl);
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (true)
-                {
-                    System.Net.HttpListenerContext context;
-                    try { context = await _listener.GetContextAsync(); }
-                    catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-                    Interlocked.Increment(ref _requests);
-                    context.Response.StatusCode = status;
-                    context.Response.Close();
-                }
-            });
-        }
+            Interlocked.Increment(ref _requests);
+            context.Response.StatusCode = status;
+            context.Response.Close();
+            return Task.CompletedTask;
+        });
 
-        public string BaseUrl { get; }
+        public string BaseUrl => _server.BaseUrl;
         public int Requests => Volatile.Read(ref _requests);
 
-        public void Dispose()
-        {
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
+        public void Dispose() => _server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
 
     /// <summary>

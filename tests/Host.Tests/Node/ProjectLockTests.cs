@@ -125,15 +125,9 @@ public sealed partial class ProjectLockTests
     }
 
     /// <summary>Waits until the holder file names <paramref name="pid"/> with its HTTP URL (written once the node serves).</summary>
-    private static async Task WaitForHolderAsync(string output, int pid, string url)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Holder(output) is var h && (h.Pid != pid || h.Http != url))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the holder file names {h} instead of pid {pid} with {url}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForHolderAsync(string output, int pid, string url) =>
+        Eventually.Until(() => Task.FromResult(Holder(output)), h => h.Pid == pid && h.Http == url, TimeSpan.FromSeconds(30),
+            h => $"the holder file names {h} instead of pid {pid} with {url}");
 
     private static (int Pid, string? Command, string? Http) Holder(string output)
     {

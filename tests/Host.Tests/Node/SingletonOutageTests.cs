@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
 using NrtCluster.Host.Tests.Cluster;
@@ -58,7 +57,7 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             var nodeArchive = Path.Combine(folder, "node-archive");
             QuarantineTests.CopyFolder(archiveFolder, nodeArchive);
             var catalog = HiddenItems.Hide(nodeArchive, Archive.HistoryEnd);
-            int apiPort = ClusterFixture.FreePort();
+            int apiPort = Loopback.FreePort();
             server = await ArchiveServer.StartAsync(nodeArchive, apiPort);
             // The server reads the catalog once: it starts again (same port) to serve the items put back.
             async Task Reveal(DateOnly[] revealed)
@@ -170,42 +169,32 @@ public sealed partial class SingletonOutageTests(ITestOutputHelper output)
             s!["name"]!.ToString(), (bool)s["running"]!, (int?)s["failedStarts"] ?? 0, s["state"]!.ToString()))];
     }
 
-    private static async Task<IReadOnlyList<Singleton>> WaitForSingletonsAsync(HttpClient http, string url, Func<IReadOnlyList<Singleton>, bool> done,
-        TimeSpan timeout, NrtcProcess node)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var singletons = await Singletons(http, url);
-            if (singletons.Count == 2 && done(singletons)) return singletons;
-            if (DateTime.UtcNow > deadline || node.HasExited)
-                throw new TimeoutException($"The singletons did not reach the expected state within {timeout}: {string.Join("; ", singletons.Select(s => s.State))}\n{node.Output}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task<IReadOnlyList<Singleton>> WaitForSingletonsAsync(HttpClient http, string url, Func<IReadOnlyList<Singleton>, bool> done,
+        TimeSpan timeout, NrtcProcess node) =>
+        Eventually.Until(() => Singletons(http, url), singletons => singletons.Count == 2 && done(singletons), timeout,
+            singletons => $"The singletons did not reach the expected state within {timeout}: {string.Join("; ", singletons.Select(s => s.State))}\n{node.Output}",
+            () => node.HasExited);
 
     /// <summary>Reads <c>/api/tiles/status</c> until its tiles satisfy <paramref name="done"/>; returns them.</summary>
     private static async Task<IReadOnlyList<JsonNode>> WaitForTilesAsync(HttpClient http, string url, Func<IReadOnlyList<JsonNode>, bool> done, string what,
         NrtcProcess node, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        string last = "";
-        while (true)
-        {
-            try
+        var answer = await Eventually.Until(async () =>
             {
-                using var response = await http.GetAsync(url + "/api/tiles/status");
-                last = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode && JsonNode.Parse(last)!["tiles"]!.AsArray().Select(t => t!).ToList() is { Count: > 0 } tiles && done(tiles)) return tiles;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Just after an outage the node may drop or not finish an answer while its tiles recover: asked again.
-                last = e.Message;
-            }
-            if (DateTime.UtcNow > deadline || node.HasExited) throw new TimeoutException($"No {what} within {timeout}: {last}\n{node.Output}");
-            await Task.Delay(200);
-        }
+                try
+                {
+                    using var response = await http.GetAsync(url + "/api/tiles/status");
+                    var text = await response.Content.ReadAsStringAsync();
+                    return (Text: text, Tiles: response.IsSuccessStatusCode ? JsonNode.Parse(text)!["tiles"]!.AsArray().Select(t => t!).ToList() : null);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Just after an outage the node may drop or not finish an answer while its tiles recover: asked again.
+                    return (Text: e.Message, Tiles: (List<JsonNode>?)null);
+                }
+            }, a => a.Tiles is { Count: > 0 } tiles && done(tiles), timeout ?? TimeSpan.FromSeconds(90),
+            a => $"No {what} within {timeout}: {a.Text}\n{node.Output}", () => node.HasExited);
+        return answer.Tiles!;
     }
 
     /// <summary>The item links of a static catalog's collection taken out after a day, to be put back day by day: what a poller then finds as new.</summary>

@@ -1,27 +1,15 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Kernels.Tests.Fitting;
 
 /// <summary>Reads the conformance data under tests/data/conformance (golden CSVs, case folders with .npy arrays).</summary>
 internal static class FittingData
 {
-    public static string Root { get; } = FindRoot();
+    public static string Golden(string name) => RepoRoot.Combine("tests", "data", "conformance", "golden", name);
 
-    public static string Golden(string name) => Path.Combine(Root, "tests", "data", "conformance", "golden", name);
-
-    public static string Case(string name) => Path.Combine(Root, "tests", "data", "conformance", "cases", name);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NrtCluster.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"No NrtCluster.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string Case(string name) => Path.Combine(RepoRoot.ConformanceCases, name);
 
     /// <summary>Rows of a headerless numeric CSV; "NA" and "nan" are NaN.</summary>
     public static double[][] Csv(string path) => File.ReadAllLines(path)
@@ -29,38 +17,13 @@ internal static class FittingData
         .Select(l => l.Split(',').Select(v => v.Trim()).Select(v => v is "NA" or "nan" ? double.NaN : double.Parse(v, CultureInfo.InvariantCulture)).ToArray())
         .ToArray();
 
-    public sealed record Npy(int[] Shape, double[] Data);
-
-    /// <summary>Test-only reader for the little-endian C-order .npy v1 files of the cases (f4, f8, u1, u2, i2, i4).</summary>
-    public static Npy ReadNpy(string path)
+    /// <summary>A case array in double, whatever its dtype: the tests compare in double.</summary>
+    public static (int[] Shape, double[] Data) ReadNpy(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
-            throw new InvalidDataException($"{path} is not a .npy file.");
-        int headerLength = BitConverter.ToUInt16(bytes, 8);
-        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
-        string descr = header.Split("'descr':")[1].Split('\'')[1];
-        if (header.Contains("'fortran_order': True"))
-            throw new InvalidDataException($"{path} is Fortran ordered.");
-        string shapeText = header.Split("'shape':")[1].Split('(')[1].Split(')')[0];
-        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-        int count = shape.Aggregate(1, (a, b) => a * b);
-        int offset = 10 + headerLength;
-        var data = new double[count];
-        for (int i = 0; i < count; i++)
-        {
-            data[i] = descr switch
-            {
-                "<f4" => BitConverter.ToSingle(bytes, offset + 4 * i),
-                "<f8" => BitConverter.ToDouble(bytes, offset + 8 * i),
-                "|u1" => bytes[offset + i],
-                "<u2" => BitConverter.ToUInt16(bytes, offset + 2 * i),
-                "<i2" => BitConverter.ToInt16(bytes, offset + 2 * i),
-                "<i4" => BitConverter.ToInt32(bytes, offset + 4 * i),
-                _ => throw new InvalidDataException($"{path}: dtype {descr} not handled by the test reader."),
-            };
-        }
-        return new Npy(shape, data);
+        var layer = Npy.Read(path);
+        var data = new double[layer.Data.Length];
+        for (int i = 0; i < data.Length; i++) data[i] = Convert.ToDouble(layer.Data.GetValue(i), CultureInfo.InvariantCulture);
+        return (layer.Shape, data);
     }
 
     /// <summary>A conformance case's history, mask and fit settings.</summary>

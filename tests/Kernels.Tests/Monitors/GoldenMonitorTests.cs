@@ -1,4 +1,5 @@
 using NrtCluster.Kernels.Monitors;
+using NrtCluster.Kernels.Tests.Fitting;
 
 namespace NrtCluster.Kernels.Tests.Monitors;
 
@@ -15,7 +16,7 @@ public class GoldenMonitorTests
     {
         var monitor = new CuSum(new CuSumOptions { Trend = false, HarmonicOrder = 2 });
         Run(monitor);
-        var expected = TestData.Csv(TestData.Golden("cusum_result.csv"));
+        var expected = FittingData.Csv(FittingData.Golden("cusum_result.csv"));
         for (int p = 0; p < 5; p++)
         {
             AssertClose(expected[0][p], monitor.State.Process![p], 1e-4, $"process of pixel {p}");
@@ -30,7 +31,7 @@ public class GoldenMonitorTests
     {
         var monitor = new MoSum(new MoSumOptions { Trend = false, HarmonicOrder = 2, H = 0.25 });
         Run(monitor);
-        var expected = TestData.Csv(TestData.Golden("mosum_result.csv"));
+        var expected = FittingData.Csv(FittingData.Golden("mosum_result.csv"));
         var process = monitor.Report(["process"], "float64").Data as double[];
         for (int p = 0; p < 5; p++)
         {
@@ -44,8 +45,8 @@ public class GoldenMonitorTests
 
     private static void Run(BaseMonitor monitor)
     {
-        var y = TestData.Csv(TestData.Golden("y.csv"));
-        var dates = TestData.Csv(TestData.Golden("dates.csv"))
+        var y = FittingData.Csv(FittingData.Golden("y.csv"));
+        var dates = FittingData.Csv(FittingData.Golden("dates.csv"))
             .Select(r => DateTime.UnixEpoch.AddTicks((long)(r[0] / 100))).ToArray();
         const int pixels = 5;
         var history = new float[HistoryLength * pixels];

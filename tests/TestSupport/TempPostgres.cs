@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
-namespace NrtCluster.Actors.Tests.Support;
+namespace NrtCluster.TestSupport;
 
 /// <summary>
 /// A throw-away PostgreSQL 15 server in a temporary folder on a free 127.0.0.1 port (run as the postgres user when the
@@ -25,7 +23,7 @@ public sealed class TempPostgres : IDisposable
         _data = Path.Combine(_folder, "data");
         _asPostgresUser = Environment.UserName == "root";
         if (_asPostgresUser) Run("/bin/chown", "postgres", _folder);
-        Port = FreePort();
+        Port = Loopback.FreePort();
         Pg("initdb", "-D", _data, "-A", "trust", "-U", "nrt", "-E", "UTF8", "--no-sync");
         Start();
         using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=nrt;Database=postgres");
@@ -77,12 +75,5 @@ public sealed class TempPostgres : IDisposable
         process.WaitForExit();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
-using NrtCluster.Kernels.Monitors;
-
-namespace NrtCluster.Host.Conformance;
+namespace NrtCluster.Kernels.Monitors;
 
 /// <summary>
 /// Reader and writer of NumPy .npy files (format 1.0 to 3.0 read, 1.0 written), little-endian,

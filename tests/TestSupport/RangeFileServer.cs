@@ -1,56 +1,83 @@
+using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
-namespace NrtCluster.Geo.Tests;
+namespace NrtCluster.TestSupport;
 
 /// <summary>
 /// A static file server on 127.0.0.1 with HTTP Range support (what GDAL's /vsicurl/ needs to read COGs by window).
-/// Serves the files of one folder; counts requests and bytes so tests can check that reads are partial.
+/// Serves the files of one folder; counts requests and bytes so tests can check that reads are partial, and holds the
+/// requests the test names until it releases them (an archive slow exactly where the test wants a system to be caught).
 /// </summary>
 public sealed class RangeFileServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly LoopbackServer _server;
     private readonly string _root;
-    private readonly Task _loop;
     private long _requests;
     private long _bytesSent;
+    private Func<string, bool> _held = _ => false;
+    private TaskCompletionSource _release = Released();
+    private readonly ConcurrentDictionary<string, bool> _heldAgents = new();
 
     public RangeFileServer(string root)
     {
         _root = Path.GetFullPath(root);
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUrl = $"http://127.0.0.1:{port}/";
-        _listener.Prefixes.Add(BaseUrl);
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        _server = new LoopbackServer(Handle);
     }
 
-    public string BaseUrl { get; }
+    public string BaseUrl => _server.BaseUrl;
     public long Requests => Interlocked.Read(ref _requests);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>When set, every request is answered with this status and no body (a server in trouble).</summary>
     public int? FailWith { get; set; }
 
-    public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
-
-    private async Task ServeAsync()
+    /// <summary>
+    /// From now on, requests for the paths (relative, '/'-separated) <paramref name="which"/> names wait until
+    /// <see cref="Release"/> or until the returned hold is disposed (so a failing test does not leave them waiting).
+    /// </summary>
+    public IDisposable Hold(Func<string, bool> which)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            _ = Task.Run(() => Handle(context));
-        }
+        _release.TrySetResult();
+        _heldAgents.Clear();
+        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held = which;
+        return new Releaser(this);
     }
 
-    private void Handle(HttpListenerContext context)
+    /// <summary>Whether a request from a client of this User-Agent has been held since the last <see cref="Hold"/>.</summary>
+    public bool HasHeld(string userAgent) => _heldAgents.ContainsKey(userAgent);
+
+    /// <summary>Answers the held requests and holds no more.</summary>
+    public void Release()
+    {
+        _held = _ => false;
+        _release.TrySetResult();
+    }
+
+    private sealed class Releaser(RangeFileServer server) : IDisposable
+    {
+        public void Dispose() => server.Release();
+    }
+
+    private static TaskCompletionSource Released()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
+
+    public string UrlOf(string localPath) => BaseUrl + Path.GetRelativePath(_root, localPath).Replace('\\', '/');
+
+    private async Task Handle(HttpListenerContext context)
     {
         Interlocked.Increment(ref _requests);
+        var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
+        var release = _release.Task;
+        if (_held(relative))
+        {
+            _heldAgents[context.Request.UserAgent ?? ""] = true;
+            await release;
+        }
         var response = context.Response;
         try
         {
@@ -59,7 +86,7 @@ public sealed class RangeFileServer : IDisposable
                 response.StatusCode = status;
                 return;
             }
-            var path = Path.GetFullPath(Path.Combine(_root, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'))));
+            var path = Path.GetFullPath(Path.Combine(_root, relative));
             if (!path.StartsWith(_root, StringComparison.Ordinal) || !File.Exists(path))
             {
                 response.StatusCode = 404;
@@ -110,8 +137,7 @@ public sealed class RangeFileServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
+        Release();
+        _server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
 }
