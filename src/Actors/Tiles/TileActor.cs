@@ -183,7 +183,7 @@ public sealed class TileActor : UntypedPersistentActor
                 RewriteReport(Sender);
                 break;
             case GetTileStatus:
-                Sender.Tell(_state.Decide(new TileCommand.Status(), _settings.Engine).Reply);
+                Sender.Tell((TileStatus)_state.Decide(new TileCommand.Status(), _settings.Engine).Reply with { ReportError = _reportFailure });
                 break;
             case GetTileState:
                 Sender.Tell(_state);
@@ -218,10 +218,9 @@ public sealed class TileActor : UntypedPersistentActor
     private void StartObserve(ObserveDay request)
     {
         var replyTo = Sender;
-        if (_state.CheckDay(request.Day, request.After) is { } refused)
+        if (_state.CheckDay(request.Day, request.FitNumber) is { } refused)
         {
-            // Redeliveries, late days and days waiting for their predecessor are normal with two senders under at-least-once
-            // delivery: acknowledged, logged, nothing loaded.
+            // Redeliveries and days queued before a refit are normal under at-least-once delivery: acknowledged, logged, nothing loaded.
             var ack = (DayAck)_state.Decide(new TileCommand.Observe(request, []), _settings.Engine).Reply;
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, refused, ack.Detail);
             if (refused == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
