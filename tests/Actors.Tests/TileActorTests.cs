@@ -303,7 +303,9 @@ public sealed class TileActorTests(ITestOutputHelper output)
             var refit = await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd, Replace: true));
             Assert.Equal((2, AckOutcome.Fitted), (refit.FitNumber, refit.Outcome));
             Assert.Empty((await node.State(Tile)).Days);
-            for (int i = 0; i < 3; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i))).Outcome);
+            // A day queued before the refit is dropped; sent again for the new fit, the days are applied from the history end.
+            Assert.Equal(AckOutcome.Superseded, (await node.Ask<DayAck>(data.Observation(Tile, 0))).Outcome);
+            for (int i = 0; i < 3; i++) Assert.Equal(AckOutcome.Applied, (await node.Ask<DayAck>(data.Observation(Tile, i) with { FitNumber = 2 })).Outcome);
         }
         await using (var node = TileNode.Start(temp.Path, data.Engine(), source))
         {

@@ -120,7 +120,7 @@ public sealed class TileStateTests
         Assert.False(refitted.HasModel);
         Assert.Throws<ArgumentException>(() => refitted.WithModel(state.Model!));
         Assert.Throws<InvalidOperationException>(() =>
-            refitted.Decide(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0)), Engine));
+            refitted.Decide(new TileCommand.Observe(Data.Observation(Tile, 0) with { FitNumber = 2 }, Data.Frame(0)), Engine));
         Assert.True(refitted.WithModel(refit.ModelToStore!).HasModel);
     }
 

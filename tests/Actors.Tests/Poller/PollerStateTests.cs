@@ -194,7 +194,7 @@ public sealed class PollerStateTests
     private static string Describe(PendingDay p) =>
         $"{p.Day} {p.AcquiredUtc:O} {string.Join(",", p.Items)} {string.Join(",", p.Tiles)} {p.SettleUntilUtc:O}";
 
-    private static string Describe(ObserveDay o) => $"{o.Tile} {o.Day} {o.AcquiredUtc:O} {string.Join(",", o.Items)}";
+    private static string Describe(ObserveDay o) => $"{o.Tile} {o.Day} {o.AcquiredUtc:O} {string.Join(",", o.Items)} fit {o.FitNumber}";
 
     private static Backfill Backfill(DateTime fromUtc, params BackfillTile[] tiles) => new("ff", [.. tiles], fromUtc, fromUtc.AddDays(30));
 
@@ -250,6 +250,6 @@ public sealed class PollerStateTests
         var copy = PollerState.FromSnapshot((PollerSnapshot)PipelineFormat.Read(PipelineFormat.Write(restarted.ToSnapshot()), "PollerSnapshot"));
         Assert.Equal(2, copy.FitOf(A));
         Assert.Equal(1, copy.FitOf(B));
-        Assert.Equal(restarted.Outbox, copy.Outbox);
+        Assert.Equal(restarted.Outbox.Select(Describe), copy.Outbox.Select(Describe));
     }
 }
