@@ -179,17 +179,19 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         ReadAll();
     }
 
-    /// <summary>Decides a command, folds its events in and publishes the progress when it changed.</summary>
+    /// <summary>
+    /// Decides a command and folds its events in, publishing the progress after each: one status read can show several days
+    /// behind a tile, and each (a quarantined one with its reason) is reported as it would have been one by one.
+    /// </summary>
     private void Decide(JobCommand command)
     {
-        var events = _state.Decide(command);
-        foreach (var e in events)
+        foreach (var e in _state.Decide(command))
         {
             if (e is JobEvent.TileFailed f) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, f.Tile, f.Detail);
             if (e is JobEvent.JobFailed j) _log.Error("Job {0}: {1}", _request.JobId, j.Error);
             _state = _state.Apply(e);
+            if (e is not JobEvent.PositionRead) Publish();
         }
-        if (events.Count > 0) Publish();
     }
 
     /// <summary>Gives free places to tiles not fitted yet.</summary>
