@@ -164,6 +164,9 @@ public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDiction
             return events;
         }
         int done = plan.Done.Count + events.Count;
+        // The delivery retries a day the tile could not load: shown once per attempt, as the tile's status tells it.
+        if (done < days.Length && status.Retrying is { } retrying && retrying != Tiles[tile].Detail)
+            events.Add(new JobEvent.Retrying(tile, retrying));
         if (done == days.Length)
         {
             int inQuarantine = days.Count(quarantined.ContainsKey);

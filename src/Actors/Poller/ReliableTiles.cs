@@ -159,7 +159,10 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
             var retry = _settings.Retry;
             if (_current.Message is ObserveDay observed && retry.NextWait(_firstFailureUtc, now, _failures) is { } next)
             {
-                _log.Warning("Tile {0}: day {1:yyyy-MM-dd} retrying, {2}", tile, observed.Day, retry.Retrying(_firstFailureUtc, now + next, _failures, detail));
+                var retrying = retry.Retrying(_firstFailureUtc, now + next, _failures, detail);
+                _log.Warning("Tile {0}: day {1:yyyy-MM-dd} retrying, {2}", tile, observed.Day, retrying);
+                // Told to the tile, whose status shows it: a fast-forward reports the retrying day from there.
+                _tile.Tell(new TileActor.DeliveryRetrying($"{retrying} (day {observed.Day:yyyy-MM-dd})"));
                 Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), next);
                 return;
             }
@@ -187,6 +190,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         if (outcome == AckOutcome.Superseded)
             _log.Info("Tile {0}: {1}", tile, detail);
         Timers.Cancel("resend");
+        if (_failures > 0) _tile.Tell(new TileActor.DeliveryRetrying(null));
         _current.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
         _current = null;
     }

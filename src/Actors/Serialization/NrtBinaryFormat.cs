@@ -80,6 +80,7 @@ public static class NrtBinaryFormat
                 case TileStatus m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit); WriteOptionalDay(w, m.LastDay);
                     WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined); WriteOptionalString(w, m.ReportError);
+                    WriteOptionalString(w, m.Retrying);
                     break;
                 case TileAlert m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.NewBreaks); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
@@ -132,6 +133,7 @@ public static class NrtBinaryFormat
             {
                 Quarantined = ReadQuarantined(r, version),
                 ReportError = ReadTrailingString(r),
+                Retrying = ReadTrailingString(r),
             },
             "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
             // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.

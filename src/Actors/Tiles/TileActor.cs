@@ -64,6 +64,8 @@ public sealed class TileActor : UntypedPersistentActor
     private bool _lastDayOutputsUnsure;
     /// <summary>Why the last report write failed (null: it did not), so each cause is logged once rather than per day.</summary>
     private string? _reportFailure;
+    /// <summary>What the tile's delivery retries now (<see cref="DeliveryRetrying"/>).</summary>
+    private string? _retrying;
 
     public TileActor(TileKey tile, TileActorSettings settings)
     {
@@ -86,6 +88,12 @@ public sealed class TileActor : UntypedPersistentActor
     /// serializable, so ask a tile hosted on this node (<see cref="GetTileStatus"/> is the cluster-wide query).
     /// </summary>
     public sealed record GetTileState(TileKey Tile) : ITileMessage;
+
+    /// <summary>
+    /// From the tile's delivery, in the same entity (never serialized): the day it retries now and why, or null once the
+    /// day is through; shown in <see cref="TileStatus.Retrying"/>.
+    /// </summary>
+    public sealed record DeliveryRetrying(string? Detail);
 
     // ---- internal messages (never leave the process)
     private sealed record Decided(TileDecision Decision, IActorRef ReplyTo, string What);
@@ -183,7 +191,7 @@ public sealed class TileActor : UntypedPersistentActor
                 RewriteReport(Sender);
                 break;
             case GetTileStatus:
-                Sender.Tell((TileStatus)_state.Decide(new TileCommand.Status(), _settings.Engine).Reply with { ReportError = _reportFailure });
+                Sender.Tell((TileStatus)_state.Decide(new TileCommand.Status(), _settings.Engine).Reply with { ReportError = _reportFailure, Retrying = _retrying });
                 break;
             case GetTileState:
                 Sender.Tell(_state);
@@ -467,11 +475,14 @@ public sealed class TileActor : UntypedPersistentActor
         Become(Busy);
     }
 
-    /// <summary>Replies to deleting old snapshots, in any behaviour.</summary>
+    /// <summary>Replies to deleting old snapshots and the delivery's notes, in any behaviour.</summary>
     private bool HandleHousekeeping(object message)
     {
         switch (message)
         {
+            case DeliveryRetrying r:
+                _retrying = r.Detail;
+                return true;
             case DeleteSnapshotsSuccess or DeleteSnapshotSuccess:
                 return true;
             case DeleteSnapshotFailure f:

@@ -131,6 +131,9 @@ public sealed record TileStatus(
 
     /// <summary>Why the tile's last report could not be written (<see cref="DayAck.ReportError"/>); null when it was.</summary>
     public string? ReportError { get; init; }
+
+    /// <summary>The day the tile's delivery retries now, when it is sent again and why (<see cref="RetryWindow.Retrying"/>); null when none.</summary>
+    public string? Retrying { get; init; }
 }
 
 /// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
