@@ -44,7 +44,7 @@ public sealed class SerializationTests
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], FitNumber: 3),
             new DayAck(Tile, day.Day, AckOutcome.Superseded, "queued for fit 1"),
-            new TileStatus(Tile, 1, summary, day.Day, [day], totals) { ReportError = "cannot write reports to /out/tiles: no space left on device" },
+            new TileStatus(Tile, 1, summary, day.Day, [day], totals) { ReportError = "cannot write reports to /out/tiles: no space left on device", Retrying = "attempt 3 at 12:01:13 UTC" },
             new RequeueDay(Tile, day.Day),
             new RequeueDay(Tile, null),
             new DayAck(Tile, day.Day, AckOutcome.Rewound, "rewound"),
