@@ -38,7 +38,6 @@ public sealed class RetryWindowTests
         Assert.Equal(new RetryWindow(TimeSpan.FromHours(6), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10)), RetryWindow.FromConfig(base_));
         var shorter = ConfigurationFactory.ParseString("nrtcluster.tiles { retry-window = 90s, retry-min-backoff = 200ms, retry-max-backoff = 1s }").WithFallback(base_);
         Assert.Equal(new RetryWindow(TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)), RetryWindow.FromConfig(shorter));
-        Assert.Equal(TimeSpan.FromSeconds(90), NrtCluster.Actors.Jobs.JobSettings.FromConfig(shorter).Retry.Window);
         Assert.Equal(TimeSpan.FromSeconds(90), NrtCluster.Actors.Poller.ReliableTileSettings.FromConfig(shorter).Retry.Window);
 
         var bad = ConfigurationFactory.ParseString("nrtcluster.tiles { retry-min-backoff = 20m }").WithFallback(base_);

@@ -43,10 +43,11 @@ public sealed class SerializationTests
             new TileSnapshot(Tile, 3, summary, layers, [day], totals) { Quarantined = quarantined },
             new FitTile(Tile, new DateOnly(2019, 1, 1), new DateOnly(2021, 12, 31), true),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
-            new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], day.Day.AddDays(-5)),
+            new ObserveDay(Tile, day.Day, day.AcquiredUtc, [new ItemRef("S2A_1", "https://stac/items/S2A_1")], FitNumber: 3),
             new ObserveDay(Tile, day.Day, day.AcquiredUtc, [Described("S2A_1"), new ItemRef("S2B_2", "file:///x/S2B_2.json")]),
             new QuarantineDay(Tile, day.Day, day.AcquiredUtc, [Described("S2A_1")], "cannot read B04.tif"),
-            new DayAck(Tile, day.Day, AckOutcome.Gap, "waiting for it"),
+            new DayAck(Tile, day.Day, AckOutcome.Superseded, "queued for fit 1"),
+            new TileStatus(Tile, 1, summary, day.Day, [day], totals) { ReportError = "cannot write reports to /out/tiles: no space left on device", Retrying = "attempt 3 at 12:01:13 UTC" },
             new RequeueDay(Tile, day.Day),
             new RequeueDay(Tile, null),
             new DayAck(Tile, day.Day, AckOutcome.Rewound, "rewound"),
@@ -152,23 +153,26 @@ public sealed class SerializationTests
     }
 
     [Fact]
-    public void An_observations_previous_day_round_trips_and_version_3_observations_read_with_none()
+    public void An_observations_fit_round_trips_and_older_observations_read_as_queued_for_the_first_fit()
     {
         var day = new ObserveDay(Tile, new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc),
-            [new ItemRef("S2A_1", "https://stac/items/S2A_1")], new DateOnly(2024, 5, 12));
+            [new ItemRef("S2A_1", "https://stac/items/S2A_1")], FitNumber: 4);
         var read = (ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day), "ObserveDay");
-        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, day.After), (read.Tile, read.Day, read.AcquiredUtc, read.After));
+        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 4), (read.Tile, read.Day, read.AcquiredUtc, read.FitNumber));
         Assert.Equal(day.Items.ToArray(), read.Items.ToArray());
-        Assert.Null(((ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day with { After = null }), "ObserveDay")).After);
 
-        // Version 3 (in poller queues and snapshots written before) is version 4 without the trailing optional day
-        // (a single false byte here).
-        byte[] v3 = NrtBinaryFormat.Write(day with { After = null })[..^1];
+        // Versions 4 to 6 (in poller queues and snapshots written before) end with the day the sender sent before instead of
+        // the fit; version 3 with neither. Both read as queued for the first fit.
+        byte[] withoutFit = NrtBinaryFormat.Write(day)[..^4];
+        byte[] v6 = [.. withoutFit, 1, .. BitConverter.GetBytes(new DateOnly(2024, 5, 12).DayNumber)];
+        v6[0] = 6;
+        byte[] v3 = [.. withoutFit];
         v3[0] = 3;
-        var old = (ObserveDay)NrtBinaryFormat.Read(v3, "ObserveDay");
-        Assert.Null(old.After);
-        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc), (old.Tile, old.Day, old.AcquiredUtc));
-        Assert.Equal(day.Items.ToArray(), old.Items.ToArray());
+        foreach (var old in new[] { v6, v3 }.Select(b => (ObserveDay)NrtBinaryFormat.Read(b, "ObserveDay")))
+        {
+            Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 1), (old.Tile, old.Day, old.AcquiredUtc, old.FitNumber));
+            Assert.Equal(day.Items.ToArray(), old.Items.ToArray());
+        }
     }
 
     /// <summary>An item reference with what a tile reads of the item, as the poller describes it.</summary>

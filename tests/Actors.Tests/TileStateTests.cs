@@ -120,7 +120,7 @@ public sealed class TileStateTests
         Assert.False(refitted.HasModel);
         Assert.Throws<ArgumentException>(() => refitted.WithModel(state.Model!));
         Assert.Throws<InvalidOperationException>(() =>
-            refitted.Decided(new TileCommand.Observe(Data.Observation(Tile, 0), Data.Frame(0), Engine)));
+            refitted.Decided(new TileCommand.Observe(Data.Observation(Tile, 0) with { FitNumber = 2 }, Data.Frame(0), Engine)));
         Assert.True(refitted.WithModel(refit.ModelToStore!).HasModel);
     }
 
@@ -328,49 +328,25 @@ public sealed class TileStateTests
         Assert.Null(extractor.EntityId("not a tile message"));
     }
 
-    private static ObserveDay After(int index, int? previous) =>
-        Data.Observation(Tile, index) with { After = previous is { } p ? Data.Observation(Tile, p).Day : null };
-
     [Fact]
-    public void A_day_following_one_the_tile_has_not_applied_is_a_gap_until_that_day_is_applied()
+    public void A_day_queued_for_an_older_fit_is_dropped_after_a_refit_and_one_queued_for_the_new_fit_is_applied()
     {
-        var state = ApplyDays(Fitted(), 0);
-        var day2 = After(2, 1);
-        Assert.Equal(AckOutcome.Gap, state.CheckDay(day2.Day, day2.After));
-        var refused = state.Decided(new TileCommand.Observe(day2, Data.Frame(2), Engine));
-        Assert.Null(refused.Event);
-        Assert.Same(state, refused.Next);
-        var ack = Assert.IsType<DayAck>(refused.Reply);
-        Assert.Equal(AckOutcome.Gap, ack.Outcome);
-        Assert.Equal($"day {day2.Day:yyyy-MM-dd} follows {Data.Observation(Tile, 1).Day:yyyy-MM-dd}, which this tile has not applied " +
-            $"(last applied {Data.Observation(Tile, 0).Day:yyyy-MM-dd}); waiting for it", ack.Detail);
-        // A fitted tile with no day yet waits too: the first day after the history comes with After = null.
-        Assert.Equal(AckOutcome.Gap, Fitted().CheckDay(day2.Day, day2.After));
+        var refitted = ApplyDays(Fitted(), 0).Decided(new TileCommand.Fit(FitRequest(replace: true), Data.TileHistory(), Engine)).Next;
+        Assert.Equal(2, refitted.FitNumber);
+        var stale = Data.Observation(Tile, 1);
+        Assert.Equal(AckOutcome.Superseded, refitted.CheckDay(stale.Day, stale.FitNumber));
+        var dropped = refitted.Decided(new TileCommand.Observe(stale, Data.Frame(1), Engine));
+        Assert.Null(dropped.Event);
+        var ack = Assert.IsType<DayAck>(dropped.Reply);
+        Assert.Equal(AckOutcome.Superseded, ack.Outcome);
+        Assert.Equal($"day {stale.Day:yyyy-MM-dd} was queued for fit 1, the tile is on fit 2; dropped (the fast-forward after the refit sends it again)", ack.Detail);
 
-        var filled = ApplyDays(state, 1);
-        var applied = filled.Decided(new TileCommand.Observe(day2, Data.Frame(2), Engine));
+        // Sent again for fit 2 (after the poller's delivery reset), from the history end: applied as on the first fit.
+        var applied = refitted.Decided(new TileCommand.Observe(Data.Observation(Tile, 0) with { FitNumber = 2 }, Data.Frame(0), Engine));
         Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(applied.Reply).Outcome);
-        // The same result as the three days sent without After.
-        var plain = ApplyDays(Fitted(), 0, 1, 2);
-        Assert.Equal(plain.Monitoring, applied.Next.Monitoring);
-        Assert.Equal(plain.Days.Select(d => d.Day), applied.Next.Days.Select(d => d.Day));
-        // After an older applied day (a sender that skipped nothing of this tile's) is no gap.
-        Assert.Null(applied.Next.CheckDay(Data.Observation(Tile, 3).Day, Data.Observation(Tile, 1).Day));
-    }
-
-    [Fact]
-    public void A_day_after_a_quarantined_day_or_with_no_previous_day_is_applied_as_before()
-    {
-        var state = ApplyDays(Fitted(), 0);
-        var quarantined = state.Decided(new TileCommand.Quarantine(QuarantineOf(1, "cannot read /data/b04.tif"), Now, 7)).Next;
-        var afterQuarantined = quarantined.Decided(new TileCommand.Observe(After(2, 1), Data.Frame(2), Engine));
-        Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(afterQuarantined.Reply).Outcome);
-
-        var noPrevious = state.Decided(new TileCommand.Observe(After(2, null), Data.Frame(2), Engine));
-        Assert.Equal(AckOutcome.Applied, Assert.IsType<DayAck>(noPrevious.Reply).Outcome);
-        Assert.Null(Fitted().CheckDay(Data.Observation(Tile, 0).Day, null));
-        // Repeated and older days keep their answers whatever After says.
-        Assert.Equal(AckOutcome.Repeated, state.CheckDay(Data.Observation(Tile, 0).Day, Data.Observation(Tile, 5).Day));
+        Assert.Equal(ApplyDays(Fitted(), 0).Monitoring, applied.Next.Monitoring);
+        // A day queued for a later fit than the tile knows is applied (fit numbers only grow; the tile is never behind its sender).
+        Assert.Null(Fitted().CheckDay(stale.Day, 2));
     }
 
     private static byte[] Bytes(INrtSerializable value) => NrtBinaryFormat.Write(value);

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Actors.Poller;
 
 namespace NrtCluster.Actors.Jobs;
 
@@ -14,27 +15,24 @@ public abstract record JobRequest(string JobId, ImmutableArray<TileKey> Tiles)
         : JobRequest(JobId, Tiles);
 
     /// <summary>
-    /// Apply every solar day the archive holds between <paramref name="FromUtc"/> (the end of the history) and
-    /// <paramref name="ToUtc"/> (now) to every tile it touches, in time order.
+    /// Have the poller send every solar day the archive holds between <paramref name="FromUtc"/> (the end of the history) and
+    /// <paramref name="ToUtc"/> to every tile it touches (a <see cref="Backfill"/>), and follow the tiles until each has those
+    /// days behind it. <paramref name="Restart"/>: the tiles went back before days they had (a requeue), so their days are sent
+    /// again from the start.
     /// </summary>
-    public sealed record FastForward(string JobId, ImmutableArray<TileKey> Tiles, DateTime FromUtc, DateTime ToUtc, IStacArchive Archive, ITileFootprintIndex Index)
-        : JobRequest(JobId, Tiles)
-    {
-        /// <summary>Describes each item for the tiles (<see cref="ItemRef.Assets"/>); null: tiles read the item documents.</summary>
-        public Geo.Stac.ProviderProfile? Profile { get; init; }
-    }
+    public sealed record FastForward(string JobId, ImmutableArray<TileKey> Tiles, DateTime FromUtc, DateTime ToUtc, bool Restart = false)
+        : JobRequest(JobId, Tiles);
 }
 
-/// <param name="Parallelism">Tiles worked on at once (each tile's days are always sequential).</param>
-/// <param name="AskTimeout">Longest wait for one tile to answer one day; the message is then sent again.</param>
-public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
+/// <param name="Parallelism">Tiles fitted at once.</param>
+public sealed record JobSettings(int Parallelism)
 {
-    public static JobSettings Default { get; } = new(4, TimeSpan.FromMinutes(5));
+    public static JobSettings Default { get; } = new(4);
 
     /// <summary>Longest wait for one tile to answer its fit (it loads the whole history); the fit is then sent again.</summary>
     public TimeSpan FitTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Sends of one message to one tile that gets no answer before the tile is failed (a message is lost when its node leaves or dies).</summary>
+    /// <summary>Sends of one fit (or status read) that gets no answer before the tile is failed (a message is lost when its node leaves or dies).</summary>
     public int MaxAttempts { get; init; } = 10;
 
     /// <summary>Wait before the first resend; doubled per further attempt up to <see cref="MaxBackoff"/>.</summary>
@@ -42,28 +40,35 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How a day the tile answers Failed (for a reason that may pass) is retried before it is quarantined.</summary>
-    public RetryWindow Retry { get; init; } = RetryWindow.Default;
+    /// <summary>How often a fast-forward reads its tiles' status to report their progress.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait for the poller to search the archive and queue a fast-forward's days.</summary>
+    public TimeSpan BackfillTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest wait for one tile's status.</summary>
+    public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>The wait before attempt <paramref name="attempt"/> (2 for the first resend).</summary>
     public TimeSpan BackoffBefore(int attempt) =>
         TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * (1L << Math.Clamp(attempt - 2, 0, 30))));
 
     /// <summary>
-    /// The settings of a node: <c>nrtcluster.jobs.{parallelism, day-timeout, fit-timeout, max-attempts, min-backoff, max-backoff}</c>
-    /// and the retry window of <c>nrtcluster.tiles</c> when set, else the defaults above (parallelism: the number of cores, at least 2).
+    /// The settings of a node: <c>nrtcluster.jobs.{parallelism, fit-timeout, max-attempts, min-backoff, max-backoff,
+    /// status-interval, backfill-timeout}</c>, else the defaults above (parallelism: the number of cores, at least 2). Days
+    /// are retried by the tiles' deliveries (<c>nrtcluster.tiles</c>), not by jobs.
     /// </summary>
     public static JobSettings FromConfig(Akka.Configuration.Config config)
     {
         var d = Default;
-        var settings = new JobSettings(config.GetInt("nrtcluster.jobs.parallelism", Math.Max(2, Environment.ProcessorCount)),
-            config.GetTimeSpan("nrtcluster.jobs.day-timeout", d.AskTimeout, allowInfinite: false))
+        var settings = new JobSettings(config.GetInt("nrtcluster.jobs.parallelism", Math.Max(2, Environment.ProcessorCount)))
         {
             FitTimeout = config.GetTimeSpan("nrtcluster.jobs.fit-timeout", d.FitTimeout, allowInfinite: false),
             MaxAttempts = config.GetInt("nrtcluster.jobs.max-attempts", d.MaxAttempts),
             MinBackoff = config.GetTimeSpan("nrtcluster.jobs.min-backoff", d.MinBackoff, allowInfinite: false),
             MaxBackoff = config.GetTimeSpan("nrtcluster.jobs.max-backoff", d.MaxBackoff, allowInfinite: false),
-            Retry = RetryWindow.FromConfig(config),
+            StatusInterval = config.GetTimeSpan("nrtcluster.jobs.status-interval", d.StatusInterval, allowInfinite: false),
+            BackfillTimeout = config.GetTimeSpan("nrtcluster.jobs.backfill-timeout", d.BackfillTimeout, allowInfinite: false),
         };
         settings.Validate();
         return settings;
@@ -72,302 +77,195 @@ public sealed record JobSettings(int Parallelism, TimeSpan AskTimeout)
     public void Validate()
     {
         if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "A job works on at least 1 tile at a time (nrtcluster.jobs.parallelism).");
-        if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "The tile answer timeout must be positive (nrtcluster.jobs.day-timeout).");
         if (FitTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FitTimeout), FitTimeout, "The fit answer timeout must be positive (nrtcluster.jobs.fit-timeout).");
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "A message is sent at least once (nrtcluster.jobs.max-attempts).");
         if (MinBackoff < TimeSpan.Zero || MaxBackoff < MinBackoff)
             throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, "The backoff must be 0 <= min-backoff <= max-backoff (nrtcluster.jobs).");
+        if (StatusInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StatusInterval), StatusInterval, "The status interval must be positive (nrtcluster.jobs.status-interval).");
+        if (BackfillTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BackfillTimeout), BackfillTimeout, "The backfill timeout must be positive (nrtcluster.jobs.backfill-timeout).");
     }
 }
 
 /// <summary>
-/// Runs one job over the tile shard region: fits, or a fast-forward planned from one archive search. Sends its
-/// <see cref="JobProgress"/> to the subscriber on every change (the last one with Finished set) and answers
-/// <see cref="GetJobProgress"/>. Safe to run again: tiles answer a repeated fit or day without changing.
-/// A tile that does not answer in time (its node left or died, the message was lost in the hand-off) is sent the same
-/// message again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times; the repeat is idempotent.
-/// A day the tile answers Failed (its items could not be loaded, for a reason that may pass) is sent again by the
-/// <see cref="RetryWindow"/> rule; meanwhile the tile gives its place to other tiles (a host down for an hour holds back
-/// only the tiles it serves), and its progress says why it waits and when it is tried next. Once the window has passed the
-/// tile is told to quarantine the day (<see cref="QuarantineDay"/>) and goes on with its next day, so one bad item does not
-/// hold back the rest of the series; the tile is still done, with its quarantined days counted in its progress (the job
-/// ends only when every day is applied or quarantined). A day whose items cannot be read for good the tile quarantines
-/// itself at once (answered Quarantined).
+/// Runs one job and sends its <see cref="JobProgress"/> to the subscriber on every change (the last one with Finished set);
+/// answers <see cref="GetJobProgress"/>. The pure <see cref="JobState"/> decides; this actor sends and reads.
+/// A fit sends <see cref="FitTile"/> to the tiles, <see cref="JobSettings.Parallelism"/> at a time; a tile that does not answer
+/// in time (its node left or died) is sent the fit again after a backoff, up to <see cref="JobSettings.MaxAttempts"/> times.
+/// A fast-forward sends no day itself: it reads each tile's fit, asks the poller to <see cref="Backfill"/> the range (the
+/// poller's outbox is the one path days take, with its retries and quarantine), then reads the tiles' status every
+/// <see cref="JobSettings.StatusInterval"/> until each planned day is behind its tile. Safe to run again: the poller sends a
+/// tile each day once, and tiles answer a repeated fit without changing.
 /// </summary>
 public sealed class JobActor : ReceiveActor, IWithTimers
 {
-    private sealed record Planned(ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> Days);
-    private sealed record PlanFailed(Exception Error);
-    private sealed record Answer(TileKey Tile, object Reply);
+    private sealed record FitAnswer(TileKey Tile, object Reply);
     private sealed record NoAnswer(TileKey Tile, Exception Error);
     private sealed record Resend(TileKey Tile);
-    /// <summary>A tile's retry wait for a failed day is over: it takes the next free place.</summary>
-    private sealed record Resume(TileKey Tile);
+    private sealed record StatusAnswer(TileStatus Status);
+    private sealed record Planned(BackfillQueued Queued);
+    private sealed record ReadStatus
+    {
+        public static ReadStatus Instance { get; } = new();
+    }
 
     private readonly JobRequest _request;
     private readonly IActorRef _tiles;
+    private readonly IActorRef? _poller;
     private readonly JobSettings _settings;
     private readonly IActorRef? _subscriber;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<TileKey> _waiting = new();
-    /// <summary>Tiles whose retry wait is over, ahead of the waiting ones (they are part-way through).</summary>
-    private readonly Queue<TileKey> _resumed = new();
-    /// <summary>Tiles holding one of the <see cref="JobSettings.Parallelism"/> places: sent a message or about to be sent it again.</summary>
-    private readonly HashSet<TileKey> _active = new();
-    /// <summary>Failed answers to each tile's current day so far, and when the first came (the start of its retry window).</summary>
-    private readonly Dictionary<TileKey, (int Failures, DateTime FirstUtc)> _failing = new();
-    /// <summary>Sends so far of each running tile's current message.</summary>
+    /// <summary>Fits sent so far to each tile being fitted.</summary>
     private readonly Dictionary<TileKey, int> _attempts = new();
-    /// <summary>Tiles whose current day failed every attempt and is being quarantined, with the failure.</summary>
-    private readonly Dictionary<TileKey, string> _quarantining = new();
-    private ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> _days = ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>>.Empty;
+    /// <summary>Status reads of a fast-forward not answered yet.</summary>
+    private readonly HashSet<TileKey> _reading = new();
+    private bool _backfillAsked;
     private JobState _state;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(JobRequest request, IActorRef tileRegion, JobSettings settings, IActorRef? subscriber) =>
-        Akka.Actor.Props.Create(() => new JobActor(request, tileRegion, settings, subscriber));
+    /// <param name="poller">The STAC poller (its singleton proxy): a fast-forward asks it to backfill; unused by a fit.</param>
+    public static Props Props(JobRequest request, IActorRef tileRegion, IActorRef? poller, JobSettings settings, IActorRef? subscriber) =>
+        Akka.Actor.Props.Create(() => new JobActor(request, tileRegion, poller, settings, subscriber));
 
-    public JobActor(JobRequest request, IActorRef tileRegion, JobSettings settings, IActorRef? subscriber)
+    public JobActor(JobRequest request, IActorRef tileRegion, IActorRef? poller, JobSettings settings, IActorRef? subscriber)
     {
         settings.Validate();
         if (request.Tiles.IsDefaultOrEmpty) throw new ArgumentException($"Job {request.JobId} has no tiles; check the area of interest covers the grid.", nameof(request));
+        if (request is JobRequest.FastForward && poller is null)
+            throw new ArgumentException($"Job {request.JobId}: a fast-forward needs the STAC poller, which sends the days.", nameof(poller));
         _request = request;
         _tiles = tileRegion;
+        _poller = poller;
         _settings = settings;
         _subscriber = subscriber;
         _state = JobState.Start(request.JobId, request is JobRequest.Fit ? JobKind.Fit : JobKind.FastForward,
             request.Tiles.Distinct().Select(t => KeyValuePair.Create(t, 0)));
 
         Receive<GetJobProgress>(_ => Sender.Tell(_state.Progress()));
-        Receive<Planned>(p => Run(p.Days));
-        Receive<PlanFailed>(f =>
+        Receive<FitAnswer>(a =>
         {
-            _log.Error(f.Error, "Job {0}: the archive search failed", _request.JobId);
-            _state = _state.Fail($"the archive search failed: {f.Error.Message}");
-            Publish();
-        });
-        Receive<Answer>(a => Answered(a.Tile, a.Reply));
-        Receive<NoAnswer>(n => Unanswered(n.Tile, n.Error));
-        Receive<Resend>(r => Send(r.Tile));
-        Receive<Resume>(r =>
-        {
-            _resumed.Enqueue(r.Tile);
+            _attempts.Remove(a.Tile);
+            Decide(new JobCommand.FitAnswered(a.Tile, a.Reply));
             Fill();
         });
+        Receive<NoAnswer>(n => Unanswered(n.Tile, n.Error));
+        Receive<Resend>(r => SendFit(r.Tile));
+        Receive<StatusAnswer>(s =>
+        {
+            _reading.Remove(s.Status.Tile);
+            _attempts.Remove(s.Status.Tile);
+            Decide(new JobCommand.StatusRead(s.Status));
+            Next();
+        });
+        Receive<Planned>(p =>
+        {
+            foreach (var r in p.Queued.Rejected) _log.Warning("Job {0}: {1}", _request.JobId, r);
+            Decide(new JobCommand.Planned(p.Queued));
+            Next();
+        });
+        Receive<ReadStatus>(_ => ReadAll());
     }
 
     protected override void PreStart()
     {
-        switch (_request)
+        foreach (var t in _state.Tiles.Keys) _waiting.Enqueue(t);
+        if (_request is JobRequest.Fit)
         {
-            case JobRequest.Fit:
-                Run(ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>>.Empty);
-                break;
-            case JobRequest.FastForward ff:
-                var tiles = _request.Tiles.ToHashSet();
-                ff.Archive.SearchAsync(ff.FromUtc, ff.ToUtc, CancellationToken.None)
-                    // The history's last day belongs to the fit, not to monitoring: left out before the days are chained.
-                    .ContinueWith(t =>
-                    {
-                        var found = ItemDiscovery.Discover(t.Result, ff.Index, ff.Profile);
-                        // A rejected item is left out of the plan; the other items' days go on.
-                        foreach (var r in found.Rejected) _log.Warning("Job {0}: {1}", _request.JobId, r);
-                        return ItemDiscovery.PlanByTile(found.Items, ff.FromUtc)
-                            .Where(kv => tiles.Contains(kv.Key) && !kv.Value.IsEmpty)
-                            .ToImmutableDictionary();
-                    }, TaskScheduler.Default)
-                    .PipeTo(Self, success: d => new Planned(d), failure: ex => new PlanFailed(ex is AggregateException { InnerException: { } i } ? i : ex));
-                break;
+            Fill();
+            return;
         }
+        // A fast-forward works on every tile at once: it only reads them.
+        while (_waiting.TryDequeue(out var tile)) Decide(new JobCommand.Start(tile));
+        ReadAll();
     }
 
-    private void Run(ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> days)
+    /// <summary>
+    /// Decides a command and folds its events in, publishing the progress after each: one status read can show several days
+    /// behind a tile, and each (a quarantined one with its reason) is reported as it would have been one by one.
+    /// </summary>
+    private void Decide(JobCommand command)
     {
-        _days = days;
-        if (_request is JobRequest.FastForward)
-            _state = JobState.Start(_request.JobId, JobKind.FastForward,
-                _state.Tiles.Keys.Select(t => KeyValuePair.Create(t, days.TryGetValue(t, out var d) ? d.Length : 0)));
-        foreach (var t in _state.Tiles.Keys)
+        foreach (var e in _state.Decide(command))
         {
-            if (_request is JobRequest.FastForward && !days.ContainsKey(t))
-                _state = _state.Apply(new JobEvent.TileStarted(t)).Apply(new JobEvent.TileDone(t, "no new days"));
-            else
-                _waiting.Enqueue(t);
+            if (e is JobEvent.TileFailed f) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, f.Tile, f.Detail);
+            if (e is JobEvent.JobFailed j) _log.Error("Job {0}: {1}", _request.JobId, j.Error);
+            _state = _state.Apply(e);
+            if (e is not JobEvent.PositionRead) Publish();
         }
-        Fill();
-        Publish();
     }
 
-    /// <summary>Gives free places to tiles whose retry wait is over, then to tiles not started yet.</summary>
+    /// <summary>Gives free places to tiles not fitted yet.</summary>
     private void Fill()
     {
-        while (_active.Count < _settings.Parallelism)
+        while (_attempts.Count < _settings.Parallelism && _waiting.TryDequeue(out var tile))
         {
-            if (_resumed.TryDequeue(out var tile))
-            {
-                _active.Add(tile);
-                Send(tile);
-            }
-            else if (_waiting.TryDequeue(out tile))
-            {
-                _active.Add(tile);
-                _state = _state.Apply(new JobEvent.TileStarted(tile));
-                Send(tile);
-            }
-            else return;
+            Decide(new JobCommand.Start(tile));
+            SendFit(tile);
         }
     }
 
-    /// <summary>Sends the tile its next message: the fit, or the first day not yet acknowledged.</summary>
-    private void Send(TileKey tile)
+    private void SendFit(TileKey tile)
     {
-        ITileMessage message;
-        var timeout = _settings.AskTimeout;
-        if (_request is JobRequest.Fit fit)
-        {
-            message = new FitTile(tile, fit.HistoryStart, fit.HistoryEnd, fit.Replace);
-            timeout = _settings.FitTimeout;
-        }
-        else
-        {
-            var days = _days.GetValueOrDefault(tile, []);
-            int next = _state.Tiles[tile].DaysDone;
-            if (next >= days.Length)
-            {
-                int quarantined = _state.Tiles[tile].DaysQuarantined;
-                Finish(tile, done: days.IsEmpty ? "no new days"
-                    : quarantined == 0 ? $"at {days[^1].Day:yyyy-MM-dd}"
-                    : $"at {days[^1].Day:yyyy-MM-dd}, {quarantined} day(s) quarantined (see the tile's status)");
-                return;
-            }
-            message = _quarantining.TryGetValue(tile, out var reason)
-                ? new QuarantineDay(tile, days[next].Day, days[next].AcquiredUtc, days[next].Items, reason)
-                : days[next];
-        }
+        var fit = (JobRequest.Fit)_request;
         _attempts[tile] = _attempts.GetValueOrDefault(tile) + 1;
-        _tiles.Ask<object>(message, timeout)
-            .PipeTo(Self, success: reply => new Answer(tile, reply), failure: ex => new NoAnswer(tile, ex));
+        _tiles.Ask<object>(new FitTile(tile, fit.HistoryStart, fit.HistoryEnd, fit.Replace), _settings.FitTimeout)
+            .PipeTo(Self, success: reply => new FitAnswer(tile, reply), failure: ex => new NoAnswer(tile, ex));
     }
 
     /// <summary>
     /// No answer: the message or its answer was lost (e.g. the tile's node left mid-way and the tile moved) or the tile is
-    /// slow. Sending the same message again is safe: a tile answers a day it already applied Repeated, a fit AlreadyFitted.
+    /// slow. A fit is sent again (a tile answers a repeated fit AlreadyFitted); a status is read again on the next round.
     /// </summary>
     private void Unanswered(TileKey tile, Exception error)
     {
         int sent = _attempts.GetValueOrDefault(tile);
         string reason = error is AskTimeoutException ? "no answer in time" : error.Message;
-        if (sent >= _settings.MaxAttempts)
+        _reading.Remove(tile);
+        Decide(new JobCommand.Unanswered(tile, reason, sent, _settings.MaxAttempts));
+        if (_state.Tiles[tile].Status != TileJobStatus.Running)
         {
-            Finish(tile, fail: $"{reason}, after {sent} attempts");
+            _attempts.Remove(tile);
+            if (_request is JobRequest.Fit) Fill();
+            else Next();
             return;
         }
-        var wait = _settings.BackoffBefore(sent + 1);
-        _log.Warning("Job {0}: tile {1}: {2} (attempt {3} of {4}); sending again in {5}", _request.JobId, tile, reason, sent, _settings.MaxAttempts, wait);
-        _state = _state.Apply(new JobEvent.Retrying(tile, $"attempt {sent + 1} of {_settings.MaxAttempts} after: {reason}"));
-        Publish();
-        Timers.StartSingleTimer(tile, new Resend(tile), wait);
+        _log.Warning("Job {0}: tile {1}: {2} (attempt {3} of {4})", _request.JobId, tile, reason, sent, _settings.MaxAttempts);
+        if (_request is JobRequest.Fit) Timers.StartSingleTimer(tile, new Resend(tile), _settings.BackoffBefore(sent + 1));
+        else Next();
     }
 
-    private void Answered(TileKey tile, object reply)
+    /// <summary>Reads the status of every running tile whose last read was answered.</summary>
+    private void ReadAll()
     {
-        switch (reply)
+        foreach (var tile in _state.Tiles.Values.Where(t => t.Status == TileJobStatus.Running).Select(t => t.Tile))
         {
-            case DayAck { Outcome: AckOutcome.Failed } ack when !_quarantining.ContainsKey(tile):
-                DayFailed(tile, ack);
-                return;
-            case DayAck { Outcome: AckOutcome.Quarantined } ack:
-                _attempts.Remove(tile);
-                _failing.Remove(tile);
-                _state = _state.Apply(new JobEvent.DayQuarantined(tile, ack.Day, _quarantining.GetValueOrDefault(tile, ack.Detail)));
-                _quarantining.Remove(tile);
-                Publish();
-                Send(tile);
-                return;
-        }
-        _attempts.Remove(tile);
-        _failing.Remove(tile);
-        // A quarantine answered Repeated means the day got applied meanwhile: it is done like any applied day.
-        _quarantining.Remove(tile);
-        switch (reply)
-        {
-            case FitAck { Outcome: AckOutcome.Fitted or AckOutcome.AlreadyFitted } ack:
-                Finish(tile, done: $"{ack.Outcome} (fit {ack.FitNumber})");
-                break;
-            case DayAck { Outcome: AckOutcome.Applied or AckOutcome.Repeated } ack:
-                _state = _state.Apply(new JobEvent.DayDone(tile, ack.Day, ack.Outcome));
-                if (ack.ReportError is { } reportError)
-                {
-                    // The day is stored but its report is missing, and the next days' would fail alike: the tile stops here, and
-                    // the same job run again sends this day again (Repeated), which rewrites the report, then goes on.
-                    Finish(tile, fail: $"{reportError}; the days applied are stored: make room (or make the folder writable) and run the same command again to write the missing reports");
-                    break;
-                }
-                Publish();
-                Send(tile);
-                break;
-            case FitAck ack:
-                Finish(tile, fail: $"{ack.Outcome}: {ack.Detail}");
-                break;
-            case DayAck { Outcome: AckOutcome.Older } ack:
-                // Older means never applied: a later day (e.g. from the poller) reached the tile first. Counting it as done would
-                // hide a hole in the tile's series.
-                Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} was skipped ({ack.Detail}); refit the tile (fit --replace) and fast-forward again to include it");
-                break;
-            case DayAck { Outcome: AckOutcome.Gap } ack:
-                // The job sends a tile's days in order from its first, so the tile lost the earlier day the job sent (a refit
-                // meanwhile) or is waiting for days no job planned: this job cannot fill the hole, waiting would never end.
-                Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} was not applied: {ack.Detail}. Fast-forward the tile again from its history end " +
-                    "and further (a later --to, up to now) so the missing day and the ones after it are sent in order");
-                break;
-            case DayAck ack:
-                Finish(tile, fail: $"{ack.Day:yyyy-MM-dd} {ack.Outcome}: {ack.Detail}");
-                break;
-            default:
-                Finish(tile, fail: $"unexpected answer {reply.GetType().Name}");
-                break;
+            if (!_reading.Add(tile)) continue;
+            _attempts[tile] = _attempts.GetValueOrDefault(tile) + 1;
+            _tiles.Ask<TileStatus>(new GetTileStatus(tile), JobSettings.StatusTimeout)
+                .PipeTo(Self, success: s => new StatusAnswer(s), failure: ex => new NoAnswer(tile, ex));
         }
     }
 
-    /// <summary>
-    /// The tile could not apply the day for a reason that may pass (a permanent one it quarantines itself). Sent again by
-    /// the <see cref="RetryWindow"/> rule, the tile leaving its place to others while it waits; once the window has passed
-    /// the day is quarantined.
-    /// </summary>
-    private void DayFailed(TileKey tile, DayAck ack)
+    /// <summary>A fast-forward's next step once the reads of a round are in: the backfill, or the next round.</summary>
+    private void Next()
     {
-        var now = DateTime.UtcNow;
-        _attempts.Remove(tile);
-        var (failures, first) = _failing.TryGetValue(tile, out var f) ? (f.Failures + 1, f.FirstUtc) : (1, now);
-        _failing[tile] = (failures, first);
-        var retry = _settings.Retry;
-        if (retry.NextWait(first, now, failures) is not { } wait)
+        if (_state.Finished || _reading.Count > 0) return;
+        if (!_backfillAsked && _state.PositionsRead)
         {
-            _log.Warning("Job {0}: tile {1}: day {2:yyyy-MM-dd} still fails after its retry window ({3}); quarantining it", _request.JobId, tile, ack.Day, ack.Detail);
-            _quarantining[tile] = retry.GaveUp(first, failures, ack.Detail);
-            Send(tile);
+            _backfillAsked = true;
+            var ff = (JobRequest.FastForward)_request;
+            var tiles = _state.Plans.Where(p => _state.Tiles[p.Key].Status == TileJobStatus.Running)
+                .Select(p => new BackfillTile(p.Key, p.Value.FitNumber, ff.Restart)).ToImmutableArray();
+            _poller!.Ask<BackfillQueued>(new Backfill(_request.JobId, tiles, ff.FromUtc, ff.ToUtc), _settings.BackfillTimeout)
+                .PipeTo(Self, success: q => new Planned(q), failure: ex => new Planned(new BackfillQueued(_request.JobId, [],
+                    ex is AskTimeoutException
+                        ? $"the poller did not queue the days within {_settings.BackfillTimeout} (nrtcluster.jobs.backfill-timeout); check it runs ('nrtc status') and run the same command again"
+                        : $"the poller could not queue the days: {ex.Message}")));
             return;
         }
-        var detail = retry.Retrying(first, now + wait, failures, ack.Detail);
-        _log.Warning("Job {0}: tile {1}: {2}", _request.JobId, tile, detail);
-        _state = _state.Apply(new JobEvent.Retrying(tile, detail));
-        Publish();
-        _active.Remove(tile);
-        Timers.StartSingleTimer(tile, new Resume(tile), wait);
-        Fill();
-    }
-
-    private void Finish(TileKey tile, string? done = null, string? fail = null)
-    {
-        if (fail is not null) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, tile, fail);
-        _attempts.Remove(tile);
-        _failing.Remove(tile);
-        _quarantining.Remove(tile);
-        _active.Remove(tile);
-        _state = _state.Apply(fail is null ? new JobEvent.TileDone(tile, done ?? "") : new JobEvent.TileFailed(tile, fail));
-        Fill();
-        Publish();
+        if (_state.IsPlanned) Timers.StartSingleTimer("read", ReadStatus.Instance, _settings.StatusInterval);
+        else if (!_backfillAsked) ReadAll();
     }
 
     private void Publish()
@@ -375,7 +273,10 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         var progress = _state.Progress();
         _subscriber?.Tell(progress);
         if (progress.Finished)
+        {
+            Timers.CancelAll();
             _log.Info("Job {0} ({1}) finished: {2} done, {3} failed of {4}; {5} day(s) quarantined", progress.JobId, progress.Kind,
                 progress.TilesDone, progress.TilesFailed, progress.TilesTotal, progress.Tiles.Sum(t => t.DaysQuarantined));
+        }
     }
 }

@@ -25,6 +25,31 @@ public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? Curs
     public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
 }
 
+/// <summary>A tile a <see cref="Backfill"/> covers, with the fit it is on (read from its status by the job).</summary>
+/// <param name="Restart">
+/// Send the range again from its start even if the tile was sent those days before: the tile went back before them (a requeue).
+/// </param>
+public sealed record BackfillTile(TileKey Tile, int FitNumber, bool Restart = false);
+
+/// <summary>
+/// Search the archive from <paramref name="FromUtc"/> (the end of the history, excluded) to <paramref name="ToUtc"/> and queue
+/// every solar day found for <paramref name="Tiles"/> in the outbox at once (no settle delay), like polled days: a tile is sent
+/// a day only if it is newer than every day sent to it before. A tile on a newer fit than the poller last heard of (a refit),
+/// or one to <see cref="BackfillTile.Restart"/>, first has its delivery position reset (<see cref="DeliveryReset"/>), so its
+/// days are sent again from the start. Replied with <see cref="BackfillQueued"/> once the queued days are persisted.
+/// </summary>
+public sealed record Backfill(string JobId, ImmutableArray<BackfillTile> Tiles, DateTime FromUtc, DateTime ToUtc) : IPipelineMessage;
+
+/// <summary>
+/// What a <see cref="Backfill"/> found: each tile's solar days in the range, oldest first, whether queued now or sent before
+/// (the tile applies each once); or why the search failed.
+/// </summary>
+public sealed record BackfillQueued(string JobId, ImmutableArray<(TileKey Tile, ImmutableArray<DateOnly> Days)> Days, string? Error) : IPipelineMessage
+{
+    /// <summary>The items of the search that were rejected (not queued), and why.</summary>
+    public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
+}
+
 public sealed record GetPollerStatus : IPipelineMessage
 {
     public static GetPollerStatus Instance { get; } = new();
@@ -56,6 +81,19 @@ public sealed record ItemsDiscovered(
 /// <summary>A settled solar day was sent to the tiles it touches (one <see cref="ObserveDay"/> each, queued in the outbox).</summary>
 public sealed record DayDispatched(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles) : IPollerEvent;
 
+/// <summary>
+/// A backfilled solar day queued in the outbox for <paramref name="Tiles"/> (those of the days' items touching them), at once
+/// and without touching the days that wait for their settle delay.
+/// </summary>
+public sealed record DayBackfilled(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles) : IPollerEvent;
+
+/// <summary>
+/// The tile's delivery position starts again (it was refitted, or rewound by a requeue): no day counts as sent to it, its
+/// messages not yet handed over are dropped, and its next days are queued for fit <paramref name="FitNumber"/>, so the tile
+/// drops any day still in delivery that was queued for an older fit.
+/// </summary>
+public sealed record DeliveryReset(TileKey Tile, int FitNumber) : IPollerEvent;
+
 /// <summary>The outbox head was stored in the durable reliable-delivery queue, which now owns its delivery.</summary>
 public sealed record ObservationHandedOver(TileKey Tile, DateOnly Day) : IPollerEvent;
 
@@ -67,4 +105,8 @@ public sealed record PollerSnapshot(
     ImmutableArray<(string Id, DateTime AcquiredUtc)> Seen,
     ImmutableArray<PendingDay> Pending,
     ImmutableArray<(TileKey Tile, DateOnly Day)> LastDispatched,
-    ImmutableArray<ObserveDay> Outbox) : IPipelineMessage;
+    ImmutableArray<ObserveDay> Outbox) : IPipelineMessage
+{
+    /// <summary>Each tile's fit its days are queued for, when not the first (see <see cref="DeliveryReset"/>).</summary>
+    public ImmutableArray<(TileKey Tile, int FitNumber)> Fits { get; init; } = [];
+}

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
 
 namespace NrtCluster.Actors.Poller;
@@ -30,32 +31,36 @@ public sealed record PollerRules(DateTime InitialStartUtc, TimeSpan Overlap, Tim
     }
 }
 
-/// <summary>What the poller actor asks its state to decide.</summary>
+/// <summary>What the poller actor asks its state to decide; each carries what the decision needs from outside.</summary>
 public abstract record PollerCommand
 {
     /// <summary>A search returned these items (all of them, seen or not) at <paramref name="NowUtc"/>.</summary>
-    public sealed record Found(IReadOnlyList<DiscoveredItem> Items, DateTime NowUtc) : PollerCommand;
+    public sealed record Found(IReadOnlyList<DiscoveredItem> Items, DateTime NowUtc, PollerRules Rules) : PollerCommand;
 
     /// <summary>Time passed: dispatch the days whose settle delay is over.</summary>
     public sealed record Tick(DateTime NowUtc) : PollerCommand;
 
     /// <summary>The outbox head was stored in the reliable-delivery queue.</summary>
     public sealed record HandedOver(TileKey Tile, DateOnly Day) : PollerCommand;
+
+    /// <summary>A <see cref="Poller.Backfill"/>'s search returned these items.</summary>
+    public sealed record Backfill(Poller.Backfill Request, IReadOnlyList<DiscoveredItem> Items) : PollerCommand;
 }
 
 /// <summary>
 /// The STAC poller's state, pure: the cursor, the ids already seen (for <see cref="PollerRules.IdMemory"/>), the solar days
-/// waiting for late granules, the last day sent to each tile, and the outbox of tile messages not yet handed to
-/// reliable delivery. <see cref="Decide"/> turns a command into events; <see cref="Apply"/> folds an event in.
-/// Invariant: a tile is sent a day only if it is newer than every day sent to it before, so each tile receives
-/// its days once and in time order (a late granule of an already-sent day still reaches tiles that did not get that day).
+/// waiting for late granules, the last day sent to each tile and the fit it is sent for, and the outbox of tile messages not
+/// yet handed to reliable delivery. <see cref="Decide"/> turns a command into events; <see cref="Apply"/> folds an event in.
+/// Invariant: a tile is sent a day only if it is newer than every day sent to it since its last <see cref="DeliveryReset"/>,
+/// polled or backfilled alike, so each tile receives its days once and in time order (a late granule of an already-sent
+/// day still reaches tiles that did not get that day).
 /// </summary>
 public sealed record PollerState(
     DateTime? CursorUtc,
     ImmutableDictionary<string, DateTime> Seen,
     ImmutableSortedDictionary<DateOnly, PendingDay> Pending,
     ImmutableDictionary<TileKey, DateOnly> LastDispatched,
-    ImmutableList<ObserveDay> Outbox)
+    ImmutableList<ObserveDay> Outbox) : IDecider<PollerState, PollerCommand, IPollerEvent>
 {
     public static PollerState Empty { get; } = new(
         null,
@@ -63,6 +68,12 @@ public sealed record PollerState(
         ImmutableSortedDictionary<DateOnly, PendingDay>.Empty,
         ImmutableDictionary<TileKey, DateOnly>.Empty,
         ImmutableList<ObserveDay>.Empty);
+
+    /// <summary>Tiles whose days are queued for a later fit than the first (see <see cref="DeliveryReset"/>).</summary>
+    public ImmutableDictionary<TileKey, int> Fits { get; init; } = ImmutableDictionary<TileKey, int>.Empty;
+
+    /// <summary>The fit a tile's days are queued for: the first unless a refit reset its delivery.</summary>
+    public int FitOf(TileKey tile) => Fits.GetValueOrDefault(tile, 1);
 
     /// <summary>Where the next search starts: the cursor minus the overlap window, or the initial start.</summary>
     public DateTime SearchFromUtc(PollerRules rules) => CursorUtc is { } cursor ? cursor - rules.Overlap : rules.InitialStartUtc;
@@ -72,13 +83,14 @@ public sealed record PollerState(
 
     public ObserveDay? NextToHandOver => Outbox.IsEmpty ? null : Outbox[0];
 
-    public ImmutableArray<IPollerEvent> Decide(PollerCommand command, PollerRules rules) => command switch
+    public IReadOnlyList<IPollerEvent> Decide(PollerCommand command) => command switch
     {
-        PollerCommand.Found f => DecideFound(f, rules),
+        PollerCommand.Found f => DecideFound(f),
         PollerCommand.Tick t => DecideTick(t.NowUtc),
         PollerCommand.HandedOver h when Outbox.FirstOrDefault(o => o.Tile == h.Tile && o.Day == h.Day) is not null =>
             [new ObservationHandedOver(h.Tile, h.Day)],
         PollerCommand.HandedOver => [],
+        PollerCommand.Backfill b => DecideBackfill(b),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown poller command."),
     };
 
@@ -94,22 +106,22 @@ public sealed record PollerState(
                 $"the id was already found with datetime {Seen[i.Id]:yyyy-MM-ddTHH:mm:ssZ} (now {i.AcquiredUtc:yyyy-MM-ddTHH:mm:ssZ}); the first version is kept, this one is left out"))),
     ];
 
-    private ImmutableArray<IPollerEvent> DecideFound(PollerCommand.Found found, PollerRules rules)
+    /// <summary>Items grouped into solar days the one way every sender of days groups them (<see cref="SolarDays.Group{T}"/>).</summary>
+    public static IReadOnlyList<(DateOnly Day, DiscoveredItem[] Items)> ByDay(IEnumerable<DiscoveredItem> items) =>
+        SolarDays.Group(items, i => i.Id, i => i.AcquiredUtc, i => i.SolarDay);
+
+    private IReadOnlyList<IPollerEvent> DecideFound(PollerCommand.Found found)
     {
-        var fresh = found.Items
-            .Where(i => !Seen.ContainsKey(i.Id))
-            .GroupBy(i => i.Id, StringComparer.Ordinal).Select(g => g.Last())
-            .OrderBy(i => i.AcquiredUtc).ThenBy(i => i.Id, StringComparer.Ordinal)
-            .ToImmutableArray();
+        var fresh = ByDay(found.Items.Where(i => !Seen.ContainsKey(i.Id))).SelectMany(d => d.Items).ToImmutableArray();
         if (fresh.IsEmpty) return [];
         var newest = fresh.Max(i => i.AcquiredUtc);
         var cursor = CursorUtc is { } c && c > newest ? c : newest;
-        return [new ItemsDiscovered(fresh, found.NowUtc + rules.SettleDelay, cursor, cursor - rules.ForgetAfter)];
+        return [new ItemsDiscovered(fresh, found.NowUtc + found.Rules.SettleDelay, cursor, cursor - found.Rules.ForgetAfter)];
     }
 
-    private ImmutableArray<IPollerEvent> DecideTick(DateTime nowUtc)
+    private IReadOnlyList<IPollerEvent> DecideTick(DateTime nowUtc)
     {
-        var events = ImmutableArray.CreateBuilder<IPollerEvent>();
+        var events = new List<IPollerEvent>();
         var last = LastDispatched;
         // Oldest first, stopping at the first day still settling: a newer day never overtakes an older pending one.
         foreach (var pending in Pending.Values)
@@ -119,19 +131,59 @@ public sealed record PollerState(
             events.Add(new DayDispatched(pending.Day, pending.AcquiredUtc, pending.Items, tiles));
             foreach (var t in tiles) last = last.SetItem(t, pending.Day);
         }
-        return events.ToImmutable();
+        return events;
+    }
+
+    /// <summary>
+    /// Each backfilled tile's solar days in the range, oldest first, with the items of the day touching it: the days a day
+    /// of the history (acquired at or before the range's start) is left out of, as it belongs to the fit.
+    /// </summary>
+    public static ImmutableArray<(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items)> BackfillDays(
+        Backfill request, IEnumerable<DiscoveredItem> items)
+    {
+        var wanted = request.Tiles.Select(t => t.Tile).ToHashSet();
+        return
+        [
+            .. ByDay(items).SelectMany(day => day.Items
+                .SelectMany(i => i.Tiles.Where(wanted.Contains).Select(t => (Tile: t, Item: i)))
+                .GroupBy(x => x.Tile)
+                .Select(g => (g.Key, day.Day, g.First().Item.AcquiredUtc, g.Select(x => new ItemRef(x.Item.Id, x.Item.Href)).ToImmutableArray())))
+                .Where(d => d.AcquiredUtc > request.FromUtc)
+                .OrderBy(d => d.Day).ThenBy(d => d.Key.Row).ThenBy(d => d.Key.Column),
+        ];
+    }
+
+    private IReadOnlyList<IPollerEvent> DecideBackfill(PollerCommand.Backfill command)
+    {
+        var events = new List<IPollerEvent>();
+        var last = LastDispatched;
+        foreach (var t in command.Request.Tiles.Where(t => t.Restart || t.FitNumber > FitOf(t.Tile)))
+        {
+            events.Add(new DeliveryReset(t.Tile, Math.Max(t.FitNumber, FitOf(t.Tile))));
+            last = last.Remove(t.Tile);
+        }
+        // Tiles of one day with the same items share one event.
+        foreach (var day in BackfillDays(command.Request, command.Items)
+                     .Where(d => !last.TryGetValue(d.Tile, out var sent) || sent < d.Day)
+                     .GroupBy(d => (d.Day, d.AcquiredUtc, Items: string.Join('\n', d.Items.Select(i => i.Id))))
+                     .OrderBy(g => g.Key.Day))
+        {
+            var first = day.First();
+            events.Add(new DayBackfilled(first.Day, first.AcquiredUtc, first.Items, [.. day.Select(d => d.Tile)]));
+        }
+        return events;
     }
 
     public PollerState Apply(IPollerEvent e) => e switch
     {
         ItemsDiscovered d => ApplyDiscovered(d),
-        DayDispatched d => this with
+        DayDispatched d => (this with { Pending = Pending.Remove(d.Day) }).Queue(d.Day, d.AcquiredUtc, d.Items, d.Tiles),
+        DayBackfilled d => Queue(d.Day, d.AcquiredUtc, d.Items, d.Tiles),
+        DeliveryReset r => this with
         {
-            Pending = Pending.Remove(d.Day),
-            LastDispatched = d.Tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, d.Day)),
-            // Each tile's previous day from the poller rides along, so the tile waits for it rather than skipping it.
-            Outbox = Outbox.AddRange(d.Tiles.Select(t =>
-                new ObserveDay(t, d.Day, d.AcquiredUtc, d.Items, LastDispatched.TryGetValue(t, out var before) ? before : null))),
+            LastDispatched = LastDispatched.Remove(r.Tile),
+            Outbox = Outbox.RemoveAll(o => o.Tile == r.Tile),
+            Fits = r.FitNumber == 1 ? Fits.Remove(r.Tile) : Fits.SetItem(r.Tile, r.FitNumber),
         },
         ObservationHandedOver h => this with
         {
@@ -140,28 +192,30 @@ public sealed record PollerState(
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, "Unknown poller event."),
     };
 
+    /// <summary>Puts one <see cref="ObserveDay"/> per tile in the outbox, for the fit the tile is on, and records the day as its last.</summary>
+    private PollerState Queue(DateOnly day, DateTime acquiredUtc, ImmutableArray<ItemRef> items, ImmutableArray<TileKey> tiles) => this with
+    {
+        LastDispatched = tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, day)),
+        Outbox = Outbox.AddRange(tiles.Select(t => new ObserveDay(t, day, acquiredUtc, items, FitOf(t)))),
+    };
+
     private PollerState ApplyDiscovered(ItemsDiscovered d)
     {
         var seen = Seen.SetItems(d.Items.Select(i => KeyValuePair.Create(i.Id, i.AcquiredUtc)));
         seen = seen.RemoveRange(seen.Where(kv => kv.Value < d.ForgetSeenBeforeUtc).Select(kv => kv.Key).ToArray());
+        // The open days the new items join, as items again, so old and new granules are ordered together.
+        var days = d.Items.Select(i => i.SolarDay).ToHashSet();
+        var open = Pending.Values.Where(p => days.Contains(p.Day)).SelectMany(p =>
+            p.Items.Select(r => new DiscoveredItem(r.Id, r.Href, Seen.GetValueOrDefault(r.Id, p.AcquiredUtc), p.Day, p.Tiles)));
         var pending = Pending;
-        foreach (var day in d.Items.GroupBy(i => i.SolarDay))
+        foreach (var (day, items) in ByDay(open.Concat(d.Items)))
         {
-            var items = day.Select(i => (i.AcquiredUtc, Ref: i.Ref)).ToList();
-            var tiles = day.SelectMany(i => i.Tiles);
-            if (pending.TryGetValue(day.Key, out var open))
-            {
-                items.AddRange(open.Items.Select(r => (Seen.GetValueOrDefault(r.Id, open.AcquiredUtc), r)));
-                tiles = tiles.Concat(open.Tiles);
-            }
-            // Granules in time order (then id): the order the tile mosaics them, first valid pixel wins.
-            var ordered = items.OrderBy(x => x.AcquiredUtc).ThenBy(x => x.Ref.Id, StringComparer.Ordinal).ToList();
-            pending = pending.SetItem(day.Key, new PendingDay(
-                day.Key,
-                ordered[0].AcquiredUtc,
-                [.. ordered.Select(x => x.Ref)],
-                [.. tiles.Distinct().OrderBy(t => t.Row).ThenBy(t => t.Column)],
-                open?.SettleUntilUtc ?? d.SettleUntilUtc));
+            pending = pending.SetItem(day, new PendingDay(
+                day,
+                items[0].AcquiredUtc,
+                [.. items.Select(i => i.Ref)],
+                [.. items.SelectMany(i => i.Tiles).Distinct().OrderBy(t => t.Row).ThenBy(t => t.Column)],
+                Pending.TryGetValue(day, out var before) ? before.SettleUntilUtc : d.SettleUntilUtc));
         }
         return this with { Seen = seen, Pending = pending, CursorUtc = d.CursorUtc ?? CursorUtc };
     }
@@ -171,12 +225,18 @@ public sealed record PollerState(
         [.. Seen.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value))],
         [.. Pending.Values],
         [.. LastDispatched.OrderBy(kv => kv.Key.Row).ThenBy(kv => kv.Key.Column).Select(kv => (kv.Key, kv.Value))],
-        [.. Outbox]);
+        [.. Outbox])
+    {
+        Fits = [.. Fits.OrderBy(kv => kv.Key.Row).ThenBy(kv => kv.Key.Column).Select(kv => (kv.Key, kv.Value))],
+    };
 
     public static PollerState FromSnapshot(PollerSnapshot s) => new(
         s.CursorUtc,
         ImmutableDictionary.CreateRange(StringComparer.Ordinal, s.Seen.Select(x => KeyValuePair.Create(x.Id, x.AcquiredUtc))),
         ImmutableSortedDictionary.CreateRange(s.Pending.Select(p => KeyValuePair.Create(p.Day, p))),
         ImmutableDictionary.CreateRange(s.LastDispatched.Select(x => KeyValuePair.Create(x.Tile, x.Day))),
-        ImmutableList.CreateRange(s.Outbox));
+        ImmutableList.CreateRange(s.Outbox))
+    {
+        Fits = ImmutableDictionary.CreateRange(s.Fits.Select(x => KeyValuePair.Create(x.Tile, x.FitNumber))),
+    };
 }

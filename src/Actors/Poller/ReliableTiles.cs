@@ -10,8 +10,8 @@ namespace NrtCluster.Actors.Poller;
 /// <summary>
 /// The tile shard region with Akka reliable delivery on the consumer side: each entity is a
 /// <see cref="ReliableTileEntity"/> hosting the <see cref="TileActor"/>, a <see cref="ShardingConsumerController"/> for
-/// the poller's deliveries, and forwarding every other message (fits, status queries, jobs' asks) to the tile unchanged.
-/// Start this instead of <see cref="TileSharding.Start"/> on nodes hosting tiles when a poller runs.
+/// the poller's deliveries (every day a tile applies), and forwarding every other message (fits, status queries, requeues)
+/// to the tile unchanged. Start this instead of <see cref="TileSharding.Start"/> on nodes hosting tiles.
 /// </summary>
 public static class ReliableTileSharding
 {
@@ -37,7 +37,7 @@ public static class ReliableTileSharding
 /// <param name="AckTimeout">How long the tile may take to acknowledge a delivered day before it is sent again (it answers a repeat with Repeated).</param>
 /// <param name="Retry">
 /// How a day the tile failed to apply for a reason that may pass is retried and when it is quarantined; also the backoff of
-/// a day that waits for an earlier one.
+/// a day held for the tile's fit or for its report.
 /// </param>
 public sealed record ReliableTileSettings(TimeSpan AckTimeout, RetryWindow Retry)
 {
@@ -75,11 +75,14 @@ public sealed class ReliableTileEntity : ReceiveActor
 
 /// <summary>
 /// Hands each delivered message to the tile and confirms it once the tile acknowledged it, i.e. after the tile
-/// persisted the day (or answered that it already had it, or that it is older than its last day, or that it quarantined it
-/// because its items cannot be read for good). A day the tile failed to apply is retried by the <see cref="RetryWindow"/> rule;
-/// once its window has passed since the day's first failure the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
-/// answer is asked again after the ack timeout. A day that follows one the tile has not applied yet (answered
-/// <see cref="AckOutcome.Gap"/>) is sent again with the same backoff until it is applied: never quarantined nor confirmed.
+/// persisted the day (or answered that it already had it, that it is older than its last day, that it was queued for an
+/// older fit, or that it quarantined it because its items cannot be read for good). This is the one place days are retried:
+/// a day the tile failed to apply is retried by the <see cref="RetryWindow"/> rule; once its window has passed since the
+/// day's first failure the tile is told to quarantine it and the delivery is confirmed once it has. A tile that does not
+/// answer is asked again after the ack timeout. Two answers hold the day, unconfirmed, and send it again with the same
+/// backoff, never quarantining it (nothing is wrong with the day): the tile is not fitted yet (its fit comes), or the day is
+/// stored but its report could not be written (a full disk: the day sent again is answered Repeated and rewrites the report;
+/// the tile's status names the cause meanwhile). The tile's later days wait behind it, so they stay in order.
 /// </summary>
 internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
 {
@@ -92,8 +95,8 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
     private int _failures;
     /// <summary>When the current day first failed (the start of its retry window).</summary>
     private DateTime _firstFailureUtc;
-    /// <summary>Gap answers to the current day so far: it waits, with backoff, for the day it follows (never quarantined).</summary>
-    private int _gaps;
+    /// <summary>Times the current day was held so far (tile not fitted, or report not written): its backoff.</summary>
+    private int _holds;
     /// <summary>The last failure of the current day once it is being quarantined (then the quarantine is what is sent).</summary>
     private string? _quarantineReason;
 
@@ -112,12 +115,12 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         {
             _current = d;
             _failures = 0;
-            _gaps = 0;
+            _holds = 0;
             _quarantineReason = null;
             Send();
         });
-        Receive<DayAck>(ack => Acknowledged(ack.Tile, ack.Day, ack.Outcome, ack.Detail));
-        Receive<FitAck>(ack => Acknowledged(ack.Tile, null, ack.Outcome, ack.Detail));
+        Receive<DayAck>(ack => Acknowledged(ack.Tile, ack.Day, ack.Outcome, ack.Detail, ack.ReportError));
+        Receive<FitAck>(ack => Acknowledged(ack.Tile, null, ack.Outcome, ack.Detail, null));
         Receive<Resend>(r =>
         {
             if (_current?.SeqNr == r.SeqNr) Send();
@@ -133,20 +136,19 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), _settings.AckTimeout);
     }
 
-    private void Acknowledged(TileKey tile, DateOnly? day, AckOutcome outcome, string detail)
+    private void Acknowledged(TileKey tile, DateOnly? day, AckOutcome outcome, string detail, string? reportError)
     {
         if (_current is null) return;
         // An answer to an earlier (re)send of another message is stale.
         if (_current.Message is ObserveDay o && (o.Tile != tile || o.Day != day)) return;
         if (_current.Message is FitTile f && (f.Tile != tile || day is not null)) return;
 
-        if (outcome == AckOutcome.Gap)
+        if (outcome == AckOutcome.NotFitted || reportError is not null)
         {
-            // The day before it (from a fast-forward, or dropped before the fit) is not applied yet: nothing is wrong with
-            // this day, so it waits and is neither quarantined nor confirmed.
-            _gaps++;
-            var wait = _settings.Retry.Backoff(_gaps);
-            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} waits for an earlier day ({2}); attempt {3}, again in {4}", tile, day, detail, _gaps, wait);
+            var wait = _settings.Retry.Backoff(++_holds);
+            _log.Warning(reportError is null
+                ? "Tile {0}: day {1:yyyy-MM-dd} waits for the tile's fit ({2}); sent again in {3}"
+                : "Tile {0}: day {1:yyyy-MM-dd} is stored but its report is not written ({2}); sent again in {3} to write it", tile, day, reportError ?? detail, wait);
             Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), wait);
             return;
         }
@@ -157,7 +159,10 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
             var retry = _settings.Retry;
             if (_current.Message is ObserveDay observed && retry.NextWait(_firstFailureUtc, now, _failures) is { } next)
             {
-                _log.Warning("Tile {0}: day {1:yyyy-MM-dd} retrying, {2}", tile, observed.Day, retry.Retrying(_firstFailureUtc, now + next, _failures, detail));
+                var retrying = retry.Retrying(_firstFailureUtc, now + next, _failures, detail);
+                _log.Warning("Tile {0}: day {1:yyyy-MM-dd} retrying, {2}", tile, observed.Day, retrying);
+                // Told to the tile, whose status shows it: a fast-forward reports the retrying day from there.
+                _tile.Tell(new TileActor.DeliveryRetrying($"{retrying} (day {observed.Day:yyyy-MM-dd})"));
                 Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), next);
                 return;
             }
@@ -182,9 +187,10 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         }
         if (outcome == AckOutcome.Quarantined)
             _log.Warning("Tile {0}: day {1:yyyy-MM-dd} is quarantined ({2}); the tile goes on with its next days", tile, day, detail);
-        if (outcome == AckOutcome.NotFitted)
-            _log.Warning("Tile {0}: day {1:yyyy-MM-dd} dropped, the tile is not fitted ({2}); the fast-forward job applies it after the fit", tile, day, detail);
+        if (outcome == AckOutcome.Superseded)
+            _log.Info("Tile {0}: {1}", tile, detail);
         Timers.Cancel("resend");
+        if (_failures > 0) _tile.Tell(new TileActor.DeliveryRetrying(null));
         _current.ConfirmTo.Tell(ConsumerController.Confirmed.Instance);
         _current = null;
     }

@@ -51,7 +51,9 @@ public sealed record StacPollerSettings(
 /// cursor minus the overlap window, records the new items (persisted), dispatches each solar day once its settle delay
 /// is over to the tiles its items touch, and hands every tile message to Akka reliable delivery: a
 /// <see cref="ShardingProducerController"/> with an <see cref="EventSourcedProducerQueue"/>, which keeps per-tile order,
-/// resends until the tile confirms (after persisting the day) and survives restarts. The pure <see cref="PollerState"/> decides.
+/// resends until the tile confirms (after persisting the day) and survives restarts. A <see cref="Backfill"/> (a fast-forward
+/// or requeue) queues a past range the same way, at once: the outbox is the one path days take to tiles. The pure
+/// <see cref="PollerState"/> decides.
 /// </summary>
 public sealed class StacPoller : ReceivePersistentActor, IWithTimers
 {
@@ -67,6 +69,8 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
 
     private sealed record SearchSucceeded(Discovery Found);
     private sealed record SearchFailed(Exception Error);
+    private sealed record BackfillFound(Backfill Request, Discovery Found, IActorRef ReplyTo);
+    private sealed record BackfillFailed(Backfill Request, Exception Error, IActorRef ReplyTo);
     private sealed record HandOverFailed(Exception Error);
 
     private readonly StacPollerSettings _settings;
@@ -119,6 +123,13 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
             _lastError = f.Error.Message;
             _log.Warning("STAC search from {0:O} failed, retried on the next interval: {1}", _state.SearchFromUtc(_settings.Rules), f.Error.Message);
             Reply(new PollCompleted(0, _state.Pending.Count, _state.CursorUtc, f.Error.Message));
+        });
+        Command<Backfill>(StartBackfill);
+        Command<BackfillFound>(QueueBackfill);
+        Command<BackfillFailed>(f =>
+        {
+            _log.Warning("Backfill {0}: the archive search failed: {1}", f.Request.JobId, f.Error.Message);
+            f.ReplyTo.Tell(new BackfillQueued(f.Request.JobId, [], $"the archive search failed: {f.Error.Message}"));
         });
         Command<SettleTick>(_ => Settle());
         Command<ShardingProducerController.RequestNext<ITileMessage>>(next =>
@@ -194,10 +205,10 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         var items = found.Items;
         var rejected = found.Rejected.AddRange(_state.Repeated(items));
         foreach (var r in rejected) Remember(r);
-        var events = _state.Decide(new PollerCommand.Found(items, DateTime.UtcNow), _settings.Rules);
+        var events = _state.Decide(new PollerCommand.Found(items, DateTime.UtcNow, _settings.Rules));
         var discovered = events.OfType<ItemsDiscovered>().SelectMany(e => e.Items).ToList();
         if (discovered.Count > 0) _log.Info("STAC poll: {0} new of {1} items found", discovered.Count, items.Length);
-        PersistAndApply([.. events], () =>
+        PersistAndApply(events, () =>
         {
             Reply(new PollCompleted(discovered.Count, _state.Pending.Count, _state.CursorUtc, null)
             {
@@ -206,6 +217,37 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
             });
             // As a new command, not from this handler: persisting from inside a persist handler stalls the actor.
             Self.Tell(SettleTick.Instance);
+        });
+    }
+
+    /// <summary>Searches the backfill's range with the same discovery as a poll; several backfills may search at once.</summary>
+    private void StartBackfill(Backfill request)
+    {
+        var replyTo = Sender;
+        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
+        _settings.Archive.SearchAsync(request.FromUtc, request.ToUtc, CancellationToken.None)
+            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default)
+            .PipeTo(Self, success: found => new BackfillFound(request, found, replyTo),
+                failure: ex => new BackfillFailed(request, ex is AggregateException { InnerException: { } inner } ? inner : ex, replyTo));
+    }
+
+    /// <summary>Queues the found days at once (no settle delay: the range is in the past) and answers once they are persisted.</summary>
+    private void QueueBackfill(BackfillFound b)
+    {
+        foreach (var r in b.Found.Rejected) Remember(r);
+        var events = _state.Decide(new PollerCommand.Backfill(b.Request, b.Found.Items));
+        foreach (var r in events.OfType<DeliveryReset>())
+            _log.Info("Backfill {0}: tile {1} is on fit {2}: its days are sent again from the start", b.Request.JobId, r.Tile, r.FitNumber);
+        int queued = events.OfType<DayBackfilled>().Sum(d => d.Tiles.Length);
+        _log.Info("Backfill {0}: {1} tile-day(s) queued for {2} tile(s)", b.Request.JobId, queued, b.Request.Tiles.Length);
+        var plan = PollerState.BackfillDays(b.Request, b.Found.Items)
+            .GroupBy(d => d.Tile)
+            .Select(g => (g.Key, g.Select(d => d.Day).ToImmutableArray()))
+            .ToImmutableArray();
+        PersistAndApply(events, () =>
+        {
+            b.ReplyTo.Tell(new BackfillQueued(b.Request.JobId, plan, null) { Rejected = b.Found.Rejected });
+            HandOver();
         });
     }
 
@@ -221,10 +263,10 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
 
     private void Settle()
     {
-        var events = _state.Decide(new PollerCommand.Tick(DateTime.UtcNow), _settings.Rules);
+        var events = _state.Decide(new PollerCommand.Tick(DateTime.UtcNow));
         foreach (var d in events.OfType<DayDispatched>())
             _log.Info("Solar day {0:yyyy-MM-dd} ({1} items) dispatched to {2} tiles", d.Day, d.Items.Length, d.Tiles.Length);
-        PersistAndApply([.. events], () =>
+        PersistAndApply(events, () =>
         {
             ScheduleSettle();
             HandOver();
@@ -263,7 +305,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         if (_inFlight is not { } stored) return;
         Timers.Cancel("hand-over");
         _inFlight = null;
-        PersistAndApply([.. _state.Decide(new PollerCommand.HandedOver(stored.Tile, stored.Day), _settings.Rules)], HandOver);
+        PersistAndApply(_state.Decide(new PollerCommand.HandedOver(stored.Tile, stored.Day)), HandOver);
     }
 
     private void PersistAndApply(IReadOnlyList<IPollerEvent> events, Action after)

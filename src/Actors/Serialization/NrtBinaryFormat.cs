@@ -12,15 +12,16 @@ namespace NrtCluster.Actors.Serialization;
 /// it (<see cref="LayerCodec"/>). The manifest names the type; every format starts with a version byte so it can evolve.
 /// Version 1 (one codec for every array, the monitoring state inside the events) and version 2 (before the quarantine
 /// list, appended to the tile status and snapshot in version 3) are still read; version 3 is version 4 without the
-/// trailing <see cref="ObserveDay.After"/> of an observation (read as null); version 4 is version 5 without the items an
+/// trailing day an observation's sender sent before it (dropped when read); version 4 is version 5 without the items an
 /// applied day was loaded without (<see cref="AppliedDay.LeftOut"/>, read as none); version 5 is version 6 without the
 /// snapshot kept with a quarantined day (<see cref="QuarantinedDay.SnapshotSequenceNr"/>, read as 0: not kept); version 6 is
 /// version 7 without what the tile reads of each item of a day (<see cref="ItemRef.Assets"/>, read as null: the tile reads
-/// the item document).
+/// the item document); version 7 is version 8 with that sender's previous day where an observation now carries its
+/// <see cref="ObserveDay.FitNumber"/> (read as 1).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 7;
+    private const byte Version = 8;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -63,7 +64,7 @@ public static class NrtBinaryFormat
                 case FitTile m: WriteTile(w, m.Tile); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); w.Write(m.Replace); break;
                 case ObserveDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc);
-                    WriteItems(w, m.Items); WriteOptionalDay(w, m.After);
+                    WriteItems(w, m.Items); w.Write(m.FitNumber);
                     break;
                 case QuarantineDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
@@ -81,7 +82,8 @@ public static class NrtBinaryFormat
                     break;
                 case TileStatus m:
                     WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalSummary(w, m.Fit); WriteOptionalDay(w, m.LastDay);
-                    WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined);
+                    WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined); WriteOptionalString(w, m.ReportError);
+                    WriteOptionalString(w, m.Retrying);
                     break;
                 case TileAlert m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write(m.NewBreaks); WriteTotals(w, m.Totals); WriteOptionalString(w, m.ReportPath);
@@ -119,7 +121,7 @@ public static class NrtBinaryFormat
         return manifest switch
         {
             "FitTile" => new FitTile(ReadTile(r), ReadDay(r), ReadDay(r), r.ReadBoolean()),
-            "ObserveDay" => new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version), version >= 4 ? ReadOptionalDay(r) : null),
+            "ObserveDay" => ReadObserveDay(r, version),
             "QuarantineDay" => new QuarantineDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version), r.ReadString()),
             "RequeueDay" => new RequeueDay(ReadTile(r), ReadOptionalDay(r)),
             "GetTileReport" => new GetTileReport(ReadTile(r)),
@@ -133,6 +135,8 @@ public static class NrtBinaryFormat
             "TileStatus" => new TileStatus(ReadTile(r), r.ReadInt32(), ReadOptionalSummary(r), ReadOptionalDay(r), ReadDays(r, version), ReadTotals(r))
             {
                 Quarantined = ReadQuarantined(r, version),
+                ReportError = ReadTrailingString(r),
+                Retrying = ReadTrailingString(r),
             },
             "TileAlert" => new TileAlert(ReadTile(r), ReadDay(r), r.ReadInt64(), ReadTotals(r), ReadOptionalString(r)),
             // Version 1 events carried the monitoring state; the snapshot of the same sequence number holds it now.
@@ -210,7 +214,20 @@ public static class NrtBinaryFormat
     private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
     private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
+    /// <summary>
+    /// Versions 4 to 7 ended with the day the sender sent before (read and dropped: days have one sender now); before version
+    /// 8 a day carried no fit number and is taken as queued for the first fit.
+    /// </summary>
+    private static ObserveDay ReadObserveDay(BinaryReader r, byte version)
+    {
+        var day = new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version));
+        if (version >= 8) return day with { FitNumber = r.ReadInt32() };
+        if (version >= 4) ReadOptionalDay(r);
+        return day;
+    }
+
     /// <summary>An optional string appended to a reply after its first layout; absent (null) in an older node's answer.</summary>
+
     private static string? ReadTrailingString(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length ? ReadOptionalString(r) : null;
 
     private static void WriteItems(BinaryWriter w, ImmutableArray<ItemRef> items)

@@ -30,9 +30,10 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
 public static class PipelineFormat
 {
     // 2: job progress carries each tile's quarantined days; 3: also its repeated days and retries, and a poll the tile-days it found;
-    // 4: rejected items; 5: discovered items and item references carry what a tile reads of the item (ItemRef.Assets).
-    // Older versions (persisted poller and report state, messages of older nodes) are still read.
-    private const byte Version = 5;
+    // 4: rejected items; 5: discovered items and item references carry what a tile reads of the item (ItemRef.Assets);
+    // 6: the poller's snapshot ends with the tiles' fits (DeliveryReset). Older versions (persisted poller and report state,
+    // messages of older nodes) are still read.
+    private const byte Version = 6;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -43,6 +44,10 @@ public static class PipelineFormat
         [typeof(ItemsDiscovered)] = "ItemsDiscovered",
         [typeof(DayDispatched)] = "DayDispatched",
         [typeof(ObservationHandedOver)] = "ObservationHandedOver",
+        [typeof(DayBackfilled)] = "DayBackfilled",
+        [typeof(DeliveryReset)] = "DeliveryReset",
+        [typeof(Backfill)] = "Backfill",
+        [typeof(BackfillQueued)] = "BackfillQueued",
         [typeof(PollerSnapshot)] = "PollerSnapshot",
         [typeof(GetAlertFeed)] = "GetAlertFeed",
         [typeof(AlertFeed)] = "AlertFeed",
@@ -89,12 +94,23 @@ public static class PipelineFormat
                     break;
                 case DayDispatched m: WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteArray(w, m.Items, WriteItem); WriteArray(w, m.Tiles, WriteTile); break;
                 case ObservationHandedOver m: WriteTile(w, m.Tile); WriteDay(w, m.Day); break;
+                case DayBackfilled m: WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteArray(w, m.Items, WriteItem); WriteArray(w, m.Tiles, WriteTile); break;
+                case DeliveryReset m: WriteTile(w, m.Tile); w.Write(m.FitNumber); break;
+                case Backfill m:
+                    w.Write(m.JobId); WriteArray(w, m.Tiles, (w, t) => { WriteTile(w, t.Tile); w.Write(t.FitNumber); w.Write(t.Restart); });
+                    WriteTime(w, m.FromUtc); WriteTime(w, m.ToUtc);
+                    break;
+                case BackfillQueued m:
+                    w.Write(m.JobId); WriteArray(w, m.Days, (w, t) => { WriteTile(w, t.Tile); WriteArray(w, t.Days, WriteDay); });
+                    WriteOptionalString(w, m.Error); WriteArray(w, m.Rejected, WriteRejected);
+                    break;
                 case PollerSnapshot m:
                     WriteOptionalTime(w, m.CursorUtc);
                     WriteArray(w, m.Seen, (w, s) => { w.Write(s.Id); WriteTime(w, s.AcquiredUtc); });
                     WriteArray(w, m.Pending, WritePending);
                     WriteArray(w, m.LastDispatched, (w, x) => { WriteTile(w, x.Tile); WriteDay(w, x.Day); });
                     WriteArray(w, m.Outbox, WriteTileMessage);
+                    WriteArray(w, m.Fits, (w, x) => { WriteTile(w, x.Tile); w.Write(x.FitNumber); });
                     break;
                 case GetAlertFeed m: WriteDay(w, m.Since); break;
                 case AlertFeed m: WriteDay(w, m.Since); WriteArray(w, m.Entries, WriteEntry); break;
@@ -141,12 +157,22 @@ public static class PipelineFormat
             "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, r => ReadDiscovered(r, version)), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
             "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile)),
             "ObservationHandedOver" => new ObservationHandedOver(ReadTile(r), ReadDay(r)),
+            "DayBackfilled" => new DayBackfilled(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile)),
+            "DeliveryReset" => new DeliveryReset(ReadTile(r), r.ReadInt32()),
+            "Backfill" => new Backfill(r.ReadString(), ReadArray(r, r => new BackfillTile(ReadTile(r), r.ReadInt32(), r.ReadBoolean())), ReadTime(r), ReadTime(r)),
+            "BackfillQueued" => new BackfillQueued(r.ReadString(), ReadArray(r, r => (ReadTile(r), ReadArray(r, ReadDay))), ReadOptionalString(r))
+            {
+                Rejected = ReadArray(r, ReadRejected),
+            },
             "PollerSnapshot" => new PollerSnapshot(
                 ReadOptionalTime(r),
                 ReadArray(r, r => (r.ReadString(), ReadTime(r))),
                 ReadArray(r, r => ReadPending(r, version)),
                 ReadArray(r, r => (ReadTile(r), ReadDay(r))),
-                ReadArray(r, r => (ObserveDay)ReadTileMessage(r))),
+                ReadArray(r, r => (ObserveDay)ReadTileMessage(r)))
+            {
+                Fits = version >= 6 ? ReadArray(r, r => (ReadTile(r), r.ReadInt32())) : [],
+            },
             "GetAlertFeed" => new GetAlertFeed(ReadDay(r)),
             "AlertFeed" => new AlertFeed(ReadDay(r), ReadArray(r, ReadEntry)),
             "AlertStatistics" => new AlertStatistics(

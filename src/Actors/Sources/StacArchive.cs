@@ -73,7 +73,7 @@ public sealed class GridTileFootprints : ITileFootprintIndex
     private static TileKey ToKey(TileId id) => new(id.Col, id.Row);
 }
 
-/// <summary>The archive the poller and the fast-forward job search: items acquired in a time interval.</summary>
+/// <summary>The archive the poller searches (polls and backfills): items acquired in a time interval.</summary>
 public interface IStacArchive
 {
     /// <param name="toUtc">Inclusive end; null: open (everything up to now).</param>
@@ -165,34 +165,5 @@ public static class ItemDiscovery
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// Every tile's solar days in time order, one <see cref="ObserveDay"/> each with the items of that day touching
-    /// the tile (granules by time then id, the order the tile mosaics them), each naming the tile's previous planned day
-    /// as <see cref="ObserveDay.After"/> (null for the first).
-    /// </summary>
-    /// <param name="afterUtc">Days whose first item is acquired at or before it are left out (they belong to the fit); null: none.</param>
-    public static ImmutableDictionary<TileKey, ImmutableArray<ObserveDay>> PlanByTile(IEnumerable<DiscoveredItem> items, DateTime? afterUtc = null)
-    {
-        var unique = items.GroupBy(i => i.Id, StringComparer.Ordinal).Select(g => g.Last());
-        return unique
-            .SelectMany(i => i.Tiles.Select(t => (Tile: t, Item: i)))
-            .GroupBy(x => x.Tile)
-            .ToImmutableDictionary(
-                g => g.Key,
-                g =>
-                {
-                    var days = g.GroupBy(x => x.Item.SolarDay).OrderBy(d => d.Key)
-                        .Select(d =>
-                        {
-                            var ordered = d.Select(x => x.Item).OrderBy(i => i.AcquiredUtc).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
-                            return new ObserveDay(g.Key, d.Key, ordered[0].AcquiredUtc, [.. ordered.Select(i => i.Ref)]);
-                        })
-                        .Where(d => afterUtc is not { } after || d.AcquiredUtc > after)
-                        .ToArray();
-                    for (int i = 1; i < days.Length; i++) days[i] = days[i] with { After = days[i - 1].Day };
-                    return ImmutableArray.Create(days);
-                });
     }
 }

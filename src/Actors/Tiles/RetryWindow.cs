@@ -3,8 +3,8 @@ using System.Globalization;
 namespace NrtCluster.Actors.Tiles;
 
 /// <summary>
-/// The one rule both senders of days (the poller's reliable delivery and the fit/fast-forward jobs) follow for a day a tile
-/// answers Failed for a reason that may pass (a timeout, an HTTP 5xx, a refused connection): sent again with a backoff
+/// The one rule for a day a tile answers Failed for a reason that may pass (a timeout, an HTTP 5xx, a refused connection),
+/// applied by the poller's reliable delivery, the one sender of days: sent again with a backoff
 /// doubling from <paramref name="MinBackoff"/> to <paramref name="MaxBackoff"/> until <paramref name="Window"/> has passed
 /// since the first failure of that day, then quarantined. An asset host down for minutes thus costs a delay, not the day;
 /// failures that cannot pass are quarantined by the tile at once and never reach this rule.

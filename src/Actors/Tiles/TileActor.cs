@@ -65,6 +65,8 @@ public sealed class TileActor : UntypedPersistentActor
     private bool _lastDayOutputsUnsure;
     /// <summary>Why the last report write failed (null: it did not), so each cause is logged once rather than per day.</summary>
     private string? _reportFailure;
+    /// <summary>What the tile's delivery retries now (<see cref="DeliveryRetrying"/>).</summary>
+    private string? _retrying;
 
     public TileActor(TileKey tile, TileActorSettings settings)
     {
@@ -87,6 +89,12 @@ public sealed class TileActor : UntypedPersistentActor
     /// serializable, so ask a tile hosted on this node (<see cref="GetTileStatus"/> is the cluster-wide query).
     /// </summary>
     public sealed record GetTileState(TileKey Tile) : ITileMessage;
+
+    /// <summary>
+    /// From the tile's delivery, in the same entity (never serialized): the day it retries now and why, or null once the
+    /// day is through; shown in <see cref="TileStatus.Retrying"/>.
+    /// </summary>
+    public sealed record DeliveryRetrying(string? Detail);
 
     // ---- internal messages (never leave the process)
     private sealed record Decided(TileDecision Decision, IActorRef ReplyTo, string What);
@@ -184,7 +192,7 @@ public sealed class TileActor : UntypedPersistentActor
                 RewriteReport(Sender);
                 break;
             case GetTileStatus:
-                Sender.Tell(TileDecision.Of(_state, new TileCommand.Status()).Reply);
+                Sender.Tell((TileStatus)TileDecision.Of(_state, new TileCommand.Status()).Reply with { ReportError = _reportFailure, Retrying = _retrying });
                 break;
             case GetTileState:
                 Sender.Tell(_state);
@@ -220,8 +228,7 @@ public sealed class TileActor : UntypedPersistentActor
         var replyTo = Sender;
         if (_state.RefuseDay(request) is { } ack)
         {
-            // Redeliveries, late days and days waiting for their predecessor are normal with two senders under at-least-once
-            // delivery: acknowledged, logged, nothing loaded.
+            // Redeliveries and days queued before a refit are normal under at-least-once delivery: acknowledged, logged, nothing loaded.
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, ack.Outcome, ack.Detail);
             if (ack.Outcome == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
             {
@@ -471,11 +478,14 @@ public sealed class TileActor : UntypedPersistentActor
         Become(Busy);
     }
 
-    /// <summary>Replies to deleting old snapshots, in any behaviour.</summary>
+    /// <summary>Replies to deleting old snapshots and the delivery's notes, in any behaviour.</summary>
     private bool HandleHousekeeping(object message)
     {
         switch (message)
         {
+            case DeliveryRetrying r:
+                _retrying = r.Detail;
+                return true;
             case DeleteSnapshotsSuccess or DeleteSnapshotSuccess:
                 return true;
             case DeleteSnapshotFailure f:

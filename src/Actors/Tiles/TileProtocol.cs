@@ -30,12 +30,11 @@ public sealed record ItemRef(string Id, string Href)
 public sealed record FitTile(TileKey Tile, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false) : ITileMessage;
 
 /// <summary>Apply one solar day, made of the given items, as a monitoring step.</summary>
-/// <param name="After">
-/// The day this sender sent the tile just before this one; null for the first day after the history. A tile that has not
-/// applied (or quarantined) it answers <see cref="AckOutcome.Gap"/> and applies nothing, so two senders (the poller and a
-/// fast-forward) cannot make it skip a day.
+/// <param name="FitNumber">
+/// The fit the day was queued for. A tile on a later fit (refitted since) drops it, answered <see cref="AckOutcome.Superseded"/>:
+/// the refit reset the tile's delivery and its days are sent again from the history end.
 /// </param>
-public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, DateOnly? After = null) : ITileMessage;
+public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, int FitNumber = 1) : ITileMessage;
 
 /// <summary>
 /// Set a solar day aside that cannot be applied (its items cannot be loaded: a missing or corrupt file, a 404), so the
@@ -77,15 +76,13 @@ public enum AckOutcome : byte
     Failed = 7,
     /// <summary>The day was put in the tile's quarantine list (or was there already): nothing else changed.</summary>
     Quarantined = 8,
-    /// <summary>
-    /// The day follows a day (<see cref="ObserveDay.After"/>) the tile has not applied yet: nothing changed; send it again
-    /// once the missing day is there.
-    /// </summary>
-    Gap = 9,
+    // 9 was Gap (a day waiting for an earlier one from another sender); days have one sender now. Kept unused.
     /// <summary>The tile went back to its state before the requeued day: that day and the later ones can be applied again.</summary>
     Rewound = 10,
     /// <summary>A requeue named a day (or a tile) with no quarantined day: nothing changed.</summary>
     NotQuarantined = 11,
+    /// <summary>The day was queued for an older fit than the tile's (it was refitted since): dropped, nothing changed.</summary>
+    Superseded = 12,
 }
 
 public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
@@ -139,6 +136,12 @@ public sealed record TileStatus(
 {
     /// <summary>The days set aside because their items could not be loaded, oldest first.</summary>
     public ImmutableArray<QuarantinedDay> Quarantined { get; init; } = [];
+
+    /// <summary>Why the tile's last report could not be written (<see cref="DayAck.ReportError"/>); null when it was.</summary>
+    public string? ReportError { get; init; }
+
+    /// <summary>The day the tile's delivery retries now, when it is sent again and why (<see cref="RetryWindow.Retrying"/>); null when none.</summary>
+    public string? Retrying { get; init; }
 }
 
 /// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>

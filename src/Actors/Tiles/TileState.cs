@@ -90,8 +90,8 @@ public sealed record TileDecision(TileEvent? Event, TileState Next, INrtSerializ
 /// (quarantined) because their items could not be loaded.
 /// Pure: <see cref="Decide"/> says what a command means as events, without side effects, and <see cref="Apply"/> folds an
 /// event into the next state; <see cref="Reply"/> answers the command from the state it was decided on and its events.
-/// The days are strictly increasing, so a redelivered or older observation can never be applied, and a day whose sender's
-/// previous day is missing (<see cref="ObserveDay.After"/>) waits for it instead of leaving a hole.
+/// The days are strictly increasing, so a redelivered or older observation can never be applied, and a day queued for an
+/// older fit than the tile's is dropped.
 /// The state is stored as a <see cref="TileSnapshot"/> after every change and the fitted model once per fit, apart from
 /// it, referenced by fit number and attached with <see cref="WithModel"/> after it is loaded.
 /// </summary>
@@ -119,23 +119,20 @@ public sealed record TileState(
     public DateOnly? LastDay => Days.IsEmpty ? null : Days[^1].Day;
 
     /// <summary>Why a day would not be applied (null when it would be): checked before any pixel is loaded.</summary>
-    /// <param name="after">The day the sender sent just before (<see cref="ObserveDay.After"/>); null: none to wait for.</param>
-    public AckOutcome? CheckDay(DateOnly day, DateOnly? after = null)
+    /// <param name="fitNumber">The fit the day was queued for (<see cref="ObserveDay.FitNumber"/>).</param>
+    public AckOutcome? CheckDay(DateOnly day, int fitNumber = 1)
     {
         if (!IsFitted) return AckOutcome.NotFitted;
-        if (LastDay is not { } last) return IsGap(after) ? AckOutcome.Gap : null;
+        if (fitNumber < FitNumber) return AckOutcome.Superseded;
+        if (LastDay is not { } last) return null;
         if (day == last) return AckOutcome.Repeated;
         if (day < last)
             return Days.Any(d => d.Day == day) ? AckOutcome.Repeated
                 // Set aside before: answered as such, so a repeated fast-forward does not take the hole for a lost day.
                 : Quarantined.Any(q => q.Day == day) ? AckOutcome.Quarantined
                 : AckOutcome.Older;
-        return IsGap(after) ? AckOutcome.Gap : null;
+        return null;
     }
-
-    /// <summary>True when the sender's previous day is newer than the last applied day and was not set aside.</summary>
-    private bool IsGap(DateOnly? after) =>
-        after is { } a && (LastDay is not { } last || a > last) && !Quarantined.Any(q => q.Day == a);
 
     /// <summary>
     /// The events a command means: none for a query or a refused change (<see cref="Answer"/>), else the one change.
@@ -227,7 +224,7 @@ public sealed record TileState(
 
     /// <summary>Why a day would not be applied, as its reply (null when it would be): checked before any pixel is loaded.</summary>
     public DayAck? RefuseDay(ObserveDay request) =>
-        CheckDay(request.Day, request.After) is { } refused ? new DayAck(Tile, request.Day, refused, Explain(refused, request.Day, request.After)) : null;
+        CheckDay(request.Day, request.FitNumber) is { } refused ? new DayAck(Tile, request.Day, refused, Explain(refused, request.Day, request.FitNumber)) : null;
 
     private TileEvent.Fitted DecideFit(TileCommand.Fit command)
     {
@@ -269,7 +266,7 @@ public sealed record TileState(
     private DayAck? RefuseQuarantine(QuarantineDay request) =>
         Quarantined.Any(q => q.Day == request.Day)
             ? new DayAck(Tile, request.Day, AckOutcome.Quarantined, $"day {request.Day:yyyy-MM-dd} is already quarantined")
-        : CheckDay(request.Day) is { } refused
+        : CheckDay(request.Day, FitNumber) is { } refused
             ? new DayAck(Tile, request.Day, refused, $"not quarantined: {Explain(refused, request.Day)}")
         : null;
 
@@ -351,10 +348,10 @@ public sealed record TileState(
         }
     }
 
-    private string Explain(AckOutcome outcome, DateOnly day, DateOnly? after = null) => outcome switch
+    private string Explain(AckOutcome outcome, DateOnly day, int fitNumber = 1) => outcome switch
     {
-        AckOutcome.Gap =>
-            $"day {day:yyyy-MM-dd} follows {after:yyyy-MM-dd}, which this tile has not applied (last applied {(LastDay is { } l ? l.ToString("yyyy-MM-dd") : "none")}); waiting for it",
+        AckOutcome.Superseded =>
+            $"day {day:yyyy-MM-dd} was queued for fit {fitNumber}, the tile is on fit {FitNumber}; dropped (the fast-forward after the refit sends it again)",
         AckOutcome.NotFitted => $"tile {Tile} is not fitted yet; fit it before sending days",
         AckOutcome.Repeated => $"day {day:yyyy-MM-dd} was already applied; ignored",
         AckOutcome.Older => $"day {day:yyyy-MM-dd} is older than the last applied day {LastDay:yyyy-MM-dd}; ignored to keep time order",

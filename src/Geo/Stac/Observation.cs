@@ -22,18 +22,21 @@ public static class SolarDays
     /// Groups items into observations by solar day, oldest first; an item id seen twice is kept once (the later
     /// occurrence wins, as paged searches can repeat items).
     /// </summary>
-    public static IReadOnlyList<Observation> Group(IEnumerable<StacItem> items)
+    public static IReadOnlyList<Observation> Group(IEnumerable<StacItem> items) =>
+        [.. Group(items, i => i.Id, i => i.DateTime.UtcDateTime, Of).Select(d => new Observation(d.Day, d.Items, d.Items[0].DateTime))];
+
+    /// <summary>
+    /// The one grouping of items into solar days, for STAC items and for the poller's records of them alike: each id once
+    /// (the later occurrence wins), days oldest first, each day's items by acquisition time then id (the order a tile
+    /// mosaics them, first valid pixel wins).
+    /// </summary>
+    public static IReadOnlyList<(DateOnly Day, T[] Items)> Group<T>(IEnumerable<T> items, Func<T, string> id, Func<T, DateTime> acquiredUtc, Func<T, DateOnly> solarDay)
     {
-        var unique = new Dictionary<string, StacItem>(StringComparer.Ordinal);
-        foreach (var item in items) unique[item.Id] = item;
-        return unique.Values
-            .GroupBy(Of)
+        var unique = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var item in items) unique[id(item)] = item;
+        return [.. unique.Values
+            .GroupBy(solarDay)
             .OrderBy(g => g.Key)
-            .Select(g =>
-            {
-                var ordered = g.OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal).ToArray();
-                return new Observation(g.Key, ordered, ordered[0].DateTime);
-            })
-            .ToArray();
+            .Select(g => (g.Key, g.OrderBy(acquiredUtc).ThenBy(id, StringComparer.Ordinal).ToArray()))];
     }
 }

@@ -27,11 +27,11 @@ public static class PollCommand
             if (NodeCli.Load("poll", file) is not { } config) return 1;
             return await StopSignals.RunAsync("poll", ct, stop => NodeCli.GuardAsync("poll", file, async () =>
             {
-                await using var node = ProjectNode.Start(config, reliableTiles: true);
+                await using var node = ProjectNode.Start(config);
                 var settle = parseResult.GetValue(noSettle) ? TimeSpan.Zero : config.SettleDelay;
                 // What the tiles held before: an item new to this poller may be of a day a fast-forward already applied.
                 var before = await TileDaysAsync(node, stop);
-                var poller = Pipeline.StartPoller(node, settle, scheduled: false);
+                var poller = node.StartPoller(settle, scheduled: false);
                 var completed = await poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromMinutes(10), stop);
                 if (completed.Error is not null)
                 {

@@ -59,7 +59,7 @@ public static class RequeueCommand
                 var plan = await Requeue.RewindAsync(node, selected, only, named: named.Length > 0, stop);
                 Requeue.ShowPlan(Verb, plan, only);
                 if (plan.To is not { } to) return plan.Refused.Count == 0 ? 0 : 1;
-                var result = await JobConsole.FastForwardAsync(node, [.. plan.Rewound.Select(r => r.Tile)], to.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), stop);
+                var result = await JobConsole.FastForwardAsync(node, [.. plan.Rewound.Select(r => r.Tile)], to.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), stop, restart: true);
                 var after = new Dictionary<TileKey, TileStatus>();
                 foreach (var r in plan.Rewound) after[r.Tile] = await node.StatusAsync(r.Tile, stop);
                 return Requeue.Finish(Verb, plan, result,

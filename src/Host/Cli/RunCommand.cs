@@ -62,10 +62,10 @@ public static class RunCommand
                 }
                 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
                 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
-                var node = ProjectNode.Start(config, options, reliableTiles: true);
+                var node = ProjectNode.Start(config, options);
                 try
                 {
-                    var poller = Pipeline.StartPoller(node);
+                    var poller = node.StartPoller();
                     var singletons = SingletonWatch.Start(node.System,
                         (Actors.Poller.StacPollerSingleton.Name, poller), (Actors.Reports.ReportAggregatorSingleton.Name, node.Reports));
                     var folder = new ReportFolder(config.OutputFolder);

@@ -47,7 +47,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     {
         var tiles = await TilesAsync(ct).ConfigureAwait(false);
         var id = node.NewJobId(JobKind.FastForward);
-        node.StartJob(new JobRequest.FastForward(id, tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints) { Profile = node.Profile });
+        node.StartJob(new JobRequest.FastForward(id, tiles, node.HistoryEndUtc, toUtc));
         return id;
     }
 

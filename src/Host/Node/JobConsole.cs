@@ -15,8 +15,9 @@ public static class JobConsole
     public static Task<JobProgress> FitAsync(ProjectNode node, ImmutableArray<TileKey> tiles, bool replace, CancellationToken ct) =>
         RunAsync(node, new JobRequest.Fit("fit", tiles, node.Config.HistoryStart, node.Config.HistoryEnd, replace), "fit", ct);
 
-    public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileKey> tiles, DateTime toUtc, CancellationToken ct) =>
-        RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, node.Archive, node.Footprints) { Profile = node.Profile }, "fast-forward", ct);
+    /// <param name="restart">The tiles were rewound (a requeue): their days are sent again from the history end.</param>
+    public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileKey> tiles, DateTime toUtc, CancellationToken ct, bool restart = false) =>
+        RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, restart), "fast-forward", ct);
 
     private static Task<JobProgress> RunAsync(ProjectNode node, JobRequest request, string label, CancellationToken ct) =>
         ShowAsync(label, (onProgress, token) => node.RunJobAsync(request, onProgress, token), ct);

@@ -16,11 +16,14 @@ namespace NrtCluster.Host.Node;
 
 /// <summary>
 /// A node running one project: the actor system of its profile, the report aggregator singleton, the tile shard region
-/// with the STAC observation source and GeoTIFF reports, and the jobs (fit, fast-forward) driven from the command line.
+/// with the STAC observation source and GeoTIFF reports behind reliable delivery, the STAC poller singleton (the one sender of
+/// days: polls and fast-forwards alike), and the jobs (fit, fast-forward) driven from the command line.
 /// </summary>
 public sealed class ProjectNode : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, JobProgress> _jobs = new(StringComparer.Ordinal);
+    private readonly Lock _pollerLock = new();
+    private IActorRef? _poller;
     private int _jobCounter;
 
     private ProjectNode(ProjectConfig config, ActorSystem system, IActorRef reports, IActorRef tiles, IStacArchive archive,
@@ -54,6 +57,29 @@ public sealed class ProjectNode : IAsyncDisposable
     public int ShardBlockSize { get; }
     /// <summary>How this node's jobs ask tiles (<c>nrtcluster.jobs</c>).</summary>
     public JobSettings JobSettings { get; }
+    /// <summary>
+    /// The STAC poller singleton's proxy: the one started with <see cref="StartPoller"/>, else one that searches only when
+    /// asked (a fast-forward's backfill, <c>nrtc poll</c>) is started on first use.
+    /// </summary>
+    public IActorRef Poller
+    {
+        get
+        {
+            lock (_pollerLock) return _poller ??= Pipeline.StartPoller(this, scheduled: false);
+        }
+    }
+
+    /// <summary>Starts the poller singleton on this node (once, before <see cref="Poller"/> is used); returns its proxy.</summary>
+    /// <param name="scheduled">False: the poller searches only when asked, not on its interval.</param>
+    public IActorRef StartPoller(TimeSpan? settleDelay = null, bool scheduled = true)
+    {
+        lock (_pollerLock)
+        {
+            if (_poller is not null) throw new InvalidOperationException("The poller of this node is started already.");
+            return _poller = Pipeline.StartPoller(this, settleDelay, scheduled);
+        }
+    }
+
     /// <summary>An embedded node's hold on its output folder (null for a cluster node: those share it by design).</summary>
     public ProjectLock? Ownership { get; }
 
@@ -68,14 +94,13 @@ public sealed class ProjectNode : IAsyncDisposable
     /// <see cref="ProjectLock"/>: a second process writing the same SQLite state would break both.
     /// </summary>
     /// <param name="ownership">The output folder's lock when the caller took it already (the node releases it); else taken here.</param>
-    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, bool reliableTiles = false, StateFingerprint? fingerprint = null,
-        ProjectLock? ownership = null)
+    public static ProjectNode Start(ProjectConfig config, NodeOptions? options = null, StateFingerprint? fingerprint = null, ProjectLock? ownership = null)
     {
         options ??= new NodeOptions(NodeProfile.Embedded, config.OutputFolder) { Hostname = "127.0.0.1", Port = 0 };
         ownership ??= options.Profile == NodeProfile.Embedded ? ProjectLock.Acquire(config.OutputFolder) : null;
         try
         {
-            return StartOwning(config, options, reliableTiles, fingerprint ?? StateFingerprint.Of(config), ownership);
+            return StartOwning(config, options, fingerprint ?? StateFingerprint.Of(config), ownership);
         }
         catch
         {
@@ -84,7 +109,7 @@ public sealed class ProjectNode : IAsyncDisposable
         }
     }
 
-    private static ProjectNode StartOwning(ProjectConfig config, NodeOptions options, bool reliableTiles, StateFingerprint fingerprint, ProjectLock? ownership)
+    private static ProjectNode StartOwning(ProjectConfig config, NodeOptions options, StateFingerprint fingerprint, ProjectLock? ownership)
     {
         fingerprint.Claim(config.OutputFolder, options.Profile);
         // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on
@@ -112,7 +137,7 @@ public sealed class ProjectNode : IAsyncDisposable
         var source = StacObservationSource.ForProject(config, http);
         var settings = TileActorSettings.FromConfig(system.Settings.Config, engine, source, writer, reports);
         int block = system.Settings.Config.GetInt("nrtcluster.tiles.shard-block-size", 4);
-        var tiles = reliableTiles ? ReliableTileSharding.Start(system, settings, block) : TileSharding.Start(system, settings, block);
+        var tiles = ReliableTileSharding.Start(system, settings, block);
         log.Write("node", $"started address={self} project={config.Name} output={config.OutputFolder} engine=\"{engine.Description}\"");
         return new ProjectNode(config, system, reports, tiles, ProjectArchive.Create(config, http), ProjectArchive.Footprints(config), source.Profile, http, log, block, ownership);
     }
@@ -214,7 +239,9 @@ public sealed class ProjectNode : IAsyncDisposable
             request.Tiles.Distinct().Select(t => KeyValuePair.Create(t, 0))).Progress();
         if (!_jobs.TryAdd(request.JobId, initial))
             throw new InvalidOperationException($"A job with id '{request.JobId}' already ran on this node.");
-        return System.ActorOf(Props.Create(typeof(JobRelay), request, Tiles, JobSettings, (Action<JobProgress>)OnProgress, initial));
+        var poller = request is JobRequest.FastForward ? Poller : null;
+        Action<JobProgress> callback = OnProgress;
+        return System.ActorOf(Props.Create(() => new JobRelay(request, Tiles, poller, JobSettings, callback, initial)));
     }
 
     /// <summary>The last progress of a job started on this node, null if there is none by that id.</summary>
@@ -259,10 +286,10 @@ public sealed class ProjectNode : IAsyncDisposable
     {
         private JobProgress _last;
 
-        public JobRelay(JobRequest request, IActorRef tiles, JobSettings settings, Action<JobProgress> callback, JobProgress initial)
+        public JobRelay(JobRequest request, IActorRef tiles, IActorRef? poller, JobSettings settings, Action<JobProgress> callback, JobProgress initial)
         {
             _last = initial;
-            Context.Watch(Context.ActorOf(JobActor.Props(request, tiles, settings, Self), "job"));
+            Context.Watch(Context.ActorOf(JobActor.Props(request, tiles, poller, settings, Self), "job"));
             Receive<JobProgress>(p =>
             {
                 _last = p;

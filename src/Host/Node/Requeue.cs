@@ -46,7 +46,7 @@ public static class Requeue
 
     /// <summary>The fast-forward that applies the rewound tiles' days again (<see cref="Plan.To"/> must be set).</summary>
     public static JobRequest.FastForward Job(ProjectNode node, string jobId, Plan plan) =>
-        new(jobId, [.. plan.Rewound.Select(r => r.Tile)], node.HistoryEndUtc, plan.To!.Value.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), node.Archive, node.Footprints);
+        new(jobId, [.. plan.Rewound.Select(r => r.Tile)], node.HistoryEndUtc, plan.To!.Value.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), Restart: true);
 
     /// <summary>The plan as <c>POST /api/jobs/requeue</c> answers it, with the job's id when one was started.</summary>
     public static JsonObject ToJson(Plan plan, string? jobId) => new()

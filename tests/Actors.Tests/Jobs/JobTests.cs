@@ -74,6 +74,54 @@ public sealed class JobStateTests
     }
 
     [Fact]
+    public void A_fast_forward_reads_from_each_tiles_status_which_of_its_planned_days_are_behind_it()
+    {
+        var d = Enumerable.Range(0, 4).Select(i => new DateOnly(2024, 6, 10).AddDays(3 * i)).ToArray();
+        var state = JobState.Start("ff-1", JobKind.FastForward, [new(A, 0), new(B, 0), new(C, 0)]);
+        state = Run(state, new JobCommand.Start(A), new JobCommand.Start(B), new JobCommand.Start(C));
+        TileStatus Status(TileKey tile, int fit, DateOnly[] applied, params QuarantinedDay[] quarantined) =>
+            new(tile, fit, null, applied.Length == 0 ? null : applied[^1], [.. applied.Select(x => new AppliedDay(x, x.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), [], 0))], MaskTotals.Zero)
+            {
+                Quarantined = [.. quarantined],
+            };
+
+        // The tiles' positions first: A had applied day 0, B nothing, C is not fitted and fails at once.
+        state = Run(state, new JobCommand.StatusRead(Status(A, 1, [d[0]])), new JobCommand.StatusRead(Status(B, 2, [])), new JobCommand.StatusRead(Status(C, 0, [])));
+        Assert.True(state.PositionsRead);
+        Assert.Equal((1, 2), (state.Plans[A].FitNumber, state.Plans[B].FitNumber));
+        Assert.Contains("is not fitted yet", state.Tiles[C].Detail);
+        state = Run(state, new JobCommand.Planned(new BackfillQueued("ff-1", [(A, [.. d]), (B, [])], null)));
+        Assert.Equal((4, TileJobStatus.Done, "no new days"), (state.Tiles[A].DaysTotal, state.Tiles[B].Status, state.Tiles[B].Detail));
+
+        // Day 0 was applied before the job (a repeat), day 1 quarantined, day 2 passed; day 3 not yet: A runs on.
+        var q = new QuarantinedDay(d[1], ["m1"], "cannot read m1.json", DateTime.UnixEpoch);
+        state = Run(state, new JobCommand.StatusRead(Status(A, 1, [d[0], d[2].AddDays(1)], q)));
+        Assert.Equal((TileJobStatus.Running, 3, 1, 1), (state.Tiles[A].Status, state.Tiles[A].DaysDone, state.Tiles[A].DaysRepeated, state.Tiles[A].DaysQuarantined));
+        // Reading the same status again changes nothing; once day 3 is applied, A is done and says what it quarantined.
+        Assert.Empty(state.Decide(new JobCommand.StatusRead(Status(A, 1, [d[0], d[2].AddDays(1)], q))));
+        state = Run(state, new JobCommand.StatusRead(Status(A, 1, [d[0], d[2].AddDays(1), d[3]], q)));
+        Assert.Equal((TileJobStatus.Done, 4, 1, 1), (state.Tiles[A].Status, state.Tiles[A].DaysDone, state.Tiles[A].DaysRepeated, state.Tiles[A].DaysQuarantined));
+        Assert.Equal($"at {d[3]:yyyy-MM-dd}, 1 day(s) quarantined (see the tile's status)", state.Tiles[A].Detail);
+        Assert.True(state.Finished);
+
+        // A report that cannot be written fails the tile at once, naming the cause; a failed search fails the job.
+        var full = JobState.Start("ff-2", JobKind.FastForward, [new(A, 0)]);
+        full = Run(full, new JobCommand.Start(A), new JobCommand.StatusRead(Status(A, 1, [])), new JobCommand.Planned(new BackfillQueued("ff-2", [(A, [d[0]])], null)),
+            new JobCommand.StatusRead(Status(A, 1, [d[0]]) with { ReportError = "cannot write reports to /out/tiles: no space left on device" }));
+        Assert.Equal(TileJobStatus.Failed, full.Tiles[A].Status);
+        Assert.StartsWith("cannot write reports to /out/tiles: no space left on device; the days applied are stored", full.Tiles[A].Detail);
+        var noSearch = Run(JobState.Start("ff-3", JobKind.FastForward, [new(A, 0)]), new JobCommand.Planned(new BackfillQueued("ff-3", [], "the archive search failed: 503")));
+        Assert.Equal((true, "the archive search failed: 503"), (noSearch.Finished, noSearch.Error));
+    }
+
+    private static JobState Run(JobState state, params JobCommand[] commands)
+    {
+        foreach (var command in commands)
+            foreach (var e in state.Decide(command)) state = state.Apply(e);
+        return state;
+    }
+
+    [Fact]
     public void A_tile_outside_the_job_is_named_in_the_error()
     {
         var state = JobState.Start("fit-1", JobKind.Fit, [new(A, 0)]);
@@ -90,14 +138,19 @@ public sealed class JobActorTests
 
     private static StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
 
-    private static async Task<JobProgress> Run(ActorSystem system, JobRequest request, IActorRef tiles, JobSettings? settings = null)
+    private static async Task<JobProgress> Run(ActorSystem system, JobRequest request, IActorRef tiles, IActorRef? poller = null, JobSettings? settings = null)
     {
-        var job = system.ActorOf(JobActor.Props(request, tiles, settings ?? new JobSettings(2, TimeSpan.FromSeconds(60)), null));
+        var job = system.ActorOf(JobActor.Props(request, tiles, poller, settings ?? new JobSettings(2) { StatusInterval = TimeSpan.FromMilliseconds(50) }, null));
         var progress = await Eventually.Until(() => job.Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30)), p => p.Finished,
             TimeSpan.FromSeconds(120), p => $"Job {request.JobId} did not finish: {p.TilesDone} of {p.TilesTotal} done.");
         system.Stop(job);
         return progress;
     }
+
+    /// <summary>The poller a fast-forward asks to backfill: it searches only when asked (here never polls by itself).</summary>
+    private static IActorRef StartPoller(ActorSystem system, IActorRef region, IStacArchive archive, GridTileFootprints index, DateTime historyEndUtc) =>
+        StacPollerSingleton.Start(system, new StacPollerSettings(archive, index, new PollerRules(historyEndUtc, TimeSpan.FromDays(10), TimeSpan.Zero),
+            TimeSpan.FromHours(1), region) { Scheduled = false });
 
     [Fact]
     public async Task Fit_then_fast_forward_all_tiles_of_the_area_and_a_second_fast_forward_changes_nothing()
@@ -119,13 +172,14 @@ public sealed class JobActorTests
         {
             var tiles = ReliableTileSharding.Start(system,
                 new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
+            var poller = StartPoller(system, tiles, archive, index, from);
 
             var fit = await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), tiles);
             Assert.Equal((4, 0, 4), (fit.TilesDone, fit.TilesFailed, fit.TilesTotal));
             Assert.All(fit.Tiles, t => Assert.StartsWith("Fitted", t.Detail));
 
             var to = data.MonitoringDates[2].AddHours(1);
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to, archive, index), tiles);
+            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to), tiles, poller);
             Assert.Equal((4, 0, 4), (ff.TilesDone, ff.TilesFailed, ff.TilesTotal));
             Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0, 3, DateOnly.FromDateTime(data.MonitoringDates[2])),
                 (t.DaysDone, t.DaysApplied, t.DaysRepeated, t.DaysTotal, t.CurrentDay)));
@@ -136,9 +190,9 @@ public sealed class JobActorTests
             }
             Assert.Equal(12, source.ObservationLoads);
 
-            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to, archive, index), tiles);
+            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to), tiles, poller);
             Assert.Equal(4, again.TilesDone);
-            // Every day was answered Repeated: nothing was loaded or applied again, and the progress says so.
+            // Every day was applied before: the poller sent nothing again, nothing was loaded, and the progress says so.
             Assert.All(again.Tiles, t => Assert.Equal((3, 0, 3), (t.DaysDone, t.DaysApplied, t.DaysRepeated)));
             Assert.Equal(12, source.ObservationLoads);
         }
@@ -148,55 +202,9 @@ public sealed class JobActorTests
         }
     }
 
-    [Fact]
-    public async Task A_day_lost_on_its_way_to_the_tile_is_sent_again_and_every_day_is_applied_once()
-    {
-        var data = ConformanceCase.Load("cusum_roc");
-        using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var index = new GridTileFootprints(Grid, Area);
-        var area = index.ProjectTiles.ToImmutableArray();
-        var from = data.MonitoringDates[0].AddDays(-1);
-        stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]));
-        var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
-
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = WARNING" });
-        try
-        {
-            var region = ReliableTileSharding.Start(system,
-                new TileActorSettings(data.Engine(), new CaseObservationSource(data), new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
-            var fit = await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region);
-            Assert.Equal(4, fit.TilesDone);
-
-            // The second day of every tile is dropped twice, as a node leaving mid-way drops what its tiles had not answered.
-            var lossy = system.ActorOf(Props.Create(() => new LosingRegion(region, DateOnly.FromDateTime(data.MonitoringDates[1]), 2)));
-            var settings = new JobSettings(2, TimeSpan.FromMilliseconds(500)) { MinBackoff = TimeSpan.FromMilliseconds(50), MaxAttempts = 4 };
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, data.MonitoringDates[2].AddHours(1), archive, index), lossy, settings);
-            Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
-            foreach (var t in area)
-            {
-                var state = await region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30));
-                Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime), state.Days.Select(d => d.Day));
-            }
-
-            // Lost more often than the attempts allow: the tile fails and says why.
-            var deaf = system.ActorOf(Props.Create(() => new LosingRegion(region, DateOnly.FromDateTime(data.MonitoringDates[2]).AddDays(1), int.MaxValue)));
-            var later = data.MonitoringDates[2].AddDays(1).Date.AddHours(10);
-            stac.Publish(Granule("m3", later));
-            var failed = await Run(system, new JobRequest.FastForward("ff-2", area, from, later.AddHours(1), archive, index), deaf, settings);
-            Assert.Equal(4, failed.TilesFailed);
-            Assert.All(failed.Tiles, t => Assert.Contains("after 4 attempts", t.Detail));
-        }
-        finally
-        {
-            await system.Terminate();
-        }
-    }
-
     /// <summary>
-    /// One job place: a tile whose day keeps failing for a reason that may pass gives its place to the other tiles while it
-    /// waits for its retry, and once the others are through and the host answers, its day is applied, not quarantined.
+    /// A tile whose day keeps failing for a reason that may pass is retried by its delivery within the retry window, while
+    /// the other tiles go on; once the others are through and the host answers, its day is applied, not quarantined.
     /// </summary>
     [Fact]
     public async Task A_tile_retrying_a_day_within_its_window_does_not_hold_back_the_other_tiles()
@@ -210,26 +218,23 @@ public sealed class JobActorTests
         var from = data.MonitoringDates[0].AddDays(-1);
         stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]));
         var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
-        // The job starts tiles by row, then column: the first one is the one whose host is down.
+        // The first tile by row, then column is the one whose host is down.
         var first = area.OrderBy(t => t.Row).ThenBy(t => t.Column).First();
         var source = new HostDownForOneTileSource(new CaseObservationSource(data), first, data.MonitoringDates[1], othersLoads: 3 * (area.Length - 1));
 
         var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = ERROR" });
         try
         {
+            var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), new RetryWindow(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100)));
             var region = ReliableTileSharding.Start(system,
-                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
+                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
+            var poller = StartPoller(system, region, archive, index, from);
             Assert.Equal(4, (await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region)).TilesDone);
 
-            var settings = new JobSettings(1, TimeSpan.FromSeconds(60))
-            {
-                Retry = new RetryWindow(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100)),
-            };
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, data.MonitoringDates[2].AddHours(1), archive, index), region, settings);
+            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, data.MonitoringDates[2].AddHours(1)), region, poller);
             Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
             Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0), (t.DaysDone, t.DaysApplied, t.DaysQuarantined)));
             Assert.True(source.Failures >= 1);
-            Assert.True(ff.Tiles.Single(t => t.Tile == first).Retries >= 1);
             foreach (var t in area)
                 Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime),
                     (await region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))).Days.Select(d => d.Day));
@@ -263,11 +268,12 @@ public sealed class JobActorTests
         {
             var region = ReliableTileSharding.Start(system,
                 new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
+            var poller = StartPoller(system, region, archive, index, from);
             Assert.Equal(4, (await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region)).TilesDone);
 
-            var settings = new JobSettings(2, TimeSpan.FromSeconds(60)) { MinBackoff = TimeSpan.FromMilliseconds(20), MaxAttempts = 2 };
+            var settings = new JobSettings(2) { MinBackoff = TimeSpan.FromMilliseconds(20), MaxAttempts = 2, StatusInterval = TimeSpan.FromMilliseconds(50) };
             var to = data.MonitoringDates[2].AddHours(1);
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to, archive, index), region, settings);
+            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to), region, poller, settings);
             Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
             Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 1), (t.DaysDone, t.DaysTotal, t.DaysQuarantined)));
             Assert.All(ff.Tiles, t => Assert.Contains("1 day(s) quarantined", t.Detail));
@@ -287,7 +293,7 @@ public sealed class JobActorTests
             }
 
             // Run again: the quarantined day is answered as such (not as a hole), nothing is loaded, every tile is done.
-            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to, archive, index), region, settings);
+            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to), region, poller, settings);
             Assert.Equal((4, 0), (again.TilesDone, again.TilesFailed));
             Assert.All(again.Tiles, t => Assert.Equal((3, 1), (t.DaysDone, t.DaysQuarantined)));
             Assert.Equal(12, source.Loads);
@@ -345,22 +351,5 @@ public sealed class JobActorTests
             }
             return inner.LoadObservationAsync(t, day, acquiredUtc, items, cancellationToken);
         }
-    }
-
-    /// <summary>Forwards to the tile region but drops the first <c>times</c> sends of one day to each tile.</summary>
-    private sealed class LosingRegion : ReceiveActor
-    {
-        private readonly Dictionary<TileKey, int> _dropped = new();
-
-        public LosingRegion(IActorRef region, DateOnly day, int times) =>
-            ReceiveAny(m =>
-            {
-                if (m is ObserveDay o && o.Day == day && _dropped.GetValueOrDefault(o.Tile) < times)
-                {
-                    _dropped[o.Tile] = _dropped.GetValueOrDefault(o.Tile) + 1;
-                    return;
-                }
-                region.Forward(m);
-            });
     }
 }

@@ -65,7 +65,6 @@ public sealed class ClusterFixture : IAsyncLifetime
             File.WriteAllText(Path.Combine(ClusterFolder, "test.conf"), """
                 nrtcluster.tiles.shard-block-size = 1
                 nrtcluster.jobs.parallelism = 4
-                nrtcluster.jobs.day-timeout = 10s
                 nrtcluster.jobs.fit-timeout = 60s
                 nrtcluster.jobs.max-backoff = 5s
                 akka.cluster.sharding.rebalance-interval = 2s

@@ -69,14 +69,14 @@ public sealed partial class RequeueTests(UndisturbedRun undisturbed) : IClassFix
     {
         await using var host = await FaultyAssetHost.StartAsync(undisturbed.Server.BaseUrl);
         var project = undisturbed.WriteProject("short-outage", host.BaseUrl);
-        // One attempt per message: only the window keeps the failing day from being quarantined.
-        var hocon = Hocon(project, window: "10m", "nrtcluster.jobs.max-attempts = 1");
+        // Only the window keeps the failing day from being quarantined; the job reads the tiles often enough to show each retry.
+        var hocon = Hocon(project, window: "10m", "nrtcluster.jobs.status-interval = 100ms");
         Succeed("fit", "--project", project);
 
         host.TakeDown(undisturbed.Down.ItemId);
         using (var ff = NrtcProcess.Start("fast-forward", "fast-forward", "--project", project, "--to", $"{QuarantineTests.Archive.End:yyyy-MM-dd}", "--hocon", hocon))
         {
-            // The job has seen the outage and retried the day twice: the host comes back.
+            // The delivery has retried the day twice and the job shows it: the host comes back.
             await ff.WaitForOutputAsync(Retrying(), QuarantineTests.CommandTimeout);
             host.BringBack();
             Assert.True(ff.WaitForExit(QuarantineTests.CommandTimeout), ff.Output);
