@@ -369,7 +369,7 @@ public sealed class TileStateTests
             events.AddRange(decided);
             foreach (var e in decided) state = state.Apply(e);
         }
-        TileCommand.Observe Day(int index) => new(Data.Observation(Tile, index), Data.Frame(index), Engine);
+        TileCommand.Observe Day(int index) => new(Data.Observation(Tile, index) with { FitNumber = state.FitNumber }, Data.Frame(index), Engine);
 
         Run(new TileCommand.Fit(FitRequest(), Data.TileHistory(), Engine));
         Run(Day(0));
