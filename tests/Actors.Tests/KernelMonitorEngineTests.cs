@@ -2,13 +2,14 @@ using System.Text.Json;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Kernels.Monitors;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests;
 
 /// <summary>The monitor engine over the real kernels, on conformance data: what it restores, reports and warns of.</summary>
 public sealed class KernelMonitorEngineTests
 {
-    private static readonly TileKey Tile = new(4, 2);
+    private static readonly TileId Tile = new(4, 2);
 
     /// <summary>The CCDC_RIRLS case with a scaling factor a thousand times too small: the screening takes most observations.</summary>
     private static KernelMonitorEngine MisscaledCcdc(ConformanceCase data)

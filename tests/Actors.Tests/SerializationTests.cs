@@ -6,12 +6,13 @@ using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests;
 
 public sealed class SerializationTests
 {
-    private static readonly TileKey Tile = new(12, -3);
+    private static readonly TileId Tile = new(12, -3);
 
     private static LayerSet SampleLayers()
     {

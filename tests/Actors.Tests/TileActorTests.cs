@@ -17,7 +17,7 @@ namespace NrtCluster.Actors.Tests;
 /// <summary>Tile actors on a real single-node cluster with real SQLite persistence and real kernels on conformance data.</summary>
 public sealed class TileActorTests(ITestOutputHelper output)
 {
-    private static readonly TileKey Tile = new(3, 5);
+    private static readonly TileId Tile = new(3, 5);
 
     /// <summary>The uninterrupted run: the kernels' monitor applied to every day in one process, no actors.</summary>
     private static TileState Uninterrupted(ConformanceCase data, int days)
@@ -153,7 +153,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
             Assert.All(alerts, a => Assert.Equal(reportPath, a.ReportPath));
             using (var report = RasterDataset.Open(reportPath))
             {
-                Assert.Equal(TileNode.Grid.TileGeoBox(Tile.ToTileId()).Transform, report.GeoTransform);
+                Assert.Equal(TileNode.Grid.TileGeoBox(Tile).Transform, report.GeoTransform);
                 Assert.Equal((24, 24, 2), (report.Width, report.Height, report.BandCount));
                 Assert.Equal(("mask", "detection_date"), (report.Description(1), report.Description(2)));
                 Assert.Equal(RasterDataType.UInt16, report.DataType(1));
@@ -572,7 +572,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
 
         public LoopbackStac Stac { get; } = new();
         public GridTileFootprints Footprints { get; }
-        public IReadOnlyList<TileKey> Tiles { get; }
+        public IReadOnlyList<TileId> Tiles { get; }
 
         public static StacItem Granule(string id, DateTime acquired) => LoopbackStac.Item(id, acquired, 0.002, 0.02, 0.012, 0.03);
 
@@ -593,10 +593,10 @@ public sealed class TileActorTests(ITestOutputHelper output)
 
         public int Failures => Volatile.Read(ref _failures);
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             if (acquiredUtc != failing) return inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
             Interlocked.Increment(ref _failures);
@@ -607,10 +607,10 @@ public sealed class TileActorTests(ITestOutputHelper output)
     /// <summary>Loads one date without its first item, as if that item's file were corrupt.</summary>
     private sealed class LeavingOutSource(IObservationSource inner, DateTime leaving) : IObservationSource
     {
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public async Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             var loaded = await inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
             return acquiredUtc == leaving ? loaded with { LeftOut = [new LeftOutItem(items[0].Id, $"{items[0].Href} is not a TIFF")] } : loaded;
@@ -622,10 +622,10 @@ public sealed class TileActorTests(ITestOutputHelper output)
     {
         private int _failed;
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>
+        public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken) =>
             acquiredUtc == failing && Interlocked.Exchange(ref _failed, 1) == 0
                 ? Task.FromException<ObservationLoad>(new IOException($"asset unreachable: {items[0].Href}"))
                 : inner.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);

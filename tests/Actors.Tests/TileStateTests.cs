@@ -4,13 +4,14 @@ using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Kernels;
 using NrtCluster.Kernels.Monitors;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests;
 
 /// <summary>The pure tile state (no actors) with the real kernels on conformance data.</summary>
 public sealed class TileStateTests
 {
-    private static readonly TileKey Tile = new(-2, 7);
+    private static readonly TileId Tile = new(-2, 7);
     private static readonly ConformanceCase Data = ConformanceCase.Load("cusum_ols");
     private static readonly KernelMonitorEngine Engine = Data.Engine();
 
@@ -315,15 +316,14 @@ public sealed class TileStateTests
     [Fact]
     public void Shards_group_neighbouring_tiles_and_tile_ids_round_trip()
     {
-        Assert.Equal("s0_0", new TileKey(3, 3).ShardId(4));
-        Assert.Equal("s1_0", new TileKey(4, 0).ShardId(4));
-        Assert.Equal("s-1_1", new TileKey(-1, 7).ShardId(4));
-        Assert.Equal(new TileKey(-2, 7), TileKey.Parse(new TileKey(-2, 7).ToString()));
-        Assert.Equal(new TileKey(12, 3).ToString(), new TileKey(12, 3).ToTileId().ToString());
-        Assert.Throws<FormatException>(() => TileKey.Parse("tile-12"));
+        Assert.Equal("s0_0", new TileId(3, 3).ShardId(4));
+        Assert.Equal("s1_0", new TileId(4, 0).ShardId(4));
+        Assert.Equal("s-1_1", new TileId(-1, 7).ShardId(4));
+        Assert.Equal(new TileId(-2, 7), TileId.Parse(new TileId(-2, 7).ToString()));
+        Assert.Throws<FormatException>(() => TileId.Parse("tile-12"));
         var extractor = new TileMessageExtractor(4);
-        Assert.Equal("x5_y6", extractor.EntityId(new GetTileStatus(new TileKey(5, 6))));
-        Assert.Equal("s1_1", extractor.ShardId(new GetTileStatus(new TileKey(5, 6))));
+        Assert.Equal("x5_y6", extractor.EntityId(new GetTileStatus(new TileId(5, 6))));
+        Assert.Equal("s1_1", extractor.ShardId(new GetTileStatus(new TileId(5, 6))));
         Assert.Equal("s1_1", extractor.ShardId("x5_y6"));
         Assert.Null(extractor.EntityId("not a tile message"));
     }

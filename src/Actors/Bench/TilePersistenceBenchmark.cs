@@ -53,7 +53,7 @@ public static class TilePersistenceBenchmark
     {
         if (size < 10 || historyDates < 10 || days < 1)
             throw new ArgumentOutOfRangeException(nameof(size), "Use a tile of at least 10 x 10 pixels, at least 10 history dates and at least 1 day.");
-        var tile = new TileKey(0, 0);
+        var tile = new TileId(0, 0);
         var kernels = new KernelMonitorEngine("CuSum",
             new Dictionary<string, System.Text.Json.JsonElement> { ["trend"] = Json("false") },
             new Dictionary<string, System.Text.Json.JsonElement> { ["method"] = Json("\"OLS\"") });
@@ -103,7 +103,7 @@ public static class TilePersistenceBenchmark
         {
             var region = TileSharding.Start(system, settings);
             // Warm the cluster and the shard with another (empty) tile, so only the tile's own recovery is timed.
-            await region.Ask<TileStatus>(new GetTileStatus(new TileKey(1, 0)), timeout);
+            await region.Ask<TileStatus>(new GetTileStatus(new TileId(1, 0)), timeout);
             clock.Restart();
             await region.Ask<TileStatus>(new GetTileStatus(tile), timeout);
             recovery = clock.Elapsed;
@@ -136,7 +136,7 @@ public static class TilePersistenceBenchmark
     }
 
     /// <summary>The real report writer on a grid whose tiles have the benchmark's size (median of 3 writes).</summary>
-    private static TimeSpan ReportTime(string outputFolder, int size, KernelMonitorEngine kernels, TileKey tile, TileState state)
+    private static TimeSpan ReportTime(string outputFolder, int size, KernelMonitorEngine kernels, TileId tile, TileState state)
     {
         var writer = new GeoTiffTileReportWriter(new ProcessingGrid("EPSG:3035", 20, 4_000_000, 3_500_000, size), outputFolder, ["mask", "detection_date"], kernels);
         return Median(3, () => writer.WriteAsync(tile, state.LastDay!.Value, state.Model!.Layers, state.Monitoring!, CancellationToken.None).GetAwaiter().GetResult());
@@ -224,7 +224,7 @@ public static class TilePersistenceBenchmark
             return frame;
         }
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
         {
             var values = new float[(long)historyDates * size * size];
             for (int t = 0; t < historyDates; t++) Frame(size, t).CopyTo(values, (long)t * size * size);
@@ -232,7 +232,7 @@ public static class TilePersistenceBenchmark
         }
 
         /// <summary>The monitoring frames are made up front, so a day's load in the actor is a copy (timed, and subtracted).</summary>
-        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             int index = (int)Math.Round((acquiredUtc - Start).TotalDays / 5) - historyDates;

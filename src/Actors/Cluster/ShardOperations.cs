@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Cluster;
 
@@ -168,7 +169,7 @@ public sealed class ShardOperations
         await _placement.SetDrainedAsync(_typeName, drained, false, cancellationToken);
     }
 
-    /// <summary>Shard ids of tiles are <c>s{column block}_{row block}</c> (<see cref="TileKey.ShardId"/>), e.g. s3_-2.</summary>
+    /// <summary>Shard ids of tiles are <c>s{column block}_{row block}</c> (<see cref="TileId.ShardId"/>), e.g. s3_-2.</summary>
     public static bool IsShardId(string? shardId)
     {
         if (shardId is null || shardId.Length < 4 || shardId[0] != 's') return false;

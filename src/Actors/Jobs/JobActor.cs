@@ -4,14 +4,15 @@ using Akka.Event;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Actors.Poller;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Jobs;
 
 /// <summary>What a job does.</summary>
-public abstract record JobRequest(string JobId, ImmutableArray<TileKey> Tiles)
+public abstract record JobRequest(string JobId, ImmutableArray<TileId> Tiles)
 {
     /// <summary>Fit every tile on its history; a fitted tile is left as it is unless <paramref name="Replace"/>.</summary>
-    public sealed record Fit(string JobId, ImmutableArray<TileKey> Tiles, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false)
+    public sealed record Fit(string JobId, ImmutableArray<TileId> Tiles, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false)
         : JobRequest(JobId, Tiles);
 
     /// <summary>
@@ -20,7 +21,7 @@ public abstract record JobRequest(string JobId, ImmutableArray<TileKey> Tiles)
     /// days behind it. <paramref name="Restart"/>: the tiles went back before days they had (a requeue), so their days are sent
     /// again from the start.
     /// </summary>
-    public sealed record FastForward(string JobId, ImmutableArray<TileKey> Tiles, DateTime FromUtc, DateTime ToUtc, bool Restart = false)
+    public sealed record FastForward(string JobId, ImmutableArray<TileId> Tiles, DateTime FromUtc, DateTime ToUtc, bool Restart = false)
         : JobRequest(JobId, Tiles);
 }
 
@@ -98,9 +99,9 @@ public sealed record JobSettings(int Parallelism)
 /// </summary>
 public sealed class JobActor : ReceiveActor, IWithTimers
 {
-    private sealed record FitAnswer(TileKey Tile, object Reply);
-    private sealed record NoAnswer(TileKey Tile, Exception Error);
-    private sealed record Resend(TileKey Tile);
+    private sealed record FitAnswer(TileId Tile, object Reply);
+    private sealed record NoAnswer(TileId Tile, Exception Error);
+    private sealed record Resend(TileId Tile);
     private sealed record StatusAnswer(TileStatus Status);
     private sealed record Planned(BackfillQueued Queued);
     private sealed record ReadStatus
@@ -114,11 +115,11 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     private readonly JobSettings _settings;
     private readonly IActorRef? _subscriber;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Queue<TileKey> _waiting = new();
+    private readonly Queue<TileId> _waiting = new();
     /// <summary>Fits sent so far to each tile being fitted.</summary>
-    private readonly Dictionary<TileKey, int> _attempts = new();
+    private readonly Dictionary<TileId, int> _attempts = new();
     /// <summary>Status reads of a fast-forward not answered yet.</summary>
-    private readonly HashSet<TileKey> _reading = new();
+    private readonly HashSet<TileId> _reading = new();
     private bool _backfillAsked;
     private JobState _state;
 
@@ -205,7 +206,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void SendFit(TileKey tile)
+    private void SendFit(TileId tile)
     {
         var fit = (JobRequest.Fit)_request;
         _attempts[tile] = _attempts.GetValueOrDefault(tile) + 1;
@@ -217,7 +218,7 @@ public sealed class JobActor : ReceiveActor, IWithTimers
     /// No answer: the message or its answer was lost (e.g. the tile's node left mid-way and the tile moved) or the tile is
     /// slow. A fit is sent again (a tile answers a repeated fit AlreadyFitted); a status is read again on the next round.
     /// </summary>
-    private void Unanswered(TileKey tile, Exception error)
+    private void Unanswered(TileId tile, Exception error)
     {
         int sent = _attempts.GetValueOrDefault(tile);
         string reason = error is AskTimeoutException ? "no answer in time" : error.Message;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Jobs;
 
@@ -9,34 +10,34 @@ namespace NrtCluster.Actors.Jobs;
 public abstract record JobEvent
 {
     /// <summary>What happened to one tile of the job.</summary>
-    public abstract record OfTile(TileKey Tile) : JobEvent;
+    public abstract record OfTile(TileId Tile) : JobEvent;
 
-    public sealed record TileStarted(TileKey Tile) : OfTile(Tile);
+    public sealed record TileStarted(TileId Tile) : OfTile(Tile);
 
     /// <summary>
     /// A fast-forward read the tile before asking for its days: the fit it is on and the days it had applied (counted as
     /// repeats when the job finds them applied).
     /// </summary>
-    public sealed record PositionRead(TileKey Tile, int FitNumber, ImmutableArray<DateOnly> AppliedBefore) : OfTile(Tile);
+    public sealed record PositionRead(TileId Tile, int FitNumber, ImmutableArray<DateOnly> AppliedBefore) : OfTile(Tile);
 
     /// <summary>The poller queued (or had sent before) these days of the job's range for the tile: what the tile is waited for.</summary>
-    public sealed record DaysPlanned(TileKey Tile, ImmutableArray<DateOnly> Days) : OfTile(Tile);
+    public sealed record DaysPlanned(TileId Tile, ImmutableArray<DateOnly> Days) : OfTile(Tile);
 
     /// <summary>
     /// A day is behind the tile: applied (by this job: Applied; before it: Repeated), or passed (Older: the tile moved past
     /// it, e.g. a later day was applied first; it will not be applied any more).
     /// </summary>
-    public sealed record DayDone(TileKey Tile, DateOnly Day, AckOutcome Outcome) : OfTile(Tile);
+    public sealed record DayDone(TileId Tile, DateOnly Day, AckOutcome Outcome) : OfTile(Tile);
 
     /// <summary>The tile could not load the day (after the delivery's retries) and set it aside; it counts as done.</summary>
-    public sealed record DayQuarantined(TileKey Tile, DateOnly Day, string Reason) : OfTile(Tile);
+    public sealed record DayQuarantined(TileId Tile, DateOnly Day, string Reason) : OfTile(Tile);
 
     /// <summary>The tile did not answer; its current message is sent again (fits), or it is asked again (status).</summary>
-    public sealed record Retrying(TileKey Tile, string Detail) : OfTile(Tile);
+    public sealed record Retrying(TileId Tile, string Detail) : OfTile(Tile);
 
-    public sealed record TileDone(TileKey Tile, string Detail) : OfTile(Tile);
+    public sealed record TileDone(TileId Tile, string Detail) : OfTile(Tile);
 
-    public sealed record TileFailed(TileKey Tile, string Detail) : OfTile(Tile);
+    public sealed record TileFailed(TileId Tile, string Detail) : OfTile(Tile);
 
     /// <summary>The job could not run at all (e.g. the archive search for a fast-forward failed).</summary>
     public sealed record JobFailed(string Error) : JobEvent;
@@ -46,13 +47,13 @@ public abstract record JobEvent
 public abstract record JobCommand
 {
     /// <summary>A tile takes one of the job's places.</summary>
-    public sealed record Start(TileKey Tile) : JobCommand;
+    public sealed record Start(TileId Tile) : JobCommand;
 
     /// <summary>A tile answered its fit.</summary>
-    public sealed record FitAnswered(TileKey Tile, object Reply) : JobCommand;
+    public sealed record FitAnswered(TileId Tile, object Reply) : JobCommand;
 
     /// <summary>A tile did not answer its <paramref name="Sent"/>th send (fit) or status read; <paramref name="MaxAttempts"/> sends at most.</summary>
-    public sealed record Unanswered(TileKey Tile, string Reason, int Sent, int MaxAttempts) : JobCommand;
+    public sealed record Unanswered(TileId Tile, string Reason, int Sent, int MaxAttempts) : JobCommand;
 
     /// <summary>A fast-forward read a tile's status: before the backfill its position, afterwards how far it has come.</summary>
     public sealed record StatusRead(TileStatus Status) : JobCommand;
@@ -72,20 +73,20 @@ public sealed record TilePlan(int FitNumber, ImmutableHashSet<DateOnly> AppliedB
 /// each planned day is behind it: applied, quarantined, or passed (the tile applied a later day; a day it skipped so is
 /// not applied any more, and counts as done, as nothing more can happen to it).
 /// </summary>
-public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDictionary<TileKey, TileProgress> Tiles, string? Error)
+public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDictionary<TileId, TileProgress> Tiles, string? Error)
     : IDecider<JobState, JobCommand, JobEvent>
 {
     /// <param name="daysPerTile">Every tile of the job with its number of days to apply (0 for a fit, or until planned).</param>
-    public static JobState Start(string jobId, JobKind kind, IEnumerable<KeyValuePair<TileKey, int>> daysPerTile) => new(
+    public static JobState Start(string jobId, JobKind kind, IEnumerable<KeyValuePair<TileId, int>> daysPerTile) => new(
         jobId,
         kind,
         ImmutableSortedDictionary.CreateRange(
-            Comparer<TileKey>.Create((a, b) => a.Row != b.Row ? a.Row.CompareTo(b.Row) : a.Column.CompareTo(b.Column)),
+            Comparer<TileId>.Create((a, b) => a.Row != b.Row ? a.Row.CompareTo(b.Row) : a.Column.CompareTo(b.Column)),
             daysPerTile.Select(kv => KeyValuePair.Create(kv.Key, new TileProgress(kv.Key, TileJobStatus.Waiting, null, 0, kv.Value, null)))),
         null);
 
     /// <summary>A fast-forward's tiles as read and planned.</summary>
-    public ImmutableDictionary<TileKey, TilePlan> Plans { get; init; } = ImmutableDictionary<TileKey, TilePlan>.Empty;
+    public ImmutableDictionary<TileId, TilePlan> Plans { get; init; } = ImmutableDictionary<TileId, TilePlan>.Empty;
 
     public int Done => Tiles.Values.Count(t => t.Status == TileJobStatus.Done);
     public int Failed => Tiles.Values.Count(t => t.Status == TileJobStatus.Failed);
@@ -113,7 +114,7 @@ public sealed record JobState(string JobId, JobKind Kind, ImmutableSortedDiction
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown job command."),
     };
 
-    private static IReadOnlyList<JobEvent> DecideFit(TileKey tile, object reply) => reply switch
+    private static IReadOnlyList<JobEvent> DecideFit(TileId tile, object reply) => reply switch
     {
         FitAck { Outcome: AckOutcome.Fitted or AckOutcome.AlreadyFitted } ack => [new JobEvent.TileDone(tile, $"{ack.Outcome} (fit {ack.FitNumber})")],
         FitAck ack => [new JobEvent.TileFailed(tile, $"{ack.Outcome}: {ack.Detail}")],

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Jobs;
 
@@ -32,7 +33,7 @@ public sealed record GetJobProgress : IPipelineMessage
 /// <param name="DaysRepeated">Days of <paramref name="DaysDone"/> the tile had applied before (acknowledged as repeats, not applied again).</param>
 /// <param name="Retries">Messages sent to the tile again so far (no answer in time, or a day it could not load).</param>
 public sealed record TileProgress(
-    TileKey Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail, int DaysQuarantined = 0, int DaysRepeated = 0,
+    TileId Tile, TileJobStatus Status, DateOnly? CurrentDay, int DaysDone, int DaysTotal, string? Detail, int DaysQuarantined = 0, int DaysRepeated = 0,
     int Retries = 0)
 {
     /// <summary>Days of <see cref="DaysDone"/> this job applied: neither repeats nor quarantined.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -19,7 +20,7 @@ public sealed record PollNow : IPipelineMessage
 public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? CursorUtc, string? Error) : IPipelineMessage
 {
     /// <summary>Each tile and solar day the new items cover, once: what the tiles are handed once the days settle.</summary>
-    public ImmutableArray<(TileKey Tile, DateOnly Day)> NewTileDays { get; init; } = [];
+    public ImmutableArray<(TileId Tile, DateOnly Day)> NewTileDays { get; init; } = [];
 
     /// <summary>The items of this search that were rejected (not dispatched), and why.</summary>
     public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
@@ -29,7 +30,7 @@ public sealed record PollCompleted(int NewItems, int PendingDays, DateTime? Curs
 /// <param name="Restart">
 /// Send the range again from its start even if the tile was sent those days before: the tile went back before them (a requeue).
 /// </param>
-public sealed record BackfillTile(TileKey Tile, int FitNumber, bool Restart = false);
+public sealed record BackfillTile(TileId Tile, int FitNumber, bool Restart = false);
 
 /// <summary>
 /// Search the archive from <paramref name="FromUtc"/> (the end of the history, excluded) to <paramref name="ToUtc"/> and queue
@@ -44,7 +45,7 @@ public sealed record Backfill(string JobId, ImmutableArray<BackfillTile> Tiles, 
 /// What a <see cref="Backfill"/> found: each tile's solar days in the range, oldest first, whether queued now or sent before
 /// (the tile applies each once); or why the search failed.
 /// </summary>
-public sealed record BackfillQueued(string JobId, ImmutableArray<(TileKey Tile, ImmutableArray<DateOnly> Days)> Days, string? Error) : IPipelineMessage
+public sealed record BackfillQueued(string JobId, ImmutableArray<(TileId Tile, ImmutableArray<DateOnly> Days)> Days, string? Error) : IPipelineMessage
 {
     /// <summary>The items of the search that were rejected (not queued), and why.</summary>
     public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
@@ -79,34 +80,34 @@ public sealed record ItemsDiscovered(
     ImmutableArray<DiscoveredItem> Items, DateTime SettleUntilUtc, DateTime? CursorUtc, DateTime ForgetSeenBeforeUtc) : IPollerEvent;
 
 /// <summary>A settled solar day was sent to the tiles it touches (one <see cref="ObserveDay"/> each, queued in the outbox).</summary>
-public sealed record DayDispatched(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles) : IPollerEvent;
+public sealed record DayDispatched(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileId> Tiles) : IPollerEvent;
 
 /// <summary>
 /// A backfilled solar day queued in the outbox for <paramref name="Tiles"/> (those of the days' items touching them), at once
 /// and without touching the days that wait for their settle delay.
 /// </summary>
-public sealed record DayBackfilled(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles) : IPollerEvent;
+public sealed record DayBackfilled(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileId> Tiles) : IPollerEvent;
 
 /// <summary>
 /// The tile's delivery position starts again (it was refitted, or rewound by a requeue): no day counts as sent to it, its
 /// messages not yet handed over are dropped, and its next days are queued for fit <paramref name="FitNumber"/>, so the tile
 /// drops any day still in delivery that was queued for an older fit.
 /// </summary>
-public sealed record DeliveryReset(TileKey Tile, int FitNumber) : IPollerEvent;
+public sealed record DeliveryReset(TileId Tile, int FitNumber) : IPollerEvent;
 
 /// <summary>The outbox head was stored in the durable reliable-delivery queue, which now owns its delivery.</summary>
-public sealed record ObservationHandedOver(TileKey Tile, DateOnly Day) : IPollerEvent;
+public sealed record ObservationHandedOver(TileId Tile, DateOnly Day) : IPollerEvent;
 
 /// <summary>A solar day waiting for late granules until <see cref="SettleUntilUtc"/>.</summary>
-public sealed record PendingDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileKey> Tiles, DateTime SettleUntilUtc);
+public sealed record PendingDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, ImmutableArray<TileId> Tiles, DateTime SettleUntilUtc);
 
 public sealed record PollerSnapshot(
     DateTime? CursorUtc,
     ImmutableArray<(string Id, DateTime AcquiredUtc)> Seen,
     ImmutableArray<PendingDay> Pending,
-    ImmutableArray<(TileKey Tile, DateOnly Day)> LastDispatched,
+    ImmutableArray<(TileId Tile, DateOnly Day)> LastDispatched,
     ImmutableArray<ObserveDay> Outbox) : IPipelineMessage
 {
     /// <summary>Each tile's fit its days are queued for, when not the first (see <see cref="DeliveryReset"/>).</summary>
-    public ImmutableArray<(TileKey Tile, int FitNumber)> Fits { get; init; } = [];
+    public ImmutableArray<(TileId Tile, int FitNumber)> Fits { get; init; } = [];
 }

@@ -4,6 +4,7 @@ using NrtCluster.Actors.Sources;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -41,7 +42,7 @@ public abstract record PollerCommand
     public sealed record Tick(DateTime NowUtc) : PollerCommand;
 
     /// <summary>The outbox head was stored in the reliable-delivery queue.</summary>
-    public sealed record HandedOver(TileKey Tile, DateOnly Day) : PollerCommand;
+    public sealed record HandedOver(TileId Tile, DateOnly Day) : PollerCommand;
 
     /// <summary>A <see cref="Poller.Backfill"/>'s search returned these items.</summary>
     public sealed record Backfill(Poller.Backfill Request, IReadOnlyList<DiscoveredItem> Items) : PollerCommand;
@@ -59,21 +60,21 @@ public sealed record PollerState(
     DateTime? CursorUtc,
     ImmutableDictionary<string, DateTime> Seen,
     ImmutableSortedDictionary<DateOnly, PendingDay> Pending,
-    ImmutableDictionary<TileKey, DateOnly> LastDispatched,
+    ImmutableDictionary<TileId, DateOnly> LastDispatched,
     ImmutableList<ObserveDay> Outbox) : IDecider<PollerState, PollerCommand, IPollerEvent>
 {
     public static PollerState Empty { get; } = new(
         null,
         ImmutableDictionary<string, DateTime>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<DateOnly, PendingDay>.Empty,
-        ImmutableDictionary<TileKey, DateOnly>.Empty,
+        ImmutableDictionary<TileId, DateOnly>.Empty,
         ImmutableList<ObserveDay>.Empty);
 
     /// <summary>Tiles whose days are queued for a later fit than the first (see <see cref="DeliveryReset"/>).</summary>
-    public ImmutableDictionary<TileKey, int> Fits { get; init; } = ImmutableDictionary<TileKey, int>.Empty;
+    public ImmutableDictionary<TileId, int> Fits { get; init; } = ImmutableDictionary<TileId, int>.Empty;
 
     /// <summary>The fit a tile's days are queued for: the first unless a refit reset its delivery.</summary>
-    public int FitOf(TileKey tile) => Fits.GetValueOrDefault(tile, 1);
+    public int FitOf(TileId tile) => Fits.GetValueOrDefault(tile, 1);
 
     /// <summary>Where the next search starts: the cursor minus the overlap window, or the initial start.</summary>
     public DateTime SearchFromUtc(PollerRules rules) => CursorUtc is { } cursor ? cursor - rules.Overlap : rules.InitialStartUtc;
@@ -138,7 +139,7 @@ public sealed record PollerState(
     /// Each backfilled tile's solar days in the range, oldest first, with the items of the day touching it: the days a day
     /// of the history (acquired at or before the range's start) is left out of, as it belongs to the fit.
     /// </summary>
-    public static ImmutableArray<(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items)> BackfillDays(
+    public static ImmutableArray<(TileId Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items)> BackfillDays(
         Backfill request, IEnumerable<DiscoveredItem> items)
     {
         var wanted = request.Tiles.Select(t => t.Tile).ToHashSet();
@@ -193,7 +194,7 @@ public sealed record PollerState(
     };
 
     /// <summary>Puts one <see cref="ObserveDay"/> per tile in the outbox, for the fit the tile is on, and records the day as its last.</summary>
-    private PollerState Queue(DateOnly day, DateTime acquiredUtc, ImmutableArray<ItemRef> items, ImmutableArray<TileKey> tiles) => this with
+    private PollerState Queue(DateOnly day, DateTime acquiredUtc, ImmutableArray<ItemRef> items, ImmutableArray<TileId> tiles) => this with
     {
         LastDispatched = tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, day)),
         Outbox = Outbox.AddRange(tiles.Select(t => new ObserveDay(t, day, acquiredUtc, items, FitOf(t)))),

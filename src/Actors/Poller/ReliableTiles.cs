@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding.Delivery;
 using Akka.Delivery;
 using Akka.Event;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -24,7 +25,7 @@ public static class ReliableTileSharding
         var shardingSettings = ClusterShardingSettings.Create(system);
         return sharding.Start(
             TileSharding.TypeName,
-            entityId => ReliableTileEntity.Props(TileKey.Parse(entityId), settings, d),
+            entityId => ReliableTileEntity.Props(TileId.Parse(entityId), settings, d),
             shardingSettings,
             // Sharding unwraps the delivery's ShardingEnvelope (entity id = tile id) before the extractor sees it.
             new TileMessageExtractor(shardBlockSize),
@@ -53,10 +54,10 @@ public sealed record ReliableTileSettings(TimeSpan AckTimeout, RetryWindow Retry
 /// </summary>
 public sealed class ReliableTileEntity : ReceiveActor
 {
-    public static Props Props(TileKey tile, TileActorSettings settings, ReliableTileSettings delivery) =>
+    public static Props Props(TileId tile, TileActorSettings settings, ReliableTileSettings delivery) =>
         Akka.Actor.Props.Create(() => new ReliableTileEntity(tile, settings, delivery));
 
-    public ReliableTileEntity(TileKey tile, TileActorSettings settings, ReliableTileSettings delivery)
+    public ReliableTileEntity(TileId tile, TileActorSettings settings, ReliableTileSettings delivery)
     {
         var tileActor = Context.ActorOf(TileActor.Props(tile, settings), "tile");
         Context.Watch(tileActor);
@@ -136,7 +137,7 @@ internal sealed class TileDeliveryConsumer : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("resend", new Resend(_current.SeqNr), _settings.AckTimeout);
     }
 
-    private void Acknowledged(TileKey tile, DateOnly? day, AckOutcome outcome, string detail, string? reportError)
+    private void Acknowledged(TileId tile, DateOnly? day, AckOutcome outcome, string detail, string? reportError)
     {
         if (_current is null) return;
         // An answer to an earlier (re)send of another message is stale.

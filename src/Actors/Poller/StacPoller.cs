@@ -9,6 +9,7 @@ using Akka.Util;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Poller;
 
@@ -80,7 +81,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     private IActorRef _producer = ActorRefs.Nobody;
     private ShardingProducerController.RequestNext<ITileMessage>? _requestNext;
     private bool _searching;
-    private (TileKey Tile, DateOnly Day)? _inFlight;
+    private (TileId Tile, DateOnly Day)? _inFlight;
     private int _eventsSinceSnapshot;
     private DateTime? _lastPollUtc;
     private string? _lastError;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Reports;
 
@@ -21,13 +22,13 @@ public abstract record ReportCommand
 /// current mosaic. A tile and day reported twice (a redelivered day, a restarted tile) counts once.
 /// </summary>
 public sealed record ReportState(
-    ImmutableDictionary<(TileKey Tile, DateOnly Day), AlertEntry> Entries,
-    ImmutableDictionary<TileKey, TileStatistics> Tiles,
+    ImmutableDictionary<(TileId Tile, DateOnly Day), AlertEntry> Entries,
+    ImmutableDictionary<TileId, TileStatistics> Tiles,
     string? MosaicPath,
     ImmutableArray<string> MosaicSources) : IDecider<ReportState, ReportCommand, IReportEvent>
 {
     public static ReportState Empty { get; } = new(
-        ImmutableDictionary<(TileKey, DateOnly), AlertEntry>.Empty, ImmutableDictionary<TileKey, TileStatistics>.Empty, null, []);
+        ImmutableDictionary<(TileId, DateOnly), AlertEntry>.Empty, ImmutableDictionary<TileId, TileStatistics>.Empty, null, []);
 
     /// <summary>Every alert is recorded (a repeat replaces the earlier one, see <see cref="Apply"/>), and every rebuilt mosaic.</summary>
     public IReadOnlyList<IReportEvent> Decide(ReportCommand command) => command switch

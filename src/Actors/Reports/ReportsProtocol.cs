@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Reports;
 
@@ -10,7 +11,7 @@ namespace NrtCluster.Actors.Reports;
 public sealed record GetAlertFeed(DateOnly Since) : IPipelineMessage;
 
 /// <summary>One tile's new breaks on one solar day.</summary>
-public sealed record AlertEntry(TileKey Tile, DateOnly Day, long NewBreaks, string? ReportPath);
+public sealed record AlertEntry(TileId Tile, DateOnly Day, long NewBreaks, string? ReportPath);
 
 public sealed record AlertFeed(DateOnly Since, ImmutableArray<AlertEntry> Entries) : IPipelineMessage;
 
@@ -23,7 +24,7 @@ public sealed record GetAlertStatistics : IPipelineMessage
 public sealed record DayStatistics(DateOnly Day, int Tiles, long NewBreaks);
 
 /// <summary>Per tile: its latest report and the new breaks summed over every reported day.</summary>
-public sealed record TileStatistics(TileKey Tile, DateOnly LastDay, int DaysReported, long NewBreaks, MaskTotals Totals, string? ReportPath);
+public sealed record TileStatistics(TileId Tile, DateOnly LastDay, int DaysReported, long NewBreaks, MaskTotals Totals, string? ReportPath);
 
 /// <param name="MosaicPath">The VRT over all tile reports; null until one was built.</param>
 /// <param name="MosaicSources">The tile reports the current mosaic was built from.</param>

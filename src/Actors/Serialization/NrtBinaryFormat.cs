@@ -3,6 +3,7 @@ using System.Text;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Serialization;
 
@@ -199,8 +200,8 @@ public static class NrtBinaryFormat
 
     // ---- scalars and records
 
-    private static void WriteTile(BinaryWriter w, TileKey t) { w.Write(t.Column); w.Write(t.Row); }
-    private static TileKey ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
+    private static void WriteTile(BinaryWriter w, TileId t) { w.Write(t.Column); w.Write(t.Row); }
+    private static TileId ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
 
     private static void WriteDay(BinaryWriter w, DateOnly d) => w.Write(d.DayNumber);
     private static DateOnly ReadDay(BinaryReader r) => DateOnly.FromDayNumber(r.ReadInt32());

@@ -8,6 +8,7 @@ using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Serialization;
 
@@ -263,8 +264,8 @@ public static class PipelineFormat
     private static void WriteItem(BinaryWriter w, ItemRef i) => NrtBinaryFormat.WriteItem(w, i);
     private static ItemRef ReadItem(BinaryReader r, byte version) => NrtBinaryFormat.ReadItem(r, withAssets: version >= 5);
 
-    private static void WriteTile(BinaryWriter w, TileKey t) { w.Write(t.Column); w.Write(t.Row); }
-    private static TileKey ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
+    private static void WriteTile(BinaryWriter w, TileId t) { w.Write(t.Column); w.Write(t.Row); }
+    private static TileId ReadTile(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32());
 
     private static void WriteDay(BinaryWriter w, DateOnly d) => w.Write(d.DayNumber);
     private static DateOnly ReadDay(BinaryReader r) => DateOnly.FromDayNumber(r.ReadInt32());

@@ -10,7 +10,7 @@ namespace NrtCluster.Actors.Sources;
 /// <summary>Which tiles of the project a lon/lat geometry (an item footprint, an area of interest) touches.</summary>
 public interface ITileFootprintIndex
 {
-    IReadOnlyList<TileKey> TilesTouching(Geometry lonLat);
+    IReadOnlyList<TileId> TilesTouching(Geometry lonLat);
 }
 
 /// <summary>
@@ -24,7 +24,7 @@ public sealed class GridTileFootprints : ITileFootprintIndex
     public const double ClipMargin = 0.01;
 
     private readonly ProcessingGrid _grid;
-    private readonly HashSet<TileKey>? _project;
+    private readonly HashSet<TileId>? _project;
     private readonly (TileId First, TileId Last)? _range;
     private readonly Envelope? _clipBox;
     /// <summary>The box, and its copies a turn east and west: footprints may cross the antimeridian with longitudes beyond 180.</summary>
@@ -36,9 +36,9 @@ public sealed class GridTileFootprints : ITileFootprintIndex
         _grid = grid;
         if (area is null) return;
         var tiles = grid.TilesCovering(area);
-        _project = [.. tiles.Select(ToKey)];
+        _project = [.. tiles];
         if (tiles.Count == 0) return;
-        _range = (new TileId(tiles.Min(t => t.Col), tiles.Min(t => t.Row)), new TileId(tiles.Max(t => t.Col), tiles.Max(t => t.Row)));
+        _range = (new TileId(tiles.Min(t => t.Column), tiles.Min(t => t.Row)), new TileId(tiles.Max(t => t.Column), tiles.Max(t => t.Row)));
         _clipBox = grid.LonLatEnvelope(_range.Value.First, _range.Value.Last);
         _clipBox.ExpandBy(ClipMargin);
         var box = _clipBox;
@@ -46,9 +46,9 @@ public sealed class GridTileFootprints : ITileFootprintIndex
             (Polygon)StacJson.GeometryFactory.ToGeometry(new Envelope(box.MinX + shift, box.MaxX + shift, box.MinY, box.MaxY)))];
     }
 
-    public IReadOnlyList<TileKey> ProjectTiles => _project is null ? [] : [.. _project.OrderBy(t => t.Row).ThenBy(t => t.Column)];
+    public IReadOnlyList<TileId> ProjectTiles => _project is null ? [] : [.. _project.OrderBy(t => t.Row).ThenBy(t => t.Column)];
 
-    public IReadOnlyList<TileKey> TilesTouching(Geometry lonLat)
+    public IReadOnlyList<TileId> TilesTouching(Geometry lonLat)
     {
         if (_project is not null && _clipBox is null) return [];
         var footprint = lonLat;
@@ -66,11 +66,10 @@ public sealed class GridTileFootprints : ITileFootprintIndex
         }
         // Footprints are polygons; a point or line (rare in STAC) is widened to a tiny surface so the grid accepts it.
         var surface = footprint.Dimension == Dimension.Surface ? footprint : footprint.Buffer(1e-6);
-        var tiles = _grid.TilesCovering(surface, _range).Select(ToKey);
+        var tiles = _grid.TilesCovering(surface, _range);
         return [.. _project is null ? tiles : tiles.Where(_project.Contains)];
     }
 
-    private static TileKey ToKey(TileId id) => new(id.Col, id.Row);
 }
 
 /// <summary>The archive the poller searches (polls and backfills): items acquired in a time interval.</summary>
@@ -106,7 +105,7 @@ public sealed class StacApiArchive(StacApiClient client, StacSearchRequest proje
 
 /// <summary>A STAC item the poller found: what it needs to dispatch it (never the item document itself).</summary>
 /// <param name="Tiles">The tiles its footprint intersects, decided when it was found.</param>
-public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileKey> Tiles)
+public sealed record DiscoveredItem(string Id, string Href, DateTime AcquiredUtc, DateOnly SolarDay, ImmutableArray<TileId> Tiles)
 {
     /// <summary>What a tile reads of the item (<see cref="ItemRef.Assets"/>); null when it could not be described.</summary>
     public ItemAssets? Assets { get; init; }

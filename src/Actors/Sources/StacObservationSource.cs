@@ -53,14 +53,14 @@ public sealed class StacObservationSource : IObservationSource
             ProviderProfiles.ByName(config.Stac.Provider, http), new StaticCatalogReader(http), options, config.ForestMask);
     }
 
-    public async Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public async Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
     {
-        var box = _grid.TileGeoBox(tile.ToTileId());
+        var box = _grid.TileGeoBox(tile);
         // Solar days may be a few hours off UTC: search a day wider and keep the solar days inside the period.
         var from = start.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = end.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         // Only around the tile: a fit job fits every tile, and each searching the whole area would read it once per tile.
-        var around = _grid.LonLatEnvelope(tile.ToTileId(), tile.ToTileId());
+        var around = _grid.LonLatEnvelope(tile, tile);
         around.ExpandBy(GridTileFootprints.ClipMargin);
         var items = (await _archive.Within(StacJson.GeometryFactory.ToGeometry(around)).SearchAsync(from, to, cancellationToken).ConfigureAwait(false))
             .Where(i => _footprints.TilesTouching(i.Footprint).Contains(tile))
@@ -87,11 +87,11 @@ public sealed class StacObservationSource : IObservationSource
     /// item without a needed asset, a missing or corrupt file) is left out and listed, as long as another item loads; a
     /// transient failure, or every item failing, fails the day.
     /// </summary>
-    public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
+    public async Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items,
         CancellationToken cancellationToken)
     {
         if (items.Count == 0) throw new ArgumentException($"Tile {tile}, {day:yyyy-MM-dd}: an observation needs at least one item.", nameof(items));
-        var box = _grid.TileGeoBox(tile.ToTileId());
+        var box = _grid.TileGeoBox(tile);
         var resolved = new List<ObservationItem>(items.Count);
         var leftOut = new List<ItemFailure>();
         foreach (var item in items)
@@ -115,7 +115,7 @@ public sealed class StacObservationSource : IObservationSource
     }
 
     /// <summary>An item sent without its assets (by an older node, or one its sender could not describe): read from its document.</summary>
-    private async Task<ItemAssets> DescribeAsync(TileKey tile, DateOnly day, ItemRef item, CancellationToken ct)
+    private async Task<ItemAssets> DescribeAsync(TileId tile, DateOnly day, ItemRef item, CancellationToken ct)
     {
         StacItem stacItem;
         try

@@ -28,12 +28,12 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
     /// <summary>The folder holding every tile's report folder: <c>OUTPUT/tiles</c>.</summary>
     public string Folder => Path.Combine(_outputFolder, "tiles");
 
-    public string PathFor(TileKey tile) => Path.Combine(Folder, tile.ToString(), "report.tif");
+    public string PathFor(TileId tile) => Path.Combine(Folder, tile.ToString(), "report.tif");
 
-    public Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken) =>
+    public Task<string> WriteAsync(TileId tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            var box = _grid.TileGeoBox(tile.ToTileId());
+            var box = _grid.TileGeoBox(tile);
             var report = _engine.Report(model, monitoring, _layers);
             var values = report.ValuesAs<ushort>();
             int pixels = report.Shape[1] * report.Shape[2];

@@ -4,6 +4,7 @@ using Akka.Persistence;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Geo.Sentinel2;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -54,7 +55,7 @@ public sealed record TileActorSettings(
 /// </summary>
 public sealed class TileActor : UntypedPersistentActor
 {
-    private readonly TileKey _tile;
+    private readonly TileId _tile;
     private readonly TileActorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private TileState _state;
@@ -68,7 +69,7 @@ public sealed class TileActor : UntypedPersistentActor
     /// <summary>What the tile's delivery retries now (<see cref="DeliveryRetrying"/>).</summary>
     private string? _retrying;
 
-    public TileActor(TileKey tile, TileActorSettings settings)
+    public TileActor(TileId tile, TileActorSettings settings)
     {
         settings.Validate();
         _tile = tile;
@@ -76,11 +77,11 @@ public sealed class TileActor : UntypedPersistentActor
         _state = TileState.Empty(tile);
     }
 
-    public static Props Props(TileKey tile, TileActorSettings settings) => Akka.Actor.Props.Create(() => new TileActor(tile, settings));
+    public static Props Props(TileId tile, TileActorSettings settings) => Akka.Actor.Props.Create(() => new TileActor(tile, settings));
 
-    public static string PersistenceIdOf(TileKey tile) => $"tile-{tile}";
+    public static string PersistenceIdOf(TileId tile) => $"tile-{tile}";
 
-    public static string ModelPersistenceIdOf(TileKey tile) => $"tile-model-{tile}";
+    public static string ModelPersistenceIdOf(TileId tile) => $"tile-model-{tile}";
 
     public override string PersistenceId => PersistenceIdOf(_tile);
 
@@ -88,7 +89,7 @@ public sealed class TileActor : UntypedPersistentActor
     /// Asks for the <see cref="TileState"/> as the actor holds it, for tests and in-process diagnostics: the reply is not
     /// serializable, so ask a tile hosted on this node (<see cref="GetTileStatus"/> is the cluster-wide query).
     /// </summary>
-    public sealed record GetTileState(TileKey Tile) : ITileMessage;
+    public sealed record GetTileState(TileId Tile) : ITileMessage;
 
     /// <summary>
     /// From the tile's delivery, in the same entity (never serialized): the day it retries now and why, or null once the

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
 using NrtCluster.Kernels;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -78,14 +79,14 @@ public interface IMonitorEngine
 /// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>
 public interface IObservationSource
 {
-    Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
+    Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken);
 
     /// <summary>
     /// The solar day's index values, H x W, mosaicked from the items (first valid pixel wins), and the items left out
     /// because they cannot be read. Throws when the day cannot be loaded; <see cref="Geo.Sentinel2.InputFailure"/> tells
     /// whether trying again could help.
     /// </summary>
-    Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
+    Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
 }
 
 /// <summary>A solar day's index values (H x W, NaN = no observation) and the items it was loaded without.</summary>
@@ -98,8 +99,8 @@ public sealed record ObservationLoad(float[] Values, ImmutableArray<LeftOutItem>
 public interface ITileReportWriter
 {
     /// <summary>Where the tile's report is (or will be) written.</summary>
-    string PathFor(TileKey tile);
+    string PathFor(TileId tile);
 
 
-    Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken);
+    Task<string> WriteAsync(TileId tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken);
 }

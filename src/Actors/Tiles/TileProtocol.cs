@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -10,7 +11,7 @@ public interface INrtSerializable;
 /// <summary>A message routed to one tile entity by cluster sharding.</summary>
 public interface ITileMessage : INrtSerializable
 {
-    TileKey Tile { get; }
+    TileId Tile { get; }
 }
 
 /// <summary>A STAC item used by an observation: its id and the href of the item document.</summary>
@@ -27,21 +28,21 @@ public sealed record ItemRef(string Id, string Href)
 // remoting frames are limited to 128 000 bytes and a tile's pixels are megabytes.
 
 /// <summary>Fit the tile's model on its history period. <paramref name="Replace"/> refits a fitted tile and restarts monitoring.</summary>
-public sealed record FitTile(TileKey Tile, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false) : ITileMessage;
+public sealed record FitTile(TileId Tile, DateOnly HistoryStart, DateOnly HistoryEnd, bool Replace = false) : ITileMessage;
 
 /// <summary>Apply one solar day, made of the given items, as a monitoring step.</summary>
 /// <param name="FitNumber">
 /// The fit the day was queued for. A tile on a later fit (refitted since) drops it, answered <see cref="AckOutcome.Superseded"/>:
 /// the refit reset the tile's delivery and its days are sent again from the history end.
 /// </param>
-public sealed record ObserveDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, int FitNumber = 1) : ITileMessage;
+public sealed record ObserveDay(TileId Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, int FitNumber = 1) : ITileMessage;
 
 /// <summary>
 /// Set a solar day aside that cannot be applied (its items cannot be loaded: a missing or corrupt file, a 404), so the
 /// tile's later days can go on. Recorded in the tile's quarantine list with <paramref name="Reason"/>; the same day sent
 /// again later as an <see cref="ObserveDay"/> is still applied while it is newer than the last applied day.
 /// </summary>
-public sealed record QuarantineDay(TileKey Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, string Reason) : ITileMessage;
+public sealed record QuarantineDay(TileId Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, string Reason) : ITileMessage;
 
 /// <summary>
 /// Rewind the tile to its state before a quarantined day (<paramref name="Day"/>, or its earliest when null), kept since the
@@ -49,17 +50,17 @@ public sealed record QuarantineDay(TileKey Tile, DateOnly Day, DateTime Acquired
 /// <c>nrtc requeue</c> once the day's items can be read). Replied with a <see cref="DayAck"/>: <see cref="AckOutcome.Rewound"/>,
 /// <see cref="AckOutcome.NotQuarantined"/>, or Failed saying why the tile cannot be rewound.
 /// </summary>
-public sealed record RequeueDay(TileKey Tile, DateOnly? Day) : ITileMessage;
+public sealed record RequeueDay(TileId Tile, DateOnly? Day) : ITileMessage;
 
-public sealed record GetTileReport(TileKey Tile) : ITileMessage;
+public sealed record GetTileReport(TileId Tile) : ITileMessage;
 
 /// <summary>
 /// Write the tile's report again from its persisted state (an operator rebuilding lost outputs): replied with a
 /// <see cref="TileReport"/> whose path is null when the tile is not fitted or has no report writer. Emits no alert.
 /// </summary>
-public sealed record RewriteTileReport(TileKey Tile) : ITileMessage;
+public sealed record RewriteTileReport(TileId Tile) : ITileMessage;
 
-public sealed record GetTileStatus(TileKey Tile) : ITileMessage;
+public sealed record GetTileStatus(TileId Tile) : ITileMessage;
 
 // ---- Replies and alerts.
 
@@ -85,9 +86,9 @@ public enum AckOutcome : byte
     Superseded = 12,
 }
 
-public sealed record FitAck(TileKey Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
+public sealed record FitAck(TileId Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
 
-public sealed record DayAck(TileKey Tile, DateOnly Day, AckOutcome Outcome, string Detail) : INrtSerializable
+public sealed record DayAck(TileId Tile, DateOnly Day, AckOutcome Outcome, string Detail) : INrtSerializable
 {
     /// <summary>
     /// Set when the tile tried to write its report for this answer (an applied day, or the last day sent again) and could not,
@@ -125,14 +126,14 @@ public sealed record QuarantinedDay(DateOnly Day, ImmutableArray<string> ItemIds
 /// <summary>What a fit was made from.</summary>
 public sealed record FitSummary(DateOnly HistoryStart, DateOnly HistoryEnd, int HistoryDates, int Height, int Width, string Engine);
 
-public sealed record TileReport(TileKey Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable
+public sealed record TileReport(TileId Tile, int FitNumber, DateOnly? LastDay, MaskTotals Totals, string? ReportPath) : INrtSerializable
 {
     /// <summary>Why a <see cref="RewriteTileReport"/> could not write the report (as <see cref="DayAck.ReportError"/>); null otherwise.</summary>
     public string? ReportError { get; init; }
 }
 
 public sealed record TileStatus(
-    TileKey Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
+    TileId Tile, int FitNumber, FitSummary? Fit, DateOnly? LastDay, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
 {
     /// <summary>The days set aside because their items could not be loaded, oldest first.</summary>
     public ImmutableArray<QuarantinedDay> Quarantined { get; init; } = [];
@@ -145,7 +146,7 @@ public sealed record TileStatus(
 }
 
 /// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
-public sealed record TileAlert(TileKey Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
+public sealed record TileAlert(TileId Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
 
 // ---- Persisted types. The fitted model is immutable after a fit and large; it is stored once per fit under its own
 // persistence id (TileModel). The monitoring state changes every day; its state of record is the TileSnapshot that is
@@ -154,30 +155,30 @@ public sealed record TileAlert(TileKey Tile, DateOnly Day, long NewBreaks, MaskT
 
 public interface ITileEvent : INrtSerializable
 {
-    TileKey Tile { get; }
+    TileId Tile { get; }
 }
 
 /// <summary>A fit happened. The model is the <see cref="TileModel"/> of the same fit number; the state it starts from is the snapshot of this event's sequence number.</summary>
-public sealed record ModelFitted(TileKey Tile, int FitNumber, FitSummary Summary) : ITileEvent;
+public sealed record ModelFitted(TileId Tile, int FitNumber, FitSummary Summary) : ITileEvent;
 
 /// <summary>A solar day was applied. The state after it is the snapshot of this event's sequence number.</summary>
-public sealed record DayApplied(TileKey Tile, AppliedDay Day) : ITileEvent;
+public sealed record DayApplied(TileId Tile, AppliedDay Day) : ITileEvent;
 
 /// <summary>A solar day was quarantined. The state with it in the quarantine list is the snapshot of this event's sequence number.</summary>
-public sealed record DayQuarantined(TileKey Tile, QuarantinedDay Day) : ITileEvent;
+public sealed record DayQuarantined(TileId Tile, QuarantinedDay Day) : ITileEvent;
 
 /// <summary>
 /// The tile went back to the state kept with the quarantine of <paramref name="Day"/> (the snapshot <paramref name="FromSequenceNr"/>);
 /// the state it is in now is the snapshot of this event's sequence number.
 /// </summary>
-public sealed record TileRewound(TileKey Tile, DateOnly Day, long FromSequenceNr) : ITileEvent;
+public sealed record TileRewound(TileId Tile, DateOnly Day, long FromSequenceNr) : ITileEvent;
 
 /// <summary>The fitted model of one fit (immutable).</summary>
-public sealed record TileModel(TileKey Tile, int FitNumber, LayerSet Layers) : INrtSerializable;
+public sealed record TileModel(TileId Tile, int FitNumber, LayerSet Layers) : INrtSerializable;
 
 /// <summary>Everything but the model: the state of record after each fit and applied day.</summary>
 public sealed record TileSnapshot(
-    TileKey Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
+    TileId Tile, int FitNumber, FitSummary? Fit, LayerSet? Monitoring, ImmutableArray<AppliedDay> Days, MaskTotals Totals) : INrtSerializable
 {
     public ImmutableArray<QuarantinedDay> Quarantined { get; init; } = [];
 }

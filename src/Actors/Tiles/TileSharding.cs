@@ -1,11 +1,13 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tiles;
 
 /// <summary>
 /// Routes <see cref="ITileMessage"/>s: entity id = tile id, shard id = the block of neighbouring tiles
-/// (see <see cref="TileKey.ShardId"/>), so tiles that share STAC items move between nodes together.
+/// (see <see cref="TileShards.ShardId"/>), so tiles that share STAC items move between nodes together.
 /// </summary>
 public sealed class TileMessageExtractor(int shardBlockSize) : IMessageExtractor
 {
@@ -28,7 +30,7 @@ public sealed class TileMessageExtractor(int shardBlockSize) : IMessageExtractor
     };
 
     /// <summary>Used by sharding itself (remembered entities, StartEntity), which Akka handles before the other methods.</summary>
-    public string ShardId(string entityId, object? messageHint = null) => TileKey.Parse(entityId).ShardId(ShardBlockSize);
+    public string ShardId(string entityId, object? messageHint = null) => TileId.Parse(entityId).ShardId(ShardBlockSize);
 }
 
 public static class TileSharding
@@ -48,11 +50,26 @@ public static class TileSharding
         var shardingSettings = ClusterShardingSettings.Create(system);
         return sharding.Start(
             TypeName,
-            entityId => TileActor.Props(TileKey.Parse(entityId), settings),
+            entityId => TileActor.Props(TileId.Parse(entityId), settings),
             shardingSettings,
             new TileMessageExtractor(shardBlockSize),
             // Least-shard allocation, overridden by the operator's moves and drains (NrtCluster.Actors.Cluster.ShardOperations).
             Cluster.PlacementAllocationStrategy.Create(system, TypeName, shardingSettings),
             PoisonPill.Instance);
+    }
+}
+
+public static class TileShards
+{
+    /// <summary>
+    /// Shard of this tile: the block of <paramref name="blockSize"/> x <paramref name="blockSize"/> tiles it falls in,
+    /// so neighbouring tiles (which share STAC items and are read together) live on the same node.
+    /// </summary>
+    public static string ShardId(this TileId tile, int blockSize)
+    {
+        if (blockSize < 1) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "The shard block size must be at least 1 tile.");
+        int bc = (int)Math.Floor(tile.Column / (double)blockSize);
+        int br = (int)Math.Floor(tile.Row / (double)blockSize);
+        return string.Create(CultureInfo.InvariantCulture, $"s{bc}_{br}");
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using NrtCluster.Actors.State;
 using NrtCluster.Kernels;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tiles;
 
@@ -96,7 +97,7 @@ public sealed record TileDecision(TileEvent? Event, TileState Next, INrtSerializ
 /// it, referenced by fit number and attached with <see cref="WithModel"/> after it is loaded.
 /// </summary>
 public sealed record TileState(
-    TileKey Tile,
+    TileId Tile,
     int FitNumber,
     FitSummary? Fit,
     TileModel? Model,
@@ -108,7 +109,7 @@ public sealed record TileState(
     public const string MaskLayer = "mask";
     public const string DetectionDateLayer = "detection_date";
 
-    public static TileState Empty(TileKey tile) =>
+    public static TileState Empty(TileId tile) =>
         new(tile, 0, null, null, null, ImmutableArray<AppliedDay>.Empty, MaskTotals.Zero, ImmutableArray<QuarantinedDay>.Empty);
 
     public bool IsFitted => FitNumber > 0;

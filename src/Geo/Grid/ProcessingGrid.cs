@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using NetTopologySuite.Densify;
 using NetTopologySuite.Features;
@@ -8,19 +9,30 @@ using NrtCluster.Geo.Gdal;
 
 namespace NrtCluster.Geo.Grid;
 
-/// <summary>A tile of the processing grid: column counted eastwards and row counted southwards from the grid origin.</summary>
-public readonly record struct TileId(int Col, int Row)
+/// <summary>
+/// A tile of the processing grid: column counted eastwards and row counted southwards from the grid origin. Its text form
+/// <c>x{column}_y{row}</c> is the sharding entity id and part of every tile's persistence id, so it must never change.
+/// </summary>
+public readonly record struct TileId(int Column, int Row)
 {
-    public override string ToString() => $"x{Col}_y{Row}";
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"x{Column}_y{Row}");
 
     /// <summary>Parses the <see cref="ToString"/> form, e.g. "x12_y-3".</summary>
-    public static TileId Parse(string text)
+    public static TileId Parse(string text) =>
+        TryParse(text, out var tile)
+            ? tile
+            : throw new FormatException($"'{text}' is not a tile id; expected x<column>_y<row>, e.g. x12_y7.");
+
+    public static bool TryParse(string? text, out TileId tile)
     {
-        var parts = text.Split('_');
-        if (parts.Length == 2 && parts[0].StartsWith('x') && parts[1].StartsWith('y')
-            && int.TryParse(parts[0].AsSpan(1), out var c) && int.TryParse(parts[1].AsSpan(1), out var r))
-            return new TileId(c, r);
-        throw new FormatException($"'{text}' is not a tile id; expected the form x<col>_y<row>, e.g. x12_y3.");
+        tile = default;
+        if (text is null || !text.StartsWith('x')) return false;
+        int sep = text.IndexOf("_y", StringComparison.Ordinal);
+        if (sep < 2) return false;
+        if (!int.TryParse(text.AsSpan(1, sep - 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var column)) return false;
+        if (!int.TryParse(text.AsSpan(sep + 2), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var row)) return false;
+        tile = new TileId(column, row);
+        return true;
     }
 }
 
@@ -37,7 +49,7 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
     public GeoBox TileGeoBox(TileId tile)
     {
         Validate();
-        return GeoBox.NorthUp(Crs, OriginX + tile.Col * TileExtent, OriginY - tile.Row * TileExtent, Resolution, TileSize, TileSize);
+        return GeoBox.NorthUp(Crs, OriginX + tile.Column * TileExtent, OriginY - tile.Row * TileExtent, Resolution, TileSize, TileSize);
     }
 
     /// <summary>The tile that contains the grid-CRS point (x, y).</summary>
@@ -72,13 +84,13 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
         var last = TileAt(env.MaxX, env.MinY);
         if (within is { } w)
         {
-            first = new TileId(Math.Max(first.Col, w.First.Col), Math.Max(first.Row, w.First.Row));
-            last = new TileId(Math.Min(last.Col, w.Last.Col), Math.Min(last.Row, w.Last.Row));
+            first = new TileId(Math.Max(first.Column, w.First.Column), Math.Max(first.Row, w.First.Row));
+            last = new TileId(Math.Min(last.Column, w.Last.Column), Math.Min(last.Row, w.Last.Row));
         }
         var prepared = PreparedGeometryFactory.Prepare(gridArea);
         var tiles = new List<TileId>();
         for (var row = first.Row; row <= last.Row; row++)
-            for (var col = first.Col; col <= last.Col; col++)
+            for (var col = first.Column; col <= last.Column; col++)
             {
                 var b = TileGeoBox(new TileId(col, row)).Bounds;
                 if (prepared.Intersects(gridArea.Factory.ToGeometry(new Envelope(b.MinX, b.MaxX, b.MinY, b.MaxY))))
@@ -94,8 +106,8 @@ public sealed record ProcessingGrid(string Crs, double Resolution, double Origin
     public Envelope LonLatEnvelope(TileId first, TileId last)
     {
         Validate();
-        var box = GeoBox.NorthUp(Crs, OriginX + first.Col * TileExtent, OriginY - first.Row * TileExtent, Resolution,
-            (last.Col - first.Col + 1) * TileSize, (last.Row - first.Row + 1) * TileSize);
+        var box = GeoBox.NorthUp(Crs, OriginX + first.Column * TileExtent, OriginY - first.Row * TileExtent, Resolution,
+            (last.Column - first.Column + 1) * TileSize, (last.Row - first.Row + 1) * TileSize);
         var (xs, ys) = box.Outline(256);
         using var grid = SpatialReference.FromUserInput(Crs);
         using var wgs84 = SpatialReference.Wgs84();

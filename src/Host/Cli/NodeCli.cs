@@ -2,6 +2,7 @@ using System.CommandLine;
 using Akka.Configuration.Hocon;
 using NrtCluster.Actors.Config;
 using NrtCluster.Host.Http;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Cli;
 
@@ -59,17 +60,17 @@ public static class NodeCli
     /// The tiles --tile names (distinct), or every tile of the project when none; null (after saying which ids are bad or
     /// not of the project) otherwise.
     /// </summary>
-    public static IReadOnlyList<Actors.Tiles.TileKey>? SelectTiles(string verb, ProjectConfig config, FileInfo file, string[]? requested)
+    public static IReadOnlyList<Geo.Grid.TileId>? SelectTiles(string verb, ProjectConfig config, FileInfo file, string[]? requested)
     {
         var projectTiles = Actors.Sources.ProjectArchive.Footprints(config).ProjectTiles;
         requested ??= [];
-        var bad = requested.Where(t => !Actors.Tiles.TileKey.TryParse(t, out _)).ToList();
+        var bad = requested.Where(t => !Geo.Grid.TileId.TryParse(t, out _)).ToList();
         if (bad.Count > 0)
         {
             Console.Error.WriteLine($"{verb}: {string.Join(", ", bad.Select(t => $"'{t}'"))}: not a tile id; expected x<column>_y<row>, e.g. x12_y7 (see 'nrtc status').");
             return null;
         }
-        var selected = requested.Length == 0 ? projectTiles : [.. requested.Select(Actors.Tiles.TileKey.Parse).Distinct()];
+        var selected = requested.Length == 0 ? projectTiles : [.. requested.Select(Geo.Grid.TileId.Parse).Distinct()];
         var outside = selected.Where(t => !projectTiles.Contains(t)).ToList();
         if (outside.Count > 0)
         {

@@ -3,6 +3,7 @@ using Akka.Actor;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Cli;
 
@@ -59,12 +60,12 @@ public static class PollCommand
     private sealed record TileDays(IReadOnlySet<DateOnly> Applied, IReadOnlySet<DateOnly> Quarantined);
 
     /// <summary>Tile-days in <paramref name="after"/> that were not in <paramref name="before"/>.</summary>
-    private static int Added(Dictionary<TileKey, TileDays> before, Dictionary<TileKey, TileDays> after, Func<TileDays, IReadOnlySet<DateOnly>> days) =>
+    private static int Added(Dictionary<TileId, TileDays> before, Dictionary<TileId, TileDays> after, Func<TileDays, IReadOnlySet<DateOnly>> days) =>
         after.Sum(kv => days(kv.Value).Count(d => !(before.TryGetValue(kv.Key, out var had) && days(had).Contains(d))));
 
-    private static async Task<Dictionary<TileKey, TileDays>> TileDaysAsync(ProjectNode node, CancellationToken ct)
+    private static async Task<Dictionary<TileId, TileDays>> TileDaysAsync(ProjectNode node, CancellationToken ct)
     {
-        var days = new Dictionary<TileKey, TileDays>();
+        var days = new Dictionary<TileId, TileDays>();
         foreach (var tile in node.Footprints.ProjectTiles)
         {
             var s = await node.StatusAsync(tile, ct);
@@ -77,7 +78,7 @@ public static class PollCommand
     /// Reliable delivery hands days over asynchronously: waits until the poller's outbox is empty and the tiles' applied
     /// days stop changing (three checks two seconds apart), at most ten minutes; returns the tiles' days then.
     /// </summary>
-    private static async Task<Dictionary<TileKey, TileDays>> WaitForTilesAsync(ProjectNode node, IActorRef poller, CancellationToken ct)
+    private static async Task<Dictionary<TileId, TileDays>> WaitForTilesAsync(ProjectNode node, IActorRef poller, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(10);
         int previous = -1, stable = 0;

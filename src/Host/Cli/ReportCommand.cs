@@ -2,6 +2,7 @@ using System.CommandLine;
 using Akka.Actor;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Cli;
 
@@ -27,7 +28,7 @@ public static class ReportCommand
             return await NodeCli.GuardAsync("report", file, async () =>
             {
                 int written = 0;
-                var failed = new List<(TileKey Tile, string Error)>();
+                var failed = new List<(TileId Tile, string Error)>();
                 await using (var node = ProjectNode.Start(config))
                 {
                     foreach (var tile in selected)

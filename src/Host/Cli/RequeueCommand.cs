@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Cli;
 
@@ -60,7 +61,7 @@ public static class RequeueCommand
                 Requeue.ShowPlan(Verb, plan, only);
                 if (plan.To is not { } to) return plan.Refused.Count == 0 ? 0 : 1;
                 var result = await JobConsole.FastForwardAsync(node, [.. plan.Rewound.Select(r => r.Tile)], to.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc), stop, restart: true);
-                var after = new Dictionary<TileKey, TileStatus>();
+                var after = new Dictionary<TileId, TileStatus>();
                 foreach (var r in plan.Rewound) after[r.Tile] = await node.StatusAsync(r.Tile, stop);
                 return Requeue.Finish(Verb, plan, result,
                     r => after[r.Tile].Quarantined.FirstOrDefault(q => q.Day == r.Day)?.Reason,

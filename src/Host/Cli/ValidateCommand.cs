@@ -6,6 +6,7 @@ using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Geo.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Cli;
 
@@ -44,7 +45,7 @@ public static class ValidateCommand
 
         using var http = new HttpClient();
         string key = config.Stac.ApiUrl is not null ? "project.stac.api" : "project.stac.catalog";
-        var tilesWithData = new List<TileKey>();
+        var tilesWithData = new List<TileId>();
         try
         {
             var archive = ProjectArchive.Create(config, http);
@@ -82,7 +83,7 @@ public static class ValidateCommand
     /// Reads the forest mask onto each tile (those with data in the history's first month): a tile with data but no forest
     /// pixel would be fitted and monitored for nothing, most often because the threshold does not suit the raster.
     /// </summary>
-    private static List<string> CheckForestMask(ProjectConfig config, IReadOnlyList<TileKey> tiles)
+    private static List<string> CheckForestMask(ProjectConfig config, IReadOnlyList<TileId> tiles)
     {
         var raster = config.ForestMask.RasterPath!;
         var problems = new List<string>();
@@ -93,11 +94,11 @@ public static class ValidateCommand
             string rule = config.ForestMask.RasterThreshold is null
                 ? threshold == 0 ? "a 0/1 mask, forest where 1" : $"percent tree cover, forest above {above} (no threshold set)"
                 : $"forest above project.forest-mask.threshold = {above}";
-            var empty = new List<TileKey>();
+            var empty = new List<TileId>();
             long forest = 0, pixels = 0;
             foreach (var tile in tiles)
             {
-                var mask = TileRasters.ReadForestMask(raster, config.Grid.TileGeoBox(tile.ToTileId()), threshold);
+                var mask = TileRasters.ReadForestMask(raster, config.Grid.TileGeoBox(tile), threshold);
                 var count = mask.Count(m => m == 1);
                 if (count == 0) empty.Add(tile);
                 forest += count;

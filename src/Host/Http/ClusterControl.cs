@@ -8,6 +8,7 @@ using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Http;
 
@@ -57,10 +58,10 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     /// </summary>
     public async Task<JsonObject> StartRequeueAsync(IReadOnlyList<string> tiles, DateOnly? day, CancellationToken ct)
     {
-        var bad = tiles.Where(t => !TileKey.TryParse(t, out _)).ToList();
+        var bad = tiles.Where(t => !TileId.TryParse(t, out _)).ToList();
         if (bad.Count > 0) throw new ArgumentException($"tile={string.Join(", ", bad)}: not a tile id; give x<column>_y<row>, e.g. x12_y7.");
         var project = node.Footprints.ProjectTiles;
-        var selected = tiles.Count == 0 ? project : [.. tiles.Select(TileKey.Parse).Distinct()];
+        var selected = tiles.Count == 0 ? project : [.. tiles.Select(TileId.Parse).Distinct()];
         var outside = selected.Where(t => !project.Contains(t)).ToList();
         if (outside.Count > 0) throw new ArgumentException($"tile={string.Join(", ", outside)}: not a tile of the project {node.Config.Name}.");
         var plan = await Requeue.RewindAsync(node, selected, day, named: tiles.Count > 0, ct).ConfigureAwait(false);
@@ -89,7 +90,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     {
         var overview = await TileOverview.ReadAsync(node, ct).ConfigureAwait(false);
         var view = await ViewAsync(ct).ConfigureAwait(false);
-        Dictionary<TileKey, int>? alertDays = null;
+        Dictionary<TileId, int>? alertDays = null;
         string? aggregatorError = null;
         try
         {
@@ -154,7 +155,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     }
 
     /// <summary>One quarantined day as <c>GET /api/tiles/status</c> lists it.</summary>
-    public static JsonObject QuarantinedJson(TileKey tile, QuarantinedDay q) => new()
+    public static JsonObject QuarantinedJson(TileId tile, QuarantinedDay q) => new()
     {
         ["tile"] = tile.ToString(),
         ["day"] = Day(q.Day),
@@ -193,7 +194,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
         ["unanswered"] = new JsonArray([.. view.Unanswered.Select(d => (JsonNode)JsonValue.Create(d)!)]),
     };
 
-    private async Task<ImmutableArray<TileKey>> TilesAsync(CancellationToken ct)
+    private async Task<ImmutableArray<TileId>> TilesAsync(CancellationToken ct)
     {
         var tiles = await node.TilesWithDataAsync(ct).ConfigureAwait(false);
         return tiles.IsEmpty

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Http;
 
@@ -50,7 +51,7 @@ public static class JobProgressJson
     {
         var tiles = (json["tiles"] as JsonArray ?? throw new FormatException("The job progress has no 'tiles' array."))
             .Select(t => new TileProgress(
-                TileKey.Parse(Text(t, "tile")),
+                TileId.Parse(Text(t, "tile")),
                 Enum.Parse<TileJobStatus>(Text(t, "status")),
                 ParseDay(t?["currentDay"]),
                 Int(t, "daysDone"),

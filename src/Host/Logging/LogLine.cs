@@ -10,7 +10,7 @@ namespace NrtCluster.Host.Logging;
 
 /// <summary>
 /// One Akka log event as one JSON object on one line: <c>time</c>, <c>level</c>, <c>source</c>, <c>message</c>, then
-/// <c>tile</c> and <c>day</c> when the event's arguments hold a tile (<see cref="TileKey"/> or <see cref="TileId"/>) or
+/// <c>tile</c> and <c>day</c> when the event's arguments hold a tile (<see cref="TileId"/> or <see cref="TileId"/>) or
 /// a <see cref="DateOnly"/>, the named properties of a semantic template (<c>{Job}</c>), and <c>error</c> with the
 /// exception. Tile and day come from the arguments, so every existing <c>log.Info("Tile {0}: day {1}", tile, day)</c>
 /// carries them without the call site naming them.
@@ -47,7 +47,7 @@ public static class LogLine
     {
         foreach (var a in args)
         {
-            if (a is TileKey key) return key.ToString();
+            if (a is TileId key) return key.ToString();
             if (a is TileId id) return id.ToString();
         }
         return null;

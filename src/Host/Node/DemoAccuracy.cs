@@ -37,7 +37,7 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
     /// Compares each tile's report (bands mask, detection_date) with the truth raster (day number of the clearing, 0 none)
     /// and forest map, both warped nearest onto the tile. Pixels cleared during the history are left out (the fit sees them).
     /// </summary>
-    public static DemoAccuracy Evaluate(ProcessingGrid grid, IEnumerable<(TileKey Tile, string Report)> reports, string truthRaster,
+    public static DemoAccuracy Evaluate(ProcessingGrid grid, IEnumerable<(TileId Tile, string Report)> reports, string truthRaster,
         string forestRaster, DateOnly historyEnd)
     {
         int historyEndDay = historyEnd.DayNumber - new DateOnly(1970, 1, 1).DayNumber;
@@ -45,7 +45,7 @@ public sealed record DemoAccuracy(long MonitoredPixels, long Disturbed, long Det
         var lags = new List<int>();
         foreach (var (tile, report) in reports)
         {
-            var box = grid.TileGeoBox(tile.ToTileId());
+            var box = grid.TileGeoBox(tile);
             // The truth one pixel beyond the tile, so that clearings across a tile border count as neighbours.
             var (x0, y0) = box.Transform.Apply(-1, -1);
             var grown = box with { Width = box.Width + 2, Height = box.Height + 2, Transform = box.Transform with { X0 = x0, Y0 = y0 } };

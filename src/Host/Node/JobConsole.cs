@@ -3,6 +3,7 @@ using System.Globalization;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
 using Spectre.Console;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Node;
 
@@ -12,11 +13,11 @@ namespace NrtCluster.Host.Node;
 /// </summary>
 public static class JobConsole
 {
-    public static Task<JobProgress> FitAsync(ProjectNode node, ImmutableArray<TileKey> tiles, bool replace, CancellationToken ct) =>
+    public static Task<JobProgress> FitAsync(ProjectNode node, ImmutableArray<TileId> tiles, bool replace, CancellationToken ct) =>
         RunAsync(node, new JobRequest.Fit("fit", tiles, node.Config.HistoryStart, node.Config.HistoryEnd, replace), "fit", ct);
 
     /// <param name="restart">The tiles were rewound (a requeue): their days are sent again from the history end.</param>
-    public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileKey> tiles, DateTime toUtc, CancellationToken ct, bool restart = false) =>
+    public static Task<JobProgress> FastForwardAsync(ProjectNode node, ImmutableArray<TileId> tiles, DateTime toUtc, CancellationToken ct, bool restart = false) =>
         RunAsync(node, new JobRequest.FastForward("fast-forward", tiles, node.HistoryEndUtc, toUtc, restart), "fast-forward", ct);
 
     private static Task<JobProgress> RunAsync(ProjectNode node, JobRequest request, string label, CancellationToken ct) =>
@@ -87,7 +88,7 @@ public static class JobConsole
     /// </summary>
     public sealed class ProgressView(string label)
     {
-        private readonly Dictionary<TileKey, TileProgress> _last = new();
+        private readonly Dictionary<TileId, TileProgress> _last = new();
         private DateOnly? _day;
 
         public double Total { get; private set; } = 1;

@@ -11,6 +11,7 @@ using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Host.Logging;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Node;
 
@@ -166,7 +167,7 @@ public sealed class ProjectNode : IAsyncDisposable
     /// The project's tiles: those of the area of interest that an archive item touches (tiles without data are not fitted).
     /// Each archive item left out is written to the node's log and told to <paramref name="rejected"/>, with why.
     /// </summary>
-    public async Task<ImmutableArray<TileKey>> TilesWithDataAsync(CancellationToken ct, Action<RejectedItem>? rejected = null)
+    public async Task<ImmutableArray<TileId>> TilesWithDataAsync(CancellationToken ct, Action<RejectedItem>? rejected = null)
     {
         var found = await SearchArchiveAsync(ct).ConfigureAwait(false);
         foreach (var r in found.Rejected)
@@ -222,7 +223,7 @@ public sealed class ProjectNode : IAsyncDisposable
     /// </summary>
     public IActorRef StartJob(JobRequest request, Action<JobProgress>? onProgress = null)
     {
-        var last = new Dictionary<TileKey, TileProgress>();
+        var last = new Dictionary<TileId, TileProgress>();
         void OnProgress(JobProgress p)
         {
             foreach (var t in p.Tiles)
@@ -252,7 +253,7 @@ public sealed class ProjectNode : IAsyncDisposable
         string.Create(CultureInfo.InvariantCulture, $"{(kind == JobKind.Fit ? "fit" : "ff")}-{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Interlocked.Increment(ref _jobCounter)}");
 
     /// <summary>The tile's status (last applied day and every applied day), asked through the shard region.</summary>
-    public async Task<TileStatus> StatusAsync(TileKey tile, CancellationToken ct)
+    public async Task<TileStatus> StatusAsync(TileId tile, CancellationToken ct)
     {
         // Sharding delivers at most once: a query caught in a shard hand-off (a move, a drain, a stopped node) is lost, so
         // it is asked again rather than waited on for long.

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Node;
 
@@ -14,7 +15,7 @@ namespace NrtCluster.Host.Node;
 public static class Requeue
 {
     /// <summary>A tile taken back before <paramref name="Day"/>: why the day was quarantined, what the tile said, and its last day before.</summary>
-    public sealed record Rewound(TileKey Tile, DateOnly Day, string Reason, string Detail, DateOnly? LastDayBefore);
+    public sealed record Rewound(TileId Tile, DateOnly Day, string Reason, string Detail, DateOnly? LastDayBefore);
 
     /// <param name="Refused">What the tiles said that could not be taken back (not quarantined, state not kept), one line each.</param>
     public sealed record Plan(IReadOnlyList<Rewound> Rewound, IReadOnlyList<string> Refused)
@@ -27,7 +28,7 @@ public static class Requeue
     /// Rewinds every tile of <paramref name="tiles"/> with a quarantined day (<paramref name="only"/> that day); a tile named
     /// by the operator (<paramref name="named"/>) without one is answered, the others are passed over quietly.
     /// </summary>
-    public static async Task<Plan> RewindAsync(ProjectNode node, IReadOnlyList<TileKey> tiles, DateOnly? only, bool named, CancellationToken ct)
+    public static async Task<Plan> RewindAsync(ProjectNode node, IReadOnlyList<TileId> tiles, DateOnly? only, bool named, CancellationToken ct)
     {
         var rewound = new List<Rewound>();
         var refused = new List<string>();
@@ -64,7 +65,7 @@ public static class Requeue
     public static (Plan Plan, string? JobId) FromJson(JsonObject json)
     {
         var rewound = (json["requeued"]?.AsArray() ?? []).Select(r => new Rewound(
-            TileKey.Parse(r!["tile"]!.GetValue<string>()), ParseDay(r["day"]!.GetValue<string>()), r["reason"]!.GetValue<string>(),
+            TileId.Parse(r!["tile"]!.GetValue<string>()), ParseDay(r["day"]!.GetValue<string>()), r["reason"]!.GetValue<string>(),
             r["detail"]!.GetValue<string>(), r["lastDayBefore"]?.GetValue<string>() is { } l ? ParseDay(l) : null)).ToList();
         var refused = (json["refused"]?.AsArray() ?? []).Select(r => r!.GetValue<string>()).ToList();
         return (new Plan(rewound, refused), json["jobId"]?.GetValue<string>());

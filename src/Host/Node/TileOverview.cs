@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Node;
 
@@ -22,12 +23,12 @@ public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string?
 {
     public static async Task<TileOverview> ReadAsync(ProjectNode node, CancellationToken ct)
     {
-        Dictionary<TileKey, DateOnly>? newestByTile = null;
+        Dictionary<TileId, DateOnly>? newestByTile = null;
         string? archiveError = null;
         ImmutableArray<RejectedItem> rejected = [];
         try
         {
-            newestByTile = new Dictionary<TileKey, DateOnly>();
+            newestByTile = new Dictionary<TileId, DateOnly>();
             var found = await node.SearchArchiveAsync(ct).ConfigureAwait(false);
             rejected = found.Rejected;
             foreach (var item in found.Items)
@@ -49,6 +50,6 @@ public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string?
     }
 
     /// <summary>Every applied day's left-out items, tile by tile, oldest day first.</summary>
-    public IEnumerable<(TileKey Tile, AppliedDay Day, LeftOutItem Item)> LeftOut =>
+    public IEnumerable<(TileId Tile, AppliedDay Day, LeftOutItem Item)> LeftOut =>
         Tiles.SelectMany(r => r.Status.Days.SelectMany(d => d.LeftOut.Select(i => (r.Status.Tile, d, i))));
 }

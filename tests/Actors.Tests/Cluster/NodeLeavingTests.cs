@@ -1,5 +1,6 @@
 using NrtCluster.Actors.Tiles;
 using Xunit.Abstractions;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Cluster;
 
@@ -11,7 +12,7 @@ public sealed class NodeLeavingTests(ThreeNodeTileCluster cluster, ITestOutputHe
     {
         var first = cluster.Nodes[0];
         var leaving = cluster.Nodes[2];
-        TileKey[] tiles = [.. Enumerable.Range(0, 6).Select(i => new TileKey(i, 400))];
+        TileId[] tiles = [.. Enumerable.Range(0, 6).Select(i => new TileId(i, 400))];
         string pinned = ThreeNodeTileCluster.ShardOf(tiles[0]);
         await cluster.Wake(tiles, first);
         await first.Shards.MoveShardAsync(pinned, leaving.Address);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using NrtCluster.Actors.Cluster;
 using NrtCluster.Actors.Tiles;
 using Xunit.Abstractions;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Cluster;
 
@@ -12,7 +13,7 @@ public sealed class ShardOperationsTests(ThreeNodeTileCluster cluster, ITestOutp
 
     private ShardOperations Ops => First.Shards;
 
-    private static string ShardOf(TileKey tile) => ThreeNodeTileCluster.ShardOf(tile);
+    private static string ShardOf(TileId tile) => ThreeNodeTileCluster.ShardOf(tile);
 
     private static string? NodeOf(ClusterView view, string shard) => ThreeNodeTileCluster.NodeOf(view, shard);
 
@@ -22,7 +23,7 @@ public sealed class ShardOperationsTests(ThreeNodeTileCluster cluster, ITestOutp
     [Fact]
     public async Task View_lists_the_three_nodes_and_every_allocated_shard_with_its_node_and_tiles()
     {
-        TileKey[] tiles = [.. Enumerable.Range(0, 9).Select(i => new TileKey(i, 100))];
+        TileId[] tiles = [.. Enumerable.Range(0, 9).Select(i => new TileId(i, 100))];
         await cluster.Wake(tiles, First);
         var shards = tiles.Select(ShardOf).ToHashSet();
         var addresses = cluster.Nodes.Select(n => n.Address).Order(StringComparer.Ordinal).ToList();
@@ -59,7 +60,7 @@ public sealed class ShardOperationsTests(ThreeNodeTileCluster cluster, ITestOutp
     [Fact]
     public async Task Moving_a_shard_and_draining_a_node_show_in_the_view_within_seconds_and_undrain_lets_shards_back()
     {
-        TileKey[] tiles = [.. Enumerable.Range(0, 6).Select(i => new TileKey(i, 200))];
+        TileId[] tiles = [.. Enumerable.Range(0, 6).Select(i => new TileId(i, 200))];
         await cluster.Wake(tiles, First);
         var (before, _) = await ViewWhen("the six shards listed", v => tiles.All(t => NodeOf(v, ShardOf(t)) is not null));
 
@@ -87,7 +88,7 @@ public sealed class ShardOperationsTests(ThreeNodeTileCluster cluster, ITestOutp
             Assert.Equal(0, drained.Nodes.Single(n => n.Address == target).ShardCount);
 
             // New shards, woken from the drained node itself, go elsewhere.
-            TileKey[] fresh = [.. Enumerable.Range(0, 6).Select(i => new TileKey(i, 300))];
+            TileId[] fresh = [.. Enumerable.Range(0, 6).Select(i => new TileId(i, 300))];
             await cluster.Wake(fresh, cluster.Nodes[1]);
             var (withFresh, _) = await ViewWhen("the new shards listed", v => fresh.All(t => NodeOf(v, ShardOf(t)) is not null));
             Assert.All(fresh, t => Assert.NotEqual(target, NodeOf(withFresh, ShardOf(t))));

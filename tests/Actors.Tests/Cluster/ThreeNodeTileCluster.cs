@@ -6,6 +6,7 @@ using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using Xunit.Abstractions;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Cluster;
 
@@ -67,12 +68,12 @@ public sealed class ThreeNodeTileCluster : IAsyncLifetime
         _temp.Dispose();
     }
 
-    public static string ShardOf(TileKey tile) => tile.ShardId(ShardBlockSize);
+    public static string ShardOf(TileId tile) => tile.ShardId(ShardBlockSize);
 
     public static string? NodeOf(ClusterView view, string shard) => view.Shards.FirstOrDefault(s => s.ShardId == shard)?.Node;
 
     /// <summary>Wakes the tiles through a node's region (each answers its status from its shard, wherever that is).</summary>
-    public async Task Wake(IEnumerable<TileKey> tiles, Node from)
+    public async Task Wake(IEnumerable<TileId> tiles, Node from)
     {
         var statuses = await Task.WhenAll(tiles.Select(t => from.Region.Ask<TileStatus>(new GetTileStatus(t), Limit)));
         Assert.All(statuses, s => Assert.Equal(0, s.FitNumber));

@@ -15,7 +15,7 @@ namespace NrtCluster.Actors.Tests.Jobs;
 
 public sealed class JobStateTests
 {
-    private static readonly TileKey A = new(0, 0), B = new(1, 0), C = new(2, 0);
+    private static readonly TileId A = new(0, 0), B = new(1, 0), C = new(2, 0);
 
     [Fact]
     public void Progress_counts_tiles_done_and_failed_and_reports_the_day_the_slowest_running_tile_is_at()
@@ -79,7 +79,7 @@ public sealed class JobStateTests
         var d = Enumerable.Range(0, 4).Select(i => new DateOnly(2024, 6, 10).AddDays(3 * i)).ToArray();
         var state = JobState.Start("ff-1", JobKind.FastForward, [new(A, 0), new(B, 0), new(C, 0)]);
         state = Run(state, new JobCommand.Start(A), new JobCommand.Start(B), new JobCommand.Start(C));
-        TileStatus Status(TileKey tile, int fit, DateOnly[] applied, params QuarantinedDay[] quarantined) =>
+        TileStatus Status(TileId tile, int fit, DateOnly[] applied, params QuarantinedDay[] quarantined) =>
             new(tile, fit, null, applied.Length == 0 ? null : applied[^1], [.. applied.Select(x => new AppliedDay(x, x.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), [], 0))], MaskTotals.Zero)
             {
                 Quarantined = [.. quarantined],
@@ -315,10 +315,10 @@ public sealed class JobActorTests
 
         public int Loads => _pixels.ObservationLoads;
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             _pixels.LoadHistoryAsync(tile, start, end, cancellationToken);
 
-        public async Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public async Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             var frame = await _pixels.LoadObservationAsync(tile, day, acquiredUtc, items, cancellationToken);
             foreach (var item in items)
@@ -331,17 +331,17 @@ public sealed class JobActorTests
     /// Fails the loads of one tile's day for a reason that may pass (an asset host answering 503) until every other tile has
     /// loaded all its days: with one job place, it can only end well if the waiting tile lets the others go first.
     /// </summary>
-    private sealed class HostDownForOneTileSource(CaseObservationSource inner, TileKey tile, DateTime failing, int othersLoads) : IObservationSource
+    private sealed class HostDownForOneTileSource(CaseObservationSource inner, TileId tile, DateTime failing, int othersLoads) : IObservationSource
     {
         private int _failures;
         private int _others;
 
         public int Failures => Volatile.Read(ref _failures);
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey t, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+        public Task<TileHistory> LoadHistoryAsync(TileId t, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
             inner.LoadHistoryAsync(t, start, end, cancellationToken);
 
-        public Task<ObservationLoad> LoadObservationAsync(TileKey t, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+        public Task<ObservationLoad> LoadObservationAsync(TileId t, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
         {
             if (t != tile) Interlocked.Increment(ref _others);
             else if (acquiredUtc == failing && Volatile.Read(ref _others) < othersLoads)

@@ -22,7 +22,7 @@ public sealed class FootprintClippingTests(ITestOutputHelper output)
     private static Polygon Box(double w, double s, double e, double n) => new BoundingBox(w, s, e, n).ToPolygon(StacJson.GeometryFactory);
 
     /// <summary>Runs on its own thread with a deadline, so a footprint that walks millions of tiles fails the test instead of hanging it.</summary>
-    private static async Task<(IReadOnlyList<TileKey> Tiles, long AllocatedBytes, TimeSpan Elapsed)> Touching(Geometry footprint)
+    private static async Task<(IReadOnlyList<TileId> Tiles, long AllocatedBytes, TimeSpan Elapsed)> Touching(Geometry footprint)
     {
         var watch = Stopwatch.StartNew();
         var (tiles, bytes) = await Task.Run(() =>
@@ -89,7 +89,7 @@ public sealed class FootprintClippingTests(ITestOutputHelper output)
         // The same granule, once with longitudes beyond 180 (as antimeridian-crossing items are often written) and once wrapped.
         var beyond = await Task.Run(() => footprints.TilesTouching(Box(179.7, -17.3, 180.05, -16.9))).WaitAsync(TimeSpan.FromSeconds(10));
         var wrapped = footprints.TilesTouching(Box(-180, -17.3, -179.95, -16.9));
-        static IEnumerable<TileKey> Sorted(IEnumerable<TileKey> tiles) => tiles.OrderBy(t => t.Row).ThenBy(t => t.Column);
+        static IEnumerable<TileId> Sorted(IEnumerable<TileId> tiles) => tiles.OrderBy(t => t.Row).ThenBy(t => t.Column);
         Assert.NotEmpty(beyond);
         Assert.Equal(Sorted(wrapped), Sorted(beyond));
         Assert.Equal(Sorted(new GridTileFootprints(grid).TilesTouching(Box(179.7, -17.3, 180.05, -16.9)).Where(footprints.ProjectTiles.Contains)), Sorted(beyond));

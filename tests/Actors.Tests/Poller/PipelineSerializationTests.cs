@@ -10,6 +10,7 @@ using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Actors.Sources;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Poller;
 
@@ -28,14 +29,14 @@ public sealed class PipelineSerializationTests
         try
         {
             var serialization = system.Serialization;
-            var tile = new TileKey(4, -2);
+            var tile = new TileId(4, -2);
             var day = new DateOnly(2024, 6, 10);
             object[] messages =
             [
                 PollNow.Instance,
                 new PollCompleted(3, 1, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), null)
                 {
-                    NewTileDays = [(tile, day), (new TileKey(5, -2), day)], Rejected = [new RejectedItem(null, "http://s/search features[2]", "no id")],
+                    NewTileDays = [(tile, day), (new TileId(5, -2), day)], Rejected = [new RejectedItem(null, "http://s/search features[2]", "no id")],
                 },
                 new PollerStatus(null, 7, [day], 2, null, "search failed") { Rejected = [new RejectedItem("x", "http://s/search", "bad bbox")], RejectedCount = 3 },
                 new DayDispatched(day, new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc), [new ItemRef("a", "https://x/a")], [tile]),
@@ -89,7 +90,7 @@ public sealed class PipelineSerializationTests
     [Fact]
     public void What_a_tile_reads_of_an_item_survives_the_pollers_journal_and_version_4_events_read_without_it()
     {
-        var tile = new TileKey(4, -2);
+        var tile = new TileId(4, -2);
         var day = new DateOnly(2024, 6, 10);
         var time = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
         var described = SerializationTests.Described("a");

@@ -3,6 +3,7 @@ using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Serialization;
 using NrtCluster.Actors.Sources;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Poller;
 
@@ -11,9 +12,9 @@ public sealed class PollerStateTests
 {
     private static readonly DateTime T0 = new(2024, 6, 1, 0, 0, 0, DateTimeKind.Utc);
     private static readonly PollerRules Rules = new(T0, TimeSpan.FromDays(3), TimeSpan.FromHours(2));
-    private static readonly TileKey A = new(0, 0), B = new(1, 0), C = new(0, 1);
+    private static readonly TileId A = new(0, 0), B = new(1, 0), C = new(0, 1);
 
-    private static DiscoveredItem Item(string id, DateTime acquired, params TileKey[] tiles) =>
+    private static DiscoveredItem Item(string id, DateTime acquired, params TileId[] tiles) =>
         new(id, $"https://stac.example/items/{id}", acquired, DateOnly.FromDateTime(acquired), [.. tiles]);
 
     private static PollerCommand.Found Found(IReadOnlyList<DiscoveredItem> items, DateTime nowUtc) => new(items, nowUtc, Rules);

@@ -30,9 +30,9 @@ public sealed class StacPollerTests(ITestOutputHelper output)
     /// <summary>Blocks observation loads until opened, standing for tiles that cannot confirm yet.</summary>
     private sealed class GatedSource(IObservationSource inner, bool open) : IObservationSource
     {
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
-        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
+        public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
             open ? inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct) : new TaskCompletionSource<ObservationLoad>().Task;
     }
 
@@ -43,9 +43,9 @@ public sealed class StacPollerTests(ITestOutputHelper output)
 
         public int FailuresLeft => Math.Max(0, Volatile.Read(ref _left));
 
-        public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
+        public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken ct) => inner.LoadHistoryAsync(tile, start, end, ct);
 
-        public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
+        public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken ct) =>
             Interlocked.Decrement(ref _left) >= 0
                 ? Task.FromException<ObservationLoad>(new IOException($"archive unavailable for {tile} {day:yyyy-MM-dd}"))
                 : inner.LoadObservationAsync(tile, day, acquiredUtc, items, ct);
@@ -82,7 +82,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
             new StacPollerSettings(archive, new GridTileFootprints(Grid, Area), rules, TimeSpan.FromHours(1), tiles, SnapshotEvery: 5)));
     }
 
-    private static async Task<TileState> State(Node node, TileKey tile) =>
+    private static async Task<TileState> State(Node node, TileId tile) =>
         await node.Tiles.Ask<TileState>(new TileActor.GetTileState(tile), TimeSpan.FromSeconds(30));
 
     private static Task Eventually(Func<Task<bool>> condition, string what) => TestSupport.Eventually.Until(condition, Patience, what);

@@ -10,10 +10,10 @@ namespace NrtCluster.Actors.Tests.Reports;
 
 public sealed class ReportStateTests
 {
-    private static readonly TileKey A = new(0, 0), B = new(1, 0);
+    private static readonly TileId A = new(0, 0), B = new(1, 0);
     private static readonly DateOnly D1 = new(2024, 6, 10), D2 = new(2024, 6, 15);
 
-    private static TileAlert Alert(TileKey tile, DateOnly day, long newBreaks, string? path) =>
+    private static TileAlert Alert(TileId tile, DateOnly day, long newBreaks, string? path) =>
         new(tile, day, newBreaks, new MaskTotals(1, 90, 2, newBreaks, 7), path);
 
     /// <summary>Each command decided, and its events applied, in turn.</summary>
@@ -89,16 +89,16 @@ public sealed class ReportAggregatorTests
         ExtraHocon = "akka.loglevel = WARNING",
     });
 
-    private sealed record Tiles(TileKey A, TileKey B, string ReportA, string ReportB, DateOnly Day, MaskTotals Totals);
+    private sealed record Tiles(TileId A, TileId B, string ReportA, string ReportB, DateOnly Day, MaskTotals Totals);
 
     /// <summary>Two tiles side by side with a real report each, a day and the totals of one break pixel for their alerts.</summary>
     private static Tiles TwoTiles(string folder)
     {
-        var (a, b) = (new TileKey(0, 0), new TileKey(1, 0));
+        var (a, b) = (new TileId(0, 0), new TileId(1, 0));
         return new(a, b, WriteReport(folder, a, 100), WriteReport(folder, b, 120), new DateOnly(2024, 6, 10), new MaskTotals(0, 63, 0, 1, 0));
     }
 
-    private static string WriteReport(string folder, TileKey tile, ushort detectionDay)
+    private static string WriteReport(string folder, TileId tile, ushort detectionDay)
     {
         var grid = new ProcessingGrid("EPSG:3857", 100, 0, 10_000, 8);
         var box = grid.TileGeoBox(new TileId(tile.Column, tile.Row));
@@ -222,7 +222,7 @@ public sealed class ReportAggregatorTests
         try
         {
             var aggregator = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(Path.Combine(temp.Path, "mosaic.vrt"), new GdalVrtMosaicBuilder()));
-            var tile = new TileKey(0, 0);
+            var tile = new TileId(0, 0);
             var day = new DateOnly(2024, 6, 1);
             TileAlert Alert(int i) => new(tile, day.AddDays(i), i, new MaskTotals(0, 63, 0, i, 0), null);
             await Health(aggregator, h => h.Running);

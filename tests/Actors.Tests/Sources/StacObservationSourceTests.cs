@@ -52,7 +52,7 @@ public sealed class TinyArchive : IDisposable
 
 public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixture<TinyArchive>
 {
-    private static readonly TileKey Tile = new(0, 0);
+    private static readonly TileId Tile = new(0, 0);
 
     [Fact]
     public async Task HistoryHasTheArchiveSolarDaysAndForestNdvi()
@@ -209,7 +209,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
 
             var (within, items) = Assert.Single(searches);
             Assert.NotNull(within);
-            var around = grid.LonLatEnvelope(tile.ToTileId(), tile.ToTileId());
+            var around = grid.LonLatEnvelope(tile, tile);
             around.ExpandBy(2 * GridTileFootprints.ClipMargin);
             Assert.True(around.Contains(within.EnvelopeInternal), $"tile {tile} searched {within.EnvelopeInternal}, beyond {around}");
             Assert.All(items, i => Assert.True(i.Footprint.EnvelopeInternal.Intersects(around), $"tile {tile}: {i.Id} is not near the tile"));
@@ -236,7 +236,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     public async Task CloudyPixelsAreNaN()
     {
         var source = archive.Source(new ForestMaskSettings(ForestMaskSource.None, null, 0, 0.7, 0.09));
-        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var box = archive.Grid.TileGeoBox(Tile);
         var day = await CloudyDayAsync();
         var ndvi = await LoadAsync(source, day);
         Assert.Equal(box.PixelCount, ndvi.Length);
@@ -267,7 +267,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     public async Task TheProjectsScreeningBufferReachesTheLoader()
     {
         var day = await CloudyDayAsync();
-        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var box = archive.Grid.TileGeoBox(Tile);
         var scl = SclOnTile(day);
         using var http = new HttpClient();
         var unbuffered = await LoadAsync(StacObservationSource.ForProject(Project("buffer = 0"), http, parallelism: 2), day);
@@ -294,7 +294,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     public async Task AZeroOneForestMaskNeedsNoThreshold(bool withNodata)
     {
         // A 0/1 byte mask on the tile's grid: forest in the west half; with nodata (255) over the top rows.
-        var box = archive.Grid.TileGeoBox(Tile.ToTileId());
+        var box = archive.Grid.TileGeoBox(Tile);
         var pixels = new byte[box.PixelCount];
         for (int p = 0; p < pixels.Length; p++)
             pixels[p] = withNodata && p / box.Width < 5 ? (byte)255 : (byte)(p % box.Width < box.Width / 2 ? 1 : 0);
@@ -350,7 +350,7 @@ public sealed class StacObservationSourceTests(TinyArchive archive) : IClassFixt
     /// <summary>SCL of every granule of <paramref name="day"/>, nearest onto the tile (0 = outside the granule).</summary>
     private List<byte[]> SclOnTile(Observation day) =>
         day.Items.Select(i => Warp.Band<byte>(Path.Combine(Path.GetDirectoryName(ItemDiscovery.HrefOf(i))!, "SCL.tif"),
-            archive.Grid.TileGeoBox(Tile.ToTileId()), new WarpOptions(Resampling.Nearest, RasterDataType.Byte, 0, 0))).ToList();
+            archive.Grid.TileGeoBox(Tile), new WarpOptions(Resampling.Nearest, RasterDataType.Byte, 0, 0))).ToList();
 
     private static readonly byte[] Cloud = [SclClass.CloudShadow, SclClass.CloudMedium, SclClass.CloudHigh, SclClass.ThinCirrus, SclClass.Snow];
 

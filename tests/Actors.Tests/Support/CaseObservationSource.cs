@@ -1,4 +1,5 @@
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Support;
 
@@ -11,13 +12,13 @@ public sealed class CaseObservationSource(ConformanceCase data) : IObservationSo
     public int ObservationLoads => Volatile.Read(ref _observationLoads);
     public int HistoryLoads => Volatile.Read(ref _historyLoads);
 
-    public Task<TileHistory> LoadHistoryAsync(TileKey tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public Task<TileHistory> LoadHistoryAsync(TileId tile, DateOnly start, DateOnly end, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _historyLoads);
         return Task.FromResult(data.TileHistory());
     }
 
-    public Task<ObservationLoad> LoadObservationAsync(TileKey tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
+    public Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _observationLoads);
         int index = data.MonitoringDates.IndexOf(acquiredUtc);

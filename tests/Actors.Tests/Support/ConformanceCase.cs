@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Kernels.Monitors;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Support;
 
@@ -59,7 +60,7 @@ public sealed class ConformanceCase
 
     public float[] Frame(int index) => Monitoring.AsSpan(index * Pixels, Pixels).ToArray();
 
-    public ObserveDay Observation(TileKey tile, int index)
+    public ObserveDay Observation(TileId tile, int index)
     {
         var date = MonitoringDates[index];
         string id = $"S2_{date:yyyyMMddTHHmmss}";

@@ -1,5 +1,6 @@
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tiles;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Actors.Tests.Support;
 
@@ -9,9 +10,9 @@ namespace NrtCluster.Actors.Tests.Support;
 /// </summary>
 public sealed class RawReportWriter(string outputFolder) : ITileReportWriter
 {
-    public string PathFor(TileKey tile) => Path.Combine(outputFolder, "tiles", tile.ToString(), "report.bin");
+    public string PathFor(TileId tile) => Path.Combine(outputFolder, "tiles", tile.ToString(), "report.bin");
 
-    public async Task<string> WriteAsync(TileKey tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken)
+    public async Task<string> WriteAsync(TileId tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken)
     {
         string path = PathFor(tile);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -51,7 +51,7 @@ public sealed class TileNode : IAsyncDisposable
 
     public Task<T> Ask<T>(ITileMessage message) => Region.Ask<T>(message, AskTimeout);
 
-    public Task<TileState> State(TileKey tile) => Ask<TileState>(new TileActor.GetTileState(tile));
+    public Task<TileState> State(TileId tile) => Ask<TileState>(new TileActor.GetTileState(tile));
 
     /// <summary>Stops the node abruptly (as a crash would), leaving whatever the database holds; its pooled connections go with it.</summary>
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Http;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Tests.Http;
 
@@ -10,7 +11,7 @@ public sealed class JobProgressJsonTests
     [Fact]
     public void RepeatsAndRetriesRoundTripAndOlderNodesAnswersReadAsNone()
     {
-        var tile = new TileKey(2, 1);
+        var tile = new TileId(2, 1);
         var progress = new JobProgress("ff-1", JobKind.FastForward, 0, 0, 1,
             [new TileProgress(tile, TileJobStatus.Running, new DateOnly(2022, 1, 10), 6, 9, "Repeated", DaysQuarantined: 1, DaysRepeated: 3, Retries: 2)], false, null);
         var json = JobProgressJson.Write(progress);

@@ -4,6 +4,7 @@ using Akka.Event;
 using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Logging;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Tests.Logging;
 
@@ -134,9 +135,9 @@ public sealed class StructuredLoggerTests : IDisposable
             var log = Context.GetLogger();
             Receive<string>(_ =>
             {
-                log.Info("Tile {0}: day {1:yyyy-MM-dd} applied ({2} alerts)", new TileKey(3, -4), new DateOnly(2024, 5, 6), 2);
+                log.Info("Tile {0}: day {1:yyyy-MM-dd} applied ({2} alerts)", new TileId(3, -4), new DateOnly(2024, 5, 6), 2);
                 log.Warning("STAC search failed, retried on the next interval");
-                log.Error(new IOException("disk full"), "Tile {0}: writing the report failed", new TileKey(1, 2));
+                log.Error(new IOException("disk full"), "Tile {0}: writing the report failed", new TileId(1, 2));
                 log.Info("Job {Job} finished on {Day:yyyy-MM-dd}", "fit-1", new DateOnly(2024, 5, 7));
                 log.Info("done");
             });

@@ -4,6 +4,7 @@ using NrtCluster.Actors.Config;
 using NrtCluster.Actors.Jobs;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
+using NrtCluster.Geo.Grid;
 
 namespace NrtCluster.Host.Tests.Node;
 
@@ -97,7 +98,7 @@ public sealed class StateFingerprintTests
 /// <summary>What the job console makes of successive progress reports.</summary>
 public sealed class JobConsoleTests
 {
-    private static readonly TileKey A = new(0, 0), B = new(1, 0);
+    private static readonly TileId A = new(0, 0), B = new(1, 0);
 
     [Fact]
     public void TheShownDayNeverGoesBackAndRetriesAndQuarantinesGetALineEach()
