@@ -13,18 +13,10 @@ using NrtCluster.Geo.Grid;
 namespace NrtCluster.Actors.Serialization;
 
 /// <summary>Akka serializer for the poller's, aggregator's and jobs' messages, events and snapshots.</summary>
-public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class PipelineSerializer(ExtendedActorSystem system)
+    : FormatSerializer(system, SerializerId, PipelineFormat.ManifestOf, PipelineFormat.Write, PipelineFormat.Read)
 {
-    /// <summary>Stable id stored next to every journal row and snapshot: never change it.</summary>
     public const int SerializerId = 7302;
-
-    public override int Identifier => SerializerId;
-
-    public override string Manifest(object o) => PipelineFormat.ManifestOf(o);
-
-    public override byte[] ToBinary(object obj) => PipelineFormat.Write(obj);
-
-    public override object FromBinary(byte[] bytes, string manifest) => PipelineFormat.Read(bytes, manifest);
 }
 
 /// <summary>The binary format of <see cref="IPipelineMessage"/>s: a version byte, then the fields; tile messages inside use <see cref="NrtBinaryFormat"/>.</summary>

@@ -62,7 +62,7 @@ public static class Agreement
         var result = new List<LayerAgreement>();
         foreach (var file in Directory.GetFiles(expectedDirectory, "*.npy").Order(StringComparer.Ordinal))
         {
-            var expected = Npy.Read(file);
+            var expected = NpyFile.Read(file);
             var mine = actual.FirstOrDefault(l => l.Name == expected.Name);
             result.Add(mine is null
                 ? new LayerAgreement(expected.Name, false, 0, expected.Data.Length, "missing from the produced state")

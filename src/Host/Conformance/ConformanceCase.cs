@@ -42,7 +42,7 @@ public sealed class ConformanceCase
         var historyDates = Dates(root, "history_dates", jsonPath);
         var monitoringDates = Dates(root, "monitoring_dates", jsonPath);
         var history = Cube(directory, "history.npy", historyDates);
-        var monitoring = Npy.Read<float>(Path.Combine(directory, "monitoring.npy"), out var mshape);
+        var monitoring = NpyFile.Read<float>(Path.Combine(directory, "monitoring.npy"), out var mshape);
         if (mshape.Length != 3 || mshape[0] != monitoringDates.Length || mshape[1] != history.Height || mshape[2] != history.Width)
         {
             throw new InvalidDataException(
@@ -51,7 +51,7 @@ public sealed class ConformanceCase
         byte[]? mask = null;
         if (Flag(root, "has_mask"))
         {
-            mask = Npy.Read<byte>(Path.Combine(directory, "mask.npy"), out var kshape);
+            mask = NpyFile.Read<byte>(Path.Combine(directory, "mask.npy"), out var kshape);
             if (kshape.Length != 2 || kshape[0] != history.Height || kshape[1] != history.Width)
             {
                 throw new InvalidDataException($"{directory}/mask.npy has shape ({string.Join(", ", kshape)}); expected ({history.Height}, {history.Width}).");
@@ -126,7 +126,7 @@ public sealed class ConformanceCase
     private static HistoryCube Cube(string directory, string file, DateTime[] dates)
     {
         var path = Path.Combine(directory, file);
-        var values = Npy.Read<float>(path, out var shape);
+        var values = NpyFile.Read<float>(path, out var shape);
         if (shape.Length != 3 || shape[0] != dates.Length)
         {
             throw new InvalidDataException($"{path} has shape ({string.Join(", ", shape)}); expected ({dates.Length}, H, W) from case.json's history_dates.");

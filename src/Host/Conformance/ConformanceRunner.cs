@@ -74,7 +74,7 @@ public static class ConformanceRunner
     private static void Write(string directory, IReadOnlyList<ReferenceLayer> layers)
     {
         Directory.CreateDirectory(directory);
-        foreach (var layer in layers) Npy.Write(Path.Combine(directory, layer.Name + ".npy"), layer);
+        foreach (var layer in layers) NpyFile.Write(Path.Combine(directory, layer.Name + ".npy"), layer);
     }
 
     private static BaseMonitor Build(ConformanceCase data)

@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 namespace NrtCluster.Kernels.Monitors;
 
 /// <summary>
-/// Reader and writer of NumPy .npy files (format 1.0 to 3.0 read, 1.0 written), little-endian,
-/// C order, for the element types monitor state uses.
+/// The NumPy .npy format (1.0 to 3.0 parsed, 1.0 written), little-endian, C order, for the element types monitor state
+/// uses: bytes in, bytes out, the files being the caller's (kernels do no I/O).
 /// </summary>
 public static partial class Npy
 {
@@ -29,9 +29,9 @@ public static partial class Npy
         throw new ArgumentException($"No .npy dtype for element type {elementType.Name}.");
     }
 
-    public static ReferenceLayer Read(string path)
+    /// <param name="path">The file the bytes were read from: names the layer (without extension) and the errors.</param>
+    public static ReferenceLayer Parse(byte[] bytes, string path)
     {
-        var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
         {
             throw new InvalidDataException($"{path} is not a NumPy .npy file (bad magic).");
@@ -87,9 +87,9 @@ public static partial class Npy
     }
 
     /// <summary>Reads an array of the expected element type, or fails naming the file and both types.</summary>
-    public static T[] Read<T>(string path, out int[] shape) where T : unmanaged
+    public static T[] Parse<T>(byte[] bytes, string path, out int[] shape) where T : unmanaged
     {
-        var layer = Read(path);
+        var layer = Parse(bytes, path);
         if (layer.Data is not T[] data)
         {
             throw new InvalidDataException($"{path}: dtype is {Descr(layer.ElementType)}, expected {Descr(typeof(T))}.");
@@ -112,7 +112,7 @@ public static partial class Npy
         return new ReferenceLayer(name, shape, data);
     }
 
-    public static void Write(string path, ReferenceLayer layer)
+    public static void Write(Stream stream, ReferenceLayer layer)
     {
         var shapeText = layer.Shape.Length switch
         {
@@ -125,7 +125,6 @@ public static partial class Npy
         var total = 10 + dict.Length + 1;
         var padded = (total + 63) / 64 * 64;
         var header = dict + new string(' ', padded - total) + "\n";
-        using var stream = File.Create(path);
         stream.Write(Magic);
         stream.WriteByte(1);
         stream.WriteByte(0);

@@ -21,16 +21,16 @@ public sealed class ConformanceCase
         HistoryDates = [.. root.GetProperty("history_dates").EnumerateArray().Select(ParseDate)];
         MonitoringDates = [.. root.GetProperty("monitoring_dates").EnumerateArray().Select(ParseDate)];
 
-        var history = Npy.Read<float>(Path.Combine(dir, "history.npy"), out var shape);
+        var history = Read<float>(Path.Combine(dir, "history.npy"), out var shape);
         Height = shape[1];
         Width = shape[2];
         History = history;
-        Monitoring = Npy.Read<float>(Path.Combine(dir, "monitoring.npy"), out _);
+        Monitoring = Read<float>(Path.Combine(dir, "monitoring.npy"), out _);
         string mask = Path.Combine(dir, "mask.npy");
-        Mask = File.Exists(mask) ? Npy.Read<byte>(mask, out _) : null;
+        Mask = File.Exists(mask) ? Read<byte>(mask, out _) : null;
         string green = Path.Combine(dir, "green.npy"), swir = Path.Combine(dir, "swir.npy");
-        Green = File.Exists(green) ? Npy.Read<float>(green, out _) : null;
-        Swir = File.Exists(swir) ? Npy.Read<float>(swir, out _) : null;
+        Green = File.Exists(green) ? Read<float>(green, out _) : null;
+        Swir = File.Exists(swir) ? Read<float>(swir, out _) : null;
     }
 
     public string Directory { get; }
@@ -69,6 +69,8 @@ public sealed class ConformanceCase
 
     private static DateTime ParseDate(JsonElement e) =>
         DateTime.SpecifyKind(DateTime.Parse(e.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal), DateTimeKind.Utc);
+
+    private static T[] Read<T>(string path, out int[] shape) where T : unmanaged => Npy.Parse<T>(File.ReadAllBytes(path), path, out shape);
 }
 
 public static class RepoPaths

@@ -24,8 +24,8 @@ public sealed class ConformanceCommandTests : IDisposable
             Assert.Equal(expectedFiles, written);
             foreach (var file in written)
             {
-                var expected = Npy.Read(Path.Combine(caseDir, "expected", stage, file!));
-                var mine = Npy.Read(Path.Combine(temp, stage, file!));
+                var expected = NpyFile.Read(Path.Combine(caseDir, "expected", stage, file!));
+                var mine = NpyFile.Read(Path.Combine(temp, stage, file!));
                 Assert.True(expected.ElementType == mine.ElementType, $"{stage}/{file}: {Npy.Descr(mine.ElementType)} instead of {Npy.Descr(expected.ElementType)}");
                 Assert.Equal(expected.Shape, mine.Shape);
             }

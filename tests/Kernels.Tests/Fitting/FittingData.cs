@@ -20,7 +20,7 @@ internal static class FittingData
     /// <summary>A case array in double, whatever its dtype: the tests compare in double.</summary>
     public static (int[] Shape, double[] Data) ReadNpy(string path)
     {
-        var layer = Npy.Read(path);
+        var layer = Npy.Parse(File.ReadAllBytes(path), path);
         var data = new double[layer.Data.Length];
         for (int i = 0; i < data.Length; i++) data[i] = Convert.ToDouble(layer.Data.GetValue(i), CultureInfo.InvariantCulture);
         return (layer.Shape, data);
