@@ -147,59 +147,88 @@ public sealed class JobActorTests
         return progress;
     }
 
-    /// <summary>The poller a fast-forward asks to backfill: it searches only when asked (here never polls by itself).</summary>
-    private static IActorRef StartPoller(ActorSystem system, IActorRef region, IStacArchive archive, GridTileFootprints index, DateTime historyEndUtc) =>
-        StacPollerSingleton.Start(system, new StacPollerSettings(archive, index, new PollerRules(historyEndUtc, TimeSpan.FromDays(10), TimeSpan.Zero),
-            TimeSpan.FromHours(1), region) { Scheduled = false });
+    /// <summary>
+    /// An embedded node (SQLite) with the tiles of the test area on the conformance case cusum_roc, the poller a fast-forward
+    /// asks to backfill (it searches only when asked), and a STAC API on 127.0.0.1 publishing granules of the first three
+    /// monitoring days (m0, m1, m2) and any others published.
+    /// </summary>
+    private sealed class AreaNode : IAsyncDisposable
+    {
+        private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
+        private readonly LoopbackStac _stac = new();
+
+        public AreaNode()
+        {
+            Data = ConformanceCase.Load("cusum_roc");
+            Publish(Granule("m0", Data.MonitoringDates[0]), Granule("m1", Data.MonitoringDates[1]), Granule("m2", Data.MonitoringDates[2]));
+        }
+
+        public ConformanceCase Data { get; }
+        public TempFolder Temp { get; } = new();
+        public GridTileFootprints Index { get; } = new(Grid, Area);
+        public ImmutableArray<TileId> Tiles => [.. Index.ProjectTiles];
+        /// <summary>The end of the history the fast-forwards start from, and the end of the three days.</summary>
+        public DateTime From => Data.MonitoringDates[0].AddDays(-1);
+        public DateTime To => Data.MonitoringDates[2].AddHours(1);
+        public ActorSystem System { get; private set; } = null!;
+        public IActorRef Region { get; private set; } = null!;
+        public IActorRef Poller { get; private set; } = null!;
+
+        public void Publish(params StacItem[] granules) => _stac.Publish(granules);
+
+        public void Start(IObservationSource source, string logLevel, ReliableTileSettings? delivery = null)
+        {
+            System = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, Temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = $"akka.loglevel = {logLevel}" });
+            Region = ReliableTileSharding.Start(System,
+                new TileActorSettings(Data.Engine(), source, new RawReportWriter(Temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
+            var archive = new StacApiArchive(new StacApiClient(_http, _stac.SearchUrl), new StacSearchRequest { Intersects = Area });
+            Poller = StacPollerSingleton.Start(System, new StacPollerSettings(archive, Index, new PollerRules(From, TimeSpan.FromDays(10), TimeSpan.Zero),
+                TimeSpan.FromHours(1), Region) { Scheduled = false });
+        }
+
+        public Task<JobProgress> FitAsync() => Run(System, new JobRequest.Fit("fit-1", Tiles, Data.HistoryStart, Data.HistoryEnd), Region);
+
+        public Task<JobProgress> FastForwardAsync(string jobId, JobSettings? settings = null) =>
+            Run(System, new JobRequest.FastForward(jobId, Tiles, From, To), Region, Poller, settings);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (System is not null) await System.Terminate();
+            await _stac.DisposeAsync();
+            _http.Dispose();
+            Temp.Dispose();
+        }
+    }
 
     [Fact]
     public async Task Fit_then_fast_forward_all_tiles_of_the_area_and_a_second_fast_forward_changes_nothing()
     {
-        var data = ConformanceCase.Load("cusum_roc");
-        using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var index = new GridTileFootprints(Grid, Area);
-        var area = index.ProjectTiles.ToImmutableArray();
+        await using var node = new AreaNode();
+        var data = node.Data;
+        node.Publish(Granule("before", node.From.AddDays(-3)), Granule("after", data.MonitoringDates[10]));
         var source = new CaseObservationSource(data);
-        var from = data.MonitoringDates[0].AddDays(-1);
-        stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]),
-            Granule("before", from.AddDays(-3)), Granule("after", data.MonitoringDates[10]));
-        var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
+        node.Start(source, "WARNING");
 
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = WARNING" });
-        try
+        var fit = await node.FitAsync();
+        Assert.Equal((4, 0, 4), (fit.TilesDone, fit.TilesFailed, fit.TilesTotal));
+        Assert.All(fit.Tiles, t => Assert.StartsWith("Fitted", t.Detail));
+
+        var ff = await node.FastForwardAsync("ff-1");
+        Assert.Equal((4, 0, 4), (ff.TilesDone, ff.TilesFailed, ff.TilesTotal));
+        Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0, 3, DateOnly.FromDateTime(data.MonitoringDates[2])),
+            (t.DaysDone, t.DaysApplied, t.DaysRepeated, t.DaysTotal, t.CurrentDay)));
+        foreach (var t in node.Tiles)
         {
-            var tiles = ReliableTileSharding.Start(system,
-                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
-            var poller = StartPoller(system, tiles, archive, index, from);
-
-            var fit = await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), tiles);
-            Assert.Equal((4, 0, 4), (fit.TilesDone, fit.TilesFailed, fit.TilesTotal));
-            Assert.All(fit.Tiles, t => Assert.StartsWith("Fitted", t.Detail));
-
-            var to = data.MonitoringDates[2].AddHours(1);
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to), tiles, poller);
-            Assert.Equal((4, 0, 4), (ff.TilesDone, ff.TilesFailed, ff.TilesTotal));
-            Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0, 3, DateOnly.FromDateTime(data.MonitoringDates[2])),
-                (t.DaysDone, t.DaysApplied, t.DaysRepeated, t.DaysTotal, t.CurrentDay)));
-            foreach (var t in area)
-            {
-                var state = await tiles.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30));
-                Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime), state.Days.Select(d => d.Day));
-            }
-            Assert.Equal(12, source.ObservationLoads);
-
-            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to), tiles, poller);
-            Assert.Equal(4, again.TilesDone);
-            // Every day was applied before: the poller sent nothing again, nothing was loaded, and the progress says so.
-            Assert.All(again.Tiles, t => Assert.Equal((3, 0, 3), (t.DaysDone, t.DaysApplied, t.DaysRepeated)));
-            Assert.Equal(12, source.ObservationLoads);
+            var state = await node.Region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30));
+            Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime), state.Days.Select(d => d.Day));
         }
-        finally
-        {
-            await system.Terminate();
-        }
+        Assert.Equal(12, source.ObservationLoads);
+
+        var again = await node.FastForwardAsync("ff-2");
+        Assert.Equal(4, again.TilesDone);
+        // Every day was applied before: the poller sent nothing again, nothing was loaded, and the progress says so.
+        Assert.All(again.Tiles, t => Assert.Equal((3, 0, 3), (t.DaysDone, t.DaysApplied, t.DaysRepeated)));
+        Assert.Equal(12, source.ObservationLoads);
     }
 
     /// <summary>
@@ -209,99 +238,62 @@ public sealed class JobActorTests
     [Fact]
     public async Task A_tile_retrying_a_day_within_its_window_does_not_hold_back_the_other_tiles()
     {
-        var data = ConformanceCase.Load("cusum_roc");
-        using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var index = new GridTileFootprints(Grid, Area);
-        var area = index.ProjectTiles.ToImmutableArray();
-        var from = data.MonitoringDates[0].AddDays(-1);
-        stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]));
-        var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
+        await using var node = new AreaNode();
+        var data = node.Data;
         // The first tile by row, then column is the one whose host is down.
-        var first = area.OrderBy(t => t.Row).ThenBy(t => t.Column).First();
-        var source = new HostDownForOneTileSource(new CaseObservationSource(data), first, data.MonitoringDates[1], othersLoads: 3 * (area.Length - 1));
+        var first = node.Tiles.OrderBy(t => t.Row).ThenBy(t => t.Column).First();
+        var source = new HostDownForOneTileSource(new CaseObservationSource(data), first, data.MonitoringDates[1], othersLoads: 3 * (node.Tiles.Length - 1));
+        node.Start(source, "ERROR",
+            new ReliableTileSettings(TimeSpan.FromSeconds(60), new RetryWindow(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100))));
+        Assert.Equal(4, (await node.FitAsync()).TilesDone);
 
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = ERROR" });
-        try
-        {
-            var delivery = new ReliableTileSettings(TimeSpan.FromSeconds(60), new RetryWindow(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100)));
-            var region = ReliableTileSharding.Start(system,
-                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
-            var poller = StartPoller(system, region, archive, index, from);
-            Assert.Equal(4, (await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region)).TilesDone);
-
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, data.MonitoringDates[2].AddHours(1)), region, poller);
-            Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
-            Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0), (t.DaysDone, t.DaysApplied, t.DaysQuarantined)));
-            Assert.True(source.Failures >= 1);
-            foreach (var t in area)
-                Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime),
-                    (await region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))).Days.Select(d => d.Day));
-        }
-        finally
-        {
-            await system.Terminate();
-        }
+        var ff = await node.FastForwardAsync("ff-1");
+        Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
+        Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 0), (t.DaysDone, t.DaysApplied, t.DaysQuarantined)));
+        Assert.True(source.Failures >= 1);
+        foreach (var t in node.Tiles)
+            Assert.Equal(data.MonitoringDates.Take(3).Select(DateOnly.FromDateTime),
+                (await node.Region.Ask<TileState>(new TileActor.GetTileState(t), TimeSpan.FromSeconds(30))).Days.Select(d => d.Day));
     }
 
     [Fact]
     public async Task A_day_whose_item_file_is_corrupt_is_quarantined_and_the_later_days_are_applied()
     {
-        var data = ConformanceCase.Load("cusum_roc");
-        using var temp = new TempFolder();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        await using var stac = new LoopbackStac();
-        var index = new GridTileFootprints(Grid, Area);
-        var area = index.ProjectTiles.ToImmutableArray();
-        var from = data.MonitoringDates[0].AddDays(-1);
-        stac.Publish(Granule("m0", data.MonitoringDates[0]), Granule("m1", data.MonitoringDates[1]), Granule("m2", data.MonitoringDates[2]));
-        var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Intersects = Area });
-        var items = Directory.CreateDirectory(Path.Combine(temp.Path, "items")).FullName;
+        await using var node = new AreaNode();
+        var data = node.Data;
+        var items = Directory.CreateDirectory(Path.Combine(node.Temp.Path, "items")).FullName;
         File.WriteAllText(Path.Combine(items, "m0.json"), """{"type":"Feature","id":"m0"}""");
         File.WriteAllText(Path.Combine(items, "m1.json"), "\0\u0001 truncated download");
         File.WriteAllText(Path.Combine(items, "m2.json"), """{"type":"Feature","id":"m2"}""");
         var source = new ItemFileSource(data, items);
+        node.Start(source, "ERROR");
+        Assert.Equal(4, (await node.FitAsync()).TilesDone);
 
-        var system = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = "akka.loglevel = ERROR" });
-        try
+        var settings = new JobSettings(2) { MinBackoff = TimeSpan.FromMilliseconds(20), MaxAttempts = 2, StatusInterval = TimeSpan.FromMilliseconds(50) };
+        var ff = await node.FastForwardAsync("ff-1", settings);
+        Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
+        Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 1), (t.DaysDone, t.DaysTotal, t.DaysQuarantined)));
+        Assert.All(ff.Tiles, t => Assert.Contains("1 day(s) quarantined", t.Detail));
+        // A document that is not JSON cannot pass by retrying: one load of the bad day per tile, quarantined at once,
+        // and one load of each good day.
+        Assert.Equal(4 * (1 + 2), source.Loads);
+
+        var m1 = DateOnly.FromDateTime(data.MonitoringDates[1]);
+        foreach (var t in node.Tiles)
         {
-            var region = ReliableTileSharding.Start(system,
-                new TileActorSettings(data.Engine(), source, new RawReportWriter(temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4);
-            var poller = StartPoller(system, region, archive, index, from);
-            Assert.Equal(4, (await Run(system, new JobRequest.Fit("fit-1", area, data.HistoryStart, data.HistoryEnd), region)).TilesDone);
-
-            var settings = new JobSettings(2) { MinBackoff = TimeSpan.FromMilliseconds(20), MaxAttempts = 2, StatusInterval = TimeSpan.FromMilliseconds(50) };
-            var to = data.MonitoringDates[2].AddHours(1);
-            var ff = await Run(system, new JobRequest.FastForward("ff-1", area, from, to), region, poller, settings);
-            Assert.Equal((4, 0), (ff.TilesDone, ff.TilesFailed));
-            Assert.All(ff.Tiles, t => Assert.Equal((3, 3, 1), (t.DaysDone, t.DaysTotal, t.DaysQuarantined)));
-            Assert.All(ff.Tiles, t => Assert.Contains("1 day(s) quarantined", t.Detail));
-            // A document that is not JSON cannot pass by retrying: one load of the bad day per tile, quarantined at once,
-            // and one load of each good day.
-            Assert.Equal(4 * (1 + 2), source.Loads);
-
-            var m1 = DateOnly.FromDateTime(data.MonitoringDates[1]);
-            foreach (var t in area)
-            {
-                var status = await region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30));
-                Assert.Equal(new[] { data.MonitoringDates[0], data.MonitoringDates[2] }.Select(DateOnly.FromDateTime), status.Days.Select(d => d.Day));
-                var q = Assert.Single(status.Quarantined);
-                Assert.Equal((m1, "m1"), (q.Day, q.ItemIds.Single()));
-                Assert.Contains(Path.Combine(items, "m1.json"), q.Reason);
-                Assert.Contains("not valid JSON", q.Reason);
-            }
-
-            // Run again: the quarantined day is answered as such (not as a hole), nothing is loaded, every tile is done.
-            var again = await Run(system, new JobRequest.FastForward("ff-2", area, from, to), region, poller, settings);
-            Assert.Equal((4, 0), (again.TilesDone, again.TilesFailed));
-            Assert.All(again.Tiles, t => Assert.Equal((3, 1), (t.DaysDone, t.DaysQuarantined)));
-            Assert.Equal(12, source.Loads);
+            var status = await node.Region.Ask<TileStatus>(new GetTileStatus(t), TimeSpan.FromSeconds(30));
+            Assert.Equal(new[] { data.MonitoringDates[0], data.MonitoringDates[2] }.Select(DateOnly.FromDateTime), status.Days.Select(d => d.Day));
+            var q = Assert.Single(status.Quarantined);
+            Assert.Equal((m1, "m1"), (q.Day, q.ItemIds.Single()));
+            Assert.Contains(Path.Combine(items, "m1.json"), q.Reason);
+            Assert.Contains("not valid JSON", q.Reason);
         }
-        finally
-        {
-            await system.Terminate();
-        }
+
+        // Run again: the quarantined day is answered as such (not as a hole), nothing is loaded, every tile is done.
+        var again = await node.FastForwardAsync("ff-2", settings);
+        Assert.Equal((4, 0), (again.TilesDone, again.TilesFailed));
+        Assert.All(again.Tiles, t => Assert.Equal((3, 1), (t.DaysDone, t.DaysQuarantined)));
+        Assert.Equal(12, source.Loads);
     }
 
     /// <summary>
