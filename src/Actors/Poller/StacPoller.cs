@@ -190,13 +190,19 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     {
         if (_searching) return;
         _searching = true;
-        var from = _state.SearchFromUtc(_settings.Rules);
-        var archive = _settings.Archive;
-        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
-        archive.SearchAsync(from, null, CancellationToken.None)
-            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default)
-            .PipeTo(Self, success: found => new SearchSucceeded(found), failure: ex => new SearchFailed(ex is AggregateException { InnerException: { } inner } ? inner : ex));
+        Discover(_state.SearchFromUtc(_settings.Rules), null)
+            .PipeTo(Self, success: found => new SearchSucceeded(found), failure: ex => new SearchFailed(Unwrapped(ex)));
     }
+
+    /// <summary>The archive's items acquired in [from, to] placed on the project's tiles and described for them: polls and backfills alike.</summary>
+    private Task<Discovery> Discover(DateTime fromUtc, DateTime? toUtc)
+    {
+        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
+        return _settings.Archive.SearchAsync(fromUtc, toUtc, CancellationToken.None)
+            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default);
+    }
+
+    private static Exception Unwrapped(Exception e) => e is AggregateException { InnerException: { } inner } ? inner : e;
 
     private void Found(Discovery found)
     {
@@ -225,11 +231,8 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     private void StartBackfill(Backfill request)
     {
         var replyTo = Sender;
-        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
-        _settings.Archive.SearchAsync(request.FromUtc, request.ToUtc, CancellationToken.None)
-            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default)
-            .PipeTo(Self, success: found => new BackfillFound(request, found, replyTo),
-                failure: ex => new BackfillFailed(request, ex is AggregateException { InnerException: { } inner } ? inner : ex, replyTo));
+        Discover(request.FromUtc, request.ToUtc)
+            .PipeTo(Self, success: found => new BackfillFound(request, found, replyTo), failure: ex => new BackfillFailed(request, Unwrapped(ex), replyTo));
     }
 
     /// <summary>Queues the found days at once (no settle delay: the range is in the past) and answers once they are persisted.</summary>
