@@ -19,8 +19,9 @@ namespace NrtCluster.Host.Http;
 /// <param name="Port">Port; 0 picks a free one (see <see cref="NodeServer.BaseUrl"/>).</param>
 /// <param name="WebRoot">Folder of the web map (index.html, app.js, vendor/leaflet); null serves no page.</param>
 /// <param name="Control">The cluster control endpoints of a running node (<see cref="ClusterEndpoints"/>); null for a node that only serves files.</param>
+/// <param name="Renders">How many maps the WMS draws at once (<c>nrtcluster.http.wms</c>); null: <see cref="RenderLimits.Default"/>.</param>
 public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
-    ClusterControl? Control = null);
+    ClusterControl? Control = null, RenderLimits? Renders = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
@@ -60,12 +61,12 @@ public sealed class NodeServer : IAsyncDisposable
         {
             var r = context.Request;
             var q = r.Query;
-            var answer = wms.Handle(name => q.TryGetValue(name, out var v) ? v.ToString() : null, $"{r.Scheme}://{r.Host}{r.PathBase}/wms");
+            var answer = wms.Handle(name => q.TryGetValue(name, out var v) ? v.ToString() : null, $"{r.Scheme}://{r.Host}{r.PathBase}/wms", context.RequestAborted);
             context.Response.StatusCode = answer.Status;
             context.Response.ContentType = answer.ContentType;
             context.Response.ContentLength = answer.Body.Length;
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
-        });
+        }).RequireRateLimiting(new RenderLimit(options.Renders ?? RenderLimits.Default));
         app.MapGet("/api/alerts", async (HttpRequest r, CancellationToken ct) =>
         {
             AlertQuery query;

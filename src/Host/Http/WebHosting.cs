@@ -21,7 +21,10 @@ public static class WebHosting
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        // Endpoints opt in to a limit with RequireRateLimiting (the WMS's maps: Wms/RenderLimit).
+        builder.Services.AddRateLimiter(_ => { });
         var app = builder.Build();
+        app.UseRateLimiter();
         map(app);
         try
         {

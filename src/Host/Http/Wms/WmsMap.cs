@@ -13,7 +13,8 @@ namespace NrtCluster.Host.Http.Wms;
 /// </summary>
 public static class WmsMap
 {
-    public static WmsResponse Draw(WmsRequest request, ReportFolder folder)
+    /// <summary>Draws the map; a cancelled <paramref name="ct"/> (the client has gone) stops it between warping, colouring and encoding.</summary>
+    public static WmsResponse Draw(WmsRequest request, ReportFolder folder, CancellationToken ct)
     {
         var layers = request.Layers("LAYERS");
         request.CheckStyles();
@@ -29,9 +30,10 @@ public static class WmsMap
         var background = transparent ? Rgba.Transparent : request.Background();
 
         var s = folder.Current();
+        var (mask, date) = Sample(s, box);
+        ct.ThrowIfCancellationRequested();
         var rgba = new byte[box.PixelCount * 4];
         if (background.A != 0) Canvas.Fill(rgba, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
-        var (mask, date) = Sample(s, box);
         if (mask is not null && date is not null)
         {
             int rampFirst = s.FirstDetection is { } f ? f.DayNumber - ReportSnapshot.Epoch : 0;
@@ -54,6 +56,9 @@ public static class WmsMap
                     rgba[o] = c.R; rgba[o + 1] = c.G; rgba[o + 2] = c.B; rgba[o + 3] = c.A;
                 }
         }
+        // Let the warped bands go before encoding, which takes longest (code not yet optimised would keep them to the end).
+        mask = date = null;
+        ct.ThrowIfCancellationRequested();
         return jpeg
             ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(rgba, box.Width, box.Height))
             : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(rgba, box.Width, box.Height));

@@ -19,8 +19,11 @@ public sealed record WmsResponse(int Status, string ContentType, byte[] Body)
 /// </summary>
 public sealed class WmsService(ReportFolder folder)
 {
-    /// <summary>Answers one request; <paramref name="serviceUrl"/> is the absolute URL of this endpoint (for the capabilities).</summary>
-    public WmsResponse Handle(Func<string, string?> parameter, string serviceUrl)
+    /// <summary>
+    /// Answers one request; <paramref name="serviceUrl"/> is the absolute URL of this endpoint (for the capabilities). A map whose
+    /// client has gone (<paramref name="ct"/>) stops between its steps.
+    /// </summary>
+    public WmsResponse Handle(Func<string, string?> parameter, string serviceUrl, CancellationToken ct = default)
     {
         var request = new WmsRequest(parameter);
         try
@@ -32,7 +35,7 @@ public sealed class WmsService(ReportFolder folder)
             return operation.ToUpperInvariant() switch
             {
                 "GETCAPABILITIES" => WmsResponse.Xml(WmsCapabilities.Document(folder.Current(), serviceUrl)),
-                "GETMAP" => WmsMap.Draw(request, folder),
+                "GETMAP" => WmsMap.Draw(request, folder, ct),
                 "GETFEATUREINFO" => WmsFeatureInfo.Answer(request, folder),
                 "GETLEGENDGRAPHIC" => WmsLegend.Graphic(request, folder),
                 _ => throw new WmsException("OperationNotSupported", $"REQUEST={operation} is not supported; use GetCapabilities, GetMap, GetFeatureInfo or GetLegendGraphic."),
