@@ -26,6 +26,10 @@ public sealed record NodeOptions(NodeProfile Profile, string OutputFolder)
     public string? HoconFolder { get; init; }
     /// <summary>Extra HOCON applied over everything else (operator overrides, tests).</summary>
     public string? ExtraHocon { get; init; }
+    /// <summary>TLS between nodes (<see cref="RemoteTls"/>): the certificate file, over <c>nrtcluster.remote.tls.certificate</c>.</summary>
+    public string? TlsCertificate { get; init; }
+    /// <summary>The certificate's password, over <c>nrtcluster.remote.tls.password-file</c>; kept out of the configuration.</summary>
+    public string? TlsPassword { get; init; }
 }
 
 /// <summary>Builds the Akka configuration of a node from hocon/base.conf, the profile file and the node's options.</summary>
@@ -53,6 +57,7 @@ public static class AkkaProfiles
         if (options.Port is { } port) lines.Add(string.Create(CultureInfo.InvariantCulture, $"akka.remote.dot-netty.tcp.port = {port}"));
         if (options.SeedNodes is { } seeds) lines.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(Quote))}]");
         if (options.Roles is { } roles) lines.Add($"akka.cluster.roles = [{string.Join(", ", roles.Select(Quote))}]");
+        if (options.TlsCertificate is { } certificate) lines.Add($"{RemoteTls.CertificateKey} = {Quote(certificate)}");
         var nodeConf = ConfigurationFactory.ParseString(string.Join("\n", lines));
         if (options.ExtraHocon is { } extra) nodeConf = ConfigurationFactory.ParseString(extra).WithFallback(nodeConf);
 
@@ -66,15 +71,21 @@ public static class AkkaProfiles
         var storage = ConfigurationFactory.ParseString(string.Join("\n",
             SqlPlugins.Where(p => string.IsNullOrEmpty(merged.GetString($"{p}.connection-string", "")))
                 .Select(p => $"{p}.connection-string = {Quote(connection)}")));
-        return storage.WithFallback(merged);
+        return RemoteTls.Overrides(merged).WithFallback(storage).WithFallback(merged);
     }
 
-    /// <summary>Starts the actor system; an embedded node (no seed nodes) joins itself so sharding can run.</summary>
+    /// <summary>
+    /// Starts the actor system; an embedded node (no seed nodes) joins itself so sharding can run. A TLS certificate that
+    /// cannot be used is refused (<see cref="RemoteTlsException"/>) before anything starts.
+    /// </summary>
     public static ActorSystem Start(NodeOptions options)
     {
         var config = Load(options);
+        var tls = RemoteTls.Setup(config, options.Profile, options.TlsPassword);
         if (options.Profile == NodeProfile.Embedded) PrepareSqliteFile(config.GetString("akka.persistence.snapshot-store.sql.connection-string"));
-        var system = ActorSystem.Create(SystemName, config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(config);
+        var system = ActorSystem.Create(SystemName, tls is null ? Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap) : bootstrap.And(tls));
+        if (tls is not null) RemoteTls.ExplainHandshakeStop(system);
         var cluster = Akka.Cluster.Cluster.Get(system);
         if (options.Profile == NodeProfile.Embedded || system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0)
             cluster.Join(cluster.SelfAddress);

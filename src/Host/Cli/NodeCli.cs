@@ -36,6 +36,11 @@ public static class NodeCli
         {
             return await body();
         }
+        catch (RemoteTlsException e)
+        {
+            Console.Error.WriteLine($"{verb}: {e.Message}");
+            return 1;
+        }
         catch (Exception e) when (e is Geo.Stac.StacException or HttpRequestException)
         {
             Console.Error.WriteLine($"{verb}: the archive could not be searched: {e.Message}; check project.stac in {file.FullName} and that the archive answers.");
@@ -129,6 +134,36 @@ public static class NodeCli
         }
         return value.IsEmpty ? path : null;
     }
+
+    /// <summary>
+    /// Adds --tls-certificate FILE and --tls-password-file FILE to a node verb: TLS between cluster nodes (<see cref="RemoteTls"/>).
+    /// Each falls back to an environment variable (containers set them without changing the command), then to HOCON. The
+    /// password is never an argument (it would show in ps).
+    /// </summary>
+    public static (Option<FileInfo?> Certificate, Option<FileInfo?> PasswordFile) AddTlsOptions(Command command)
+    {
+        var tls = (new Option<FileInfo?>("--tls-certificate")
+        {
+            Description = $"TLS between the cluster's nodes: the PKCS#12 (.pfx) certificate every node uses (default: {TlsCertificateVariable}, else nrtcluster.remote.tls.certificate; no TLS when none)",
+        }, new Option<FileInfo?>("--tls-password-file")
+        {
+            Description = $"File whose first line is the certificate's password (default: {TlsPasswordVariable}, else nrtcluster.remote.tls.password-file)",
+        });
+        command.Options.Add(tls.Item1);
+        command.Options.Add(tls.Item2);
+        return tls;
+    }
+
+    public const string TlsCertificateVariable = "NRTC_TLS_CERTIFICATE", TlsPasswordVariable = "NRTC_TLS_PASSWORD";
+
+    /// <summary>The node options with the TLS options' values; throws <see cref="RemoteTlsException"/> for an unreadable password file.</summary>
+    public static NodeOptions WithTls(NodeOptions options, ParseResult parsed, (Option<FileInfo?> Certificate, Option<FileInfo?> PasswordFile) tls) => options with
+    {
+        TlsCertificate = parsed.GetValue(tls.Certificate)?.FullName
+            ?? (Environment.GetEnvironmentVariable(TlsCertificateVariable) is { Length: > 0 } certificate ? Path.GetFullPath(certificate) : null),
+        TlsPassword = parsed.GetValue(tls.PasswordFile) is { } passwordFile ? RemoteTls.ReadPasswordFile(passwordFile.FullName, "--tls-password-file")
+            : Environment.GetEnvironmentVariable(TlsPasswordVariable),
+    };
 
     /// <summary>--node URL: drive a running node (<c>nrtc run</c>) over HTTP instead of starting an embedded one.</summary>
     public static Option<string?> NodeOption() =>

@@ -33,6 +33,7 @@ public static class RunCommand
         var command = new Command("run", "Run a node: tile shards, STAC poller and report aggregator singletons, HTTP (WMS, alert feed, status). Ctrl+C stops.");
         foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres, hocon, httpHost, httpPort }) command.Options.Add(o);
         foreach (var o in new Option[] { NodeCli.ApiTokenFileOption(), NodeCli.InsecureOption(), NodeCli.AllowedHostOption() }) command.Options.Add(o);
+        var tls = NodeCli.AddTlsOptions(command);
         command.SetAction(async (parseResult, ct) =>
         {
             var file = parseResult.GetValue(project)!;
@@ -52,6 +53,7 @@ public static class RunCommand
                     // Job retries and member changes are worth seeing on a long-running node's stdout (docker logs); the file may change it.
                     ExtraHocon = "nrtcluster.logging.stdout-level = WARNING\n" + extra,
                 };
+                options = NodeCli.WithTls(options, parseResult, tls);
                 // Ctrl+C and SIGTERM stop the node gracefully. The handler holds the signal until the node has left, so neither the
                 // command-line library (which ends the process 2 s after a signal) nor the web host's console lifetime cuts the
                 // hand-off short; handlers registered later run first.
@@ -85,7 +87,13 @@ public static class RunCommand
                     // A verb refused for this node's output folder points at it.
                     node.Ownership?.AnnounceHttp(server.BaseUrl);
                     using (ct.Register(() => signalled.TrySetResult()))
-                        await signalled.Task;
+                        await Task.WhenAny(signalled.Task, node.System.WhenTerminated);
+                    // Akka stopped the node by itself (a failed TLS handshake, downed by the split-brain resolver): end, saying why.
+                    if (!signalled.Task.IsCompleted)
+                    {
+                        Console.Error.WriteLine($"run: the node stopped: {Akka.Actor.CoordinatedShutdown.Get(node.System).ShutdownReason}; see its log {node.Log.Path}");
+                        return 1;
+                    }
                     Console.WriteLine("run: stopping (leaving the cluster, handing off shards)");
                     node.Log.Write("run", "stopping");
                 }
