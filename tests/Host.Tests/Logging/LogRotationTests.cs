@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Event;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Logging;
 using NrtCluster.Host.Tests.Cluster;
@@ -31,7 +30,7 @@ public sealed class LogRotationTests : IDisposable
         try
         {
             // About 60 KB of lines: fifteen files' worth.
-            system.ActorOf(Props.Create(() => new Counter()), "counter").Tell(400);
+            system.ActorOf(Props.Create(() => new StructuredLoggerTests.Counter()), "counter").Tell(400);
             var files = await Eventually.Until(() => Task.FromResult(rotation.Files(path)),
                 fs => fs.Count > 0 && File.ReadAllText(fs[^1]).Contains("\"line 399\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
                 fs => $"the last line is not in the newest of {string.Join(", ", fs)}");
@@ -84,7 +83,7 @@ public sealed class LogRotationTests : IDisposable
         var system = ActorSystem.Create("aged", StructuredLogger.Hocon(path, stdoutLevel: "OFF") + "\nnrtcluster.logging.rotate.keep-for = 3d");
         try
         {
-            system.ActorOf(Props.Create(() => new Counter()), "counter").Tell(1);
+            system.ActorOf(Props.Create(() => new StructuredLoggerTests.Counter()), "counter").Tell(1);
             var rotation = LogRotation.Default with { KeepFor = TimeSpan.FromDays(3) };
             var files = await Eventually.Until(() => Task.FromResult(rotation.Files(path)),
                 fs => fs.Count > 0 && File.ReadAllText(fs[^1]).Contains("\"line 0\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
@@ -147,16 +146,4 @@ public sealed class LogRotationTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private sealed class Counter : ReceiveActor
-    {
-        public Counter()
-        {
-            var log = Context.GetLogger();
-            Receive<int>(n =>
-            {
-                for (int i = 0; i < n; i++) log.Info("line {0}", i);
-            });
-        }
-    }
 }

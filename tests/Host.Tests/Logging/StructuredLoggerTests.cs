@@ -122,7 +122,8 @@ public sealed class StructuredLoggerTests : IDisposable
             _ => $"{path} lacks the expected lines after 30 s:\n{string.Concat(LogRotation.Default.Files(path).Select(File.ReadAllText))}");
     }
 
-    private sealed class Counter : ReceiveActor
+    /// <summary>Logs <c>line 0</c>, <c>line 1</c>, ... as many as it is told.</summary>
+    internal sealed class Counter : ReceiveActor
     {
         public Counter()
         {
