@@ -1,6 +1,10 @@
 using System.Globalization;
-using System.Text;
 using NrtCluster.Actors;
+using Serilog;
+using Serilog.Configuration;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting;
 
 namespace NrtCluster.Host.Logging;
 
@@ -10,9 +14,10 @@ namespace NrtCluster.Host.Logging;
 /// <see cref="SayAgainAfter"/>: a nearly full disk may fail and recover every few lines), and the file is tried again at most
 /// every <see cref="RetryInterval"/>. The first line written again is preceded by a notice in the file (and on standard error
 /// when the failure was said there) of how many lines were lost since when and why. A line cut short by the failure is removed first, so every
-/// line of the file stays whole.
+/// line of the file stays whole. Serilog's file sink writes the lines, rotating them when given a <see cref="LogRotation"/>
+/// (then the files are dated: <see cref="LogRotation.Files"/>); this class adds what a log must do when its disk fails.
 /// </summary>
-public sealed class LogFile : IDisposable
+public sealed class LogFile : IDisposable, ILoggingFailureListener
 {
     public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan SayAgainAfter = TimeSpan.FromHours(1);
@@ -20,9 +25,10 @@ public sealed class LogFile : IDisposable
     private readonly Func<string, string> _notice;
     private readonly Action<string> _stderr;
     private readonly TimeProvider _clock;
+    private readonly LogRotation? _rotation;
     private readonly Lock _gate = new();
     /// <summary>Open while lines get written; null before the first line, after a failure and once disposed.</summary>
-    private FileStream? _stream;
+    private ILogEventSink? _sink;
     private bool _disposed;
     /// <summary>The cause while lines are being dropped, null while the file is written.</summary>
     private string? _failure;
@@ -36,9 +42,12 @@ public sealed class LogFile : IDisposable
     /// <param name="notice">Makes a line of the file's format from this writer's own notice (the lines lost).</param>
     /// <param name="stderr">Where the failure and the recovery are said (standard error by default).</param>
     /// <param name="clock">The time, for the retry interval (the system's by default).</param>
-    public LogFile(string path, Func<string, string> notice, Action<string>? stderr = null, TimeProvider? clock = null, TimeSpan? retryInterval = null)
+    /// <param name="rotation">How the file rotates; null: never, it is <paramref name="path"/> itself.</param>
+    public LogFile(string path, Func<string, string> notice, Action<string>? stderr = null, TimeProvider? clock = null, TimeSpan? retryInterval = null,
+        LogRotation? rotation = null)
     {
         Path = System.IO.Path.GetFullPath(path);
+        _rotation = rotation;
         _notice = notice;
         _stderr = stderr ?? (line => WriteConsole(Console.Error, line));
         _clock = clock ?? TimeProvider.System;
@@ -63,7 +72,7 @@ public sealed class LogFile : IDisposable
             }
             try
             {
-                _stream ??= Open();
+                _sink ??= Open();
                 if (_failure is not null)
                 {
                     string recovered = string.Create(CultureInfo.InvariantCulture,
@@ -108,22 +117,40 @@ public sealed class LogFile : IDisposable
         }
     }
 
-    private FileStream Open()
+    /// <summary>
+    /// The sink that writes the file (or rotates the files). Opened anew after every failure, since a sink whose write failed
+    /// may hold part of a line to write later.
+    /// </summary>
+    private ILogEventSink Open()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        DropCutLine();
-        // Shared read and write: operators tail the file while the node runs. No buffer: a line is on its way to the file
-        // when WriteLine returns, and a failed write leaves nothing behind to retry.
-        return new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        // The file the sink appends to: the newest of a rotating log (if any yet), else the file itself, opened here so that a
+        // folder that cannot be written fails with its cause.
+        if (_rotation is null) DropCutLine(Path);
+        else if (_rotation.Files(Path) is [.., var newest]) DropCutLine(newest);
+        var sink = LoggerSinkConfiguration.CreateSink(to => to.File(LineFormatter.Instance, Path, fileSizeLimitBytes: _rotation?.SizeLimitBytes,
+            buffered: false, rollingInterval: _rotation?.Interval ?? RollingInterval.Infinite, rollOnFileSizeLimit: _rotation is not null,
+            retainedFileCountLimit: _rotation?.KeepFiles, retainedFileTimeLimit: _rotation?.KeepFor));
+        (sink as ISetLoggingFailureListener)?.SetFailureListener(this);
+        return sink;
+    }
+
+    /// <summary>
+    /// The sink's failures that it does not throw (a file it could not open) are thrown here, to be counted as the others; its
+    /// notes that lose no line (an old file it could not delete) are not.
+    /// </summary>
+    void ILoggingFailureListener.OnLoggingFailed(object sender, LoggingFailureKind kind, string message, IReadOnlyCollection<LogEvent>? events, Exception? exception)
+    {
+        if (events is { Count: > 0 }) throw new IOException($"the log file could not be written: {message}", exception);
     }
 
     /// <summary>
     /// Drops a last line cut short by a write that failed half-way (a full disk, in this process or an earlier one), so every
     /// line of the file stays whole; it was counted as lost.
     /// </summary>
-    private void DropCutLine()
+    private static void DropCutLine(string path)
     {
-        using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         long end = file.Length;
         var buffer = new byte[4096];
         for (long position = end; position > 0;)
@@ -140,7 +167,8 @@ public sealed class LogFile : IDisposable
         file.SetLength(0);
     }
 
-    private void Append(string line) => _stream!.Write(Encoding.UTF8.GetBytes(line + "\n"));
+    private void Append(string line) =>
+        _sink!.Emit(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, MessageTemplate.Empty, [new LogEventProperty(LineFormatter.Property, new ScalarValue(line))]));
 
     private void Failed(Exception error, DateTimeOffset now)
     {
@@ -163,12 +191,25 @@ public sealed class LogFile : IDisposable
     {
         try
         {
-            _stream?.Dispose();
+            (_sink as IDisposable)?.Dispose();
         }
         catch (IOException)
         {
-            // Nothing is buffered; a close that fails loses nothing.
+            // What the sink still held was counted as lost; the file is closed all the same.
         }
-        _stream = null;
+        _sink = null;
+    }
+
+    /// <summary>Writes the line an event carries, as it is: the lines come formatted (<see cref="LogLine"/>, the node log's own).</summary>
+    private sealed class LineFormatter : ITextFormatter
+    {
+        public const string Property = "line";
+        public static readonly LineFormatter Instance = new();
+
+        public void Format(LogEvent logEvent, TextWriter output)
+        {
+            output.Write((string)((ScalarValue)logEvent.Properties[Property]).Value!);
+            output.Write('\n');
+        }
     }
 }

@@ -13,15 +13,16 @@ internal sealed class SharedLogFile
     private readonly LogFile _file;
     private int _users;
 
-    private SharedLogFile(string path, Func<string, string> notice) => _file = new LogFile(path, notice);
+    private SharedLogFile(string path, Func<string, string> notice, LogRotation rotation) => _file = new LogFile(path, notice, rotation: rotation);
 
     /// <param name="notice">Makes a line of the file's format from the writer's own notice (see <see cref="LogFile"/>).</param>
-    public static SharedLogFile Acquire(string path, Func<string, string> notice)
+    /// <param name="rotation">How the file rotates; the first to open it sets it.</param>
+    public static SharedLogFile Acquire(string path, Func<string, string> notice, LogRotation rotation)
     {
         string full = Path.GetFullPath(path);
         lock (OpenedGate)
         {
-            if (!Opened.TryGetValue(full, out var file)) Opened[full] = file = new SharedLogFile(full, notice);
+            if (!Opened.TryGetValue(full, out var file)) Opened[full] = file = new SharedLogFile(full, notice, rotation);
             file._users++;
             return file;
         }

@@ -9,7 +9,7 @@ namespace NrtCluster.Host.Logging;
 
 /// <summary>
 /// Akka logger (<c>akka.loggers</c>) writing every log event as one JSON line (<see cref="LogLine"/>) to the file
-/// <c>nrtcluster.logging.file</c>, and those at <c>nrtcluster.logging.stdout-level</c> or above also to standard
+/// <c>nrtcluster.logging.file</c>, rotated by size and age (<c>nrtcluster.logging.rotate</c>, <see cref="LogRotation"/>), and those at <c>nrtcluster.logging.stdout-level</c> or above also to standard
 /// output, where <c>docker logs</c> and journald pick them up. While the node's database is unreachable, the storage
 /// errors that causes stay off stdout and are thinned out in the file (<see cref="LogRouting"/>): its outage
 /// line says what is wrong instead. <see cref="Hocon"/> gives the settings that enable it.
@@ -27,7 +27,8 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
         if (path.Length == 0)
             throw new ArgumentException("nrtcluster.logging.file is empty; set it to the log file path (StructuredLogger.Hocon does).");
         _stdoutLevel = ParseLevel(config.GetString("nrtcluster.logging.stdout-level", "WARNING"));
-        _file = SharedLogFile.Acquire(path, notice => LogLine.Format(new Warning(nameof(StructuredLogger), typeof(StructuredLogger), notice)));
+        _file = SharedLogFile.Acquire(path, notice => LogLine.Format(new Warning(nameof(StructuredLogger), typeof(StructuredLogger), notice)),
+            LogRotation.From(config));
         _routing = LogRouting.Get(Context.System);
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Write);
@@ -52,9 +53,10 @@ public sealed class StructuredLogger : ReceiveActor, IRequiresMessageQueue<ILogg
     }
 
     /// <summary>
-    /// The node's log file, <c>logs/</c> in the output folder: <c>embedded.jsonl</c>, or one file per cluster node
+    /// The node's log, <c>logs/</c> in the output folder: <c>embedded.jsonl</c>, or one per cluster node
     /// (<c>node1-4053.jsonl</c>; with port 0, the process id instead of the port), since cluster nodes share the output
-    /// folder and appending from several processes to one file would interleave or overwrite lines.
+    /// folder and appending from several processes to one file would interleave or overwrite lines. Its files carry a date
+    /// (<see cref="LogRotation.Files"/>).
     /// </summary>
     public static string NodeLogPath(NodeOptions options)
     {

@@ -112,11 +112,15 @@ public sealed class ProjectNode : IAsyncDisposable
 
     private static ProjectNode StartOwning(ProjectConfig config, NodeOptions options, StateFingerprint fingerprint, ProjectLock? ownership)
     {
-        fingerprint.Claim(config.OutputFolder, options.Profile);
-        // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl, errors also on
-        // stdout; the options' own HOCON goes last, so it can change either level.
+        // Every Akka log event (INFO and up) as a JSON line with tile and day in <output>/logs/<node>.jsonl (rotated by
+        // nrtcluster.logging.rotate), errors also on stdout; the options' own HOCON goes last, so it can change either level.
         string logging = StructuredLogger.Hocon(StructuredLogger.NodeLogPath(options), level: "INFO", stdoutLevel: "ERROR");
-        var system = AkkaProfiles.Start(options with { ExtraHocon = logging + "\n" + options.ExtraHocon });
+        options = options with { ExtraHocon = logging + "\n" + options.ExtraHocon };
+        // Checked before anything starts, so that a bad rotation setting stops the command naming it rather than the logger
+        // failing inside the starting actor system.
+        LogRotation.From(AkkaProfiles.Load(options));
+        fingerprint.Claim(config.OutputFolder, options.Profile);
+        var system = AkkaProfiles.Start(options);
         // The logger stops with the actor system and Akka prints what is logged after it on stdout, at the node's level: the last
         // phase keeps only warnings, so remoting's "shut down" notices do not end every command's output.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-stdout", () =>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
@@ -106,17 +107,23 @@ public sealed class StructuredLoggerTests : IDisposable
     {
         return await Eventually.Until<IReadOnlyList<JsonObject>>(async () =>
             {
-                if (!File.Exists(path)) return [];
-                using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-                string text = await reader.ReadToEndAsync();
+                // The log rotates: its lines are in its dated files, oldest first.
+                var text = new StringBuilder();
+                foreach (var file in LogRotation.Default.Files(path))
+                {
+                    using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+                    text.Append(await reader.ReadToEndAsync());
+                }
                 // Only whole lines: the logger may be writing the next one; each whole line must be one JSON object.
-                text = text[..(text.LastIndexOf('\n') + 1)];
-                return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+                string whole = text.ToString();
+                whole = whole[..(whole.LastIndexOf('\n') + 1)];
+                return whole.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
             }, complete, TimeSpan.FromSeconds(30),
-            _ => $"{path} lacks the expected lines after 30 s:\n{(File.Exists(path) ? File.ReadAllText(path) : "(no file)")}");
+            _ => $"{path} lacks the expected lines after 30 s:\n{string.Concat(LogRotation.Default.Files(path).Select(File.ReadAllText))}");
     }
 
-    private sealed class Counter : ReceiveActor
+    /// <summary>Logs <c>line 0</c>, <c>line 1</c>, ... as many as it is told.</summary>
+    internal sealed class Counter : ReceiveActor
     {
         public Counter()
         {

@@ -154,9 +154,10 @@ public sealed partial class DatabaseOutageTests(ITestOutputHelper output)
 
     private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => Eventually.Until(condition, timeout, what);
 
-    private static string ReadAll(string path)
+    /// <summary>Every file of the node log <paramref name="path"/> (it rotates: <see cref="LogRotation.Files"/>), oldest first.</summary>
+    private static string ReadAll(string path) => string.Concat(LogRotation.Default.Files(path).Select(file =>
     {
-        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
         return reader.ReadToEnd();
-    }
+    }));
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NrtCluster.Geo.Synthetic;
+using NrtCluster.Host.Logging;
 using NrtCluster.Host.Tests.Cluster;
 
 namespace NrtCluster.Host.Tests.Node;
@@ -110,7 +111,9 @@ public sealed partial class FullDiskTests : IDisposable
         }
         Assert.Equal(4, Directory.GetFiles(tiles, "*", SearchOption.AllDirectories).Length);
         // Every line of the node log is whole, including around the writes the full disk cut short.
-        foreach (var line in File.ReadAllLines(Path.Combine(logs, "embedded.jsonl")).Where(l => l.Length > 0))
+        var logFiles = LogRotation.Default.Files(Path.Combine(logs, "embedded.jsonl"));
+        Assert.NotEmpty(logFiles);
+        foreach (var line in logFiles.SelectMany(File.ReadAllLines).Where(l => l.Length > 0))
             JsonDocument.Parse(line).Dispose();
     }
 
