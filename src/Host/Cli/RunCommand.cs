@@ -13,9 +13,10 @@ namespace NrtCluster.Host.Cli;
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
 /// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
 /// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first. A cluster node probes
-/// its PostgreSQL (<see cref="DatabaseHealth"/>): /readyz is 503 and one line a minute says why while it is unreachable. /readyz is
-/// also 503 while the poller or the report aggregator is not running (<see cref="SingletonWatch"/>), e.g. restarting after its
-/// journal failed.
+/// its PostgreSQL (<see cref="DatabaseHealth"/>): one line a minute says why while it is unreachable. /readyz is 503 while the
+/// database is unreachable, the node is not an Up member, it is drained, or the poller or the report aggregator is not running
+/// (<see cref="SingletonWatch"/>), e.g. restarting after its journal failed; /healthz is 503 once its actor system stopped
+/// (<see cref="NodeHealth"/>).
 /// </summary>
 public static class RunCommand
 {
@@ -75,12 +76,10 @@ public static class RunCommand
                         (Actors.Poller.StacPollerSingleton.Name, poller), (Actors.Reports.ReportAggregatorSingleton.Name, node.Reports));
                     var folder = new ReportFolder(config.OutputFolder);
                     var control = new ClusterControl(node, singletons);
-                    // Ready once an Up member whose database answers and whose poller and report aggregator run.
-                    var status = new DatabaseReadiness(new SingletonReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), singletons),
-                        DatabaseHealth.Get(node.System));
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
-                        status, parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot(), control,
-                        Http.Wms.RenderLimits.FromConfig(node.System.Settings.Config)), ct);
+                        new ClusterNodeStatus(control, new FileNodeStatus(folder)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
+                        NodeServer.LocateWebRoot(), control, Renders: Http.Wms.RenderLimits.FromConfig(node.System.Settings.Config),
+                        Health: NodeHealth.ForNode(node.System, singletons)), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
                     node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");

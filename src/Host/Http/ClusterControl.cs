@@ -24,6 +24,8 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
 
     public ProjectNode Node => node;
 
+    public SingletonWatch Singletons => singletons;
+
     public string SelfAddress => Cluster.Get(node.System).SelfAddress.ToString();
 
     public Task<ClusterView> ViewAsync(CancellationToken ct) => _shards.ViewAsync(ViewTimeout, ct);

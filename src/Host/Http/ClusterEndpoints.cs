@@ -122,8 +122,8 @@ public static class ClusterEndpoints
 }
 
 /// <summary>
-/// Status of a cluster node: the output folder's reports (as <see cref="FileNodeStatus"/>) plus the node's address and
-/// membership; ready once this node is an Up member (it then hosts shards and answers the control endpoints).
+/// Status of a running node: the output folder's reports (as <see cref="FileNodeStatus"/>) plus the node's address and
+/// membership, the singletons, and the database outage if there is one.
 /// </summary>
 public sealed class ClusterNodeStatus(ClusterControl control, FileNodeStatus files) : INodeStatus
 {
@@ -134,14 +134,8 @@ public sealed class ClusterNodeStatus(ClusterControl control, FileNodeStatus fil
         report.Details["address"] = cluster.SelfAddress.ToString();
         report.Details["memberStatus"] = cluster.SelfMember.Status.ToString();
         report.Details["members"] = new JsonArray([.. cluster.State.Members.Select(m => (JsonNode)JsonValue.Create($"{m.Address} {m.Status}")!)]);
+        report.Details["singletons"] = control.Singletons.ToJson();
+        if (DatabaseHealth.Get(control.Node.System).Outage is { } o) report.Details["database"] = o.Describe(DateTime.UtcNow);
         return report with { Node = cluster.SelfAddress.ToString(), Mode = "cluster" };
-    }
-
-    public Readiness Readiness()
-    {
-        var self = Cluster.Get(control.Node.System).SelfMember;
-        return self.Status == MemberStatus.Up
-            ? new Readiness(true, $"member {self.Address} is Up")
-            : new Readiness(false, $"member {self.Address} is {self.Status}, not Up yet (joining the seed nodes)");
     }
 }

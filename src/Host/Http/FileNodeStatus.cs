@@ -26,12 +26,4 @@ public sealed class FileNodeStatus(ReportFolder folder) : INodeStatus
         return new NodeStatusReport(Environment.MachineName, "file", _started, s.Tiles.Count, s.Breaks.Length,
             s.FirstDetection, s.LastDetection, s.LastWriteUtc, details);
     }
-
-    public Readiness Readiness()
-    {
-        var s = folder.Current();
-        return s.Tiles.Count > 0
-            ? new Readiness(true, $"{s.Tiles.Count} tile reports")
-            : new Readiness(false, $"No tile reports (GeoTIFFs with bands '{ReportFolder.MaskBandName}' and '{ReportFolder.DateBandName}') in '{Path.Combine(s.Folder, ReportFolder.TilesFolder)}' yet.");
-    }
 }

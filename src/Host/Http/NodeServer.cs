@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using NrtCluster.Geo.Gdal;
@@ -20,8 +21,9 @@ namespace NrtCluster.Host.Http;
 /// <param name="WebRoot">Folder of the web map (index.html, app.js, vendor/leaflet); null serves no page.</param>
 /// <param name="Control">The cluster control endpoints of a running node (<see cref="ClusterEndpoints"/>); null for a node that only serves files.</param>
 /// <param name="Renders">How many maps the WMS draws at once (<c>nrtcluster.http.wms</c>); null: <see cref="RenderLimits.Default"/>.</param>
+/// <param name="Health">The checks of /healthz and /readyz (<see cref="NodeHealth"/>); null: those of a node serving <paramref name="Folder"/>.</param>
 public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
-    ClusterControl? Control = null, RenderLimits? Renders = null);
+    ClusterControl? Control = null, RenderLimits? Renders = null, IReadOnlyList<HealthCheckRegistration>? Health = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
@@ -50,7 +52,8 @@ public sealed class NodeServer : IAsyncDisposable
         if (options.WebRoot is { } web && !File.Exists(Path.Combine(web, "index.html")))
             throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
 
-        var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct).ConfigureAwait(false);
+        var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct,
+            services => NodeHealth.AddTo(services, options.Health ?? NodeHealth.ForFolder(options.Folder))).ConfigureAwait(false);
         return new NodeServer(app, baseUrl);
     }
 
@@ -83,13 +86,7 @@ public sealed class NodeServer : IAsyncDisposable
             WmsLayers.Exists(layer)
                 ? Results.Text(WmsLegend.Json(layer, options.Folder.Current()).ToJsonString(), "application/json")
                 : Problem(404, $"No layer '{layer}'; the layers are {WmsLayers.Names}."));
-        app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
-        app.MapGet("/readyz", () =>
-        {
-            var ready = options.Status.Readiness();
-            var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
-            return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
-        });
+        NodeHealth.Map(app);
         if (options.Control is { } control) ClusterEndpoints.Map(app, control);
         if (options.WebRoot is { } root)
         {

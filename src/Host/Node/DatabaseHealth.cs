@@ -14,9 +14,9 @@ namespace NrtCluster.Host.Node;
 /// Whether the node's PostgreSQL database (journal and snapshot store) answers. <see cref="Start"/> (called by
 /// <see cref="ProjectNode.Start"/>) opens a fresh connection every <c>nrtcluster.storage.health.probe-interval</c>. While it fails, one warning a
 /// <c>report-interval</c> names the database (without its password) and the reason, /readyz is 503
-/// (<see cref="DatabaseReadiness"/>), and the storage errors the outage causes stay off stdout
+/// (<see cref="Http.NodeHealth"/>), and the storage errors the outage causes stay off stdout
 /// (<see cref="Route"/>, set as the node's <see cref="LogRouting"/>); a warning says when it answers again.
-/// A node on SQLite (embedded) has nothing to probe: it is always reachable.
+/// A node on SQLite (embedded) has nothing to probe here: its readiness check opens the file.
 /// </summary>
 public sealed class DatabaseHealth : IExtension
 {
@@ -49,6 +49,9 @@ public sealed class DatabaseHealth : IExtension
     }
 
     public static DatabaseHealth Get(ActorSystem system) => system.WithExtension<DatabaseHealth, Provider>();
+
+    /// <summary>The PostgreSQL databases probed (none on SQLite).</summary>
+    public IReadOnlyList<Target> Targets => _targets;
 
     /// <summary>The current outage; null while every database answers (or before the first probe).</summary>
     public DatabaseOutage? Outage => _outage;
@@ -222,17 +225,4 @@ public sealed record DatabaseOutage(DatabaseHealth.Target Target, string Error, 
     /// <summary>e.g. the journal database Host=db;... (password hidden) is unreachable: connection refused (since 12:01:03 UTC, 3 min)</summary>
     public string Describe(DateTime nowUtc) =>
         $"{Target.Name} is unreachable: {Error} (since {SinceUtc:HH:mm:ss} UTC, {DatabaseHealth.Duration(nowUtc - SinceUtc)})";
-}
-
-/// <summary>A node's status whose readiness also needs its database: not ready while <see cref="DatabaseHealth"/> has an outage.</summary>
-public sealed class DatabaseReadiness(INodeStatus inner, DatabaseHealth health) : INodeStatus
-{
-    public NodeStatusReport Current()
-    {
-        var report = inner.Current();
-        if (health.Outage is { } o) report.Details["database"] = o.Describe(DateTime.UtcNow);
-        return report;
-    }
-
-    public Readiness Readiness() => health.Outage is { } o ? new Readiness(false, o.Describe(DateTime.UtcNow)) : inner.Readiness();
 }

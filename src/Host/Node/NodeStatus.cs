@@ -17,13 +17,8 @@ public sealed record NodeStatusReport(
     DateTime? LastUpdateUtc,
     JsonObject Details);
 
-/// <summary>Whether the node can serve maps and alerts now, and if not why.</summary>
-public sealed record Readiness(bool Ready, string Reason);
-
-/// <summary>The node's state for /status and /readyz. <c>Http.FileNodeStatus</c> reads it from the output folder.</summary>
+/// <summary>The node's state for /api/status (its readiness is <c>Http.NodeHealth</c>'s). <c>Http.FileNodeStatus</c> reads it from the output folder.</summary>
 public interface INodeStatus
 {
     NodeStatusReport Current();
-
-    Readiness Readiness();
 }

@@ -75,20 +75,3 @@ public sealed record SingletonState(string Name, SingletonHealth? Health, string
 {
     public bool Running => Health is { Running: true };
 }
-
-/// <summary>A node's status whose readiness also needs the singletons: not ready while one is not running (starting, restarting or not answering).</summary>
-public sealed class SingletonReadiness(INodeStatus inner, SingletonWatch watch) : INodeStatus
-{
-    public NodeStatusReport Current()
-    {
-        var report = inner.Current();
-        report.Details["singletons"] = watch.ToJson();
-        return report;
-    }
-
-    public Readiness Readiness()
-    {
-        var down = watch.States.Where(s => !s.Running).Select(s => s.Text).ToArray();
-        return down.Length > 0 ? new Readiness(false, string.Join("; ", down)) : inner.Readiness();
-    }
-}

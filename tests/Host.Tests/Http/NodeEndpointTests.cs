@@ -25,7 +25,10 @@ public class NodeEndpointTests(NodeFixture node)
         Assert.Equal(HttpStatusCode.OK, (await node.Http.GetAsync($"{node.Server.BaseUrl}/healthz")).StatusCode);
         using var ready = await node.Http.GetAsync($"{node.Server.BaseUrl}/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.True((bool)JsonNode.Parse(await ready.Content.ReadAsStringAsync())!["ready"]!);
+        var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+        Assert.Equal("Healthy", (string)body["status"]!);
+        var check = Assert.Single(body["checks"]!.AsArray())!;
+        Assert.Equal(("reports", "Healthy", "2 tile reports"), ((string)check["name"]!, (string)check["status"]!, (string)check["reason"]!));
     }
 
     [Fact]
