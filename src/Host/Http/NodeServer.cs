@@ -24,7 +24,8 @@ public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, I
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
-/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, the web map at <c>/</c>, and on a
+/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/api/freshness</c>
+/// (<see cref="NodeMetrics"/>), the web map at <c>/</c>, and on a
 /// running node the control endpoints of <see cref="ClusterEndpoints"/>.
 /// </summary>
 public sealed class NodeServer : IAsyncDisposable
@@ -49,7 +50,8 @@ public sealed class NodeServer : IAsyncDisposable
         if (options.WebRoot is { } web && !File.Exists(Path.Combine(web, "index.html")))
             throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
 
-        var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct).ConfigureAwait(false);
+        var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct,
+            b => NodeMetrics.Add(b, options.Control?.Node.System)).ConfigureAwait(false);
         return new NodeServer(app, baseUrl);
     }
 
@@ -89,6 +91,7 @@ public sealed class NodeServer : IAsyncDisposable
             var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
             return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
         });
+        NodeMetrics.Map(app, options.Control?.Node.System);
         if (options.Control is { } control) ClusterEndpoints.Map(app, control);
         if (options.WebRoot is { } root)
         {

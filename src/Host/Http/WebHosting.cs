@@ -13,14 +13,17 @@ public static class WebHosting
 {
     /// <summary>
     /// Listens on <paramref name="address"/>:<paramref name="port"/> (0 picks a free port) with the endpoints <paramref name="map"/>
-    /// adds; returns the started app and its base URL (no trailing slash). A port in use is an error that says to give another.
+    /// adds (after <paramref name="configure"/> registered its services); returns the started app and its base URL (no trailing
+    /// slash). A port in use is an error that says to give another.
     /// </summary>
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(IPAddress address, int port, Action<WebApplication> map, CancellationToken ct)
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(IPAddress address, int port, Action<WebApplication> map, CancellationToken ct,
+        Action<WebApplicationBuilder>? configure = null)
     {
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), $"The port must be between 0 and 65535, got {port}.");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         try
