@@ -191,6 +191,10 @@ public sealed class JobActor : ReceiveActor, IWithTimers
         {
             if (e is JobEvent.TileFailed f) _log.Warning("Job {0}: tile {1} failed: {2}", _request.JobId, f.Tile, f.Detail);
             if (e is JobEvent.JobFailed j) _log.Error("Job {0}: {1}", _request.JobId, j.Error);
+            // A day found applied before is not sent again (the poller sends a tile each day once), so no tile counts it; after a
+            // requeue (Restart) the days are sent again and the tiles count their repeats themselves.
+            if (e is JobEvent.DayDone { Outcome: AckOutcome.Repeated } && _request is JobRequest.FastForward { Restart: false })
+                Telemetry.Get(Context.System).TileDay(TileDayOutcome.Repeated);
             _state = _state.Apply(e);
             if (e is not JobEvent.PositionRead) Publish();
         }

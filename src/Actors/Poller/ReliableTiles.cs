@@ -23,7 +23,7 @@ public static class ReliableTileSharding
         // The extension first: it adds the sharding defaults the settings are read from.
         var sharding = ClusterSharding.Get(system);
         var shardingSettings = ClusterShardingSettings.Create(system);
-        return sharding.Start(
+        var region = sharding.Start(
             TileSharding.TypeName,
             entityId => ReliableTileEntity.Props(TileId.Parse(entityId), settings, d),
             shardingSettings,
@@ -32,6 +32,11 @@ public static class ReliableTileSharding
             // The same placement as TileSharding.Start: least-shard, overridden by the operator's moves and drains.
             Cluster.PlacementAllocationStrategy.Create(system, TileSharding.TypeName, shardingSettings),
             PoisonPill.Instance);
+        // Read when metrics are scraped; a region that does not answer in time is left out of that scrape.
+        Telemetry.Get(system).ObserveShards(() =>
+            region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(3))
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Shards.Count : (int?)null, TaskScheduler.Default).Result);
+        return region;
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Cluster.Sharding.Delivery;
@@ -84,6 +85,9 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     private (TileId Tile, DateOnly Day)? _inFlight;
     private int _eventsSinceSnapshot;
     private DateTime? _lastPollUtc;
+    /// <summary>When the running poll cycle started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    private long _pollStarted;
+    private readonly Telemetry _telemetry = Telemetry.Get(Context.System);
     private string? _lastError;
     /// <summary>The latest distinct rejections (id, source and reason), each logged once when first met.</summary>
     private readonly LinkedList<RejectedItem> _rejected = [];
@@ -121,6 +125,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         Command<SearchFailed>(f =>
         {
             _searching = false;
+            _telemetry.Poll(_pollStarted);
             _lastError = f.Error.Message;
             _log.Warning("STAC search from {0:O} failed, retried on the next interval: {1}", _state.SearchFromUtc(_settings.Rules), f.Error.Message);
             Reply(new PollCompleted(0, _state.Pending.Count, _state.CursorUtc, f.Error.Message));
@@ -190,6 +195,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     {
         if (_searching) return;
         _searching = true;
+        _pollStarted = Stopwatch.GetTimestamp();
         Discover(_state.SearchFromUtc(_settings.Rules), null)
             .PipeTo(Self, success: found => new SearchSucceeded(found), failure: ex => new SearchFailed(Unwrapped(ex)));
     }
@@ -197,9 +203,18 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
     /// <summary>The archive's items acquired in [from, to] placed on the project's tiles and described for them: polls and backfills alike.</summary>
     private Task<Discovery> Discover(DateTime fromUtc, DateTime? toUtc)
     {
-        var (tiles, profile) = (_settings.Tiles, _settings.Profile);
+        var (tiles, profile, telemetry) = (_settings.Tiles, _settings.Profile, _telemetry);
+        long started = Stopwatch.GetTimestamp();
         return _settings.Archive.SearchAsync(fromUtc, toUtc, CancellationToken.None)
-            .ContinueWith(t => ItemDiscovery.Discover(t.Result, tiles, profile), TaskScheduler.Default);
+            .ContinueWith(t =>
+            {
+                var found = ItemDiscovery.Discover(t.Result, tiles, profile);
+                telemetry.Stage(Telemetry.Search, started);
+                // The archive's newest day per tile, for the tiles' lag (polls and backfills alike).
+                foreach (var item in found.Items)
+                    foreach (var tile in item.Tiles) telemetry.ArchiveDay(tile, item.SolarDay);
+                return found;
+            }, TaskScheduler.Default);
     }
 
     private static Exception Unwrapped(Exception e) => e is AggregateException { InnerException: { } inner } ? inner : e;
@@ -217,6 +232,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
         if (discovered.Count > 0) _log.Info("STAC poll: {0} new of {1} items found", discovered.Count, items.Length);
         PersistAndApply(events, () =>
         {
+            _telemetry.Poll(_pollStarted);
             Reply(new PollCompleted(discovered.Count, _state.Pending.Count, _state.CursorUtc, null)
             {
                 NewTileDays = [.. discovered.SelectMany(i => i.Tiles.Select(t => (t, i.SolarDay))).Distinct()],

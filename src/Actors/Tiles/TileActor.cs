@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -58,6 +59,7 @@ public sealed class TileActor : UntypedPersistentActor
     private readonly TileId _tile;
     private readonly TileActorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Telemetry _telemetry = Telemetry.Get(Context.System);
     private TileState _state;
     /// <summary>
     /// True while the last applied day's report and alert may be missing: the day was recovered rather than applied here, or
@@ -68,6 +70,8 @@ public sealed class TileActor : UntypedPersistentActor
     private string? _reportFailure;
     /// <summary>What the tile's delivery retries now (<see cref="DeliveryRetrying"/>).</summary>
     private string? _retrying;
+    /// <summary>When the change being stored and the report being written started (<see cref="Stopwatch.GetTimestamp"/>), for their stage times.</summary>
+    private long _storeStarted, _reportStarted;
 
     public TileActor(TileId tile, TileActorSettings settings)
     {
@@ -127,6 +131,7 @@ public sealed class TileActor : UntypedPersistentActor
                     "from the snapshot store; restore the snapshot table from a backup, or delete the tile's rows and refit it.");
             case RecoveryCompleted:
                 _lastDayOutputsUnsure = !_state.Days.IsEmpty;
+                _telemetry.TileHere(_tile, _state.LastDay, _state.Quarantined.Length);
                 _log.Debug("Tile {0} recovered: fit {1}, {2} applied days, last {3}", _tile, _state.FitNumber, _state.Days.Length, _state.LastDay);
                 if (_state.IsFitted) LoadModel();
                 break;
@@ -170,6 +175,12 @@ public sealed class TileActor : UntypedPersistentActor
     }
 
     protected override void OnCommand(object message) => Ready(message);
+
+    protected override void PostStop()
+    {
+        _telemetry.TileGone(_tile);
+        base.PostStop();
+    }
 
     private void BecomeReady()
     {
@@ -231,6 +242,7 @@ public sealed class TileActor : UntypedPersistentActor
         {
             // Redeliveries and days queued before a refit are normal under at-least-once delivery: acknowledged, logged, nothing loaded.
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, ack.Outcome, ack.Detail);
+            if (ack.Outcome == AckOutcome.Repeated) _telemetry.TileDay(TileDayOutcome.Repeated);
             if (ack.Outcome == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
             {
                 // The node may have stopped after storing this day and before its report and alert, or the report could not be
@@ -246,8 +258,18 @@ public sealed class TileActor : UntypedPersistentActor
         var state = _state;
         var engine = _settings.Engine;
         var failReply = new DayAck(_tile, request.Day, AckOutcome.Failed, "");
+        var telemetry = _telemetry;
+        long started = Stopwatch.GetTimestamp();
         _settings.Source.LoadObservationAsync(_tile, request.Day, request.AcquiredUtc, request.Items, CancellationToken.None)
-            .ContinueWith(t => TileDecision.Of(state, new TileCommand.Observe(request, t.Result.Values, engine, t.Result.LeftOut)), TaskScheduler.Default)
+            .ContinueWith(t =>
+            {
+                var load = t.Result;
+                telemetry.Stage(Telemetry.Load, started);
+                long stepping = Stopwatch.GetTimestamp();
+                var decision = TileDecision.Of(state, new TileCommand.Observe(request, load.Values, engine, load.LeftOut));
+                telemetry.Stage(Telemetry.Monitor, stepping);
+                return decision;
+            }, TaskScheduler.Default)
             .PipeTo(Self,
                 success: d => new Decided(d, replyTo, $"day {request.Day:yyyy-MM-dd}"),
                 failure: ex => Unwrap(ex) is var error && InputFailure.IsPermanent(error)
@@ -367,6 +389,7 @@ public sealed class TileActor : UntypedPersistentActor
             return;
         }
         long sequenceNr = LastSequenceNr + 1;
+        _storeStarted = Stopwatch.GetTimestamp();
         SnapshotStore.Ask<object>(new SaveSnapshot(new SnapshotMetadata(PersistenceId, sequenceNr, DateTime.UtcNow), next.ToSnapshot()), _settings.StoreTimeout)
             .PipeTo(Self,
                 success: reply => reply is SaveSnapshotSuccess
@@ -384,6 +407,8 @@ public sealed class TileActor : UntypedPersistentActor
         Persist(decision.Event!.Record, e =>
         {
             _state = decision.Next;
+            _telemetry.TileHere(_tile, _state.LastDay, _state.Quarantined.Length);
+            if (e is DayQuarantined) _telemetry.TileDay(TileDayOutcome.Quarantined);
             if (decision.ModelToStore is { FitNumber: > 1 } model)
                 SnapshotStore.Tell(new DeleteSnapshots(ModelPersistenceIdOf(_tile), new SnapshotSelectionCriteria(model.FitNumber - 1)));
             DeleteOldSnapshots(stored.SequenceNr);
@@ -398,6 +423,8 @@ public sealed class TileActor : UntypedPersistentActor
             if (e is TileRewound) _lastDayOutputsUnsure = true;
             if (e is DayApplied applied && decision.Reply is DayAck ack)
             {
+                _telemetry.Stage(Telemetry.Persist, _storeStarted);
+                _telemetry.TileDay(TileDayOutcome.Applied);
                 // The day is durable now; the sender hears of it with the report's outcome, so a report that cannot be written
                 // (a full disk, a read-only folder) reaches the job instead of only the log.
                 WriteReport(applied.Day.Day, applied.Day.NewBreaks, ack: (ack, stored.ReplyTo));
@@ -435,6 +462,7 @@ public sealed class TileActor : UntypedPersistentActor
     private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null, (DayAck, IActorRef)? ack = null)
     {
         if (rewriteFor is null) _lastDayOutputsUnsure = false;
+        _reportStarted = Stopwatch.GetTimestamp();
         if (_settings.ReportWriter is not { } writer)
         {
             Self.Tell(new ReportDone(day, newBreaks, null, null, rewriteFor, ack));
@@ -455,6 +483,7 @@ public sealed class TileActor : UntypedPersistentActor
     /// </summary>
     private void NoteReport(ReportDone done)
     {
+        if (done.Path is not null) _telemetry.Stage(Telemetry.Report, _reportStarted);
         if (done.Failure is { } failure)
         {
             if (failure != _reportFailure)

@@ -27,7 +27,8 @@ public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, I
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
-/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, the web map at <c>/</c>, and on a
+/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/api/freshness</c>
+/// (<see cref="NodeMetrics"/>), the web map at <c>/</c>, and on a
 /// running node the control endpoints of <see cref="ClusterEndpoints"/>.
 /// </summary>
 public sealed class NodeServer : IAsyncDisposable
@@ -53,7 +54,11 @@ public sealed class NodeServer : IAsyncDisposable
             throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
 
         var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct,
-            services => NodeHealth.AddTo(services, options.Health ?? NodeHealth.ForFolder(options.Folder))).ConfigureAwait(false);
+            b =>
+            {
+                NodeHealth.AddTo(b.Services, options.Health ?? NodeHealth.ForFolder(options.Folder));
+                NodeMetrics.Add(b, options.Control?.Node.System);
+            }).ConfigureAwait(false);
         return new NodeServer(app, baseUrl);
     }
 
@@ -87,6 +92,7 @@ public sealed class NodeServer : IAsyncDisposable
                 ? Results.Text(WmsLegend.Json(layer, options.Folder.Current()).ToJsonString(), "application/json")
                 : Problem(404, $"No layer '{layer}'; the layers are {WmsLayers.Names}."));
         NodeHealth.Map(app);
+        NodeMetrics.Map(app, options.Control?.Node.System);
         if (options.Control is { } control) ClusterEndpoints.Map(app, control);
         if (options.WebRoot is { } root)
         {

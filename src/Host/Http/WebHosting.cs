@@ -13,11 +13,11 @@ public static class WebHosting
 {
     /// <summary>
     /// Listens on <paramref name="address"/>:<paramref name="port"/> (0 picks a free port) with the endpoints <paramref name="map"/>
-    /// adds (after <paramref name="services"/> registered what they need); returns the started app and its base URL (no trailing
+    /// adds (after <paramref name="configure"/> registered its services); returns the started app and its base URL (no trailing
     /// slash). A port in use is an error that says to give another.
     /// </summary>
     public static async Task<(WebApplication App, string BaseUrl)> StartAsync(IPAddress address, int port, Action<WebApplication> map, CancellationToken ct,
-        Action<IServiceCollection>? services = null)
+        Action<WebApplicationBuilder>? configure = null)
     {
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), $"The port must be between 0 and 65535, got {port}.");
         var builder = WebApplication.CreateSlimBuilder();
@@ -25,7 +25,7 @@ public static class WebHosting
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         // Endpoints opt in to a limit with RequireRateLimiting (the WMS's maps: Wms/RenderLimit).
         builder.Services.AddRateLimiter(_ => { });
-        services?.Invoke(builder.Services);
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseRateLimiter();
         map(app);

@@ -41,6 +41,10 @@ public class WebMapBrowserTests(NodeFixture node)
         Assert.Equal(0, (int)state["tileErrors"]!);
         Assert.Equal(2, (int)(await browser.EvaluateAsync("document.querySelectorAll('.leaflet-overlay-pane path').length"))!);
         Assert.Contains("800 break pixels", (string)(await browser.EvaluateAsync("document.getElementById('alert-count').textContent"))!);
+        // A server of files only has no tiles running: the freshness panel says so (MetricsTests reads it on a running node).
+        await browser.WaitForAsync("window.nrtcMap.freshness", State);
+        Assert.Equal("Data freshness not known: this server publishes an output folder; freshness is known to a running node (nrtc run).",
+            (string)(await browser.EvaluateAsync("document.getElementById('freshness').textContent"))!);
 
         var png = await browser.ScreenshotAsync();
         // Kept next to the test binaries for a look by eye.

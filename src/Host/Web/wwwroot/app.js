@@ -4,7 +4,7 @@
   'use strict';
   const DAY_MS = 86400000;
   // Read by the browser test: tiles loaded and failed, and whether the page finished setting up.
-  const state = window.nrtcMap = { ready: false, tilesLoaded: 0, tileErrors: 0, error: null };
+  const state = window.nrtcMap = { ready: false, freshness: false, tilesLoaded: 0, tileErrors: 0, error: null };
 
   // No fade: tiles appear fully drawn, also in screenshots.
   const map = L.map('map', { zoomControl: true, attributionControl: false, fadeAnimation: false });
@@ -69,6 +69,19 @@
       L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
     });
   });
+
+  // Data freshness from the node's metrics (api/freshness reads the instruments /metrics exports): last applied day, lag, quarantined.
+  fetch('api/freshness').then(r => r.json()).then(f => {
+    const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    document.getElementById('freshness').textContent = !f.known
+      ? `Data freshness not known: ${f.reason}.`
+      : f.lastApplied === null
+        ? `No day applied yet on this node's ${plural(f.tiles, 'tile')}.`
+        : `Last applied day ${f.lastApplied}` + (f.oldestLastApplied !== f.lastApplied ? ` (oldest tile at ${f.oldestLastApplied})` : '') +
+          (f.maxLagDays === null ? ', lag behind the archive unknown, ' : `, up to ${plural(f.maxLagDays, 'day')} behind the archive, `) +
+          `${plural(f.quarantinedDays, 'quarantined day')}; ${plural(f.tiles, 'tile')} on this node.`;
+    state.freshness = true;
+  }).catch((err) => { state.error = String(err); });
 
   Promise.all([fetch('api/status').then(r => r.json()), fetch('api/tiles').then(r => r.json())]).then(([status, tiles]) => {
     tileOutlines.addData(tiles);
