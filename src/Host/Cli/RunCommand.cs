@@ -77,7 +77,7 @@ public static class RunCommand
                     var status = new DatabaseReadiness(new SingletonReadiness(new ClusterNodeStatus(control, new FileNodeStatus(folder)), singletons),
                         DatabaseHealth.Get(node.System));
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
-                        status, parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot(), control), ct);
+                        status, parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort), NodeServer.LocateWebRoot(), control, access), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
                     node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");

@@ -19,8 +19,9 @@ namespace NrtCluster.Host.Http;
 /// <param name="Port">Port; 0 picks a free one (see <see cref="NodeServer.BaseUrl"/>).</param>
 /// <param name="WebRoot">Folder of the web map (index.html, app.js, vendor/leaflet); null serves no page.</param>
 /// <param name="Control">The cluster control endpoints of a running node (<see cref="ClusterEndpoints"/>); null for a node that only serves files.</param>
+/// <param name="Access">Who may call the control endpoints (<see cref="ApiGuard"/>); null: no token, loopback names and the listen address.</param>
 public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
-    ClusterControl? Control = null);
+    ClusterControl? Control = null, ApiAccess? Access = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
@@ -89,7 +90,11 @@ public sealed class NodeServer : IAsyncDisposable
             var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
             return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
         });
-        if (options.Control is { } control) ClusterEndpoints.Map(app, control);
+        if (options.Control is { } control)
+        {
+            ApiGuard.Use(app, options.Access ?? ApiAccess.Loopback, IPAddress.Parse(options.Host));
+            ClusterEndpoints.Map(app, control);
+        }
         if (options.WebRoot is { } root)
         {
             var files = new PhysicalFileProvider(Path.GetFullPath(root));
