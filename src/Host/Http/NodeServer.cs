@@ -22,8 +22,10 @@ namespace NrtCluster.Host.Http;
 /// <param name="Control">The cluster control endpoints of a running node (<see cref="ClusterEndpoints"/>); null for a node that only serves files.</param>
 /// <param name="Renders">How many maps the WMS draws at once (<c>nrtcluster.http.wms</c>); null: <see cref="RenderLimits.Default"/>.</param>
 /// <param name="Health">The checks of /healthz and /readyz (<see cref="NodeHealth"/>); null: those of a node serving <paramref name="Folder"/>.</param>
+/// <param name="Access">Who may call the control endpoints (<see cref="ApiGuard"/>); null: no token, loopback names and the listen address.</param>
 public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
-    ClusterControl? Control = null, RenderLimits? Renders = null, IReadOnlyList<HealthCheckRegistration>? Health = null);
+    ClusterControl? Control = null, RenderLimits? Renders = null, IReadOnlyList<HealthCheckRegistration>? Health = null,
+    ApiAccess? Access = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
@@ -93,7 +95,11 @@ public sealed class NodeServer : IAsyncDisposable
                 : Problem(404, $"No layer '{layer}'; the layers are {WmsLayers.Names}."));
         NodeHealth.Map(app);
         NodeMetrics.Map(app, options.Control?.Node.System);
-        if (options.Control is { } control) ClusterEndpoints.Map(app, control);
+        if (options.Control is { } control)
+        {
+            ApiGuard.Use(app, options.Access ?? ApiAccess.Loopback, IPAddress.Parse(options.Host));
+            ClusterEndpoints.Map(app, control);
+        }
         if (options.WebRoot is { } root)
         {
             var files = new PhysicalFileProvider(Path.GetFullPath(root));
