@@ -21,6 +21,7 @@ public static class FastForwardCommand
         command.Options.Add(project);
         command.Options.Add(to);
         command.Options.Add(nodeUrl);
+        command.Options.Add(NodeCli.ApiTokenFileOption());
         command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -32,7 +33,7 @@ public static class FastForwardCommand
                     Console.Error.WriteLine($"fast-forward: --to '{toText}' is not a date; give YYYY-MM-DD.");
                     return 1;
                 }
-                return await NodeCli.RemoteAsync("fast-forward", url, async client =>
+                return await NodeCli.RemoteAsync("fast-forward", parseResult, url, async client =>
                 {
                     var path = "api/jobs/fast-forward" + (toText is null ? "" : $"?to={toText}");
                     var result = await JobConsole.ShowAsync("fast-forward", (onProgress, token) =>

@@ -20,11 +20,12 @@ public static class FitCommand
         command.Options.Add(project);
         command.Options.Add(replace);
         command.Options.Add(nodeUrl);
+        command.Options.Add(NodeCli.ApiTokenFileOption());
         command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
             if (parseResult.GetValue(nodeUrl) is { } url)
-                return await NodeCli.RemoteAsync("fit", url, async client =>
+                return await NodeCli.RemoteAsync("fit", parseResult, url, async client =>
                 {
                     var result = await JobConsole.ShowAsync("fit", (onProgress, token) =>
                         client.RunJobAsync($"api/jobs/fit?replace={(parseResult.GetValue(replace) ? "true" : "false")}", onProgress, TimeSpan.FromMilliseconds(500), token), ct);

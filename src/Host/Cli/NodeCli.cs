@@ -183,12 +183,60 @@ public static class NodeCli
     public static Option<string?> NodeOption() =>
         new("--node") { Description = "HTTP address of a running node (as printed by 'nrtc run', e.g. http://127.0.0.1:8080): work through it instead of an embedded node" };
 
-    /// <summary>Runs a verb against a running node, turning unreachable nodes and refused requests into a message naming the URL.</summary>
-    public static async Task<int> RemoteAsync(string verb, string url, Func<NodeClient, Task<int>> body)
+    /// <summary>--api-token-file FILE: the control API's token (first line), on a node and on every verb with --node; else NRTC_API_TOKEN.</summary>
+    public static Option<FileInfo?> ApiTokenFileOption() =>
+        new(ApiTokenFile) { Description = $"File whose first line is the control API's bearer token (default: the {ApiAccess.TokenVariable} environment variable)" };
+
+    private const string ApiTokenFile = "--api-token-file";
+
+    /// <summary>--insecure: a node may listen beyond loopback without an API token.</summary>
+    public static Option<bool> InsecureOption() =>
+        new("--insecure") { Description = "Allow HTTP beyond loopback (--http-host) without an API token: anyone who reaches the node can start jobs and move shards" };
+
+    /// <summary>--allowed-host NAME (repeatable): a name requests to the control API may use besides loopback and the listen address.</summary>
+    public static Option<string[]> AllowedHostOption() => new("--allowed-host")
+    {
+        Description = "Host name the control API answers besides localhost, 127.0.0.1, [::1] and the listen address, e.g. a compose service name or the name behind a proxy; repeat for several",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>
+    /// The node's API access from --api-token-file (or NRTC_API_TOKEN) and --allowed-host; null (after saying why in one line)
+    /// when the token file cannot be read, a name is bad, or HTTP would listen beyond loopback without a token and --insecure.
+    /// </summary>
+    public static ApiAccess? NodeApiAccess(string verb, ParseResult parse, string httpHost)
     {
         try
         {
-            using var client = new NodeClient(url);
+            var access = new ApiAccess(ApiAccess.ReadToken(parse.GetValue<FileInfo?>(ApiTokenFile)), ApiAccess.CheckHosts(parse.GetValue<string[]>("--allowed-host") ?? []));
+            var insecure = parse.GetValue<bool>("--insecure");
+            // A listen address that is not an IP address is refused with its own message when the server starts.
+            if (!System.Net.IPAddress.TryParse(httpHost, out var listen)) return access;
+            if (access.Refusal(listen, insecure) is { } refusal)
+            {
+                Console.Error.WriteLine($"{verb}: {refusal}");
+                return null;
+            }
+            if (insecure && access.Token is null && !System.Net.IPAddress.IsLoopback(listen))
+                Console.Error.WriteLine($"{verb}: warning: --insecure: the control API on {listen} takes requests from anyone who reaches it, without a token.");
+            return access;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"{verb}: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a verb against a running node, turning unreachable nodes and refused requests into a message naming the URL; the
+    /// requests carry the API token of --api-token-file (on the verb's command) or NRTC_API_TOKEN, if any.
+    /// </summary>
+    public static async Task<int> RemoteAsync(string verb, ParseResult parse, string url, Func<NodeClient, Task<int>> body)
+    {
+        try
+        {
+            using var client = new NodeClient(url, ApiAccess.ReadToken(parse.GetValue<FileInfo?>(ApiTokenFile)));
             return await body(client);
         }
         catch (Exception e) when (e is NodeRequestException or ArgumentException or FormatException or InvalidOperationException)

@@ -34,6 +34,7 @@ public static class RequeueCommand
         command.Options.Add(tiles);
         command.Options.Add(day);
         command.Options.Add(nodeUrl);
+        command.Options.Add(NodeCli.ApiTokenFileOption());
         command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -49,7 +50,7 @@ public static class RequeueCommand
             }
             var named = parseResult.GetValue(tiles) ?? [];
             if (parseResult.GetValue(nodeUrl) is { } url)
-                return await NodeCli.RemoteAsync(Verb, url, client => RemoteAsync(client, named, only, ct));
+                return await NodeCli.RemoteAsync(Verb, parseResult, url, client => RemoteAsync(client, named, only, ct));
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load(Verb, file) is not { } config) return 1;
             if (NodeCli.SelectTiles(Verb, config, file, named) is not { } selected) return 1;

@@ -8,7 +8,8 @@ using NrtCluster.Host.Http.Reports;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres-file FILE] [--hocon FILE] [--http-port P]</c>:
+/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres-file FILE] [--hocon FILE] [--http-port P]
+/// [--api-token-file FILE] [--insecure] [--allowed-host NAME]...</c>:
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
 /// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
 /// Ctrl+C or SIGTERM stops it gracefully: the node leaves the cluster and hands its shards over first. A cluster node probes
@@ -31,9 +32,11 @@ public static class RunCommand
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var command = new Command("run", "Run a node: tile shards, STAC poller and report aggregator singletons, HTTP (WMS, alert feed, status). Ctrl+C stops.");
         foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres.Inline, postgres.File, hocon, httpHost, httpPort }) command.Options.Add(o);
+        foreach (var o in new Option[] { NodeCli.ApiTokenFileOption(), NodeCli.InsecureOption(), NodeCli.AllowedHostOption() }) command.Options.Add(o);
         command.SetAction(async (parseResult, ct) =>
         {
             var file = parseResult.GetValue(project)!;
+            if (NodeCli.NodeApiAccess("run", parseResult, parseResult.GetValue(httpHost)!) is not { } access) return 1;
             if (NodeCli.Load("run", file) is not { } config) return 1;
             string? extra = null;
             if (parseResult.GetValue(hocon) is { } hoconFile && (extra = NodeCli.ReadHocon("run", hoconFile)) is null) return 1;

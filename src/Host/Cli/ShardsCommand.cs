@@ -18,7 +18,8 @@ public static class ShardsCommand
         var node = Required(NodeCli.NodeOption());
         var command = new Command("shards", "List the cluster's members and which node holds each tile shard (through a running node); move a shard, drain or undrain a node.");
         command.Options.Add(node);
-        command.SetAction((parseResult, ct) => NodeCli.RemoteAsync("shards", parseResult.GetValue(node)!, async client =>
+        command.Options.Add(NodeCli.ApiTokenFileOption());
+        command.SetAction((parseResult, ct) => NodeCli.RemoteAsync("shards", parseResult, parseResult.GetValue(node)!, async client =>
         {
             Show(await client.GetAsync("api/cluster", ct));
             return 0;
@@ -31,7 +32,8 @@ public static class ShardsCommand
         move.Arguments.Add(shard);
         move.Options.Add(to);
         move.Options.Add(moveNode);
-        move.SetAction((parseResult, ct) => NodeCli.RemoteAsync("shards move", parseResult.GetValue(moveNode)!, async client =>
+        move.Options.Add(NodeCli.ApiTokenFileOption());
+        move.SetAction((parseResult, ct) => NodeCli.RemoteAsync("shards move", parseResult, parseResult.GetValue(moveNode)!, async client =>
         {
             var id = parseResult.GetValue(shard)!;
             var target = parseResult.GetValue(to)!;
@@ -58,7 +60,8 @@ public static class ShardsCommand
         var command = new Command(name, description);
         command.Arguments.Add(address);
         command.Options.Add(node);
-        command.SetAction((parseResult, ct) => NodeCli.RemoteAsync($"shards {name}", parseResult.GetValue(node)!, async client =>
+        command.Options.Add(NodeCli.ApiTokenFileOption());
+        command.SetAction((parseResult, ct) => NodeCli.RemoteAsync($"shards {name}", parseResult, parseResult.GetValue(node)!, async client =>
         {
             var target = parseResult.GetValue(address)!;
             await client.PostAsync($"api/nodes/{name}?address={Uri.EscapeDataString(target)}", ct);

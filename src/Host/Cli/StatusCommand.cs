@@ -23,11 +23,12 @@ public static class StatusCommand
             "Show every tile of the project with data: fit, last applied solar day, days applied, breaks, lag behind the archive's newest day and quarantined days; with --node also where it runs.");
         command.Options.Add(project);
         command.Options.Add(nodeUrl);
+        command.Options.Add(NodeCli.ApiTokenFileOption());
         command.Options.Add(hocon);
         command.SetAction(async (parseResult, ct) =>
         {
             if (parseResult.GetValue(nodeUrl) is { } url)
-                return await NodeCli.RemoteAsync("status", url, async client => Show(await client.GetAsync("api/tiles/status", ct)));
+                return await NodeCli.RemoteAsync("status", parseResult, url, async client => Show(await client.GetAsync("api/tiles/status", ct)));
             var file = parseResult.GetValue(project)!;
             if (NodeCli.Load("status", file) is not { } config) return 1;
             if (NodeCli.EmbeddedOptions("status", config, parseResult.GetValue(hocon)) is not { } options) return 1;

@@ -14,12 +14,14 @@ public sealed class NodeClient : IDisposable
     private readonly HttpClient _http;
 
     /// <param name="baseUrl">e.g. http://127.0.0.1:8080, as printed by <c>nrtc run</c>.</param>
-    public NodeClient(string baseUrl)
+    /// <param name="token">The node's API token (<see cref="ApiAccess"/>), sent as a bearer token; null sends none.</param>
+    public NodeClient(string baseUrl, string? token = null)
     {
         if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new ArgumentException($"--node '{baseUrl}' is not an http(s) URL; give the HTTP address 'nrtc run' printed, e.g. http://127.0.0.1:8080.");
         BaseUrl = baseUrl.TrimEnd('/');
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(2) };
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
 
     public string BaseUrl { get; }
