@@ -37,36 +37,46 @@ public sealed class ComposeClusterTests(ITestOutputHelper output)
             DeployFiles.Run(tool, timeout, environment, ["-p", composeProject, "-f", DeployFiles.ComposePath, .. args]);
 
         RemoveAbortedRuns(Compose);
-        Step("scripts/offline-images", () => Shell(TimeSpan.FromMinutes(30), Path.Combine(DeployFiles.Root, "scripts", "offline-images")));
-        Step("docker build (nrtcluster)", () => Shell(TimeSpan.FromMinutes(40), "docker", "build", "--network", "host", "-t", "nrtcluster", DeployFiles.Root));
-
-        // The archive and two projects over it: the containers' (in the mounted folder, output in the shared volume) and the host's reference.
-        var archiveFolder = Path.Combine(folder.Path, "project", "archive");
-        var archive = SyntheticArchive.Generate(archiveFolder, ClusterFixture.Archive);
-        ClusterFixture.WriteProject(Path.Combine(folder.Path, "reference"), archiveFolder, archive);
-        ClusterFixture.WriteProject(Path.Combine(folder.Path, "project"), archiveFolder, archive);
-        string containerProject = Path.Combine(folder.Path, "project", "project.conf");
-        File.WriteAllText(containerProject, File.ReadAllText(containerProject)
-            .Replace(archiveFolder, "/project/archive", StringComparison.Ordinal)
-            .Replace("folder = \".\"", "folder = \"/output\"", StringComparison.Ordinal));
-        // The nodes run as their own user: the project must be readable by others (temp folders are private).
-        foreach (var dir in Directory.GetDirectories(folder.Path, "*", SearchOption.AllDirectories).Append(folder.Path))
-            File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        Shell(TimeSpan.FromMinutes(1), Path.Combine(DeployFiles.Root, "scripts", "cluster-secrets"), environment["NRTC_SECRETS_DIR"]);
-        string token = Path.Combine(environment["NRTC_SECRETS_DIR"], "api_token");
-
-        var referenceProject = Path.Combine(folder.Path, "reference", "project.conf");
-        var reference = Task.Run(() =>
-        {
-            ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fit", "--project", referenceProject), "reference fit");
-            ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fast-forward", "--project", referenceProject, "--to", $"{ClusterFixture.Archive.End:yyyy-MM-dd}"),
-                "reference fast-forward");
-        });
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
+        Task reference = Task.CompletedTask;
         try
         {
+            Step("scripts/offline-images", () => Shell(TimeSpan.FromMinutes(30), Path.Combine(DeployFiles.Root, "scripts", "offline-images")));
+            Step("docker build (nrtcluster)", () => Shell(TimeSpan.FromMinutes(40), "docker", "build", "--network", "host", "-t", "nrtcluster", DeployFiles.Root));
+
+            // The archive and two projects over it: the containers' (in the mounted folder, output in the shared volume) and the host's reference.
+            var archiveFolder = Path.Combine(folder.Path, "project", "archive");
+            var archive = SyntheticArchive.Generate(archiveFolder, ClusterFixture.Archive);
+            ClusterFixture.WriteProject(Path.Combine(folder.Path, "reference"), archiveFolder, archive);
+            ClusterFixture.WriteProject(Path.Combine(folder.Path, "project"), archiveFolder, archive);
+            string containerProject = Path.Combine(folder.Path, "project", "project.conf");
+            File.WriteAllText(containerProject, File.ReadAllText(containerProject)
+                .Replace(archiveFolder, "/project/archive", StringComparison.Ordinal)
+                .Replace("folder = \".\"", "folder = \"/output\"", StringComparison.Ordinal));
+            // The nodes run as their own user: the project must be readable by others (temp folders are private).
+            foreach (var dir in Directory.GetDirectories(folder.Path, "*", SearchOption.AllDirectories).Append(folder.Path))
+                File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            // No secrets, no cluster: there is no default password to fall back on.
+            var (refused, refusedOut, refusedErr) = Compose(CommandTimeout, "up", "-d", "--no-build");
+            Assert.True(refused != 0 && (refusedOut + refusedErr).Contains(Path.Combine(environment["NRTC_SECRETS_DIR"], "postgres_password"), StringComparison.Ordinal),
+                $"docker-compose up without the secret files: {refused}\n{refusedOut}{refusedErr}");
+            Shell(TimeSpan.FromMinutes(1), Path.Combine(DeployFiles.Root, "scripts", "cluster-secrets"), environment["NRTC_SECRETS_DIR"]);
+            string token = Path.Combine(environment["NRTC_SECRETS_DIR"], "api_token");
+
+            var referenceProject = Path.Combine(folder.Path, "reference", "project.conf");
+            reference = Task.Run(() =>
+            {
+                ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fit", "--project", referenceProject), "reference fit");
+                ClusterFixture.Succeed(Nrtc.RunWithin(CommandTimeout, "fast-forward", "--project", referenceProject, "--to", $"{ClusterFixture.Archive.End:yyyy-MM-dd}"),
+                    "reference fast-forward");
+            });
+
             // up waits for the database and node 1 to be healthy (/readyz) before it starts nodes 2 and 3.
-            Step("docker-compose up", () => Check(Compose(CommandTimeout, "up", "-d", "--no-build"), "docker-compose up"));
+            Step("docker-compose up", () =>
+            {
+                var (code, stdout, stderr) = Compose(CommandTimeout, "up", "-d", "--no-build");
+                Assert.True(code == 0, $"docker-compose up failed ({code}):\n{stdout}{stderr}\n{Logs(Compose)}");
+            });
             await Eventually.Until(async () => await UpMembersAsync(http), n => n == 3, TimeSpan.FromMinutes(3),
                 n => $"the cluster has {n} Up members, not 3:\n{Logs(Compose)}");
             output.WriteLine($"cluster up with 3 members after {total.Elapsed.TotalSeconds:F0} s");
