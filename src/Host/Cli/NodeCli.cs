@@ -165,6 +165,55 @@ public static class NodeCli
             : Environment.GetEnvironmentVariable(TlsPasswordVariable),
     };
 
+    /// <summary>
+    /// --postgres and --postgres-file: the cluster profile's PostgreSQL connection string. One given on the command line shows in
+    /// `ps` with its password, so operators give a file (e.g. a compose secret) or the NRTC_POSTGRES environment variable.
+    /// </summary>
+    public sealed record PostgresOptions(Option<string?> Inline, Option<FileInfo?> File)
+    {
+        public const string Variable = "NRTC_POSTGRES";
+
+        public static PostgresOptions Create() => new(
+            new Option<string?>("--postgres") { Description = "PostgreSQL connection string (cluster profile); shows in `ps` with its password, so prefer --postgres-file or NRTC_POSTGRES" },
+            new Option<FileInfo?>("--postgres-file") { Description = $"File whose first line is the PostgreSQL connection string (cluster profile), e.g. a compose secret; default: env {Variable}" });
+
+        /// <summary>
+        /// The connection string from --postgres, --postgres-file or NRTC_POSTGRES, in that order; null when none is set. False
+        /// (after saying why) when both options are given or the file is missing, unreadable or empty.
+        /// </summary>
+        public bool TryGet(string verb, ParseResult parse, out string? connection)
+        {
+            connection = parse.GetValue(Inline);
+            var file = parse.GetValue(File);
+            if (connection is not null && file is not null)
+            {
+                Console.Error.WriteLine($"{verb}: give the PostgreSQL connection string once: --postgres or --postgres-file, not both.");
+                return false;
+            }
+            if (file is not null) return TryReadFirstLine(verb, "--postgres-file", file, "the PostgreSQL connection string", out connection);
+            connection ??= Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } env ? env.Trim() : null;
+            return true;
+        }
+    }
+
+    /// <summary>The first line of a secret's file, trimmed; false (after naming the file and what it should hold) when it has none.</summary>
+    public static bool TryReadFirstLine(string verb, string option, FileInfo file, string what, out string? value)
+    {
+        value = null;
+        try
+        {
+            value = System.IO.File.ReadLines(file.FullName).FirstOrDefault()?.Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{verb}: {option} {file.FullName} cannot be read ({e.Message}); give a file holding {what} on its first line, readable by this user.");
+            return false;
+        }
+        if (!string.IsNullOrEmpty(value)) return true;
+        Console.Error.WriteLine($"{verb}: {option} {file.FullName} is empty; its first line must be {what}.");
+        return false;
+    }
+
     /// <summary>--node URL: drive a running node (<c>nrtc run</c>) over HTTP instead of starting an embedded one.</summary>
     public static Option<string?> NodeOption() =>
         new("--node") { Description = "HTTP address of a running node (as printed by 'nrtc run', e.g. http://127.0.0.1:8080): work through it instead of an embedded node" };

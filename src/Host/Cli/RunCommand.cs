@@ -8,7 +8,7 @@ using NrtCluster.Host.Http.Reports;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres CS] [--hocon FILE] [--http-port P]
+/// <c>nrtc run [--project FILE] [--profile embedded|cluster] [--hostname H] [--port P] [--seed URL]... [--postgres-file FILE] [--hocon FILE] [--http-port P]
 /// [--api-token-file FILE] [--insecure] [--allowed-host NAME]...</c>:
 /// a long-running node: cluster per the profile, tile shards, the STAC poller and report aggregator singletons, and HTTP
 /// (WMS, alert feed, status, and the control endpoints the fit, fast-forward, status and shards verbs use with --node).
@@ -27,12 +27,12 @@ public static class RunCommand
         var hostname = new Option<string?>("--hostname") { Description = "Address other nodes reach this one at (cluster)" };
         var port = new Option<int?>("--port") { Description = "Akka remoting port (cluster; 0 picks a free one)" };
         var seeds = new Option<string[]>("--seed") { Description = "Seed node address, e.g. akka.tcp://nrtcluster@10.0.0.1:4053 (repeat for several)", AllowMultipleArgumentsPerToken = true };
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (cluster profile)" };
+        var postgres = NodeCli.PostgresOptions.Create();
         var hocon = new Option<FileInfo?>("--hocon") { Description = "Extra Akka settings (HOCON file) applied over the profile, e.g. split-brain or rebalance timings" };
         var httpHost = new Option<string>("--http-host") { Description = "Address the HTTP server listens on", DefaultValueFactory = _ => "127.0.0.1" };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var command = new Command("run", "Run a node: tile shards, STAC poller and report aggregator singletons, HTTP (WMS, alert feed, status). Ctrl+C stops.");
-        foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres, hocon, httpHost, httpPort }) command.Options.Add(o);
+        foreach (var o in new Option[] { project, profile, hostname, port, seeds, postgres.Inline, postgres.File, hocon, httpHost, httpPort }) command.Options.Add(o);
         foreach (var o in new Option[] { NodeCli.ApiTokenFileOption(), NodeCli.InsecureOption(), NodeCli.AllowedHostOption() }) command.Options.Add(o);
         var tls = NodeCli.AddTlsOptions(command);
         command.SetAction(async (parseResult, ct) =>
@@ -42,6 +42,7 @@ public static class RunCommand
             if (NodeCli.Load("run", file) is not { } config) return 1;
             string? extra = null;
             if (parseResult.GetValue(hocon) is { } hoconFile && (extra = NodeCli.ReadHocon("run", hoconFile)) is null) return 1;
+            if (!postgres.TryGet("run", parseResult, out var connection)) return 1;
             return await NodeCli.GuardAsync("run", file, async () =>
             {
                 var seedList = parseResult.GetValue(seeds);
@@ -50,7 +51,7 @@ public static class RunCommand
                     Hostname = parseResult.GetValue(hostname) ?? "127.0.0.1",
                     Port = parseResult.GetValue(port) ?? 0,
                     SeedNodes = seedList is { Length: > 0 } ? seedList : null,
-                    PostgresConnectionString = parseResult.GetValue(postgres),
+                    PostgresConnectionString = connection,
                     // Job retries and member changes are worth seeing on a long-running node's stdout (docker logs); the file may change it.
                     ExtraHocon = "nrtcluster.logging.stdout-level = WARNING\n" + extra,
                 };

@@ -62,21 +62,31 @@ internal static partial class DeployFiles
         return null;
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(string[] tool, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string[] tool, params string[] args) =>
+        Run(tool, TimeSpan.FromMinutes(1), new Dictionary<string, string>(), args);
+
+    /// <summary>
+    /// Runs a tool in the repository root with <paramref name="environment"/> added; one still running after
+    /// <paramref name="timeout"/> is killed and reported as a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string[] tool, TimeSpan timeout, IReadOnlyDictionary<string, string> environment,
+        params string[] args)
     {
         var psi = new ProcessStartInfo(tool[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
         foreach (var a in tool.Skip(1).Concat(args)) psi.ArgumentList.Add(a);
         // The file's defaults, not whatever the developer's shell sets.
-        psi.Environment.Remove("NRTC_PROJECT_DIR");
-        psi.Environment.Remove("NRTC_DB_PASSWORD");
+        foreach (var name in new[] { "NRTC_PROJECT_DIR", "NRTC_SECRETS_DIR", "NRTC_PUBLISH_ADDRESS" }) psi.Environment.Remove(name);
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+        if (!p.WaitForExit(timeout))
         {
-            p.Kill();
-            throw new TimeoutException($"{string.Join(' ', tool.Concat(args))} did not finish within a minute.");
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"{string.Join(' ', tool.Concat(args))} did not finish within {timeout}: {stdout.Result}{stderr.Result}");
         }
+        p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
