@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Rendering;
@@ -30,14 +31,15 @@ public static class WmsMap
         var background = transparent ? Rgba.Transparent : request.Background();
 
         var s = folder.Current();
-        var rgba = new byte[box.PixelCount * 4];
-        if (background.A != 0) Canvas.Fill(rgba, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
+        using var image = new NativeImage(box.PixelCount * 4);
+        if (background.A != 0) Canvas.Fill(image.Pixels, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
         if (s.DataBox is { } data && s.Tiles.Count > 0 && Warp.FootprintWindow(data, box, 0) is not null)
         {
             int rampFirst = s.FirstDetection is { } f ? f.DayNumber - ReportSnapshot.Epoch : 0;
             int rampLast = s.LastDetection is { } l ? l.DayNumber - ReportSnapshot.Epoch : 0;
             Sample(s, box, ct, (offset, mask, date) =>
             {
+                var rgba = image.Pixels;
                 foreach (var layer in layers)
                     for (var i = 0; i < mask.Length; i++)
                     {
@@ -59,8 +61,26 @@ public static class WmsMap
         }
         ct.ThrowIfCancellationRequested();
         return jpeg
-            ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(rgba, box.Width, box.Height))
-            : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(rgba, box.Width, box.Height));
+            ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(image.Pixels, box.Width, box.Height))
+            : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(image.Pixels, box.Width, box.Height));
+    }
+
+    /// <summary>
+    /// An RGBA image in native memory, freed on Dispose. As a managed array, a large map's image (64 MB at 4096 x 4096) would
+    /// stay until the collector's next full collection; under load such garbage piles up to the collector's budget, not to
+    /// the render limit.
+    /// </summary>
+    private sealed unsafe class NativeImage(int length) : IDisposable
+    {
+        private byte* _pixels = (byte*)NativeMemory.AllocZeroed((nuint)length);
+
+        public Span<byte> Pixels => new(_pixels, length);
+
+        public void Dispose()
+        {
+            NativeMemory.Free(_pixels);
+            _pixels = null;
+        }
     }
 
     private delegate void StripAction(int offset, ReadOnlySpan<ushort> mask, ReadOnlySpan<ushort> date);
