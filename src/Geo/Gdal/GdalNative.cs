@@ -95,6 +95,7 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr GDALGetDriverByName(string name);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr GDALCreate(IntPtr driver, string path, int xSize, int ySize, int bands, int type, IntPtr options);
+    [LibraryImport(Lib)] internal static partial int GDALAddBand(IntPtr ds, int type, IntPtr options);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr GDALCreateCopy(IntPtr driver, string path, IntPtr source, int strict, IntPtr options, IntPtr progress, IntPtr progressData);
 

@@ -31,34 +31,39 @@ public static class ImageEncoder
         var driver = GdalNative.GDALGetDriverByName(driverName);
         if (driver == IntPtr.Zero) throw new GdalException($"The GDAL driver {driverName} is not available in this GDAL build.", null);
 
-        GdalNative.CPLErrorReset();
-        var h = GdalWork.Track(() => GdalNative.GDALCreate(GdalNative.GDALGetDriverByName("MEM"), "", width, height, bands, (int)RasterDataType.Byte, IntPtr.Zero));
-        if (h.IsInvalid) throw GdalException.FromLastError($"create a {width} x {height} in-memory image", null);
-        using var source = new RasterDataset(h, "MEM");
+        // The bands are views of the caller's pixels, pinned until encoded, not a copy (a 4096 x 4096 map would take 64 MB more).
         fixed (byte* p = pixels)
+        {
+            GdalNative.CPLErrorReset();
+            var h = GdalWork.Track(() => GdalNative.GDALCreate(GdalNative.GDALGetDriverByName("MEM"), "", width, height, 0, (int)RasterDataType.Byte, IntPtr.Zero));
+            if (h.IsInvalid) throw GdalException.FromLastError($"create a {width} x {height} in-memory image", null);
+            using var source = new RasterDataset(h, "MEM");
             for (var b = 0; b < bands; b++)
-                if (GdalNative.GDALRasterIO(source.Band(b + 1), GdalNative.GfWrite, 0, 0, width, height, p + b, width, height,
-                        (int)RasterDataType.Byte, pixelStride, width * pixelStride) != GdalNative.CeNone)
-                    throw GdalException.FromLastError($"fill band {b + 1} of an in-memory image", null);
-
-        var path = $"/vsimem/nrtc-image-{Guid.NewGuid():N}.{extension}";
-        try
-        {
-            using (var options = new StringListHandle(creationOptions))
             {
-                GdalNative.CPLErrorReset();
-                var copy = GdalNative.GDALCreateCopy(driver, path, source.Handle, 0, options.DangerousGetHandle(), IntPtr.Zero, IntPtr.Zero);
-                if (copy == IntPtr.Zero) throw GdalException.FromLastError($"encode {driverName}", null);
-                if (GdalNative.GDALClose(copy) != GdalNative.CeNone) throw GdalException.FromLastError($"finish encoding {driverName}", null);
+                using var view = new StringListHandle([$"DATAPOINTER=0x{(nint)(p + b):X}", $"PIXELOFFSET={pixelStride}", $"LINEOFFSET={(long)width * pixelStride}"]);
+                if (GdalNative.GDALAddBand(source.Handle, (int)RasterDataType.Byte, view.DangerousGetHandle()) != GdalNative.CeNone)
+                    throw GdalException.FromLastError($"add band {b + 1} to an in-memory image", null);
             }
-            ulong length;
-            var buffer = GdalNative.VSIGetMemFileBuffer(path, &length, 0);
-            if (buffer == IntPtr.Zero) throw GdalException.FromLastError($"read back the encoded {driverName} image", null);
-            return new ReadOnlySpan<byte>((void*)buffer, checked((int)length)).ToArray();
-        }
-        finally
-        {
-            GdalNative.VSIUnlink(path);
+
+            var path = $"/vsimem/nrtc-image-{Guid.NewGuid():N}.{extension}";
+            try
+            {
+                using (var options = new StringListHandle(creationOptions))
+                {
+                    GdalNative.CPLErrorReset();
+                    var copy = GdalNative.GDALCreateCopy(driver, path, source.Handle, 0, options.DangerousGetHandle(), IntPtr.Zero, IntPtr.Zero);
+                    if (copy == IntPtr.Zero) throw GdalException.FromLastError($"encode {driverName}", null);
+                    if (GdalNative.GDALClose(copy) != GdalNative.CeNone) throw GdalException.FromLastError($"finish encoding {driverName}", null);
+                }
+                ulong length;
+                var buffer = GdalNative.VSIGetMemFileBuffer(path, &length, 0);
+                if (buffer == IntPtr.Zero) throw GdalException.FromLastError($"read back the encoded {driverName} image", null);
+                return new ReadOnlySpan<byte>((void*)buffer, checked((int)length)).ToArray();
+            }
+            finally
+            {
+                GdalNative.VSIUnlink(path);
+            }
         }
     }
 }

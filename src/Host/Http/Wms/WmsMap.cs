@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Host.Http.Rendering;
@@ -13,7 +14,7 @@ namespace NrtCluster.Host.Http.Wms;
 /// </summary>
 public static class WmsMap
 {
-    /// <summary>Draws the map; a cancelled <paramref name="ct"/> (the client has gone) stops it between warping, colouring and encoding.</summary>
+    /// <summary>Draws the map; a cancelled <paramref name="ct"/> (the client has gone) stops it between strips and before encoding.</summary>
     public static WmsResponse Draw(WmsRequest request, ReportFolder folder, CancellationToken ct)
     {
         var layers = request.Layers("LAYERS");
@@ -30,54 +31,96 @@ public static class WmsMap
         var background = transparent ? Rgba.Transparent : request.Background();
 
         var s = folder.Current();
-        var (mask, date) = Sample(s, box);
-        ct.ThrowIfCancellationRequested();
-        var rgba = new byte[box.PixelCount * 4];
-        if (background.A != 0) Canvas.Fill(rgba, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
-        if (mask is not null && date is not null)
+        using var image = new NativeImage(box.PixelCount * 4);
+        if (background.A != 0) Canvas.Fill(image.Pixels, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
+        if (s.DataBox is { } data && s.Tiles.Count > 0 && Warp.FootprintWindow(data, box, 0) is not null)
         {
             int rampFirst = s.FirstDetection is { } f ? f.DayNumber - ReportSnapshot.Epoch : 0;
             int rampLast = s.LastDetection is { } l ? l.DayNumber - ReportSnapshot.Epoch : 0;
-            foreach (var layer in layers)
-                for (var i = 0; i < mask.Length; i++)
-                {
-                    var day = date[i];
-                    Rgba c;
-                    if (layer == WmsLayers.Mask)
+            Sample(s, box, ct, (offset, mask, date) =>
+            {
+                var rgba = image.Pixels;
+                foreach (var layer in layers)
+                    for (var i = 0; i < mask.Length; i++)
                     {
-                        var m = mask[i];
-                        // As of the end of TIME, a later break was still a monitored pixel.
-                        if (m == MaskCodes.Break && day > last) m = MaskCodes.Monitored;
-                        c = Palette.MaskColour(m);
+                        var day = date[i];
+                        Rgba c;
+                        if (layer == WmsLayers.Mask)
+                        {
+                            var m = mask[i];
+                            // As of the end of TIME, a later break was still a monitored pixel.
+                            if (m == MaskCodes.Break && day > last) m = MaskCodes.Monitored;
+                            c = Palette.MaskColour(m);
+                        }
+                        else c = day != 0 && day >= first && day <= last ? Palette.DateColour(day, rampFirst, rampLast) : Rgba.Transparent;
+                        if (c.A == 0) continue;
+                        var o = (offset + i) * 4;
+                        rgba[o] = c.R; rgba[o + 1] = c.G; rgba[o + 2] = c.B; rgba[o + 3] = c.A;
                     }
-                    else c = day != 0 && day >= first && day <= last ? Palette.DateColour(day, rampFirst, rampLast) : Rgba.Transparent;
-                    if (c.A == 0) continue;
-                    var o = i * 4;
-                    rgba[o] = c.R; rgba[o + 1] = c.G; rgba[o + 2] = c.B; rgba[o + 3] = c.A;
-                }
+            });
         }
-        // Let the warped bands go before encoding, which takes longest (code not yet optimised would keep them to the end).
-        mask = date = null;
         ct.ThrowIfCancellationRequested();
         return jpeg
-            ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(rgba, box.Width, box.Height))
-            : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(rgba, box.Width, box.Height));
+            ? new WmsResponse(200, "image/jpeg", ImageEncoder.JpegFromRgba(image.Pixels, box.Width, box.Height))
+            : new WmsResponse(200, "image/png", ImageEncoder.PngFromRgba(image.Pixels, box.Width, box.Height));
     }
 
-    /// <summary>The mask and date bands warped (nearest) onto <paramref name="box"/>; nulls when no report touches it.</summary>
-    private static (ushort[]? Mask, ushort[]? Date) Sample(ReportSnapshot s, GeoBox box)
+    /// <summary>
+    /// An RGBA image in native memory, freed on Dispose. As a managed array, a large map's image (64 MB at 4096 x 4096) would
+    /// stay until the collector's next full collection; under load such garbage piles up to the collector's budget, not to
+    /// the render limit.
+    /// </summary>
+    private sealed unsafe class NativeImage(int length) : IDisposable
     {
-        if (s.DataBox is not { } data || s.Tiles.Count == 0) return (null, null);
-        if (Warp.FootprintWindow(data, box, 0) is null) return (null, null);
+        private byte* _pixels = (byte*)NativeMemory.AllocZeroed((nuint)length);
+
+        public Span<byte> Pixels => new(_pixels, length);
+
+        public void Dispose()
+        {
+            NativeMemory.Free(_pixels);
+            _pixels = null;
+        }
+    }
+
+    private delegate void StripAction(int offset, ReadOnlySpan<ushort> mask, ReadOnlySpan<ushort> date);
+
+    /// <summary>Pixels warped at once: a map is sampled in strips of rows of about this size, so it holds its image and one strip.</summary>
+    private const int StripPixels = 1 << 20;
+
+    /// <summary>
+    /// The mask and date bands warped (nearest) onto <paramref name="box"/>, strip by strip from the top: <paramref name="strip"/>
+    /// gets each strip's first pixel index in the map and its bands. Stops between strips once <paramref name="ct"/> is cancelled.
+    /// </summary>
+    private static void Sample(ReportSnapshot s, GeoBox box, CancellationToken ct, StripAction strip)
+    {
         var options = new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, 0);
+        var sources = new List<RasterDataset>();
         try
         {
-            using var warped = Warp.ToMemory(s.MapSources, box, options);
-            return (warped.ReadBand<ushort>(s.Tiles[0].MaskBand), warped.ReadBand<ushort>(s.Tiles[0].DateBand));
+            foreach (var path in s.MapSources) sources.Add(RasterDataset.Open(path));
+            var rows = Math.Min(box.Height, Math.Max(1, StripPixels / box.Width));
+            var mask = new ushort[rows * box.Width];
+            var date = new ushort[rows * box.Width];
+            for (var row = 0; row < box.Height; row += rows)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (x0, y0) = box.Transform.Apply(0, row);
+                var part = new GeoBox(box.Width, Math.Min(rows, box.Height - row), box.Transform with { X0 = x0, Y0 = y0 }, box.Crs);
+                using var warped = Warp.ToMemory(sources, part, options);
+                var window = new PixelWindow(0, 0, part.Width, part.Height);
+                warped.Read<ushort>(s.Tiles[0].MaskBand, window, mask);
+                warped.Read<ushort>(s.Tiles[0].DateBand, window, date);
+                strip(row * box.Width, mask.AsSpan(0, part.PixelCount), date.AsSpan(0, part.PixelCount));
+            }
         }
         catch (GdalException e)
         {
             throw new WmsException("NoApplicableCode", $"Could not draw the map from {string.Join(", ", s.MapSources)}: {e.Message}");
+        }
+        finally
+        {
+            foreach (var d in sources) d.Dispose();
         }
     }
 }
