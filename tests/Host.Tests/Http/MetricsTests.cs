@@ -5,6 +5,7 @@ using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
 using NrtCluster.Host.Tests.Cluster;
 using NrtCluster.Host.Tests.Node;
+using Xunit.Abstractions;
 
 namespace NrtCluster.Host.Tests.Http;
 
@@ -68,7 +69,7 @@ public sealed partial class MeteredNode : IAsyncLifetime
 /// tile-day was timed, each tile's lag is the one <c>GET /api/tiles/status</c> computes, the runtime's and ASP.NET Core's
 /// instruments are there; and the web map's side panel shows the same freshness.
 /// </summary>
-public sealed partial class MetricsTests(MeteredNode node) : IClassFixture<MeteredNode>
+public sealed partial class MetricsTests(MeteredNode node, ITestOutputHelper output) : IClassFixture<MeteredNode>
 {
     private sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
@@ -84,6 +85,8 @@ public sealed partial class MetricsTests(MeteredNode node) : IClassFixture<Meter
         Assert.True(response.IsSuccessStatusCode, $"/metrics answered {(int)response.StatusCode}");
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
+        // The node's own series, for a look at what a scrape shows.
+        output.WriteLine(string.Join('\n', text.Split('\n').Where(l => l.StartsWith("nrtc_", StringComparison.Ordinal))));
         return
         [
             .. SampleLine().Matches(text).Select(m => new Sample(
