@@ -51,7 +51,7 @@ public sealed class NodeServer : IAsyncDisposable
             throw new DirectoryNotFoundException($"The web map folder '{web}' has no index.html.");
 
         var (app, baseUrl) = await WebHosting.StartAsync(address, options.Port, a => Map(a, options), ct,
-            b => NodeMetrics.Add(b, options.Control?.Node.System)).ConfigureAwait(false);
+            b => NodeMetrics.Add(b, NodeMetrics.Of(options.Control?.Node.System))).ConfigureAwait(false);
         return new NodeServer(app, baseUrl);
     }
 
@@ -91,7 +91,7 @@ public sealed class NodeServer : IAsyncDisposable
             var body = new JsonObject { ["ready"] = ready.Ready, ["reason"] = ready.Reason }.ToJsonString();
             return Results.Text(body, "application/json", statusCode: ready.Ready ? 200 : 503);
         });
-        NodeMetrics.Map(app, options.Control?.Node.System);
+        NodeMetrics.Map(app, NodeMetrics.Of(options.Control?.Node.System));
         if (options.Control is { } control) ClusterEndpoints.Map(app, control);
         if (options.WebRoot is { } root)
         {

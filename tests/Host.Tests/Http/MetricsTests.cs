@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
+using NrtCluster.Host.Http;
 using NrtCluster.Host.Tests.Cluster;
 using NrtCluster.Host.Tests.Node;
 using Xunit.Abstractions;
@@ -152,5 +153,46 @@ public sealed partial class MetricsTests(MeteredNode node, ITestOutputHelper out
         var expected = $"Last applied day {last}" + (oldest != last ? $" (oldest tile at {oldest})" : "") +
                        $", up to 0 days behind the archive, 0 quarantined days; {tiles.Count} tiles on this node.";
         Assert.Equal(expected, text);
+    }
+}
+
+/// <summary>
+/// Two nodes' servers in one process (as in tests): each <c>/metrics</c> shows its own node's instruments and its own HTTP
+/// requests, not the other's.
+/// </summary>
+public sealed class MetricsPerNodeTests
+{
+    [Fact]
+    public async Task Each_server_of_a_process_exports_its_own_nodes_instruments_and_requests()
+    {
+        var (a, b) = (new Actors.Telemetry(), new Actors.Telemetry());
+        using var http = new HttpClient();
+        try
+        {
+            var (appA, urlA) = await Start(a);
+            await using var _ = appA;
+            var (appB, urlB) = await Start(b);
+            await using var __ = appB;
+            for (int i = 0; i < 3; i++) a.TileDay(Actors.TileDayOutcome.Applied);
+            for (int i = 0; i < 5; i++) b.TileDay(Actors.TileDayOutcome.Applied);
+            for (int i = 0; i < 4; i++) await http.GetStringAsync(urlB + "/api/freshness");
+
+            var textA = await http.GetStringAsync(urlA + "/metrics");
+            var textB = await http.GetStringAsync(urlB + "/metrics");
+            Assert.Single(Regex.Matches(textA, @"^nrtc_tile_days_applied_total\{.*outcome=""applied"".*\} 3$", RegexOptions.Multiline));
+            Assert.Single(Regex.Matches(textB, @"^nrtc_tile_days_applied_total\{.*outcome=""applied"".*\} 5$", RegexOptions.Multiline));
+            // B's requests are counted by B alone.
+            Assert.Matches(new Regex(@"^http_server_request_duration_seconds_count\{.*http_route=""/api/freshness"".*\} 4$", RegexOptions.Multiline), textB);
+            Assert.DoesNotContain("/api/freshness", textA);
+        }
+        finally
+        {
+            a.Dispose();
+            b.Dispose();
+        }
+
+        static async Task<(Microsoft.AspNetCore.Builder.WebApplication, string)> Start(Actors.Telemetry telemetry) =>
+            await WebHosting.StartAsync(System.Net.IPAddress.Loopback, 0, app => NodeMetrics.Map(app, telemetry), CancellationToken.None,
+                builder => NodeMetrics.Add(builder, telemetry));
     }
 }
