@@ -62,6 +62,8 @@ public sealed class Telemetry : IExtension, IDisposable
     {
         Meter = new Meter(new MeterOptions(MeterName) { Scope = this });
         _tileDays = Meter.CreateCounter<long>("nrtc.tile_days.applied", "{tile_day}", "Tile-days sent to this node's tiles, by outcome: applied, repeated, quarantined.");
+        // Every outcome is a series from the start (at 0), so a rate over it is defined before its first tile-day.
+        foreach (var outcome in Enum.GetValues<TileDayOutcome>()) _tileDays.Add(0, Outcome(outcome));
         _stages = Meter.CreateHistogram("nrtc.stage", "s", "Time per step of a tile-day: search, load, monitor, persist, report.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _polls = Meter.CreateHistogram("nrtc.poll", "s", "Time per poll cycle: archive search and the found items stored.",
@@ -76,13 +78,14 @@ public sealed class Telemetry : IExtension, IDisposable
 
     public static Telemetry Get(ActorSystem system) => system.WithExtension<Telemetry, TelemetryProvider>();
 
-    public void TileDay(TileDayOutcome outcome) =>
-        _tileDays.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
-        {
-            TileDayOutcome.Applied => "applied",
-            TileDayOutcome.Repeated => "repeated",
-            _ => "quarantined",
-        }));
+    public void TileDay(TileDayOutcome outcome) => _tileDays.Add(1, Outcome(outcome));
+
+    private static KeyValuePair<string, object?> Outcome(TileDayOutcome outcome) => new("outcome", outcome switch
+    {
+        TileDayOutcome.Applied => "applied",
+        TileDayOutcome.Repeated => "repeated",
+        _ => "quarantined",
+    });
 
     /// <summary>Records a stage that started at <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) and ends now.</summary>
     public void Stage(string stage, long startedTimestamp) =>

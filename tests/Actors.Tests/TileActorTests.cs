@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using NrtCluster.Actors.Config;
@@ -358,6 +359,7 @@ public sealed class TileActorTests(ITestOutputHelper output)
         var (day1, day2) = (data.Observation(Tile, 1), data.Observation(Tile, 2));
         await using (var node = TileNode.Start(temp.Path, data.Engine(), gone))
         {
+            using var counts = new TileDayCounts(Telemetry.Get(node.System));
             await node.Ask<FitAck>(new FitTile(Tile, data.HistoryStart, data.HistoryEnd));
             await node.Ask<DayAck>(data.Observation(Tile, 0));
 
@@ -368,6 +370,11 @@ public sealed class TileActorTests(ITestOutputHelper output)
             var applied = await node.Ask<DayAck>(day2);
             Assert.Equal(AckOutcome.Applied, applied.Outcome);
             Assert.Contains($"without {day2.Items[0].Id}", applied.Detail);
+            Assert.Equal(AckOutcome.Repeated, (await node.Ask<DayAck>(day2)).Outcome);
+
+            // The node's instruments count each answer by outcome, and its freshness is the tile's.
+            Assert.Equal((2, 1, 1), (counts["applied"], counts["repeated"], counts["quarantined"]));
+            Assert.Equal(new TileFreshness(Tile, day2.Day, 1, null), Assert.Single(Telemetry.Get(node.System).Freshness()));
         }
 
         await using (var node = TileNode.Start(temp.Path, data.Engine(), gone))
@@ -380,6 +387,34 @@ public sealed class TileActorTests(ITestOutputHelper output)
             Assert.Equal((day2.Items[0].Id, $"{day2.Items[0].Href} is not a TIFF"), (left.ItemId, left.Reason));
             Assert.Empty(status.Days[0].LeftOut);
         }
+    }
+
+    /// <summary>Sums <c>nrtc.tile_days.applied</c> of one node's meter by outcome while it lives.</summary>
+    private sealed class TileDayCounts : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, long> _counts = [];
+
+        public TileDayCounts(Telemetry telemetry)
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, telemetry) && instrument.Name == "nrtc.tile_days.applied") l.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    lock (_counts) _counts[(string)tag.Value!] = _counts.GetValueOrDefault((string)tag.Value!) + value;
+            });
+            _listener.Start();
+        }
+
+        public long this[string outcome]
+        {
+            get { lock (_counts) return _counts.GetValueOrDefault(outcome); }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
@@ -21,6 +22,9 @@ public sealed record TilePersistenceFigures(
     TimeSpan ObservationLoad, TimeSpan Step, TimeSpan Report, TimeSpan Persist,
     TimeSpan Encode, TimeSpan Decode, TimeSpan Recovery)
 {
+    /// <summary>The tile actor's own timings of the days (<c>nrtc_stage_seconds</c>, <see cref="Telemetry"/>): median per stage.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> StageMedians { get; init; } = new Dictionary<string, TimeSpan>();
+
     /// <summary>A day's work without persistence: loading the observation, the monitor step, writing the report.</summary>
     public TimeSpan DayWork => ObservationLoad + Step + Report;
 
@@ -38,6 +42,7 @@ public sealed record TilePersistenceFigures(
           a day:     load observation {ObservationLoad.TotalMilliseconds:F0} ms (GDAL, 2 UTM granules warped) + step {Step.TotalMilliseconds:F0} ms + report GeoTIFF {Report.TotalMilliseconds:F0} ms = {DayWork.TotalMilliseconds:F0} ms; persisting {Persist.TotalMilliseconds:F0} ms (state snapshot + event, until the reply)
           persistence adds {PersistShareOfDay:P0} to the day's work ({PersistShareOfStep:P0} of the step alone); budget 25%
           recovery:  {Recovery.TotalSeconds:F2} s (state snapshot + model, in a new actor system; target 2 s)
+          nrtc_stage_seconds medians per day: {string.Join(", ", StageMedians.Select(s => $"{s.Key} {s.Value.TotalMilliseconds:F0} ms"))} (load here: the synthetic frame's copy)
         """);
 }
 
@@ -72,6 +77,8 @@ public static class TilePersistenceBenchmark
         var persists = new List<TimeSpan>();
         TileState final;
         var system = AkkaProfiles.Start(options);
+        var stages = new Dictionary<string, List<TimeSpan>>();
+        using var listener = StageListener(Telemetry.Get(system), stages);
         try
         {
             var region = TileSharding.Start(system, settings);
@@ -132,7 +139,37 @@ public static class TilePersistenceBenchmark
             final.Monitoring!.ByteSize,
             fitCompute, fitRoundTrip,
             TimeSpan.FromMilliseconds(observation.ObservationMedianMs), Median(steps), report, Median(persists),
-            encode, decode, recovery);
+            encode, decode, recovery)
+        {
+            StageMedians = stages.ToDictionary(kv => kv.Key, kv => Median(kv.Value)),
+        };
+    }
+
+    /// <summary>Collects the tile actor's stage timings from the node's meter as they are recorded.</summary>
+    private static MeterListener StageListener(Telemetry telemetry, Dictionary<string, List<TimeSpan>> stages)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, telemetry) && instrument.Name == "nrtc.stage") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key != "stage") continue;
+                lock (stages)
+                {
+                    var key = (string)tag.Value!;
+                    if (!stages.TryGetValue(key, out var list)) stages[key] = list = [];
+                    list.Add(TimeSpan.FromSeconds(seconds));
+                }
+            }
+        });
+        listener.Start();
+        return listener;
     }
 
     /// <summary>The real report writer on a grid whose tiles have the benchmark's size (median of 3 writes).</summary>

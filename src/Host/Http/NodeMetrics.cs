@@ -19,10 +19,12 @@ namespace NrtCluster.Host.Http;
 /// </summary>
 public static class NodeMetrics
 {
-    /// <summary>Registers the exporter; <paramref name="node"/> is the node's actor system, null for a server of files only.</summary>
-    public static void Add(WebApplicationBuilder builder, ActorSystem? node)
+    /// <summary>The instruments of the node a server runs on: those of its actor system, none for a server of files only.</summary>
+    public static Telemetry? Of(ActorSystem? node) => node is null ? null : Telemetry.Get(node);
+
+    /// <summary>Registers the exporter of <paramref name="own"/>'s instruments (with the server's and the process's).</summary>
+    public static void Add(WebApplicationBuilder builder, Telemetry? own)
     {
-        var own = node is null ? null : Telemetry.Get(node);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             metrics.AddMeter(Telemetry.MeterName, "Npgsql")
@@ -41,10 +43,10 @@ public static class NodeMetrics
         });
     }
 
-    public static void Map(WebApplication app, ActorSystem? node)
+    public static void Map(WebApplication app, Telemetry? own)
     {
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/api/freshness", () => Results.Text(FreshnessJson(node is null ? null : Telemetry.Get(node).Freshness()).ToJsonString(), "application/json"));
+        app.MapGet("/api/freshness", () => Results.Text(FreshnessJson(own?.Freshness()).ToJsonString(), "application/json"));
     }
 
     /// <summary>

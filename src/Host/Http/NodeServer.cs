@@ -59,7 +59,7 @@ public sealed class NodeServer : IAsyncDisposable
             b =>
             {
                 NodeHealth.AddTo(b.Services, options.Health ?? NodeHealth.ForFolder(options.Folder));
-                NodeMetrics.Add(b, options.Control?.Node.System);
+                NodeMetrics.Add(b, NodeMetrics.Of(options.Control?.Node.System));
             }).ConfigureAwait(false);
         return new NodeServer(app, baseUrl);
     }
@@ -94,7 +94,7 @@ public sealed class NodeServer : IAsyncDisposable
                 ? Results.Text(WmsLegend.Json(layer, options.Folder.Current()).ToJsonString(), "application/json")
                 : Problem(404, $"No layer '{layer}'; the layers are {WmsLayers.Names}."));
         NodeHealth.Map(app);
-        NodeMetrics.Map(app, options.Control?.Node.System);
+        NodeMetrics.Map(app, NodeMetrics.Of(options.Control?.Node.System));
         if (options.Control is { } control)
         {
             ApiGuard.Use(app, options.Access ?? ApiAccess.Loopback, IPAddress.Parse(options.Host));

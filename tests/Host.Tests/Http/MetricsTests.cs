@@ -3,8 +3,10 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
+using NrtCluster.Host.Http;
 using NrtCluster.Host.Tests.Cluster;
 using NrtCluster.Host.Tests.Node;
+using Xunit.Abstractions;
 
 namespace NrtCluster.Host.Tests.Http;
 
@@ -68,7 +70,7 @@ public sealed partial class MeteredNode : IAsyncLifetime
 /// tile-day was timed, each tile's lag is the one <c>GET /api/tiles/status</c> computes, the runtime's and ASP.NET Core's
 /// instruments are there; and the web map's side panel shows the same freshness.
 /// </summary>
-public sealed partial class MetricsTests(MeteredNode node) : IClassFixture<MeteredNode>
+public sealed partial class MetricsTests(MeteredNode node, ITestOutputHelper output) : IClassFixture<MeteredNode>
 {
     private sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
@@ -84,6 +86,8 @@ public sealed partial class MetricsTests(MeteredNode node) : IClassFixture<Meter
         Assert.True(response.IsSuccessStatusCode, $"/metrics answered {(int)response.StatusCode}");
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
+        // The node's own series, for a look at what a scrape shows.
+        output.WriteLine(string.Join('\n', text.Split('\n').Where(l => l.StartsWith("nrtc_", StringComparison.Ordinal))));
         return
         [
             .. SampleLine().Matches(text).Select(m => new Sample(
@@ -149,5 +153,46 @@ public sealed partial class MetricsTests(MeteredNode node) : IClassFixture<Meter
         var expected = $"Last applied day {last}" + (oldest != last ? $" (oldest tile at {oldest})" : "") +
                        $", up to 0 days behind the archive, 0 quarantined days; {tiles.Count} tiles on this node.";
         Assert.Equal(expected, text);
+    }
+}
+
+/// <summary>
+/// Two nodes' servers in one process (as in tests): each <c>/metrics</c> shows its own node's instruments and its own HTTP
+/// requests, not the other's.
+/// </summary>
+public sealed class MetricsPerNodeTests
+{
+    [Fact]
+    public async Task Each_server_of_a_process_exports_its_own_nodes_instruments_and_requests()
+    {
+        var (a, b) = (new Actors.Telemetry(), new Actors.Telemetry());
+        using var http = new HttpClient();
+        try
+        {
+            var (appA, urlA) = await Start(a);
+            await using var _ = appA;
+            var (appB, urlB) = await Start(b);
+            await using var __ = appB;
+            for (int i = 0; i < 3; i++) a.TileDay(Actors.TileDayOutcome.Applied);
+            for (int i = 0; i < 5; i++) b.TileDay(Actors.TileDayOutcome.Applied);
+            for (int i = 0; i < 4; i++) await http.GetStringAsync(urlB + "/api/freshness");
+
+            var textA = await http.GetStringAsync(urlA + "/metrics");
+            var textB = await http.GetStringAsync(urlB + "/metrics");
+            Assert.Single(Regex.Matches(textA, @"^nrtc_tile_days_applied_total\{.*outcome=""applied"".*\} 3$", RegexOptions.Multiline));
+            Assert.Single(Regex.Matches(textB, @"^nrtc_tile_days_applied_total\{.*outcome=""applied"".*\} 5$", RegexOptions.Multiline));
+            // B's requests are counted by B alone.
+            Assert.Matches(new Regex(@"^http_server_request_duration_seconds_count\{.*http_route=""/api/freshness"".*\} 4$", RegexOptions.Multiline), textB);
+            Assert.DoesNotContain("/api/freshness", textA);
+        }
+        finally
+        {
+            a.Dispose();
+            b.Dispose();
+        }
+
+        static async Task<(Microsoft.AspNetCore.Builder.WebApplication, string)> Start(Actors.Telemetry telemetry) =>
+            await WebHosting.StartAsync(System.Net.IPAddress.Loopback, 0, app => NodeMetrics.Map(app, telemetry), CancellationToken.None,
+                builder => NodeMetrics.Add(builder, telemetry));
     }
 }
