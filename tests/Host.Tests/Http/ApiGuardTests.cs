@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -82,14 +81,8 @@ public sealed class ApiGuardTests
             return server;
         }
 
-        public Task<HttpResponseMessage> PostAsync(string? host = null, string? origin = null, string? token = null, HttpContent? body = null)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, Url + "/change") { Content = body };
-            if (host is not null) request.Headers.Host = host;
-            if (origin is not null) request.Headers.TryAddWithoutValidation("Origin", origin);
-            if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return Http.SendAsync(request);
-        }
+        public Task<HttpResponseMessage> PostAsync(string? host = null, string? origin = null, string? token = null, HttpContent? body = null) =>
+            ControlApiSecurityTests.PostAsync(Http, Url + "/change", host, origin, body, token);
 
         public async ValueTask DisposeAsync()
         {
