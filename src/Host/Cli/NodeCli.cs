@@ -247,14 +247,11 @@ public static class NodeCli
             var insecure = parse.GetValue<bool>("--insecure");
             // A listen address that is not an IP address is refused with its own message when the server starts.
             if (!System.Net.IPAddress.TryParse(httpHost, out var listen)) return access;
-            if (access.Refusal(listen, insecure) is { } refusal)
-            {
-                Console.Error.WriteLine($"{verb}: {refusal}");
-                return null;
-            }
-            if (insecure && access.Token is null && !System.Net.IPAddress.IsLoopback(listen))
-                Console.Error.WriteLine($"{verb}: warning: --insecure: the control API on {listen} takes requests from anyone who reaches it, without a token.");
-            return access;
+            if (!access.OpenBeyondLoopback(listen)) return access;
+            Console.Error.WriteLine(insecure
+                ? $"{verb}: warning: --insecure: the control API on {listen} takes requests from anyone who reaches it, without a token."
+                : $"{verb}: {ApiAccess.Refusal(listen)}");
+            return insecure ? access : null;
         }
         catch (ArgumentException e)
         {

@@ -57,15 +57,13 @@ public sealed record ApiAccess(string? Token, IReadOnlyList<string> AllowedHosts
             : throw new ArgumentException($"--allowed-host '{name}' is not a host name; give the name alone, without scheme or port, e.g. --allowed-host node1.");
     })];
 
-    /// <summary>
-    /// Why a node must not start: its HTTP listens beyond this machine and the control API has no token (and
-    /// <paramref name="insecure"/> was not given); null when it may.
-    /// </summary>
-    public string? Refusal(IPAddress listen, bool insecure) =>
-        Token is null && !insecure && !IPAddress.IsLoopback(listen)
-            ? $"HTTP would listen on {listen} (beyond this machine) with no API token, so anyone who reaches it could start jobs, move shards and drain nodes; " +
-              $"set {TokenVariable} or give --api-token-file FILE (or give --insecure to run without a token on a network you trust)."
-            : null;
+    /// <summary>True when HTTP on <paramref name="listen"/> is reachable from other machines and the control API has no token.</summary>
+    public bool OpenBeyondLoopback(IPAddress listen) => Token is null && !IPAddress.IsLoopback(listen);
+
+    /// <summary>Why a node open beyond loopback (<see cref="OpenBeyondLoopback"/>) does not start without --insecure, and what to do.</summary>
+    public static string Refusal(IPAddress listen) =>
+        $"HTTP would listen on {listen} (beyond this machine) with no API token, so anyone who reaches it could start jobs, move shards and drain nodes; " +
+        $"set {TokenVariable} or give --api-token-file FILE (or give --insecure to run without a token on a network you trust).";
 }
 
 /// <summary>
@@ -106,8 +104,8 @@ public static class ApiGuard
         var host = Normalize(r.Host.Host ?? "");
         if (!names.Contains(host) && !(IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip)))
             return (StatusCodes.Status403Forbidden,
-                $"the Host header '{r.Host}' is not a name of this node: control requests must name localhost, 127.0.0.1, [::1], " +
-                $"{(IsWildcard(listen) ? "an address of this machine" : listen.ToString())} or a host given to the node with --allowed-host; " +
+                $"the Host header '{r.Host}' is not a name of this node: control requests must name localhost, 127.0.0.1, [::1]" +
+                $"{(IsWildcard(listen) ? ", an address of this machine" : IPAddress.IsLoopback(listen) ? "" : $", {listen}")} or a host given to the node with --allowed-host; " +
                 $"if '{r.Host.Host}' is this node's name (behind a proxy, a compose service name), start it with --allowed-host {r.Host.Host}.");
 
         if (r.Headers.Origin.ToString() is { Length: > 0 } origin)

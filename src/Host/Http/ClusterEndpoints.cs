@@ -18,6 +18,7 @@ namespace NrtCluster.Host.Http;
 /// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder, and the quarantined days (day, items, reason).</item>
 /// </list>
 /// Bad input answers 400, refused operations 409, unknown jobs 404, each with a message saying what to give instead.
+/// Parameters go in the query string; the POSTs pass <see cref="ApiGuard"/> first (Host, Origin, no body or JSON, token).
 /// </summary>
 public static class ClusterEndpoints
 {

@@ -164,13 +164,17 @@ public sealed class ControlApiSecurityTests : IDisposable
 
     private static StringContent Form() => new("replace=true", Encoding.UTF8, "application/x-www-form-urlencoded");
 
-    private async Task<HttpResponseMessage> PostAsync(string url, string? host = null, string? origin = null, HttpContent? body = null, string? token = null)
+    private Task<HttpResponseMessage> PostAsync(string url, string? host = null, string? origin = null, HttpContent? body = null, string? token = null) =>
+        PostAsync(_http, url, host, origin, body, token);
+
+    /// <summary>A POST as a web page or a client sends it: with its own Host and Origin headers, body and bearer token, if given.</summary>
+    internal static async Task<HttpResponseMessage> PostAsync(HttpClient http, string url, string? host, string? origin, HttpContent? body, string? token)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body };
         if (host is not null) request.Headers.Host = host;
         if (origin is not null) request.Headers.TryAddWithoutValidation("Origin", origin);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await _http.SendAsync(request);
+        return await http.SendAsync(request);
     }
 
     private async Task<JsonObject> GetJsonAsync(string url) => JsonNode.Parse(await _http.GetStringAsync(url))!.AsObject();
