@@ -117,8 +117,8 @@ public static class NodeHealth
                     return HealthCheckResult.Unhealthy($"{database} cannot be opened: {error}; check that it exists and is writable (nrtcluster.storage.sqlite-file, else the output folder)");
             }
             var persistence = Persistence.Instance.Apply(system);
-            var journal = await AskAsync("journal", ct => persistence.CheckJournalHealthAsync(null!, ct), cancellationToken).ConfigureAwait(false);
-            var snapshots = await AskAsync("snapshot store", ct => persistence.CheckSnapshotStoreHealthAsync(null!, ct), cancellationToken).ConfigureAwait(false);
+            var journal = await AskAsync("journal", ct => persistence.CheckJournalHealthAsync("", ct), cancellationToken).ConfigureAwait(false);
+            var snapshots = await AskAsync("snapshot store", ct => persistence.CheckSnapshotStoreHealthAsync("", ct), cancellationToken).ConfigureAwait(false);
             var degraded = new[] { journal, snapshots }.OfType<string>().ToArray();
             return degraded.Length > 0
                 ? HealthCheckResult.Degraded($"{database} answers, but {string.Join("; ", degraded)}")

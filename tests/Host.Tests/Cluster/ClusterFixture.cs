@@ -108,11 +108,16 @@ public sealed class ClusterFixture : IAsyncLifetime
                 (bool Done, string Last) read;
                 try
                 {
-                    bool ready = true;
+                    // The checks of the nodes not ready, so a timeout says which check held them back.
+                    var unready = new List<string>();
                     foreach (var node in Nodes.Where(n => n.Process is { HasExited: false }))
-                        ready &= (await Http.GetAsync(node.HttpUrl + "/readyz")).IsSuccessStatusCode;
+                    {
+                        using var response = await Http.GetAsync(node.HttpUrl + "/readyz");
+                        if (!response.IsSuccessStatusCode) unready.Add($"node {node.Number} /readyz: {await response.Content.ReadAsStringAsync()}");
+                    }
                     var cluster = await GetJsonAsync(NodeUrl(0), "/api/cluster");
-                    read = (ready && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count, cluster.ToJsonString());
+                    read = (unready.Count == 0 && cluster["members"]!.AsArray().Count(m => m!["status"]!.ToString() == "Up") == count,
+                        string.Join("\n", unready.Append(cluster.ToJsonString())));
                 }
                 catch (HttpRequestException e)
                 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
@@ -131,9 +132,15 @@ public sealed class ThreeNodeClusterTests(ClusterFixture cluster, ITestOutputHel
         Assert.True(drainCode == 0, drainOutput);
         await ShardsShowAsync(o => Regex.IsMatch(o, $@"{Regex.Escape(drained.HostPort)}\s*│\s*Up\s*│\s*yes\s*│\s*tiles\s*│\s*DRAINED\s*│\s*0\s")
                                    && !Regex.IsMatch(o, $@"s\d+_\d+\s*│\s*{Regex.Escape(drained.HostPort)}"), $"{drained.HostPort} drained and empty");
+        // A drained node is not ready (a load balancer sends it nothing), saying why, and stays live.
+        var (_, notReady) = await Node.DatabaseOutageTests.WaitForReadinessAsync(cluster.Http, drained.HttpUrl, HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(10), drained.Process!);
+        Assert.Contains($"draining: {drained.Address} is drained", notReady);
+        Assert.Equal(HttpStatusCode.OK, (await cluster.Http.GetAsync(drained.HttpUrl + "/healthz")).StatusCode);
         var (undrainCode, undrainOutput) = Nrtc.RunWithin(ClusterFixture.CommandTimeout, "shards", "undrain", drained.HostPort, "--node", Url1);
         Assert.True(undrainCode == 0, undrainOutput);
         await ShardsShowAsync(o => !o.Contains("DRAINED", StringComparison.Ordinal), "no drained node");
+        await Node.DatabaseOutageTests.WaitForReadinessAsync(cluster.Http, drained.HttpUrl, HttpStatusCode.OK, TimeSpan.FromSeconds(10), drained.Process!);
 
         // status through a node: every tile, its holder and last day as the tiles report them.
         var tiles = (await cluster.GetJsonAsync(Url1, "/api/tiles/status"))["tiles"]!.AsArray();
