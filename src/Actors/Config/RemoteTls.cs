@@ -24,6 +24,9 @@ public static class RemoteTls
     public const string CertificateKey = "nrtcluster.remote.tls.certificate";
     public const string PasswordFileKey = "nrtcluster.remote.tls.password-file";
 
+    /// <summary>What a password file's first line holds (<see cref="SecretFile"/>).</summary>
+    public const string PasswordLine = "the certificate's password";
+
     /// <summary>With TLS a node's address (and so its seeds') is <c>akka.ssl.tcp://</c>; without, <c>akka.tcp://</c>.</summary>
     private const string PlainScheme = "akka.tcp://", TlsScheme = "akka.ssl.tcp://";
 
@@ -62,25 +65,10 @@ public static class RemoteTls
         if (profile != NodeProfile.Cluster)
             throw new RemoteTlsException($"TLS certificate {path}: TLS is between the nodes of a cluster; use it with --profile cluster.");
         if (password is null && config.GetString(PasswordFileKey, "") is { Length: > 0 } passwordFile)
-            password = ReadPasswordFile(passwordFile, PasswordFileKey);
+            password = SecretFile.FirstLine(passwordFile, PasswordFileKey, PasswordLine);
         var certificate = Open(path, password);
         return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
             SameCertificate(certificate));
-    }
-
-    /// <summary>The first line of a password file (a compose secret or a file only the node's user reads).</summary>
-    public static string ReadPasswordFile(string file, string source)
-    {
-        try
-        {
-            using var reader = new StreamReader(file);
-            return reader.ReadLine() ?? "";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RemoteTlsException($"the TLS password file {Path.GetFullPath(file)} ({source}) cannot be read: {Reason(e)}; " +
-                                         "give a file whose first line is the certificate's password.", e);
-        }
     }
 
     private static X509Certificate2 Open(string path, string? password)

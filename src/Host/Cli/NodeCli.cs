@@ -36,7 +36,7 @@ public static class NodeCli
         {
             return await body();
         }
-        catch (RemoteTlsException e)
+        catch (Exception e) when (e is RemoteTlsException or SecretFileException)
         {
             Console.Error.WriteLine($"{verb}: {e.Message}");
             return 1;
@@ -156,12 +156,12 @@ public static class NodeCli
 
     public const string TlsCertificateVariable = "NRTC_TLS_CERTIFICATE", TlsPasswordVariable = "NRTC_TLS_PASSWORD";
 
-    /// <summary>The node options with the TLS options' values; throws <see cref="RemoteTlsException"/> for an unreadable password file.</summary>
+    /// <summary>The node options with the TLS options' values; throws <see cref="SecretFileException"/> for an unreadable password file.</summary>
     public static NodeOptions WithTls(NodeOptions options, ParseResult parsed, (Option<FileInfo?> Certificate, Option<FileInfo?> PasswordFile) tls) => options with
     {
         TlsCertificate = parsed.GetValue(tls.Certificate)?.FullName
             ?? (Environment.GetEnvironmentVariable(TlsCertificateVariable) is { Length: > 0 } certificate ? Path.GetFullPath(certificate) : null),
-        TlsPassword = parsed.GetValue(tls.PasswordFile) is { } passwordFile ? RemoteTls.ReadPasswordFile(passwordFile.FullName, "--tls-password-file")
+        TlsPassword = parsed.GetValue(tls.PasswordFile) is { } passwordFile ? SecretFile.FirstLine(passwordFile.FullName, "--tls-password-file", RemoteTls.PasswordLine)
             : Environment.GetEnvironmentVariable(TlsPasswordVariable),
     };
 
@@ -190,28 +190,21 @@ public static class NodeCli
                 Console.Error.WriteLine($"{verb}: give the PostgreSQL connection string once: --postgres or --postgres-file, not both.");
                 return false;
             }
-            if (file is not null) return TryReadFirstLine(verb, "--postgres-file", file, "the PostgreSQL connection string", out connection);
-            connection ??= Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } env ? env.Trim() : null;
+            if (file is not null)
+            {
+                try
+                {
+                    connection = SecretFile.FirstLine(file.FullName, "--postgres-file", "the PostgreSQL connection string");
+                }
+                catch (SecretFileException e)
+                {
+                    Console.Error.WriteLine($"{verb}: {e.Message}");
+                    return false;
+                }
+            }
+            else connection ??= Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } env ? env.Trim() : null;
             return true;
         }
-    }
-
-    /// <summary>The first line of a secret's file, trimmed; false (after naming the file and what it should hold) when it has none.</summary>
-    public static bool TryReadFirstLine(string verb, string option, FileInfo file, string what, out string? value)
-    {
-        value = null;
-        try
-        {
-            value = System.IO.File.ReadLines(file.FullName).FirstOrDefault()?.Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"{verb}: {option} {file.FullName} cannot be read ({e.Message}); give a file holding {what} on its first line, readable by this user.");
-            return false;
-        }
-        if (!string.IsNullOrEmpty(value)) return true;
-        Console.Error.WriteLine($"{verb}: {option} {file.FullName} is empty; its first line must be {what}.");
-        return false;
     }
 
     /// <summary>--node URL: drive a running node (<c>nrtc run</c>) over HTTP instead of starting an embedded one.</summary>

@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using NrtCluster.Actors.Config;
 
 namespace NrtCluster.Host.Http;
 
@@ -25,27 +26,13 @@ public sealed record ApiAccess(string? Token, IReadOnlyList<string> AllowedHosts
 
     /// <summary>
     /// The token from <paramref name="file"/> (its first line, trimmed) if given, else from <see cref="TokenVariable"/>;
-    /// null when neither gives one. A file that cannot be read or whose first line is empty is an error naming it.
+    /// null when neither gives one. A file that cannot give it is a <see cref="SecretFileException"/> naming it.
     /// </summary>
     public static string? ReadToken(FileInfo? file)
     {
         if (file is null)
             return Environment.GetEnvironmentVariable(TokenVariable)?.Trim() is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
-        if (!file.Exists)
-            throw new ArgumentException($"--api-token-file {file.FullName} does not exist; give a file whose first line is the API token.");
-        string? first;
-        try
-        {
-            using var reader = new StreamReader(file.FullName);
-            first = reader.ReadLine()?.Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"--api-token-file {file.FullName} cannot be read ({e.Message}); give a file whose first line is the API token.", e);
-        }
-        return first is { Length: > 0 }
-            ? first
-            : throw new ArgumentException($"--api-token-file {file.FullName} has no token on its first line; write the token there (e.g. openssl rand -hex 32 > FILE).");
+        return SecretFile.FirstLine(file.FullName, "--api-token-file", "the API token (e.g. openssl rand -hex 32 > FILE)");
     }
 
     /// <summary>The names given with --allowed-host, checked: a host name or IP address alone (no scheme, port or path).</summary>

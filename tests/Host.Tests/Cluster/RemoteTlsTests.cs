@@ -104,7 +104,7 @@ public sealed class RemoteTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
             (["--tls-certificate", _folder.File("cert.pem")], $"the TLS certificate {_folder.File("cert.pem")} (--tls-certificate, NRTC_TLS_CERTIFICATE or nrtcluster.remote.tls.certificate) is not a PKCS#12 (.pfx) file"),
             (["--tls-certificate", pfx, "--tls-password-file", _folder.File("wrong")], $"the TLS certificate {pfx} (--tls-certificate, NRTC_TLS_CERTIFICATE or nrtcluster.remote.tls.certificate) cannot be opened with the password given"),
             (["--tls-certificate", pfx], $"the TLS certificate {pfx} (--tls-certificate, NRTC_TLS_CERTIFICATE or nrtcluster.remote.tls.certificate) cannot be opened without a password"),
-            (["--tls-certificate", pfx, "--tls-password-file", _folder.File("none")], $"the TLS password file {_folder.File("none")} (--tls-password-file) cannot be read: no such file"),
+            (["--tls-certificate", pfx, "--tls-password-file", _folder.File("none")], $"--tls-password-file {_folder.File("none")} does not exist; give a file whose first line is the certificate's password."),
         };
         foreach (var (tls, expected) in cases)
         {

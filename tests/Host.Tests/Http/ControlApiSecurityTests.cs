@@ -145,10 +145,10 @@ public sealed class ControlApiSecurityTests : IDisposable
         File.WriteAllText(empty, "\n");
         (code, refused) = Nrtc.RunWithin(CommandTimeout, "run", "--project", project, "--http-host", "0.0.0.0", "--api-token-file", empty);
         Assert.True(code == 1, refused);
-        Assert.Equal($"run: --api-token-file {empty} has no token on its first line; write the token there (e.g. openssl rand -hex 32 > FILE).", refused.Trim());
+        Assert.Equal($"run: --api-token-file {empty} is empty; its first line must be the API token (e.g. openssl rand -hex 32 > FILE).", refused.Trim());
         (code, refused) = Nrtc.RunWithin(CommandTimeout, "shards", "--node", "http://127.0.0.1:9", "--api-token-file", empty + ".missing");
         Assert.True(code == 1, refused);
-        Assert.Equal($"shards: --api-token-file {empty}.missing does not exist; give a file whose first line is the API token.", refused.Trim());
+        Assert.Equal($"shards: --api-token-file {empty}.missing does not exist; give a file whose first line is the API token (e.g. openssl rand -hex 32 > FILE).", refused.Trim());
 
         using var node = NrtcProcess.Start("run", "run", "--project", project, "--http-host", "0.0.0.0", "--http-port", "0", "--insecure");
         var url = $"http://127.0.0.1:{new Uri(await node.WaitForHttpAddressAsync(CommandTimeout)).Port}";

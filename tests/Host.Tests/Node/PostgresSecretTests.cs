@@ -49,7 +49,7 @@ public sealed class PostgresSecretTests
         Assert.Contains($"run: --postgres-file {folder.File("empty")} is empty; its first line must be the PostgreSQL connection string.", output);
         (code, output) = Nrtc.RunWithin(TimeSpan.FromMinutes(1), Run("--postgres-file", folder.File("missing")));
         Assert.Equal(1, code);
-        Assert.Contains($"run: --postgres-file {folder.File("missing")} cannot be read", output);
+        Assert.Contains($"run: --postgres-file {folder.File("missing")} does not exist; give a file whose first line is the PostgreSQL connection string.", output);
         Assert.Contains("give a file holding the PostgreSQL connection string on its first line", output);
         (code, output) = Nrtc.RunWithin(TimeSpan.FromMinutes(1), Run("--postgres-file", folder.File("postgres"), "--postgres", Connection(filePort)));
         Assert.Equal(1, code);
