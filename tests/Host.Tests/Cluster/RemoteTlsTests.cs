@@ -57,7 +57,8 @@ public sealed class RemoteTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
             "--hocon", _folder.File("node1.conf"));
         var node2 = StartNode(1, new Dictionary<string, string>(), "--hocon", _folder.File("node2.conf"));
 
-        string[] expected = [$"akka.ssl.tcp://nrtcluster@127.0.0.1:{ports[0]}", $"akka.ssl.tcp://nrtcluster@127.0.0.1:{ports[1]}"];
+        // In the order UpMembersAsync lists them: the free ports are random, so node 1's may sort second.
+        string[] expected = [.. new[] { $"akka.ssl.tcp://nrtcluster@127.0.0.1:{ports[0]}", $"akka.ssl.tcp://nrtcluster@127.0.0.1:{ports[1]}" }.Order(StringComparer.Ordinal)];
         foreach (var (url, node) in new[] { (Url(0), node1), (Url(1), node2) })
             await Eventually.Until(async () => await UpMembersAsync(url), up => up.SequenceEqual(expected), Bound,
                 up => $"{url} did not see both nodes Up over TLS (Up: {string.Join(", ", up)}):\n{node1.Output}\n{node2.Output}", () => node.HasExited);
