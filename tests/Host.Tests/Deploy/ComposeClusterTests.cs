@@ -13,6 +13,7 @@ namespace NrtCluster.Host.Tests.Deploy;
 /// through node 1's published port with the API token, one node container killed mid fast-forward, and the reports
 /// compared with an embedded single-node run of the same archive on the host.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ComposeClusterTests(ITestOutputHelper output)
 {
     /// <summary>Compose projects of this test are named with this prefix, so that a run can remove an aborted one's.</summary>
