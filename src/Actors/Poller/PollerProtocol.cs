@@ -51,6 +51,20 @@ public sealed record BackfillQueued(string JobId, ImmutableArray<(TileId Tile, I
     public ImmutableArray<RejectedItem> Rejected { get; init; } = [];
 }
 
+/// <summary>
+/// Items a provider pushed to a node (<c>POST /api/items</c>), checked and placed on the project's tiles there: the poller
+/// records those whose id it has not seen as it records polled ones (<see cref="ItemsDiscovered"/>, the cursor left as it
+/// is), so they take the same settle delay, dedupe and delivery. <paramref name="Rejected"/>: items of the same push the node
+/// rejected, kept with the poller's rejected items. Replied with <see cref="ItemsPushedRecorded"/> once persisted.
+/// </summary>
+public sealed record ItemsPushed(ImmutableArray<DiscoveredItem> Items, ImmutableArray<RejectedItem> Rejected) : IPipelineMessage;
+
+/// <summary>
+/// What the poller made of an <see cref="ItemsPushed"/>: the ids it recorded (the others it had already, found or pushed
+/// before), and the rejected items with why (those of the push, and ids seen before with another datetime).
+/// </summary>
+public sealed record ItemsPushedRecorded(ImmutableArray<string> Accepted, ImmutableArray<RejectedItem> Rejected) : IPipelineMessage;
+
 public sealed record GetPollerStatus : IPipelineMessage
 {
     public static GetPollerStatus Instance { get; } = new();
@@ -73,8 +87,9 @@ public sealed record PollerStatus(
 public interface IPollerEvent : IPipelineMessage;
 
 /// <summary>
-/// New items were found. Self-contained so a replay does not depend on today's settings: the settle deadline of
-/// days they open, the new cursor, and the age below which seen ids are forgotten (the search never returns them again).
+/// New items were found (or pushed). Self-contained so a replay does not depend on today's settings: the settle deadline of
+/// days they open, the new cursor (null: unchanged, as for pushed items), and the age below which seen ids are forgotten
+/// (the search never returns them again).
 /// </summary>
 public sealed record ItemsDiscovered(
     ImmutableArray<DiscoveredItem> Items, DateTime SettleUntilUtc, DateTime? CursorUtc, DateTime ForgetSeenBeforeUtc) : IPollerEvent;

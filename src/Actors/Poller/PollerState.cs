@@ -44,6 +44,12 @@ public abstract record PollerCommand
     /// <summary>The outbox head was stored in the reliable-delivery queue.</summary>
     public sealed record HandedOver(TileId Tile, DateOnly Day) : PollerCommand;
 
+    /// <summary>
+    /// A provider pushed these items (<see cref="ItemsPushed"/>): recorded like found ones, but the cursor stays where the
+    /// searches left it, as a pushed item says nothing about what the archive holds before it.
+    /// </summary>
+    public sealed record Pushed(IReadOnlyList<DiscoveredItem> Items, DateTime NowUtc, PollerRules Rules) : PollerCommand;
+
     /// <summary>A <see cref="Poller.Backfill"/>'s search returned these items.</summary>
     public sealed record Backfill(Poller.Backfill Request, IReadOnlyList<DiscoveredItem> Items) : PollerCommand;
 }
@@ -86,7 +92,8 @@ public sealed record PollerState(
 
     public IReadOnlyList<IPollerEvent> Decide(PollerCommand command) => command switch
     {
-        PollerCommand.Found f => DecideFound(f),
+        PollerCommand.Found f => Discovered(f.Items, f.NowUtc, f.Rules, moveCursor: true),
+        PollerCommand.Pushed p => Discovered(p.Items, p.NowUtc, p.Rules, moveCursor: false),
         PollerCommand.Tick t => DecideTick(t.NowUtc),
         PollerCommand.HandedOver h when Outbox.FirstOrDefault(o => o.Tile == h.Tile && o.Day == h.Day) is not null =>
             [new ObservationHandedOver(h.Tile, h.Day)],
@@ -111,13 +118,15 @@ public sealed record PollerState(
     public static IReadOnlyList<(DateOnly Day, DiscoveredItem[] Items)> ByDay(IEnumerable<DiscoveredItem> items) =>
         SolarDays.Group(items, i => i.Id, i => i.AcquiredUtc, i => i.SolarDay);
 
-    private IReadOnlyList<IPollerEvent> DecideFound(PollerCommand.Found found)
+    /// <summary>The items whose id is new, recorded with the settle deadline of the days they open (polled and pushed alike).</summary>
+    private IReadOnlyList<IPollerEvent> Discovered(IReadOnlyList<DiscoveredItem> items, DateTime nowUtc, PollerRules rules, bool moveCursor)
     {
-        var fresh = ByDay(found.Items.Where(i => !Seen.ContainsKey(i.Id))).SelectMany(d => d.Items).ToImmutableArray();
+        var fresh = ByDay(items.Where(i => !Seen.ContainsKey(i.Id))).SelectMany(d => d.Items).ToImmutableArray();
         if (fresh.IsEmpty) return [];
         var newest = fresh.Max(i => i.AcquiredUtc);
-        var cursor = CursorUtc is { } c && c > newest ? c : newest;
-        return [new ItemsDiscovered(fresh, found.NowUtc + found.Rules.SettleDelay, cursor, cursor - found.Rules.ForgetAfter)];
+        DateTime? cursor = !moveCursor ? null : CursorUtc is { } c && c > newest ? c : newest;
+        var forgetBefore = (cursor ?? CursorUtc ?? rules.InitialStartUtc) - rules.ForgetAfter;
+        return [new ItemsDiscovered(fresh, nowUtc + rules.SettleDelay, cursor, forgetBefore)];
     }
 
     private IReadOnlyList<IPollerEvent> DecideTick(DateTime nowUtc)

@@ -130,6 +130,7 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
             _log.Warning("STAC search from {0:O} failed, retried on the next interval: {1}", _state.SearchFromUtc(_settings.Rules), f.Error.Message);
             Reply(new PollCompleted(0, _state.Pending.Count, _state.CursorUtc, f.Error.Message));
         });
+        Command<ItemsPushed>(Pushed);
         Command<Backfill>(StartBackfill);
         Command<BackfillFound>(QueueBackfill);
         Command<BackfillFailed>(f =>
@@ -239,6 +240,28 @@ public sealed class StacPoller : ReceivePersistentActor, IWithTimers
                 Rejected = rejected,
             });
             // As a new command, not from this handler: persisting from inside a persist handler stalls the actor.
+            Self.Tell(SettleTick.Instance);
+        });
+    }
+
+    /// <summary>
+    /// Records pushed items as a poll records what it found (settle delay, seen ids, the cursor left as it is) and answers once
+    /// they are persisted.
+    /// </summary>
+    private void Pushed(ItemsPushed pushed)
+    {
+        var replyTo = Sender;
+        var repeated = _state.Repeated(pushed.Items);
+        var rejected = pushed.Rejected.AddRange(repeated);
+        foreach (var r in rejected) Remember(r);
+        foreach (var item in pushed.Items)
+            foreach (var tile in item.Tiles) _telemetry.ArchiveDay(tile, item.SolarDay);
+        var events = _state.Decide(new PollerCommand.Pushed(pushed.Items, DateTime.UtcNow, _settings.Rules));
+        ImmutableArray<string> accepted = [.. events.OfType<ItemsDiscovered>().SelectMany(e => e.Items).Select(i => i.Id)];
+        if (accepted.Length > 0) _log.Info("Pushed items: {0} new of {1}", accepted.Length, pushed.Items.Length);
+        PersistAndApply(events, () =>
+        {
+            replyTo.Tell(new ItemsPushedRecorded(accepted, rejected));
             Self.Tell(SettleTick.Instance);
         });
     }

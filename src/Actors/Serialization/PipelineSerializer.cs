@@ -35,6 +35,8 @@ public static class PipelineFormat
         [typeof(GetPollerStatus)] = "GetPollerStatus",
         [typeof(PollerStatus)] = "PollerStatus",
         [typeof(ItemsDiscovered)] = "ItemsDiscovered",
+        [typeof(ItemsPushed)] = "ItemsPushed",
+        [typeof(ItemsPushedRecorded)] = "ItemsPushedRecorded",
         [typeof(DayDispatched)] = "DayDispatched",
         [typeof(ObservationHandedOver)] = "ObservationHandedOver",
         [typeof(DayBackfilled)] = "DayBackfilled",
@@ -85,6 +87,8 @@ public static class PipelineFormat
                 case ItemsDiscovered m:
                     WriteArray(w, m.Items, WriteDiscovered); WriteTime(w, m.SettleUntilUtc); WriteOptionalTime(w, m.CursorUtc); WriteTime(w, m.ForgetSeenBeforeUtc);
                     break;
+                case ItemsPushed m: WriteArray(w, m.Items, WriteDiscovered); WriteArray(w, m.Rejected, WriteRejected); break;
+                case ItemsPushedRecorded m: WriteArray(w, m.Accepted, (w, id) => w.Write(id)); WriteArray(w, m.Rejected, WriteRejected); break;
                 case DayDispatched m: WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteArray(w, m.Items, WriteItem); WriteArray(w, m.Tiles, WriteTile); break;
                 case ObservationHandedOver m: WriteTile(w, m.Tile); WriteDay(w, m.Day); break;
                 case DayBackfilled m: WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteArray(w, m.Items, WriteItem); WriteArray(w, m.Tiles, WriteTile); break;
@@ -148,6 +152,8 @@ public static class PipelineFormat
             },
             "PollerStatus" => ReadPollerStatus(r, version),
             "ItemsDiscovered" => new ItemsDiscovered(ReadArray(r, r => ReadDiscovered(r, version)), ReadTime(r), ReadOptionalTime(r), ReadTime(r)),
+            "ItemsPushed" => new ItemsPushed(ReadArray(r, r => ReadDiscovered(r, version)), ReadArray(r, ReadRejected)),
+            "ItemsPushedRecorded" => new ItemsPushedRecorded(ReadArray(r, r => r.ReadString()), ReadArray(r, ReadRejected)),
             "DayDispatched" => new DayDispatched(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile)),
             "ObservationHandedOver" => new ObservationHandedOver(ReadTile(r), ReadDay(r)),
             "DayBackfilled" => new DayBackfilled(ReadDay(r), ReadTime(r), ReadArray(r, r => ReadItem(r, version)), ReadArray(r, ReadTile)),

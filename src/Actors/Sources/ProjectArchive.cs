@@ -11,36 +11,32 @@ namespace NrtCluster.Actors.Sources;
 public sealed class StaticCatalogArchive : IStacArchive
 {
     private readonly CatalogItems _catalog;
-    private readonly string? _collection;
+    private readonly ProjectItemFilter _filter;
     private readonly Geometry? _area;
-    private readonly double? _maxCloudCover;
 
     public StaticCatalogArchive(StaticCatalogReader reader, string catalog, string? collection, Geometry? area, double? maxCloudCover)
-        : this(new CatalogItems(reader, catalog), collection, area, maxCloudCover)
+        : this(new CatalogItems(reader, catalog), new ProjectItemFilter(collection, maxCloudCover), area)
     {
     }
 
-    private StaticCatalogArchive(CatalogItems catalog, string? collection, Geometry? area, double? maxCloudCover)
+    private StaticCatalogArchive(CatalogItems catalog, ProjectItemFilter filter, Geometry? area)
     {
         _catalog = catalog;
-        _collection = collection;
+        _filter = filter;
         _area = area;
-        _maxCloudCover = maxCloudCover;
     }
 
     /// <summary>Shares the items read: the catalog is still read once.</summary>
-    public IStacArchive Within(Geometry lonLat) =>
-        new StaticCatalogArchive(_catalog, _collection, _area?.Intersection(lonLat) ?? lonLat, _maxCloudCover);
+    public IStacArchive Within(Geometry lonLat) => new StaticCatalogArchive(_catalog, _filter, _area?.Intersection(lonLat) ?? lonLat);
 
     public async Task<StacItemList> SearchAsync(DateTime fromUtc, DateTime? toUtc, CancellationToken cancellationToken)
     {
-        var (collection, area, maxCloudCover) = (_collection, _area, _maxCloudCover);
+        var (filter, area) = (_filter, _area);
         var all = await _catalog.AllAsync(cancellationToken).ConfigureAwait(false);
         return new StacItemList(
         [
             .. all.Where(i => i.DateTime.UtcDateTime >= fromUtc && (toUtc is not { } to || i.DateTime.UtcDateTime <= to))
-                .Where(i => collection is null || i.Collection is null || i.Collection == collection)
-                .Where(i => maxCloudCover is not { } max || i.CloudCover is not { } c || c < max)
+                .Where(i => filter.Excludes(i) is null)
                 .Where(i => area is null || i.Footprint.Intersects(area))
                 .OrderBy(i => i.DateTime).ThenBy(i => i.Id, StringComparer.Ordinal),
         ], all.Rejected);
@@ -65,6 +61,23 @@ public sealed class StaticCatalogArchive : IStacArchive
             }
         }
     }
+}
+
+/// <summary>
+/// What the project's search asks of an item besides its time and area: its collection (an item naming none is taken) and
+/// its cloud cover (below the maximum; an item without one is taken). Static catalogs and pushed items are filtered by it.
+/// </summary>
+public sealed record ProjectItemFilter(string? Collection, double? MaxCloudCover)
+{
+    public static ProjectItemFilter Of(ProjectConfig config) => new(config.Stac.Collection, config.Stac.MaxCloudCover);
+
+    /// <summary>Why the project's search would not return <paramref name="item"/>; null when it would.</summary>
+    public string? Excludes(StacItem item) =>
+        Collection is not null && item.Collection is { } c && c != Collection
+            ? $"its collection '{c}' is not the project's '{Collection}' (project.stac.collection)"
+            : MaxCloudCover is { } max && item.CloudCover is { } cover && cover >= max
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"its cloud cover {cover}% is not below project.stac.max-cloud-cover = {max}")
+                : null;
 }
 
 /// <summary>The archive, tile index and provider profile a project file describes.</summary>

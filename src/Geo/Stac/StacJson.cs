@@ -183,10 +183,37 @@ public static class StacJson
             throw new StacFormatException(location, "no \"features\" member (expected a GeoJSON FeatureCollection of items)");
         if (features.ValueKind != JsonValueKind.Array)
             throw new StacFormatException(location, $"\"features\" is {features.ValueKind}, expected an array of items");
-        var items = new List<StacItem>(features.GetArrayLength());
+        return ParseArray(features, location, "features");
+    }
+
+    /// <summary>
+    /// Parses the items a document holds, as providers' notifications deliver them: one item, an item collection, or a JSON
+    /// array of items. An item that is not valid is rejected alone (with its id when readable, and why); a document that
+    /// holds no items (not JSON, a catalog or collection, an array of something else) throws.
+    /// </summary>
+    public static StacItemList ParseItems(JsonElement root, string location)
+    {
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            if (root.GetArrayLength() > 0 && root.EnumerateArray().All(e => e.ValueKind != JsonValueKind.Object))
+                throw new StacFormatException(location, "expected an array of STAC items (JSON objects), found none");
+            return ParseArray(root.Clone(), location, "");
+        }
+        return GetKind(root, location) switch
+        {
+            StacDocumentKind.ItemCollection => ParseFeatures(root, location),
+            StacDocumentKind.Item => ParseArray(JsonSerializer.SerializeToElement(new[] { root }), location, "item"),
+            var kind => throw new StacFormatException(location, $"a STAC {kind} holds no items; send an item, an item collection or an array of items"),
+        };
+    }
+
+    /// <summary>The items of a JSON array, each rejected alone when it is not a valid item (named <c>{location} {name}[index]</c>).</summary>
+    private static StacItemList ParseArray(JsonElement array, string location, string name)
+    {
+        var items = new List<StacItem>(array.GetArrayLength());
         var rejected = new List<RejectedItem>();
         var index = 0;
-        foreach (var feature in features.EnumerateArray())
+        foreach (var feature in array.EnumerateArray())
         {
             try
             {
@@ -194,7 +221,7 @@ public static class StacJson
             }
             catch (StacFormatException e)
             {
-                rejected.Add(new RejectedItem(IdOf(feature), $"{location} features[{index}]", e.Problem));
+                rejected.Add(new RejectedItem(IdOf(feature), $"{location} {name}[{index}]", e.Problem));
             }
             index++;
         }

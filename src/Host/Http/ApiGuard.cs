@@ -119,7 +119,7 @@ public static class ApiGuard
         }
 
         var json = r.ContentType is { } type
-            ? MediaTypeHeaderValue.TryParse(type, out var media) && string.Equals(media.MediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+            ? MediaTypeHeaderValue.TryParse(type, out var media) && JsonTypes.Contains(media.MediaType ?? "")
             : r.ContentLength is null or 0 && r.Headers.TransferEncoding.Count == 0;
         return json
             ? null
@@ -127,6 +127,9 @@ public static class ApiGuard
                 $"the control API takes no body or a JSON one (Content-Type: application/json), not {(r.ContentType is { } t ? $"'{t}'" : "a body without a type")}: " +
                 "forms and text are refused so that no web page can send them; give the parameters in the query string.");
     }
+
+    /// <summary>JSON bodies: GeoJSON too, as STAC items are pushed (<c>POST /api/items</c>); no web page can send either without asking.</summary>
+    private static readonly HashSet<string> JsonTypes = new(["application/json", "application/geo+json"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The names a request may give in Host: loopback, the listen address (every address of the machine for 0.0.0.0 or ::), --allowed-host.</summary>
     private static HashSet<string> HostNames(ApiAccess access, IPAddress listen)

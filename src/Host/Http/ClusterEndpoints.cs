@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Akka.Actor;
 using Akka.Cluster;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Geo.Stac;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using NrtCluster.Host.Node;
@@ -16,6 +19,9 @@ namespace NrtCluster.Host.Http;
 /// <item><c>POST /api/jobs/requeue[?tile=ID...][&amp;day=YYYY-MM-DD]</c>: quarantined days taken back and applied again by a
 /// fast-forward (what was requeued, and the job id when one started);</item>
 /// <item><c>GET /api/tiles/status[?days=true]</c>: every tile's fit, days, lag and holder, and the quarantined days (day, items, reason).</item>
+/// <item><c>POST /api/items</c> with a STAC item, an item collection or an array of items as the body: pushed items recorded by
+/// the poller like polled ones (<see cref="PushedItems"/>); 202 with what became of each, 400 for a body that holds no items,
+/// 503 when the poller does not answer.</item>
 /// </list>
 /// Bad input answers 400, refused operations 409, unknown jobs 404, each with a message saying what to give instead.
 /// Parameters go in the query string; the POSTs pass <see cref="ApiGuard"/> first (Host, Origin, no body or JSON, token).
@@ -85,9 +91,45 @@ public static class ClusterEndpoints
                 ? Json(JobProgressJson.Write(progress))
                 : Problem(404, $"No job '{id}' was started on this node; jobs are followed on the node that started them."));
 
+        app.MapPost("/api/items", async (HttpRequest r, CancellationToken ct) =>
+        {
+            using var reader = new StreamReader(r.Body);
+            var body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            try
+            {
+                return Json(PushJson(await PushedItems.AcceptAsync(control.Node, body, $"{r.Scheme}://{r.Host}/api/items", ct).ConfigureAwait(false)), 202);
+            }
+            catch (StacFormatException e)
+            {
+                return Problem(400, $"{e.Message}; send a STAC item, an item collection (FeatureCollection) or a JSON array of items.");
+            }
+            catch (AskTimeoutException)
+            {
+                var state = control.Singletons.States.FirstOrDefault(s => s.Name == StacPollerSingleton.Name)?.Text;
+                return Problem(503, $"the STAC poller did not answer within {PushedItems.PollerTimeout.TotalSeconds:0} s{(state is null ? "" : $" ({state})")}: " +
+                                    "no item was recorded; push them again later (the next poll finds them as well).");
+            }
+        });
+
         app.MapGet("/api/tiles/status", (HttpRequest r, CancellationToken ct) =>
             Operate(() => control.TilesStatusAsync(r.Query.TryGetValue("days", out var v) && bool.TryParse(v, out var b) && b, ct)));
     }
+
+    private static JsonObject PushJson(PushOutcome o) => new()
+    {
+        ["received"] = o.Received,
+        ["accepted"] = o.Accepted.Length,
+        ["duplicates"] = o.Duplicates,
+        ["rejected"] = o.Rejected.Length,
+        ["ignored"] = o.Ignored.Length,
+        ["acceptedItems"] = new JsonArray([.. o.Accepted.Select(id => (JsonNode)JsonValue.Create(id)!)]),
+        ["rejectedItems"] = ItemsJson(o.Rejected),
+        ["ignoredItems"] = ItemsJson(o.Ignored),
+        ["note"] = "accepted items reach the tiles once their solar day has settled (project.settle-delay)",
+    };
+
+    private static JsonArray ItemsJson(IEnumerable<RejectedItem> items) =>
+        new([.. items.Select(i => (JsonNode)new JsonObject { ["item"] = i.Id, ["source"] = i.Source, ["reason"] = i.Reason })]);
 
     private static JsonObject JobStarted(string id) => new() { ["jobId"] = id, ["progress"] = $"/api/jobs/{id}" };
 
