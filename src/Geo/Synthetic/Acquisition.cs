@@ -24,9 +24,17 @@ public sealed record Acquisition(int Index, DateTimeOffset Time, string Platform
         {
             var milliseconds = (long)(Noise.Uniform(seed, date.DayNumber) * 30 * 60 * 1000);
             var time = new DateTimeOffset(date.ToDateTime(new TimeOnly(10, 20)), TimeSpan.Zero).AddMilliseconds(milliseconds);
-            var baseline = date >= SyntheticArchiveOptions.BaselineOffsetStart ? "04.00" : "02.14";
-            list.Add(new Acquisition(index, time, index % 2 == 0 ? "sentinel-2a" : "sentinel-2b", baseline));
+            list.Add(new Acquisition(index, time, index % 2 == 0 ? "sentinel-2a" : "sentinel-2b", BaselineOn(date)));
         }
         return list;
     }
+
+    /// <summary>The overpass <paramref name="revisits"/> revisits after this one (beyond the archive's end: a granule published later).</summary>
+    public Acquisition After(int revisitDays, int revisits = 1)
+    {
+        var time = Time.AddDays(revisitDays * revisits);
+        return new Acquisition(Index + revisits, time, (Index + revisits) % 2 == 0 ? "sentinel-2a" : "sentinel-2b", BaselineOn(DateOnly.FromDateTime(time.UtcDateTime)));
+    }
+
+    private static string BaselineOn(DateOnly date) => date >= SyntheticArchiveOptions.BaselineOffsetStart ? "04.00" : "02.14";
 }

@@ -95,13 +95,25 @@ public static class SyntheticArchive
     public static string ItemId(Acquisition a, Granule g) =>
         $"{a.Mission}_MSIL2A_{a.Time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture)}_N{a.ProcessingBaseline.Replace(".", "", StringComparison.Ordinal)}_R065_T{g.Tile}";
 
-    private static ItemRecord WriteItem(string root, SyntheticScene scene, int granuleIndex, Acquisition a)
+    /// <summary>
+    /// Writes the items of one more acquisition into the archive folder <paramref name="directory"/> (its COGs and item
+    /// documents, not listed in the catalog: a granule published after the archive, e.g. on a STAC API serving it) with the
+    /// bands <paramref name="render"/> gives for each granule index; returns the item files.
+    /// </summary>
+    public static IReadOnlyList<string> WriteAcquisition(string directory, SyntheticScene scene, Acquisition acquisition, Func<int, ushort[][]> render)
+    {
+        var root = Path.GetFullPath(directory);
+        return [.. Enumerable.Range(0, scene.Geometry.Granules.Count)
+            .Select(g => Path.Combine(root, SyntheticArchiveLayout.ItemFile(WriteItem(root, scene, g, acquisition, render(g)).Id)))];
+    }
+
+    private static ItemRecord WriteItem(string root, SyntheticScene scene, int granuleIndex, Acquisition a, ushort[][]? rendered = null)
     {
         var granule = scene.Geometry.Granules[granuleIndex];
         var id = ItemId(a, granule);
         var folder = Path.Combine(root, SyntheticArchiveLayout.ItemFolder(id));
         Directory.CreateDirectory(folder);
-        var bands = scene.Render(granuleIndex, a);
+        var bands = rendered ?? scene.Render(granuleIndex, a);
         var all = SyntheticBands.All;
         for (var b = 0; b < all.Count; b++)
             GeoTiffWriter.Write(Path.Combine(folder, all[b].FileName), granule.Box, [(all[b].BandName, bands[b])], RasterDataType.UInt16, nodata: 0, cog: true);

@@ -40,6 +40,26 @@ public sealed class SyntheticScene
         return bands;
     }
 
+    /// <summary>
+    /// <see cref="Render"/> with a fresh clear-cut: the valid pixels whose centre lies within <paramref name="radius"/> metres of
+    /// (<paramref name="x"/>, <paramref name="y"/>) in EPSG:3035 are bare soil (NDVI about 0.35) under a clear sky (SCL not vegetated),
+    /// in every granule alike. For a granule published after the archive (a new acquisition carrying a disturbance).
+    /// </summary>
+    public ushort[][] RenderCleared(int granule, Acquisition acquisition, double x, double y, double radius)
+    {
+        var bands = Render(granule, acquisition);
+        var s = _sites[granule];
+        // Green, red, nir08, swir16, swir22 reflectance of bare soil and slash, as the archive's clear-cuts.
+        ReadOnlySpan<double> bare = [0.06, 0.08, 0.17, 0.27, 0.17];
+        for (var i = 0; i < s.X.Length; i++)
+        {
+            if (!s.Valid[i] || (s.X[i] - x) * (s.X[i] - x) + (s.Y[i] - y) * (s.Y[i] - y) > radius * radius) continue;
+            for (var b = 0; b < bare.Length; b++) bands[b][i] = (ushort)Math.Round(bare[b] * 10_000 + acquisition.DnOffset);
+            bands[5][i] = SclClass.NotVegetated;
+        }
+        return bands;
+    }
+
     /// <summary>Forest (1) or not (0) at each pixel centre of the reference grid, a land-cover map older than the archive.</summary>
     public byte[] ForestMask()
     {

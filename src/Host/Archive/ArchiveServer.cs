@@ -22,19 +22,20 @@ public sealed class ArchiveServer : IAsyncDisposable
     private const string CogType = "image/tiff; application=geotiff; profile=cloud-optimized";
 
     private readonly WebApplication _app;
+    private readonly Site _site;
 
-    private ArchiveServer(WebApplication app, string baseUrl, int itemCount, IReadOnlyList<string> collections)
+    private ArchiveServer(WebApplication app, Site site, string baseUrl, IReadOnlyList<string> collections)
     {
         _app = app;
+        _site = site;
         BaseUrl = baseUrl;
-        ItemCount = itemCount;
         Collections = collections;
     }
 
     /// <summary>e.g. http://127.0.0.1:8090 (no trailing slash).</summary>
     public string BaseUrl { get; }
 
-    public int ItemCount { get; }
+    public int ItemCount => _site.Search.Items.Count;
 
     public IReadOnlyList<string> Collections { get; }
 
@@ -54,13 +55,25 @@ public sealed class ArchiveServer : IAsyncDisposable
         var reader = new StaticCatalogReader();
         var items = await reader.ReadAllItemsAsync(catalog, ct).ConfigureAwait(false);
         var collections = await ReadCollectionsAsync(reader, catalog, ct).ConfigureAwait(false);
-        var search = new InMemoryStacSearch(items);
-        var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
-
-        var site = new Site(root, search, collections, byId);
+        var site = new Site(root, new InMemoryStacSearch(items), collections);
         var (app, baseUrl) = await WebHosting.StartAsync(IPAddress.Loopback, port, site.Map, ct).ConfigureAwait(false);
-        return new ArchiveServer(app, baseUrl, items.Count, collections.Keys.ToArray());
+        return new ArchiveServer(app, site, baseUrl, collections.Keys.ToArray());
     }
+
+    /// <summary>
+    /// Publishes items written into the archive folder after the server started (item documents whose asset hrefs are
+    /// relative to them, as <c>SyntheticArchive.WriteAcquisition</c> writes): searches and item URLs return them from now on,
+    /// as a provider's API does with a new granule. Returns their ids.
+    /// </summary>
+    public IReadOnlyList<string> Publish(IEnumerable<string> itemFiles)
+    {
+        var items = itemFiles.Select(f => StacJson.ParseItem(StacJson.ParseDocument(File.ReadAllText(f), f), Path.GetFullPath(f))).ToList();
+        _site.Add(items);
+        return [.. items.Select(i => i.Id)];
+    }
+
+    /// <summary>An item as this server serves it (asset hrefs and links on this server): what a provider's notification carries.</summary>
+    public string ItemUrl(string collection, string itemId) => $"{BaseUrl}/collections/{Uri.EscapeDataString(collection)}/items/{Uri.EscapeDataString(itemId)}";
 
     private static async Task<Dictionary<string, JsonElement>> ReadCollectionsAsync(StaticCatalogReader reader, string catalog, CancellationToken ct)
     {
@@ -85,8 +98,26 @@ public sealed class ArchiveServer : IAsyncDisposable
     }
 
     /// <summary>The routes; every URL in a response is built from the request's own scheme and host.</summary>
-    private sealed class Site(string root, InMemoryStacSearch search, Dictionary<string, JsonElement> collections, Dictionary<string, StacItem> items)
+    private sealed class Site(string root, InMemoryStacSearch initial, Dictionary<string, JsonElement> collections)
     {
+        private readonly Lock _publishing = new();
+
+        // Replaced whole when items are published, so a request reads one consistent version.
+        private volatile InMemoryStacSearch _search = initial;
+        private volatile Dictionary<string, StacItem> _items = initial.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+
+        public InMemoryStacSearch Search => _search;
+
+        public void Add(IEnumerable<StacItem> published)
+        {
+            lock (_publishing)
+            {
+                var search = new InMemoryStacSearch(Search.Items.Concat(published));
+                _items = search.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+                _search = search;
+            }
+        }
+
         public void Map(WebApplication app)
         {
             app.MapGet("/", (HttpRequest r) => Respond(Landing(Base(r)), Json));
@@ -110,26 +141,26 @@ public sealed class ArchiveServer : IAsyncDisposable
                 return Guard(() =>
                 {
                     var request = StacSearchRequest.FromQueryParameters(Parameters(r), "GET " + url) with { Collections = [id] };
-                    var page = search.Search(request);
+                    var page = Search.Search(request);
                     return Features(b, InMemoryStacSearch.ToFeatureCollection(page,
                         token => InMemoryStacSearch.GetNextLink(url, request with { Token = null }, token)));
                 });
             });
             app.MapGet("/collections/{id}/items/{itemId}", (HttpRequest r, string id, string itemId) =>
-                items.TryGetValue(itemId, out var item) && item.Collection == id
+                _items.TryGetValue(itemId, out var item) && item.Collection == id
                     ? Respond(Item(Base(r), item.ToJsonObject()), GeoJson)
                     : NotFound($"item '{itemId}' in collection '{id}'"));
             app.MapGet("/search", (HttpRequest r) =>
             {
                 var b = Base(r);
-                return Guard(() => Features(b, search.HandleGet(b + "/search", Parameters(r))));
+                return Guard(() => Features(b, Search.HandleGet(b + "/search", Parameters(r))));
             });
             app.MapPost("/search", async (HttpRequest r) =>
             {
                 var b = Base(r);
                 using var body = new StreamReader(r.Body);
                 var text = await body.ReadToEndAsync().ConfigureAwait(false);
-                return Guard(() => Features(b, search.HandlePost(b + "/search", text)));
+                return Guard(() => Features(b, Search.HandlePost(b + "/search", text)));
             });
             app.MapGet("/files/{**path}", (string path) =>
             {
