@@ -70,6 +70,38 @@ public sealed class HostileItemTests
         Assert.StartsWith("STAC item without id from http://stac.test/search features[", items.Rejected[^1].ToString());
     }
 
+    /// <summary>
+    /// What providers' notifications deliver (one item, an item collection, an array of items) is read alike, each bad item
+    /// rejected alone; a document that holds no items is an error naming what it is.
+    /// </summary>
+    [Fact]
+    public void Pushed_documents_hold_one_item_a_collection_or_an_array_and_anything_else_is_refused()
+    {
+        const string at = "http://node/api/items";
+        var bad = BadItems[1];
+        Assert.Equal(["one"], StacJson.ParseItems(StacJson.ParseDocument(Item("one", "2022-06-01T10:00:00Z"), at), at).Select(i => i.Id));
+        var array = StacJson.ParseItems(StacJson.ParseDocument($"[{Item("a", "2022-06-01T10:00:00Z")},{bad.Json},{Item("b", "2022-06-01T10:00:00Z")}]", at), at);
+        Assert.Equal(["a", "b"], array.Select(i => i.Id));
+        Assert.Equal(bad.Id, Assert.Single(array.Rejected).Id);
+        Assert.Equal($"{at} item[1]", array.Rejected[0].Source);
+        Assert.Contains(bad.Reason, array.Rejected[0].Reason);
+        var single = StacJson.ParseItems(StacJson.ParseDocument(bad.Json, at), at);
+        Assert.Empty(single);
+        Assert.Equal($"{at} item[0]", Assert.Single(single.Rejected).Source);
+        Assert.Equal(["c"], StacJson.ParseItems(StacJson.ParseDocument(Page(Item("c", "2022-06-01T10:00:00Z")), at), at).Select(i => i.Id));
+        Assert.Empty(StacJson.ParseItems(StacJson.ParseDocument("[]", at), at));
+
+        foreach (var (body, says) in new[]
+                 {
+                     ("""{"type":"Catalog","id":"x","description":"d","links":[]}""", "a STAC Catalog holds no items"),
+                     ("""{"type":"Collection","id":"x","extent":{}}""", "a STAC Collection holds no items"),
+                     ("""[1, "two"]""", "expected an array of STAC items"),
+                     ("""{"hello":"world"}""", "\"type\" is missing"),
+                 })
+            Assert.Contains(says, Assert.Throws<StacFormatException>(() => StacJson.ParseItems(StacJson.ParseDocument(body, at), at)).Message);
+        Assert.Contains("not valid JSON", Assert.Throws<StacFormatException>(() => StacJson.ParseDocument("replace=true", at)).Message);
+    }
+
     [Fact]
     public void Valid_footprints_at_the_edges_of_the_globe_are_kept()
     {

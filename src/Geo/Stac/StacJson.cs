@@ -197,13 +197,13 @@ public static class StacJson
         {
             if (root.GetArrayLength() > 0 && root.EnumerateArray().All(e => e.ValueKind != JsonValueKind.Object))
                 throw new StacFormatException(location, "expected an array of STAC items (JSON objects), found none");
-            return ParseArray(root.Clone(), location, "");
+            return ParseArray(root.Clone(), location, "item");
         }
         return GetKind(root, location) switch
         {
             StacDocumentKind.ItemCollection => ParseFeatures(root, location),
             StacDocumentKind.Item => ParseArray(JsonSerializer.SerializeToElement(new[] { root }), location, "item"),
-            var kind => throw new StacFormatException(location, $"a STAC {kind} holds no items; send an item, an item collection or an array of items"),
+            var kind => throw new StacFormatException(location, $"a STAC {kind} holds no items"),
         };
     }
 

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using NrtCluster.Actors.Cluster;
 using NrtCluster.Actors.Jobs;
+using NrtCluster.Actors.Poller;
 using NrtCluster.Actors.Reports;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
@@ -82,7 +83,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
     /// Every tile of the area of interest that an archive item touches: its fit, last applied day, days applied (each day with <paramref name="withDays"/>),
     /// breaks, the archive's newest solar day touching it, the lag behind it, the shard and node holding it, the days it
     /// quarantined (items that could not be loaded), also listed together under <c>quarantined</c>, and the items applied days
-    /// were loaded without, listed under <c>leftOut</c>, and the archive items rejected under <c>rejected</c>. When the archive
+    /// were loaded without, listed under <c>leftOut</c>, and the archive items (and pushed items) rejected under <c>rejected</c>. When the archive
     /// cannot be searched, the tiles with stored state, with <c>archiveError</c> saying why the newest days and lags are null.
     /// Each tile's <c>alertDays</c> are the days the report aggregator recorded an alert for (every applied day once it has
     /// caught up; null with <c>aggregatorError</c> when it does not answer), and <c>singletons</c> says whether the poller and
@@ -103,6 +104,17 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
         {
             var state = singletons.States.FirstOrDefault(s => s.Name == ReportAggregatorSingleton.Name)?.Text;
             aggregatorError = $"the report aggregator did not answer within {ViewTimeout.TotalSeconds:0} s{(state is null ? "" : $"; {state}")}";
+        }
+        // The poller's rejections since it started add those of pushed items (POST /api/items), which no archive search meets.
+        var rejected = overview.Rejected.ToList();
+        try
+        {
+            var poller = await node.Poller.Ask<PollerStatus>(GetPollerStatus.Instance, ViewTimeout, ct).ConfigureAwait(false);
+            rejected.AddRange(poller.Rejected.Where(r => !rejected.Any(known => known.SameAs(r))));
+        }
+        catch (AskTimeoutException)
+        {
+            // Not running: "singletons" says so; the archive's rejections are still listed.
         }
         var shardNodes = view.Shards.ToDictionary(s => s.ShardId, s => s.Node, StringComparer.Ordinal);
         var array = new JsonArray();
@@ -149,7 +161,7 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
             {
                 ["tile"] = l.Tile.ToString(), ["day"] = Day(l.Day.Day), ["item"] = l.Item.ItemId, ["reason"] = l.Item.Reason,
             })]),
-            ["rejected"] = new JsonArray([.. overview.Rejected.Select(r => (JsonNode)new JsonObject
+            ["rejected"] = new JsonArray([.. rejected.Select(r => (JsonNode)new JsonObject
             {
                 ["item"] = r.Id, ["source"] = r.Source, ["reason"] = r.Reason,
             })]),

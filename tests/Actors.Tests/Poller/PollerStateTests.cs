@@ -60,6 +60,34 @@ public sealed class PollerStateTests
         Assert.Equal(DateOnly.FromDateTime(day1), state.LastDispatched[A]);
     }
 
+    /// <summary>
+    /// A pushed item waits its settle delay like a found one and leaves the cursor where the searches put it; found later
+    /// (or pushed again) it is not new, so its day is sent to the tiles once.
+    /// </summary>
+    [Fact]
+    public void A_pushed_item_settles_like_a_found_one_leaves_the_cursor_and_is_not_new_when_found_later()
+    {
+        var polled = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        var state = Run(PollerState.Empty, Found([Item("a", polled, A)], polled.AddHours(1)));
+        state = Run(state, new PollerCommand.Tick(polled.AddHours(4)));
+
+        var pushedAt = polled.AddDays(5);
+        var pushed = Item("b", pushedAt.AddHours(-1), A, B);
+        var discovered = Assert.Single(state.Decide(new PollerCommand.Pushed([pushed, pushed], pushedAt, Rules)).OfType<ItemsDiscovered>());
+        Assert.Equal(["b"], discovered.Items.Select(i => i.Id));
+        Assert.Null(discovered.CursorUtc);
+        Assert.Equal(pushedAt + Rules.SettleDelay, discovered.SettleUntilUtc);
+        state = Run(state, new PollerCommand.Pushed([pushed], pushedAt, Rules));
+        Assert.Equal(polled, state.CursorUtc);
+        Assert.Empty(state.Decide(new PollerCommand.Tick(pushedAt.AddHours(1))));
+
+        state = Run(state, new PollerCommand.Tick(pushedAt + Rules.SettleDelay));
+        Assert.Equal(DateOnly.FromDateTime(pushed.AcquiredUtc), state.LastDispatched[B]);
+        Assert.Equal(2, state.Outbox.Count(o => o.Day == DateOnly.FromDateTime(pushed.AcquiredUtc)));
+        Assert.Empty(state.Decide(Found([pushed], pushedAt.AddHours(3))));
+        Assert.Empty(state.Decide(new PollerCommand.Pushed([pushed], pushedAt.AddHours(3), Rules)));
+    }
+
     [Fact]
     public void Items_already_seen_produce_no_event_and_older_ids_are_forgotten_past_the_overlap()
     {
