@@ -40,6 +40,10 @@ public sealed class PushedItemsTests : IDisposable
         await Eventually.Until(async () => (await _http.GetAsync(url + "/readyz")).StatusCode, s => s == HttpStatusCode.OK, CommandTimeout,
             s => $"the node did not turn ready: {s} {node.Output}");
         var before = await TileAsync(url);
+        // The node polls once at start: published before that poll, the items would be found by it rather than pushed.
+        var logs = Path.Combine(Path.GetDirectoryName(world.ProjectFile)!, "logs");
+        await Eventually.Until(() => Directory.EnumerateFiles(logs, "*.jsonl").Any(f => ReadShared(f).Contains("STAC poll: ")), CommandTimeout,
+            "the node's first poll", () => node.Output);
 
         var cut = world.PublishNextCut();
         var batch = JsonNode.Parse(await world.ItemCollectionAsync(_http, cut, default))!.AsObject();
@@ -97,6 +101,12 @@ public sealed class PushedItemsTests : IDisposable
         Assert.True(code == 0, poll);
         Assert.Contains("poll: 0 items new to the poller, 0 tile-days", poll);
         Assert.Contains("poll: tiles settled; 0 tile-days applied", poll);
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        return reader.ReadToEnd();
     }
 
     private static StringContent Geo(string body) => new(body, Encoding.UTF8, "application/geo+json");
