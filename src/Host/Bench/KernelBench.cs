@@ -6,7 +6,11 @@ using NrtCluster.Kernels.Monitors;
 namespace NrtCluster.Host.Bench;
 
 /// <summary>One fit configuration of the kernel benchmark.</summary>
-public sealed record BenchConfiguration(string Name, Func<BaseMonitor> Create, FitOptions Fit);
+/// <param name="Reference">The Python reference <c>nrt</c>'s figures for the same configuration at <see cref="KernelBench.ReferenceSize"/>, if measured.</param>
+public sealed record BenchConfiguration(string Name, Func<BaseMonitor> Create, FitOptions Fit, ReferenceFigures? Reference = null);
+
+/// <summary>Fit seconds and milliseconds per monitoring step of the Python reference <c>nrt</c> (session 1, see the closing notes' "Benchmark:").</summary>
+public sealed record ReferenceFigures(double FitSeconds, double StepMilliseconds);
 
 /// <summary>Measured figures of one configuration.</summary>
 /// <param name="FitCpuSeconds">Processor time of the fit over all threads: on a loaded machine, the figure that does not depend on the load.</param>
@@ -25,14 +29,17 @@ public sealed record BenchResult(
 /// </summary>
 public static class KernelBench
 {
+    /// <summary>The tile the reference figures were measured on: side in pixels, history dates, monitoring dates.</summary>
+    public static (int Size, int Dates, int MonitoringDates) ReferenceSize { get; } = (300, 220, 70);
+
     public static IReadOnlyList<BenchConfiguration> Configurations { get; } =
     [
-        new("IQR + OLS (no trend, order 2)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Ols }),
-        new("IQR + RIRLS (maxiter 5)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Rirls, MaxIter = 5 }),
-        new("EWMA OLS + Shewhart", () => new Ewma(), new FitOptions { Method = FitMethod.Ols, Screening = OutlierScreening.Shewhart }),
-        new("CuSum ROC", () => new CuSum(), new FitOptions { Method = FitMethod.Roc }),
-        new("MoSum ROC", () => new MoSum(), new FitOptions { Method = FitMethod.Roc }),
-        new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }),
+        new("IQR + OLS (no trend, order 2)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Ols }, new(2.08, 3.5)),
+        new("IQR + RIRLS (maxiter 5)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Rirls, MaxIter = 5 }, new(12.3, 5.1)),
+        new("EWMA OLS + Shewhart", () => new Ewma(), new FitOptions { Method = FitMethod.Ols, Screening = OutlierScreening.Shewhart }, new(4.5, 5.0)),
+        new("CuSum ROC", () => new CuSum(), new FitOptions { Method = FitMethod.Roc }, new(20.2, 5.2)),
+        new("MoSum ROC", () => new MoSum(), new FitOptions { Method = FitMethod.Roc }, new(19.9, 19.3)),
+        new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }, new(2.7, 3.8)),
     ];
 
     public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
@@ -49,6 +56,16 @@ public static class KernelBench
         }
         Thread.Sleep(500);
         return Measured(tile, list);
+    }
+
+    /// <summary>
+    /// The figures of a fresh process: <paramref name="configuration"/> measured without any warm-up, as the first kernel
+    /// work of the process (call it before anything else has run a kernel), then measured again after <see cref="Run"/>'s warm-up.
+    /// </summary>
+    public static (BenchResult Cold, BenchResult Warm) RunColdThenWarm(SimulatedTile tile, BenchConfiguration configuration)
+    {
+        var cold = Measured(tile, [configuration]).Single();
+        return (cold, Run(tile, [configuration]).Single());
     }
 
     private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal static class RocFit
     /// first observation (0 when unstable). False when there is no stable period of k+1 observations over
     /// <see cref="HistoryFitter.MinimumStableSpanDays"/> days, or its system is singular.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool FitLane(Design design, BlockWorkspace ws, int b, double alpha, double crit, ReadOnlySpan<int> days, out int startDay)
     {
         int w = ws.Width, k = design.K;
@@ -58,6 +61,7 @@ internal static class RocFit
     /// the recursive residuals cannot start (singular initial window). <paramref name="process"/>, if not empty,
     /// receives P_1..P_{m-1} (length rows.Length - k - 1).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int StableStart(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, double alpha, double crit,
         BlockWorkspace ws, Span<double> process)
     {
