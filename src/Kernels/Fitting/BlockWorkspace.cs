@@ -134,7 +134,7 @@ internal sealed class BlockWorkspace
             var row = target.AsSpan(t * w, w);
             for (int b = 0; b < lanes; b++)
                 row[b] = source[b];
-            row[lanes..].Fill(double.NaN);
+            Spans.Fill(row[lanes..], double.NaN);
         }
     }
 

@@ -30,7 +30,7 @@ internal static class CcdcStableFit
         startDay = days[rows[start]];
         // Straight into the pixel's float32 row handed to the sink.
         var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
-        residuals.Fill(float.NaN);
+        Spans.Fill(residuals, float.NaN);
         for (int i = start; i < n; i++)
             residuals[rows[i]] = (float)windowResiduals[i];
         return stable;
@@ -89,7 +89,7 @@ internal static class CcdcStableFit
             if (stable || dayNumbers[rows[n - 1]] - dayNumbers[rows[start]] < HistoryFitter.MinimumStableSpanDays)
                 break;
         }
-        residuals[..start].Fill(double.NaN);
+        Spans.Fill(residuals[..start], double.NaN);
         return (start, stable);
     }
 }

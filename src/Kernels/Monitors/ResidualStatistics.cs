@@ -282,7 +282,7 @@ internal static class ResidualStatistics
     {
         // Padding with +inf only adds candidates at +inf, which never beat a real value (or equal one at +inf).
         Span<float> padded = stackalloc float[RankCutoff];
-        padded.Fill(float.PositiveInfinity);
+        Spans.Fill(padded, float.PositiveInfinity);
         range.CopyTo(padded);
         ref float x = ref MemoryMarshal.GetReference(padded);
         var x0 = Vector256.LoadUnsafe(ref x, 0);
