@@ -42,7 +42,9 @@ public static class KernelBench
         new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }, new(2.7, 3.8)),
     ];
 
-    public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    /// <param name="samplePeakMemory">Sample the process's peak memory during each fit (a thread reading the process
+    /// figures every 10 ms: in a fresh process its own unoptimised code would be timed with the cold fit).</param>
+    public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations, bool samplePeakMemory = true)
     {
         var list = configurations.ToList();
         // Compile every code path to its optimised tier first, so the first configuration is not timed while jitting:
@@ -52,23 +54,24 @@ public static class KernelBench
         var warmUp = Stopwatch.StartNew();
         for (int i = 0; i < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(2); i++)
         {
-            foreach (var _ in Measured(small, list)) { }
+            foreach (var _ in Measured(small, list, samplePeakMemory)) { }
         }
         Thread.Sleep(500);
-        return Measured(tile, list);
+        return Measured(tile, list, samplePeakMemory);
     }
 
     /// <summary>
     /// The figures of a fresh process: <paramref name="configuration"/> measured without any warm-up, as the first kernel
     /// work of the process (call it before anything else has run a kernel), then measured again after <see cref="Run"/>'s warm-up.
+    /// Peak memory is not sampled.
     /// </summary>
     public static (BenchResult Cold, BenchResult Warm) RunColdThenWarm(SimulatedTile tile, BenchConfiguration configuration)
     {
-        var cold = Measured(tile, [configuration]).Single();
-        return (cold, Run(tile, [configuration]).Single());
+        var cold = Measured(tile, [configuration], samplePeakMemory: false).Single();
+        return (cold, Run(tile, [configuration], samplePeakMemory: false).Single());
     }
 
-    private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations, bool samplePeakMemory)
     {
         var cube = new HistoryCube(tile.History(), tile.HistoryDates, tile.Size, tile.Size);
         var frame = new float[tile.Pixels];
@@ -77,7 +80,7 @@ public static class KernelBench
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var monitor = config.Create();
-            var fit = Measure(() => monitor.Fit(cube, config.Fit));
+            var fit = Measure(() => monitor.Fit(cube, config.Fit), samplePeakMemory);
             double stepSeconds = 0, stepCpu = 0;
             for (int t = 0; t < tile.MonitoringDates.Length; t++)
             {
@@ -101,10 +104,10 @@ public static class KernelBench
     }
 
     /// <summary>
-    /// Wall and processor time of <paramref name="action"/>, and the peak working set and managed heap of the process
-    /// while it ran (sampled every 10 ms).
+    /// Wall and processor time of <paramref name="action"/>, and (with <paramref name="samplePeakMemory"/>, else 0) the
+    /// peak working set and managed heap of the process while it ran (sampled every 10 ms).
     /// </summary>
-    private static (double Seconds, double CpuSeconds, long PeakBytes, long PeakManagedBytes) Measure(Action action)
+    private static (double Seconds, double CpuSeconds, long PeakBytes, long PeakManagedBytes) Measure(Action action, bool samplePeakMemory)
     {
         long peak = 0, peakManaged = 0;
         using var done = new ManualResetEventSlim();
@@ -119,14 +122,16 @@ public static class KernelBench
             }
             while (!done.Wait(10));
         }) { IsBackground = true };
-        sampler.Start();
+        if (samplePeakMemory)
+            sampler.Start();
         var cpu = CpuSeconds();
         var clock = Stopwatch.StartNew();
         action();
         var seconds = clock.Elapsed.TotalSeconds;
         cpu = CpuSeconds() - cpu;
         done.Set();
-        sampler.Join();
+        if (samplePeakMemory)
+            sampler.Join();
         return (seconds, cpu, peak, peakManaged);
     }
 
