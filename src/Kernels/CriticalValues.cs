@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace NrtCluster.Kernels;
@@ -13,6 +14,7 @@ public static class CriticalValues
     public static double NormalPdf(double x) => Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
 
     /// <summary>P-value of the recursive CUSUM statistic under Brownian motion (linear below 0.3, as the reference).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double BrownianMotionPValue(double x)
     {
         if (x < 0.3)

@@ -68,9 +68,11 @@ internal static class Partitioning
         return lo;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MedianOfThree<T>(T a, T b, T c) where T : INumber<T>
         => a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Minimum<T>(ReadOnlySpan<T> values) where T : INumber<T>
     {
         var min = values[0];

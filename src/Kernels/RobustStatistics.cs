@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NrtCluster.Kernels;
 
@@ -9,6 +10,7 @@ namespace NrtCluster.Kernels;
 public static class RobustStatistics
 {
     /// <summary>Moves the non-NaN values to the front of <paramref name="values"/> and returns their count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CompactNonNaN<T>(Span<T> values) where T : struct, IFloatingPointIeee754<T>
     {
         int n = 0;
@@ -33,6 +35,7 @@ public static class RobustStatistics
     /// MAD as the reference's RIRLS: median(|x - median(x)|) / <paramref name="scaleConstant"/> over the non-NaN values.
     /// Overwrites the span.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Mad(Span<double> scratch, double scaleConstant = 0.6745)
     {
         int n = CompactNonNaN(scratch);
@@ -45,6 +48,7 @@ public static class RobustStatistics
         return PercentileOfCompact(values, 0.5) / scaleConstant;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double PercentileOf<T>(Span<T> scratch, double fraction) where T : struct, IFloatingPointIeee754<T>
     {
         if (!(fraction >= 0 && fraction <= 1))
@@ -53,6 +57,7 @@ public static class RobustStatistics
         return n == 0 ? double.NaN : PercentileOfCompact(scratch[..n], fraction);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double PercentileOfCompact<T>(Span<T> values, double fraction) where T : struct, IFloatingPointIeee754<T>
     {
         double h = fraction * (values.Length - 1);
@@ -79,6 +84,7 @@ public static class RobustStatistics
     /// Branch-free Lomuto partitions (a data-dependent branch per element mispredicts half the time on residuals);
     /// falls back to a sort if the partitions keep degenerating (e.g. many ties).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Select<T>(Span<T> a, int k) where T : struct, IFloatingPointIeee754<T>
     {
         int left = 0, right = a.Length - 1;

@@ -6,7 +6,11 @@ using NrtCluster.Kernels.Monitors;
 namespace NrtCluster.Host.Bench;
 
 /// <summary>One fit configuration of the kernel benchmark.</summary>
-public sealed record BenchConfiguration(string Name, Func<BaseMonitor> Create, FitOptions Fit);
+/// <param name="Reference">The Python reference <c>nrt</c>'s figures for the same configuration at <see cref="KernelBench.ReferenceSize"/>, if measured.</param>
+public sealed record BenchConfiguration(string Name, Func<BaseMonitor> Create, FitOptions Fit, ReferenceFigures? Reference = null);
+
+/// <summary>Fit seconds and milliseconds per monitoring step of the Python reference <c>nrt</c> (session 1, see the closing notes' "Benchmark:").</summary>
+public sealed record ReferenceFigures(double FitSeconds, double StepMilliseconds);
 
 /// <summary>Measured figures of one configuration.</summary>
 /// <param name="FitCpuSeconds">Processor time of the fit over all threads: on a loaded machine, the figure that does not depend on the load.</param>
@@ -25,17 +29,22 @@ public sealed record BenchResult(
 /// </summary>
 public static class KernelBench
 {
+    /// <summary>The tile the reference figures were measured on: side in pixels, history dates, monitoring dates.</summary>
+    public static (int Size, int Dates, int MonitoringDates) ReferenceSize { get; } = (300, 220, 70);
+
     public static IReadOnlyList<BenchConfiguration> Configurations { get; } =
     [
-        new("IQR + OLS (no trend, order 2)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Ols }),
-        new("IQR + RIRLS (maxiter 5)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Rirls, MaxIter = 5 }),
-        new("EWMA OLS + Shewhart", () => new Ewma(), new FitOptions { Method = FitMethod.Ols, Screening = OutlierScreening.Shewhart }),
-        new("CuSum ROC", () => new CuSum(), new FitOptions { Method = FitMethod.Roc }),
-        new("MoSum ROC", () => new MoSum(), new FitOptions { Method = FitMethod.Roc }),
-        new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }),
+        new("IQR + OLS (no trend, order 2)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Ols }, new(2.08, 3.5)),
+        new("IQR + RIRLS (maxiter 5)", () => new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 2 }), new FitOptions { Method = FitMethod.Rirls, MaxIter = 5 }, new(12.3, 5.1)),
+        new("EWMA OLS + Shewhart", () => new Ewma(), new FitOptions { Method = FitMethod.Ols, Screening = OutlierScreening.Shewhart }, new(4.5, 5.0)),
+        new("CuSum ROC", () => new CuSum(), new FitOptions { Method = FitMethod.Roc }, new(20.2, 5.2)),
+        new("MoSum ROC", () => new MoSum(), new FitOptions { Method = FitMethod.Roc }, new(19.9, 19.3)),
+        new("CCDC CCDC-stable", () => new Ccdc(), new FitOptions { Method = FitMethod.CcdcStable }, new(2.7, 3.8)),
     ];
 
-    public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    /// <param name="samplePeakMemory">Sample the process's peak memory during each fit (a thread reading the process
+    /// figures every 10 ms: in a fresh process its own unoptimised code would be timed with the cold fit).</param>
+    public static IEnumerable<BenchResult> Run(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations, bool samplePeakMemory = true)
     {
         var list = configurations.ToList();
         // Compile every code path to its optimised tier first, so the first configuration is not timed while jitting:
@@ -45,13 +54,24 @@ public static class KernelBench
         var warmUp = Stopwatch.StartNew();
         for (int i = 0; i < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(2); i++)
         {
-            foreach (var _ in Measured(small, list)) { }
+            foreach (var _ in Measured(small, list, samplePeakMemory)) { }
         }
         Thread.Sleep(500);
-        return Measured(tile, list);
+        return Measured(tile, list, samplePeakMemory);
     }
 
-    private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations)
+    /// <summary>
+    /// The figures of a fresh process: <paramref name="configuration"/> measured without any warm-up, as the first kernel
+    /// work of the process (call it before anything else has run a kernel), then measured again after <see cref="Run"/>'s warm-up.
+    /// Peak memory is not sampled.
+    /// </summary>
+    public static (BenchResult Cold, BenchResult Warm) RunColdThenWarm(SimulatedTile tile, BenchConfiguration configuration)
+    {
+        var cold = Measured(tile, [configuration], samplePeakMemory: false).Single();
+        return (cold, Run(tile, [configuration], samplePeakMemory: false).Single());
+    }
+
+    private static IEnumerable<BenchResult> Measured(SimulatedTile tile, IEnumerable<BenchConfiguration> configurations, bool samplePeakMemory)
     {
         var cube = new HistoryCube(tile.History(), tile.HistoryDates, tile.Size, tile.Size);
         var frame = new float[tile.Pixels];
@@ -60,7 +80,7 @@ public static class KernelBench
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var monitor = config.Create();
-            var fit = Measure(() => monitor.Fit(cube, config.Fit));
+            var fit = Measure(() => monitor.Fit(cube, config.Fit), samplePeakMemory);
             double stepSeconds = 0, stepCpu = 0;
             for (int t = 0; t < tile.MonitoringDates.Length; t++)
             {
@@ -84,10 +104,10 @@ public static class KernelBench
     }
 
     /// <summary>
-    /// Wall and processor time of <paramref name="action"/>, and the peak working set and managed heap of the process
-    /// while it ran (sampled every 10 ms).
+    /// Wall and processor time of <paramref name="action"/>, and (with <paramref name="samplePeakMemory"/>, else 0) the
+    /// peak working set and managed heap of the process while it ran (sampled every 10 ms).
     /// </summary>
-    private static (double Seconds, double CpuSeconds, long PeakBytes, long PeakManagedBytes) Measure(Action action)
+    private static (double Seconds, double CpuSeconds, long PeakBytes, long PeakManagedBytes) Measure(Action action, bool samplePeakMemory)
     {
         long peak = 0, peakManaged = 0;
         using var done = new ManualResetEventSlim();
@@ -102,14 +122,16 @@ public static class KernelBench
             }
             while (!done.Wait(10));
         }) { IsBackground = true };
-        sampler.Start();
+        if (samplePeakMemory)
+            sampler.Start();
         var cpu = CpuSeconds();
         var clock = Stopwatch.StartNew();
         action();
         var seconds = clock.Elapsed.TotalSeconds;
         cpu = CpuSeconds() - cpu;
         done.Set();
-        sampler.Join();
+        if (samplePeakMemory)
+            sampler.Join();
         return (seconds, cpu, peak, peakManaged);
     }
 

@@ -15,11 +15,15 @@ public static class BenchCommand
         var dates = new Option<int>("--dates") { Description = "History dates", DefaultValueFactory = _ => 220 };
         var monitoring = new Option<int>("--monitoring-dates") { Description = "Monitoring dates", DefaultValueFactory = _ => 70 };
         var only = new Option<string?>("--only") { Description = "Run only configurations whose name contains this text (e.g. CuSum)" };
+        var cold = new Option<bool>("--cold") { Description = "Run each configuration in a fresh process: print its cold (first call) and warm fit and step times, their ratio, and the speed-up against the reference at 300 x 300, 220 + 70 dates" };
+        var coldChild = new Option<int?>(ColdKernelBench.ChildOption) { Hidden = true };
         var kernels = new Command("kernels", "Fit each monitor configuration on a simulated tile; print Mpx/s, ms per monitoring step and fit peak memory.");
         kernels.Options.Add(size);
         kernels.Options.Add(dates);
         kernels.Options.Add(monitoring);
         kernels.Options.Add(only);
+        kernels.Options.Add(cold);
+        kernels.Options.Add(coldChild);
         kernels.SetAction(parseResult =>
         {
             var n = parseResult.GetValue(size);
@@ -31,6 +35,16 @@ public static class BenchCommand
                 Console.Error.WriteLine("bench kernels: --size and --dates must be at least 1, --monitoring-dates at least 0.");
                 return 2;
             }
+            if (parseResult.GetValue(coldChild) is { } child)
+            {
+                if (child < 0 || child >= KernelBench.Configurations.Count)
+                {
+                    Console.Error.WriteLine($"bench kernels: {ColdKernelBench.ChildOption} must be between 0 and {KernelBench.Configurations.Count - 1}.");
+                    return 2;
+                }
+                Console.WriteLine(ColdKernelBench.RunChild(new SimulatedTile(n, t, m), child));
+                return 0;
+            }
             var configs = KernelBench.Configurations.Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
             if (configs.Count == 0)
             {
@@ -39,6 +53,28 @@ public static class BenchCommand
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"simulated tile {n} x {n}, {t} history dates, {m} monitoring dates, {Environment.ProcessorCount} cores"));
+            if (parseResult.GetValue(cold))
+            {
+                var atReference = ColdKernelBench.AtReferenceSize(n, t, m);
+                if (!atReference)
+                {
+                    var (rn, rt, rm) = KernelBench.ReferenceSize;
+                    Console.WriteLine($"(the reference figures are for {rn} x {rn}, {rt} history dates, {rm} monitoring dates: run with those to compare)");
+                }
+                try
+                {
+                    foreach (var result in ColdKernelBench.Run(n, t, m, configs))
+                    {
+                        Console.WriteLine(ColdKernelBench.Format(result, atReference));
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"bench kernels: {e.Message}");
+                    return 1;
+                }
+                return 0;
+            }
             var tile = new SimulatedTile(n, t, m);
             foreach (var result in KernelBench.Run(tile, configs))
             {

@@ -17,6 +17,7 @@ internal static class BlockSolvers
     /// Unit weights on the valid observations of the lanes in <paramref name="lanes"/>, counted into ws.Count, and the
     /// weighted observations ws.WeightedY that <see cref="Accumulate"/> takes (y itself: a unit weight times y is y).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SetUnitWeights(BlockWorkspace ws, double[] y, bool[] lanes)
     {
         int w = ws.Width, nv = w / Vector<double>.Count;
@@ -48,6 +49,7 @@ internal static class BlockSolvers
     /// Weighted least squares for the lanes in <paramref name="lanes"/> (weights must be 0 where y is NaN).
     /// Writes ws.Beta (shifted design) and ws.Solved for those lanes; others are left untouched.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightedLeastSquares(Design d, BlockWorkspace ws, bool[] lanes, bool minimumNorm)
     {
         Accumulate(d, ws);
@@ -87,6 +89,7 @@ internal static class BlockSolvers
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WeightedObservations(BlockWorkspace ws, int lane)
     {
         int n = 0;
@@ -100,6 +103,7 @@ internal static class BlockSolvers
     /// from sqrt(w) X and sqrt(w) y of its weighted observations, minimum norm in the original parametrisation as the
     /// reference's lstsq (the shift would change which solution is the shortest).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedMinimumNorm(Design d, BlockWorkspace ws, int lane, Span<double> beta)
     {
         int k = d.K, w = ws.Width, m = 0;
@@ -125,6 +129,7 @@ internal static class BlockSolvers
     /// ws.Gram (packed X'WX) and ws.Rhs (X'Wy) of every lane from ws.Weights (0 where y is NaN) and ws.WeightedY, which
     /// are written together (<see cref="SetUnitWeights"/>, <see cref="BisquareWeights"/>, the block loader).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Accumulate(Design d, BlockWorkspace ws)
     {
         int nv = ws.Width / Vector<double>.Count;
@@ -137,6 +142,7 @@ internal static class BlockSolvers
     /// <see cref="Design.RegisterBlock"/>). Register-blocked: 4 coefficients x 2 lane vectors stay in registers over
     /// the whole time loop, so each step is 8 FMAs on 2 loads instead of a load and a store per FMA.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedSums(double[] weights, double[] coefficients, int columns, int times, int nv, double[] output)
     {
         ref var wBase = ref Unsafe.As<double, Vector<double>>(ref MemoryMarshal.GetArrayDataReference(weights));
@@ -182,6 +188,7 @@ internal static class BlockSolvers
     /// ws.Residuals = y - X*beta (or X*beta - y when <paramref name="predictionMinusObservation"/>) for every lane; NaN where y is NaN.
     /// If <paramref name="sums"/> (W) is given, each lane's non-NaN residuals are added to it in date order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Residuals(Design d, BlockWorkspace ws, double[] y, bool predictionMinusObservation, Span<double> sums = default)
     {
         int w = ws.Width, k = d.K, nv = w / Vector<double>.Count;
@@ -216,6 +223,7 @@ internal static class BlockSolvers
     /// (a NaN residual, i.e. no observation, fails the comparison and weighs 0), and in the same pass the weighted
     /// observations ws.WeightedY that <see cref="Accumulate"/> takes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BisquareWeights(BlockWorkspace ws, double[] y, double tune)
     {
         int w = ws.Width, nv = w / Vector<double>.Count;
@@ -253,6 +261,7 @@ internal static class BlockSolvers
     /// ws.LaneOffsets and ws.LaneValid: where each lane's observations are in the T x W block (fixed through the RIRLS
     /// iterations), so each MAD gathers them directly instead of scanning the whole block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IndexObservations(BlockWorkspace ws, double[] y)
     {
         int w = ws.Width, times = ws.Times;
@@ -278,6 +287,7 @@ internal static class BlockSolvers
     /// MAD of each lane's non-NaN residuals into ws.Scale, for the lanes in <paramref name="lanes"/> (floored at
     /// <paramref name="floor"/>). Residuals are read at the lane's observations (<see cref="IndexObservations"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LaneMads(BlockWorkspace ws, bool[] lanes, double scaleConstant, double floor)
     {
         int times = ws.Times;
@@ -305,6 +315,7 @@ internal static class BlockSolvers
     /// Tukey-bisquare RIRLS (spec 3.4) for the lanes in <paramref name="lanes"/>: ws.Beta (shifted design) and
     /// ws.Residuals = y - X*beta (NaN where y is NaN). Rank-deficient systems get the minimum-norm solution.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rirls(Design d, BlockWorkspace ws, double[] y, bool[] lanes, FitOptions options)
     {
         int w = ws.Width, k = d.K;

@@ -123,6 +123,7 @@ internal sealed class BlockWorkspace
     /// Copies pixels [p0, p0 + lanes) of <paramref name="cube"/> into the T x W block <paramref name="target"/>, widened
     /// to float64; lanes past the cube's last pixel get NaN (no observation).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Load(HistoryCube cube, int p0, int lanes, double[] target)
     {
         var values = cube.Values.Span;
@@ -133,11 +134,12 @@ internal sealed class BlockWorkspace
             var row = target.AsSpan(t * w, w);
             for (int b = 0; b < lanes; b++)
                 row[b] = source[b];
-            row[lanes..].Fill(double.NaN);
+            Spans.Fill(row[lanes..], double.NaN);
         }
     }
 
     /// <summary>Takes the active lanes whose solve failed (singular system) out of the fit: mask 4 in <paramref name="blockMask"/> (the block's pixels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DropUnsolved(Span<byte> blockMask)
     {
         for (int b = 0; b < Width; b++)
@@ -151,6 +153,7 @@ internal sealed class BlockWorkspace
     }
 
     /// <summary>Chronological valid observations of lane b: design rows into <see cref="Index"/>, values into <see cref="Series"/>; returns their number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Gather(int b)
     {
         int n = 0, w = Width, times = Times;
@@ -170,6 +173,7 @@ internal sealed class BlockWorkspace
     }
 
     /// <summary>Lane b's packed X'X and X'y from the block accumulation (<see cref="BlockSolvers.Accumulate"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void LaneNormalEquations(int b, Span<double> packed, Span<double> xty)
     {
         for (int j = 0; j < packed.Length; j++)

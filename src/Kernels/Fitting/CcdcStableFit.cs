@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal static class CcdcStableFit
     /// window residuals X*beta - y into its row of ws.Rows at the window's dates (NaN elsewhere), and the day number of
     /// the window's first observation into <paramref name="startDay"/>. False when no window is stable.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool FitLane(Design design, BlockWorkspace ws, int b, double threshold, ReadOnlySpan<int> days, out int startDay)
     {
         int w = ws.Width, k = design.K;
@@ -27,7 +30,7 @@ internal static class CcdcStableFit
         startDay = days[rows[start]];
         // Straight into the pixel's float32 row handed to the sink.
         var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
-        residuals.Fill(float.NaN);
+        Spans.Fill(residuals, float.NaN);
         for (int i = start; i < n; i++)
             residuals[rows[i]] = (float)windowResiduals[i];
         return stable;
@@ -41,6 +44,7 @@ internal static class CcdcStableFit
     /// </summary>
     /// <param name="packed">The packed X'X of all the rows (modified: downdated).</param>
     /// <param name="xty">X'y of all the rows (modified: downdated).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Start, bool Stable) Window(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y,
         ReadOnlySpan<int> dayNumbers, double threshold, Span<double> packed, Span<double> xty, Span<double> beta,
         Span<double> residuals, BlockWorkspace ws)
@@ -85,7 +89,7 @@ internal static class CcdcStableFit
             if (stable || dayNumbers[rows[n - 1]] - dayNumbers[rows[start]] < HistoryFitter.MinimumStableSpanDays)
                 break;
         }
-        residuals[..start].Fill(double.NaN);
+        Spans.Fill(residuals[..start], double.NaN);
         return (start, stable);
     }
 }

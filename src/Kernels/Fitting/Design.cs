@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
@@ -89,6 +91,7 @@ internal sealed class Design
     }
 
     /// <summary>Expands a packed upper triangle into a full symmetric k x k matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Unpack(ReadOnlySpan<double> packed, Span<double> full)
     {
         int q = 0;
@@ -103,6 +106,7 @@ internal sealed class Design
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Predict(int t, ReadOnlySpan<double> beta)
     {
         var row = X.AsSpan(t * K, K);

@@ -17,6 +17,9 @@ namespace NrtCluster.Kernels.Fitting;
 /// <see cref="MaskCodes.TooFewObservations"/>; a ROC pixel whose initial recursive window or stable-period system is
 /// singular, and a CCDC-stable pixel whose window is singular, get <see cref="MaskCodes.Unstable"/>.
 /// RIRLS uses the minimum-norm solution for rank-deficient systems, as the reference does.
+/// The per-block and per-pixel methods of the fits carry <see cref="MethodImplOptions.AggressiveOptimization"/>: with
+/// tiered compilation they would start as unoptimised code in every fresh process (a cold fit ran 3-8x slower than a
+/// warm one; see <c>nrtc bench kernels --cold</c>). Small helpers are left unmarked so they are inlined into them.
 /// CCDC-stable residuals are written at the dates of the window's observations (the reference writes them into the
 /// window's last rows of the full date axis, NaN dates included); the set of values, and so every statistic the
 /// monitors derive from it without regard to order (RMSE, percentiles), is the same.
@@ -169,6 +172,7 @@ public static class HistoryFitter
             FitStart = options.Method is FitMethod.Roc or FitMethod.CcdcStable ? new ushort[cube.Pixels] : null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void ProcessBlock(int block, BlockState state)
         {
             var ws = state.Workspace;
@@ -232,6 +236,7 @@ public static class HistoryFitter
         /// Loads the block of the history cube with unit weights on its valid observations, counted into ws.Count, and
         /// their weighted observations ws.WeightedY, as <see cref="BlockSolvers.SetUnitWeights"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void LoadWithUnitWeights(BlockWorkspace ws, int p0, int lanes)
         {
             int w = ws.Width;
@@ -278,6 +283,7 @@ public static class HistoryFitter
         }
 
         /// <summary>Spec 3.1 on the counts in ws.Count: active lanes with a short series get mask 4.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DropShortSeries(BlockWorkspace ws, int p0)
         {
             for (int b = 0; b < ws.Width; b++)
@@ -295,6 +301,7 @@ public static class HistoryFitter
         /// The per-pixel methods (<paramref name="residualsInRows"/>) have written their fitted lanes' rows already;
         /// the block methods' T x W residuals are transposed here.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Emit(BlockWorkspace ws, int p0, int lanes, bool residualsInRows)
         {
             int w = ws.Width, k = _design.K, pixels = _cube.Pixels, times = ws.Times;

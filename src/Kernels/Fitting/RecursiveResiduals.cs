@@ -23,6 +23,7 @@ internal static class RecursiveResiduals
     /// the reference itself on reference BLAS/LAPACK or on OpenBLAS, 2 resp. 3 of cusum_roc's 482 fitted pixels
     /// differ from its expected output; this code matches the reference-BLAS run (the same 2 pixels differ).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Compute(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, int window,
         Span<double> w, BlockWorkspace ws)
     {
@@ -102,6 +103,7 @@ internal static class RecursiveResiduals
     /// dgetrf2 (recursive LU with partial pivoting) then dgetri's unblocked path (dtrti2, then the dgemv column sweep
     /// and the column interchanges). False when a pivot is exactly zero (LAPACK's info &gt; 0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LapackInverse(Span<double> a, int k, Span<int> pivots, Span<double> work)
     {
         if (!Getrf2(a, k, 0, 0, k, k, pivots, 0))
@@ -157,6 +159,7 @@ internal static class RecursiveResiduals
     /// matrix with leading dimension <paramref name="lda"/>; its pivots (0-based, relative to row r0) go to
     /// <paramref name="pivots"/> from index <paramref name="p0"/>. False when a pivot is exactly zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Getrf2(Span<double> a, int lda, int r0, int c0, int m, int n, Span<int> pivots, int p0)
     {
         if (m == 1)
@@ -236,6 +239,7 @@ internal static class RecursiveResiduals
     }
 
     /// <summary>LAPACK dlaswp: row interchanges from..to-1 (pivots relative to row r0) on columns c0..c0+n-1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Swap(Span<double> a, int lda, int r0, int c0, int n, int from, int to, Span<int> pivots, int p0)
     {
         for (int i = from; i < to; i++)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal static class RocFit
     /// first observation (0 when unstable). False when there is no stable period of k+1 observations over
     /// <see cref="HistoryFitter.MinimumStableSpanDays"/> days, or its system is singular.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool FitLane(Design design, BlockWorkspace ws, int b, double alpha, double crit, ReadOnlySpan<int> days, out int startDay)
     {
         int w = ws.Width, k = design.K;
@@ -44,7 +47,7 @@ internal static class RocFit
         startDay = stable ? days[rows[start]] : 0;
         // Straight into the pixel's float32 row handed to the sink.
         var residuals = ws.Rows.AsSpan(b * ws.Times, ws.Times);
-        residuals.Fill(float.NaN);
+        Spans.Fill(residuals, float.NaN);
         if (stable)
         {
             for (int i = 0; i < n; i++)
@@ -58,6 +61,7 @@ internal static class RocFit
     /// the recursive residuals cannot start (singular initial window). <paramref name="process"/>, if not empty,
     /// receives P_1..P_{m-1} (length rows.Length - k - 1).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int StableStart(Design d, ReadOnlySpan<int> rows, ReadOnlySpan<double> y, double alpha, double crit,
         BlockWorkspace ws, Span<double> process)
     {
@@ -97,8 +101,11 @@ internal static class RocFit
         if (!process.IsEmpty)
             w.CopyTo(process);
         int m = count + 1;
-        // A NaN statistic (zero sigma) fails the test, as in the reference.
-        if (!(CriticalValues.BrownianMotionPValue(stat) < alpha))
+        // A NaN statistic (zero sigma) fails the test, as in the reference. The p-value falls as the statistic grows
+        // (monotone above 0.3) and equals alpha at crit, so well below crit it is above alpha: the p-value (four normal
+        // CDFs per pixel, and not precompiled) is only computed near and above crit.
+        bool clearlyBelow = crit > 0.31 && stat < crit * (1 - 1e-6);
+        if (clearlyBelow || !(CriticalValues.BrownianMotionPValue(stat) < alpha))
             return 0;
         for (int i = 1; i < m; i++)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NrtCluster.Kernels.Fitting;
@@ -17,6 +18,7 @@ internal static class Screening
     /// Spec 3.2 Shewhart: NaN where |X*beta - y| of the OLS fit exceeds <paramref name="limit"/> population standard
     /// deviations. Lanes whose OLS system is singular leave the fit (mask 4 in <paramref name="blockMask"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Shewhart(Design design, BlockWorkspace ws, double limit, Span<byte> blockMask)
     {
         int w = ws.Width;
@@ -67,6 +69,7 @@ internal static class Screening
     /// Spec 3.2 CCDC_RIRLS: NaN where the RIRLS residual of the green reflectance is above 0.04 * scaling factor (a cloud)
     /// or that of the SWIR reflectance below minus it (a shadow); pixels [p0, p0 + lanes) of the green and SWIR cubes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long CcdcRirls(Design design, BlockWorkspace ws, FitOptions options, HistoryCube green, HistoryCube swir, int p0, int lanes)
     {
         int w = ws.Width;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NrtCluster.Kernels.Fitting;
@@ -19,6 +20,7 @@ internal static class Selection
     /// Overwrites values with the absolute deviations; <paramref name="a"/> and <paramref name="b"/> are scratch of at
     /// least values.Length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Mad(Span<double> values, Span<double> a, Span<double> b, double scaleConstant)
     {
         if (values.IsEmpty)
@@ -54,6 +56,7 @@ internal static class Selection
     /// <paramref name="next"/>, the (k+1)-th (+inf when k is the last). <paramref name="a"/> and <paramref name="b"/>
     /// take turns as partition targets.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Select(ReadOnlySpan<double> values, Span<double> a, Span<double> b, int k, out double next)
     {
         int left = 0, right = values.Length - 1;
@@ -106,6 +109,7 @@ internal static class Selection
     }
 
     /// <summary>Sorts a short span (no NaN) without the call overhead of the general sort.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InsertionSort(Span<double> values)
     {
         for (int i = 1; i < values.Length; i++)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NrtCluster.Kernels.Fitting;
 
 /// <summary>Hand-written solvers for the small (k x k, k &lt;= ~10) symmetric normal equations of one pixel.</summary>
@@ -16,6 +18,7 @@ internal static class SmallSolver
     /// In-place Cholesky factorisation of the full symmetric k x k matrix <paramref name="a"/> (lower triangle written).
     /// False when a pivot is not clearly positive (rank deficient or not positive definite).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Cholesky(Span<double> a, int k)
     {
         for (int j = 0; j < k; j++)
@@ -40,6 +43,7 @@ internal static class SmallSolver
     }
 
     /// <summary>Solves L L' x = b in place, L the lower triangle written by <see cref="Cholesky"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CholeskySolve(ReadOnlySpan<double> l, int k, Span<double> b)
     {
         for (int i = 0; i < k; i++)
@@ -62,6 +66,7 @@ internal static class SmallSolver
     /// Solves the normal equations g x = b (g full symmetric k x k, left intact) into <paramref name="b"/> by Cholesky.
     /// False (b undefined) when g is rank deficient.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TrySolve(ReadOnlySpan<double> g, int k, Span<double> b, Span<double> scratch)
     {
         var l = scratch[..(k * k)];
@@ -76,6 +81,7 @@ internal static class SmallSolver
     /// As <see cref="TrySolve"/>, falling back to the minimum-norm least-squares solution pinv(g) b (which is pinv(X) y
     /// for g = X'X, b = X'y) when g is rank deficient. Returns whether g was regular.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool SolveMinimumNorm(ReadOnlySpan<double> g, int k, Span<double> b, Span<double> scratch)
     {
         var l = scratch[..(k * k)];
@@ -96,6 +102,7 @@ internal static class SmallSolver
     /// Singular values up to machine epsilon times the largest count as zero (lstsq's rcond = -1).
     /// <paramref name="v"/> takes k x k.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeastSquaresMinimumNorm(Span<double> a, int m, int k, ReadOnlySpan<double> b, Span<double> x, Span<double> v)
     {
         v[..(k * k)].Clear();
@@ -160,6 +167,7 @@ internal static class SmallSolver
 
     private const double MachineEpsilon = 2.220446049250313e-16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ColumnSquare(ReadOnlySpan<double> a, int m, int k, int j)
     {
         double s = 0;
@@ -169,6 +177,7 @@ internal static class SmallSolver
     }
 
     /// <summary>pinv(g) b by cyclic Jacobi eigen-decomposition of g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MinimumNormSolve(ReadOnlySpan<double> g, int k, Span<double> b, Span<double> scratch)
     {
         var a = scratch[..(k * k)];

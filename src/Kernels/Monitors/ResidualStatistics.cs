@@ -13,6 +13,7 @@ namespace NrtCluster.Kernels.Monitors;
 internal static class ResidualStatistics
 {
     /// <summary>Number and float64 sum of the non-NaN values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Count, double Sum) CountAndSum(ReadOnlySpan<float> e)
     {
         int i = 0, count = 0;
@@ -45,6 +46,7 @@ internal static class ResidualStatistics
     }
 
     /// <summary>float64 sum of (e - center)^2 over the non-NaN values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares(ReadOnlySpan<float> e, double center)
     {
         int i = 0;
@@ -98,6 +100,7 @@ internal static class ResidualStatistics
     /// Sum of e/scale over the values where that quotient is not NaN (numpy's nansum of the normalised residuals):
     /// for a finite non-zero scale, sum(non-NaN e)/scale.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double NormalisedSum(ReadOnlySpan<float> e, float scale)
     {
         if (float.IsFinite(scale) && scale != 0) return CountAndSum(e).Sum / scale;
@@ -114,6 +117,7 @@ internal static class ResidualStatistics
     /// Exponentially weighted moving average z = keep*z + weight*e from 0, skipping NaN, in float32 arithmetic as
     /// the reference's update of a float32 array. <paramref name="scratch"/> must hold 2*e.Length values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Ewma(ReadOnlySpan<float> e, float keep, float weight, Span<float> scratch)
     {
         // Per date: factor 1 and increment 0 where e is NaN, so the recursion runs without branches.
@@ -140,6 +144,7 @@ internal static class ResidualStatistics
     /// order statistics needed: O(count). <paramref name="scratch"/> must hold e.Length values.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double Low, double High) Percentiles(ReadOnlySpan<float> e, double p1, double p2, Span<float> scratch)
     {
         int n = Compact(e, scratch);
@@ -154,6 +159,7 @@ internal static class ResidualStatistics
     }
 
     /// <summary>NumPy's lerp from order statistic a towards the next one b: the symmetric form, exact at either end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Lerp(float a, float b, double frac)
     {
         if (frac == 0) return a;
@@ -162,6 +168,7 @@ internal static class ResidualStatistics
     }
 
     /// <summary>Writes the non-NaN values of e, in order, to the front of target; returns their count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Compact(ReadOnlySpan<float> e, Span<float> target)
     {
         ref float from = ref MemoryMarshal.GetReference(e);
@@ -198,6 +205,7 @@ internal static class ResidualStatistics
     /// down to the range holding both, then one per side; each pass partitions from one buffer into the other
     /// (branch-free, AVX2 eight values at a time), both buffers overwritten.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Select(Span<float> source, Span<float> target, int left, int right, int k1, int k2, float next,
         out float low, out float lowNext, out float high, out float highNext)
     {
@@ -268,12 +276,13 @@ internal static class ResidualStatistics
     /// the r-th smallest is the least x_i with c_i &gt; r.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rank(ReadOnlySpan<float> range, int r1, int r2, float next,
         out float low, out float lowNext, out float high, out float highNext)
     {
         // Padding with +inf only adds candidates at +inf, which never beat a real value (or equal one at +inf).
         Span<float> padded = stackalloc float[RankCutoff];
-        padded.Fill(float.PositiveInfinity);
+        Spans.Fill(padded, float.PositiveInfinity);
         range.CopyTo(padded);
         ref float x = ref MemoryMarshal.GetReference(padded);
         var x0 = Vector256.LoadUnsafe(ref x, 0);
@@ -295,6 +304,7 @@ internal static class ResidualStatistics
         high = Least(r2);
         highNext = r2 < last ? Least(r2 + 1) : next;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         float Least(int r)
         {
             var above = Vector256.Create(r);

@@ -18,6 +18,35 @@ public class BenchCommandTests
         Assert.Equal(KernelBench.Configurations.Count, output.Split('\n').Count(l => l.Contains("Mpx/s") && l.Contains("ms")));
     }
 
+    /// <summary>--cold runs each configuration in a fresh process and prints its cold and warm figures and their ratio.</summary>
+    [Fact]
+    public void ColdPrintsColdAndWarmFiguresOfEveryConfiguration()
+    {
+        var (code, output) = Nrtc.Run("bench", "kernels", "--cold", "--size", "16", "--dates", "40", "--monitoring-dates", "4");
+        Assert.True(code == 0, output);
+        Assert.Contains("the reference figures are for 300 x 300, 220 history dates, 70 monitoring dates", output);
+        var number = @"\s+\d+\.\d+";
+        foreach (var config in KernelBench.Configurations)
+        {
+            var line = Assert.Single(output.Split('\n'), l => l.StartsWith(config.Name, StringComparison.Ordinal));
+            Assert.Matches($@"cold fit{number} s \(cpu{number} s\) step{number} ms \(cpu{number} ms\) \| warm fit{number} s \(cpu{number} s\) step{number} ms \(cpu{number} ms\) \| cold/warm fit{number} step{number}$", line.TrimEnd());
+            Assert.DoesNotContain("reference", line);
+        }
+    }
+
+    /// <summary>At the reference's tile size the line adds the speed-up against the reference's figures.</summary>
+    [Fact]
+    public void ColdLineComparesWithTheReferenceOnlyAtItsSize()
+    {
+        var config = KernelBench.Configurations[0];
+        BenchResult Figures(double fitSeconds) => new(config.Name, 90000, 220, fitSeconds, fitSeconds, 0.5, 0.5, 0, 0, 0, 0);
+        var result = new ColdWarmResult(config, Figures(0.2), Figures(0.1));
+        Assert.True(ColdKernelBench.AtReferenceSize(300, 220, 70));
+        Assert.False(ColdKernelBench.AtReferenceSize(300, 220, 4));
+        Assert.Contains("cold/warm fit  2.00 step  1.00 | speed-up vs reference (warm) fit  20.8x step   7.0x", ColdKernelBench.Format(result, atReferenceSize: true));
+        Assert.DoesNotContain("reference", ColdKernelBench.Format(result, atReferenceSize: false));
+    }
+
     [Fact]
     public void UnknownConfigurationFilterIsAClearError()
     {
