@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 
 namespace NrtCluster.Host.Bench;
 
@@ -37,12 +35,12 @@ public static class ColdKernelBench
         foreach (var config in configurations)
         {
             var index = KernelBench.Configurations.ToList().IndexOf(config);
-            var (code, output) = RunSelf("bench", "kernels", "--size", Invariant(size), "--dates", Invariant(dates),
-                "--monitoring-dates", Invariant(monitoringDates), ChildOption, Invariant(index));
+            var output = NrtcChild.RunAsync(config.Name, TimeSpan.FromHours(1), CancellationToken.None, "bench", "kernels", "--size", Invariant(size), "--dates", Invariant(dates),
+                "--monitoring-dates", Invariant(monitoringDates), ChildOption, Invariant(index)).GetAwaiter().GetResult();
             var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(LinePrefix + " ", StringComparison.Ordinal));
-            if (code != 0 || line is null)
+            if (line is null)
             {
-                throw new InvalidOperationException($"the fresh process for '{config.Name}' failed (exit code {code}):{Environment.NewLine}{output}");
+                throw new InvalidOperationException($"the fresh process for '{config.Name}' printed no '{LinePrefix}' line:{Environment.NewLine}{output}");
             }
             var v = line.Split(' ').Skip(2).Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
             BenchResult Figures(int at) => new(config.Name, size * size, dates, v[at], v[at + 1], v[at + 2], v[at + 3], 0, 0, 0, 0);
@@ -66,21 +64,4 @@ public static class ColdKernelBench
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Runs this program again with <paramref name="args"/>, as the running process was started (the host plus the entry assembly when run through <c>dotnet</c>).</summary>
-    private static (int ExitCode, string Output) RunSelf(params string[] args)
-    {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of the running program is unknown");
-        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            psi.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
-    }
 }

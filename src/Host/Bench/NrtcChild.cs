@@ -62,8 +62,8 @@ public sealed class NrtcChild : IDisposable
         return child;
     }
 
-    /// <summary>Runs <c>nrtc ARGS</c> to its end; one that fails or outlasts <paramref name="timeout"/> throws, with its output.</summary>
-    public static async Task RunAsync(string name, TimeSpan timeout, CancellationToken ct, params string[] args)
+    /// <summary>Runs <c>nrtc ARGS</c> to its end and returns its output; one that fails or outlasts <paramref name="timeout"/> throws, with its output.</summary>
+    public static async Task<string> RunAsync(string name, TimeSpan timeout, CancellationToken ct, params string[] args)
     {
         using var child = Start(name, new Dictionary<string, string>(), args);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -78,6 +78,7 @@ public sealed class NrtcChild : IDisposable
         }
         if (child._process.ExitCode != 0)
             throw new InvalidOperationException($"nrtc {name} failed (exit code {child._process.ExitCode}): {child.Output}");
+        return child.Output;
     }
 
     /// <summary>Waits until the output matches <paramref name="pattern"/> and returns its first group; throws when the child exits or time runs out first.</summary>
