@@ -16,15 +16,15 @@ public sealed record ClusterBenchOptions
     public static readonly string[] AllParts = ["small", "kill", "join", "large"];
 
     /// <summary>Tiles wanted in the small-tile runs: the archive is made just large enough (the count with data is printed).</summary>
-    public int Tiles { get; init; } = 600;
+    public int Tiles { get; init; } = 300;
     public int TileSize { get; init; } = 50;
     /// <summary>Monitoring days (solar days after the history), every tile seeing each.</summary>
-    public int Days { get; init; } = 5;
+    public int Days { get; init; } = 3;
     public int HistoryDates { get; init; } = 16;
     /// <summary>Node counts of the small-tile runs, each on its own copy of the fitted database; the last one's run is kept for kill and join.</summary>
     public IReadOnlyList<int> Nodes { get; init; } = [1, 3];
     public int LargeTileSize { get; init; } = 1000;
-    public int LargeDays { get; init; } = 5;
+    public int LargeDays { get; init; } = 3;
     public IReadOnlyList<string> Parts { get; init; } = AllParts;
     /// <summary>Extra Akka settings (a HOCON file) for every node, e.g. shorter split-brain timings.</summary>
     public string? Hocon { get; init; }
@@ -61,8 +61,9 @@ public sealed record ClusterBenchOptions
 /// cluster</c> node processes driven through their control API. The tiles are fitted once, on one node; every run then
 /// fast-forwards its own copy of that database (<c>CREATE DATABASE ... TEMPLATE</c>) and output folder.
 /// The overhead per tile-day is the nodes' processor time during the fast-forward minus the time of the stages that do the
-/// tile-day's work (load, monitor, report, from <c>nrtc_stage_seconds</c>), divided by the tile-days: what actors,
-/// delivery, persistence, messaging and the job's status reads cost.
+/// tile-day's work (load, monitor, report, from <c>nrtc_stage_seconds</c>; wall-clock, so scaled down to the processor time the
+/// nodes had when more stages ran at once than there were processors), divided by the tile-days: what actors, delivery,
+/// persistence, messaging and the job's status reads cost.
 /// </summary>
 public static partial class ClusterBench
 {
@@ -92,8 +93,8 @@ public static partial class ClusterBench
             var bench = new Bench(options, archive, server, postgres, folder, output);
             if (options.Parts.Contains("small")) await bench.SmallAsync(ct);
             if (options.Parts.Contains("large")) await bench.LargeAsync(ct);
-            if (bench.Last is { } last) Say(output, last);
             Say(output, $"bench cluster: {total.Elapsed.TotalSeconds:F0} s in all, load {LoadAverage()}");
+            if (bench.Last is { } last) Say(output, last);
         }
         finally
         {
@@ -157,7 +158,7 @@ public static partial class ClusterBench
             using var run = await FastForwardAsync(fitted, "large0", 1, options.LargeDays, ct);
             var withData = Fitted(run.Status).Count();
             Say(output, ThroughputLine($"large tiles ({options.LargeTileSize} x {options.LargeTileSize} px), 1 node", run) +
-                        $"; the archive covers {CoveredMegapixels(options.LargeTileSize):F1} Mpx of these {withData} tiles; {run.Detail}");
+                        $"; the archive covers {CoveredMegapixels(options.LargeTileSize):F2} Mpx of these {withData} tiles; {run.Detail}");
         }
 
         private static string ThroughputLine(string what, Run run) => string.Create(CultureInfo.InvariantCulture,
@@ -231,11 +232,15 @@ public static partial class ClusterBench
                 if (applied != result.TilesDone * days)
                     throw new InvalidOperationException($"the fast-forward of {name} applied {applied} tile-days, not {result.TilesDone} tiles x {days} days: {JobConsole.DaysSummary(result)}");
                 var stage = stagesAfter.ToDictionary(s => s.Key, s => (s.Value - stagesBefore.GetValueOrDefault(s.Key)) * 1000 / applied);
-                var work = WorkStages.Sum(s => stage.GetValueOrDefault(s));
+                // Stage times are wall-clock: with more stages running at once than the nodes had processors, each stage second
+                // had less than a processor second, so they are scaled down to the processor time the nodes used.
+                double perTileDay = cpu * 1000 / applied;
+                var work = WorkStages.Sum(s => stage.GetValueOrDefault(s)) * Math.Min(1, perTileDay / Math.Max(1e-9, stage.Values.Sum()));
                 var status = await StatusAsync(nodes[0], ct);
-                return new Run(nodes, name, result.TilesDone, days, seconds, (cpu * 1000 / applied) - work, bytesAfter - bytesBefore, status,
+                return new Run(nodes, name, result.TilesDone, days, seconds, perTileDay - work, bytesAfter - bytesBefore, status,
                     string.Create(CultureInfo.InvariantCulture,
-                        $"nodes' processor time {cpu * 1000 / applied:F1} ms per tile-day, stages {string.Join(", ", stage.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value:F1}"))} ms; load {LoadAverage()}"));
+                        $"per tile-day: nodes' processor time {perTileDay:F1} ms, of it load + monitor + report {work:F1} ms; " +
+                        $"stage wall times {string.Join(", ", stage.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value:F1}"))} ms; load {LoadAverage()}"));
             }
             catch
             {
