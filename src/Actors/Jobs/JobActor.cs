@@ -41,8 +41,15 @@ public sealed record JobSettings(int Parallelism)
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often a fast-forward reads its tiles' status to report their progress.</summary>
+    /// <summary>How often a fast-forward reads its tiles' status to report their progress (at least <see cref="StatusIntervalFor"/>).</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The wait between two status rounds over <paramref name="tiles"/> running tiles: <see cref="StatusInterval"/>, but at least
+    /// 5 ms a tile, so a job over many tiles reads at most 200 statuses a second (each a message to the tile and a reply with
+    /// its days); every round over 600 tiles each second cost the nodes as much processor time as the days themselves.
+    /// </summary>
+    public TimeSpan StatusIntervalFor(int tiles) => TimeSpan.FromTicks(Math.Max(StatusInterval.Ticks, tiles * TimeSpan.TicksPerMillisecond * 5));
 
     /// <summary>Longest wait for the poller to search the archive and queue a fast-forward's days.</summary>
     public TimeSpan BackfillTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -269,7 +276,8 @@ public sealed class JobActor : ReceiveActor, IWithTimers
                         : $"the poller could not queue the days: {ex.Message}")));
             return;
         }
-        if (_state.IsPlanned) Timers.StartSingleTimer("read", ReadStatus.Instance, _settings.StatusInterval);
+        if (_state.IsPlanned)
+            Timers.StartSingleTimer("read", ReadStatus.Instance, _settings.StatusIntervalFor(_state.Tiles.Values.Count(t => t.Status == TileJobStatus.Running)));
         else if (!_backfillAsked) ReadAll();
     }
 

@@ -95,6 +95,21 @@ public sealed class NrtcChild : IDisposable
         }
     }
 
+    /// <summary>SIGKILL: the child dies at once, without a chance to leave a cluster or finish a write.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>SIGTERM: the child shuts down as on Ctrl+C; waits for it to exit (killed after <paramref name="timeout"/>).</summary>
+    public void Stop(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) term.WaitForExit();
+        if (!_process.WaitForExit(timeout)) Kill();
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;

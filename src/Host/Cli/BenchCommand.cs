@@ -87,6 +87,7 @@ public static class BenchCommand
         command.Subcommands.Add(Geo());
         command.Subcommands.Add(Persistence());
         command.Subcommands.Add(LatencyBenchCommand.Create());
+        command.Subcommands.Add(ClusterBenchCommand.Create());
         return command;
     }
 

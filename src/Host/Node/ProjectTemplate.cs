@@ -21,9 +21,10 @@ public static class ProjectTemplate
 
     /// <summary>
     /// The demo's project: the synthetic archive's grid and area, and the example's default recipe (IQR without trend,
-    /// order 2, sensitivity 2.5, on a RIRLS fit of NDVI). <paramref name="buffer"/>: the SCL screening buffer in pixels.
+    /// order 2, sensitivity 2.5, on a RIRLS fit of NDVI). <paramref name="buffer"/>: the SCL screening buffer in pixels;
+    /// <paramref name="forestMask"/> null monitors every pixel (no forest mask).
     /// </summary>
-    public static string Demo(string stacLine, double originX, double originY, int tileSize, double[] bboxLonLat, string forestMask,
+    public static string Demo(string stacLine, double originX, double originY, int tileSize, double[] bboxLonLat, string? forestMask,
         DateOnly historyStart, DateOnly historyEnd, int buffer = DemoBuffer) => string.Create(CultureInfo.InvariantCulture, $$"""
         # NrtCluster demo project, written by 'nrtc demo'. Every key is documented in hocon/project.example.conf.
         project {
@@ -74,8 +75,7 @@ public static class ProjectTemplate
 
           # The archive's forest map, a 0/1 mask (forest where 1: no threshold needed), warped with nearest onto each tile.
           forest-mask {
-            source = raster
-            raster = {{Quote(forestMask)}}
+            {{(forestMask is null ? "source = none" : $"source = raster\n    raster = {Quote(forestMask)}")}}
           }
 
           output {

@@ -15,6 +15,15 @@ namespace NrtCluster.Actors.Tests.Jobs;
 
 public sealed class JobStateTests
 {
+    [Fact]
+    public void StatusRoundsOverManyTilesAreSpacedFiveMillisecondsATile()
+    {
+        var settings = new JobSettings(2) { StatusInterval = TimeSpan.FromSeconds(1) };
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.StatusIntervalFor(10));
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.StatusIntervalFor(200));
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.StatusIntervalFor(600));
+    }
+
     private static readonly TileId A = new(0, 0), B = new(1, 0), C = new(2, 0);
 
     [Fact]
