@@ -50,6 +50,7 @@ public static class BenchCommand
         command.Subcommands.Add(kernels);
         command.Subcommands.Add(Geo());
         command.Subcommands.Add(Persistence());
+        command.Subcommands.Add(TileDayBenchCommand.Create());
         return command;
     }
 
