@@ -154,24 +154,31 @@ public sealed class SerializationTests
     }
 
     [Fact]
-    public void An_observations_fit_round_trips_and_older_observations_read_as_queued_for_the_first_fit()
+    public void An_observations_fit_and_batch_end_round_trip_and_older_observations_read_as_queued_for_the_first_fit_ending_a_batch()
     {
         var day = new ObserveDay(Tile, new DateOnly(2024, 5, 17), new DateTime(2024, 5, 17, 9, 30, 1, DateTimeKind.Utc),
-            [new ItemRef("S2A_1", "https://stac/items/S2A_1")], FitNumber: 4);
+            [new ItemRef("S2A_1", "https://stac/items/S2A_1")], FitNumber: 4) { EndsBatch = false };
         var read = (ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day), "ObserveDay");
-        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 4), (read.Tile, read.Day, read.AcquiredUtc, read.FitNumber));
+        Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 4, false), (read.Tile, read.Day, read.AcquiredUtc, read.FitNumber, read.EndsBatch));
         Assert.Equal(day.Items.ToArray(), read.Items.ToArray());
+        Assert.True(((ObserveDay)NrtBinaryFormat.Read(NrtBinaryFormat.Write(day with { EndsBatch = true }), "ObserveDay")).EndsBatch);
 
-        // Versions 4 to 6 (in poller queues and snapshots written before) end with the day the sender sent before instead of
-        // the fit; version 3 with neither. Both read as queued for the first fit.
-        byte[] withoutFit = NrtBinaryFormat.Write(day)[..^4];
+        // Version 8 (in poller queues and snapshots written before) ends with the fit; every day then ended its batch.
+        byte[] v8 = NrtBinaryFormat.Write(day)[..^1];
+        v8[0] = 8;
+        var eight = (ObserveDay)NrtBinaryFormat.Read(v8, "ObserveDay");
+        Assert.Equal((4, true), (eight.FitNumber, eight.EndsBatch));
+
+        // Versions 4 to 6 end with the day the sender sent before instead of the fit; version 3 with neither. Both read as
+        // queued for the first fit.
+        byte[] withoutFit = v8[..^4];
         byte[] v6 = [.. withoutFit, 1, .. BitConverter.GetBytes(new DateOnly(2024, 5, 12).DayNumber)];
         v6[0] = 6;
         byte[] v3 = [.. withoutFit];
         v3[0] = 3;
         foreach (var old in new[] { v6, v3 }.Select(b => (ObserveDay)NrtBinaryFormat.Read(b, "ObserveDay")))
         {
-            Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 1), (old.Tile, old.Day, old.AcquiredUtc, old.FitNumber));
+            Assert.Equal((day.Tile, day.Day, day.AcquiredUtc, 1, true), (old.Tile, old.Day, old.AcquiredUtc, old.FitNumber, old.EndsBatch));
             Assert.Equal(day.Items.ToArray(), old.Items.ToArray());
         }
     }
@@ -324,7 +331,7 @@ public sealed class SerializationTests
     {
         Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => NrtBinaryFormat.ManifestOf("text")).Message);
         Assert.Contains("Unknown manifest 'Nope'", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([1], "Nope")).Message);
-        Assert.Contains("version 9", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([9], "GetTileStatus")).Message);
+        Assert.Contains("version 10", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([10], "GetTileStatus")).Message);
         var stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, SampleLayers()));
         Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read(stored[..^3], "TileModel"));
     }

@@ -33,6 +33,29 @@ public class GeoTiffWriterTests
         Assert.Equal(["out.tif"], Directory.GetFiles(tmp.Path).Select(Path.GetFileName));
     }
 
+    /// <summary>
+    /// A report's class codes stay codes in its COG overviews (read by a map zoomed out): the nearest pixel, where the
+    /// driver's default would blend a checkerboard of codes 1 and 3 into 2, a code no pixel holds.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Class_bands_get_nearest_pixel_overviews(bool classes)
+    {
+        using var tmp = new TempFolder();
+        // Larger than one 512 px block, so the COG has an overview at half resolution.
+        var box = GeoBox.NorthUp("EPSG:32632", 500000, 5800000, 20, 1024, 1024);
+        var codes = new ushort[box.PixelCount];
+        for (var i = 0; i < codes.Length; i++) codes[i] = (ushort)(((i % 1024) + (i / 1024)) % 2 == 0 ? 1 : 3);
+        GeoTiffWriter.Write(tmp.File("report.tif"), box, [("mask", codes)], RasterDataType.UInt16, nodata: null, cog: true, classes);
+
+        // Warping to the overview's resolution reads the overview.
+        var half = GeoBox.NorthUp("EPSG:32632", 500000, 5800000, 40, 512, 512);
+        var seen = Warp.Band<ushort>(tmp.File("report.tif"), half, new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, null)).Distinct().Order();
+        if (classes) Assert.Subset(new HashSet<ushort> { 1, 3 }, seen.ToHashSet());
+        else Assert.Contains(seen, v => v is not 1 and not 3);
+    }
+
     [Fact]
     public void Float32_and_byte_and_int16_are_written_with_gdal_converting_the_buffer()
     {

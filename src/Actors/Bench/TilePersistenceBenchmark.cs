@@ -146,7 +146,7 @@ public static class TilePersistenceBenchmark
     }
 
     /// <summary>Collects the tile actor's stage timings from the node's meter as they are recorded.</summary>
-    private static MeterListener StageListener(Telemetry telemetry, Dictionary<string, List<TimeSpan>> stages)
+    public static MeterListener StageListener(Telemetry telemetry, Dictionary<string, List<TimeSpan>> stages)
     {
         var listener = new MeterListener
         {

@@ -202,12 +202,24 @@ public sealed record PollerState(
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, "Unknown poller event."),
     };
 
-    /// <summary>Puts one <see cref="ObserveDay"/> per tile in the outbox, for the fit the tile is on, and records the day as its last.</summary>
-    private PollerState Queue(DateOnly day, DateTime acquiredUtc, ImmutableArray<ItemRef> items, ImmutableArray<TileId> tiles) => this with
+    /// <summary>
+    /// Puts one <see cref="ObserveDay"/> per tile in the outbox, for the fit the tile is on, and records the day as its last.
+    /// The new day ends the tile's batch (<see cref="ObserveDay.EndsBatch"/>): a day of the tile still waiting in the outbox
+    /// no longer does, so a backfill or a poll cycle queueing many days has the tile write its report once, after the last.
+    /// </summary>
+    private PollerState Queue(DateOnly day, DateTime acquiredUtc, ImmutableArray<ItemRef> items, ImmutableArray<TileId> tiles)
     {
-        LastDispatched = tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, day)),
-        Outbox = Outbox.AddRange(tiles.Select(t => new ObserveDay(t, day, acquiredUtc, items, FitOf(t)))),
-    };
+        var queued = tiles.ToHashSet();
+        var outbox = Outbox.ToBuilder();
+        for (int i = 0; i < outbox.Count; i++)
+            if (outbox[i].EndsBatch && queued.Contains(outbox[i].Tile)) outbox[i] = outbox[i] with { EndsBatch = false };
+        outbox.AddRange(tiles.Select(t => new ObserveDay(t, day, acquiredUtc, items, FitOf(t))));
+        return this with
+        {
+            LastDispatched = tiles.Aggregate(LastDispatched, (m, t) => m.SetItem(t, day)),
+            Outbox = outbox.ToImmutable(),
+        };
+    }
 
     private PollerState ApplyDiscovered(ItemsDiscovered d)
     {

@@ -18,11 +18,12 @@ namespace NrtCluster.Actors.Serialization;
 /// snapshot kept with a quarantined day (<see cref="QuarantinedDay.SnapshotSequenceNr"/>, read as 0: not kept); version 6 is
 /// version 7 without what the tile reads of each item of a day (<see cref="ItemRef.Assets"/>, read as null: the tile reads
 /// the item document); version 7 is version 8 with that sender's previous day where an observation now carries its
-/// <see cref="ObserveDay.FitNumber"/> (read as 1).
+/// <see cref="ObserveDay.FitNumber"/> (read as 1); version 8 is version 9 without <see cref="ObserveDay.EndsBatch"/> (read as
+/// true: the report is written after every such day, as it was).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 8;
+    private const byte Version = 9;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -65,7 +66,7 @@ public static class NrtBinaryFormat
                 case FitTile m: WriteTile(w, m.Tile); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); w.Write(m.Replace); break;
                 case ObserveDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc);
-                    WriteItems(w, m.Items); w.Write(m.FitNumber);
+                    WriteItems(w, m.Items); w.Write(m.FitNumber); w.Write(m.EndsBatch);
                     break;
                 case QuarantineDay m:
                     WriteTile(w, m.Tile); WriteDay(w, m.Day); WriteTime(w, m.AcquiredUtc); WriteItems(w, m.Items); w.Write(m.Reason);
@@ -217,11 +218,12 @@ public static class NrtBinaryFormat
 
     /// <summary>
     /// Versions 4 to 7 ended with the day the sender sent before (read and dropped: days have one sender now); before version
-    /// 8 a day carried no fit number and is taken as queued for the first fit.
+    /// 8 a day carried no fit number and is taken as queued for the first fit; before version 9 every day ended its batch.
     /// </summary>
     private static ObserveDay ReadObserveDay(BinaryReader r, byte version)
     {
         var day = new ObserveDay(ReadTile(r), ReadDay(r), ReadTime(r), ReadItems(r, version));
+        if (version >= 9) return day with { FitNumber = r.ReadInt32(), EndsBatch = r.ReadBoolean() };
         if (version >= 8) return day with { FitNumber = r.ReadInt32() };
         if (version >= 4) ReadOptionalDay(r);
         return day;

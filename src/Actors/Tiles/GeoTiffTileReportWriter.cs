@@ -42,7 +42,7 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
                     $"Tile {tile}: the state is {report.Shape[1]} x {report.Shape[2]} pixels but the grid's tiles are {box.Width} x {box.Height}; grid.tile-size must match the fitted tiles.");
             var bands = _layers.Select((name, i) => (name, (Array)values.AsSpan(i * pixels, pixels).ToArray())).ToList();
             string path = PathFor(tile);
-            GeoTiffWriter.Write(path, box, bands, RasterDataType.UInt16, nodata: null, cog: true);
+            GeoTiffWriter.Write(path, box, bands, RasterDataType.UInt16, nodata: null, cog: true, classes: true);
             return path;
         }, cancellationToken);
 }

@@ -21,16 +21,28 @@ public sealed record TileActorSettings(
     int SnapshotsToKeep,
     TimeSpan StoreTimeout)
 {
-    /// <summary>Settings with the storage values of <c>nrtcluster.tiles</c> (hocon/base.conf).</summary>
+    /// <summary>
+    /// Within a batch of days (<see cref="ObserveDay.EndsBatch"/>), also write the report after this many days without one;
+    /// 0: only after the batch's last day.
+    /// </summary>
+    public int ReportEveryDays { get; init; }
+
+    /// <summary>Settings with the storage and report values of <c>nrtcluster.tiles</c> (hocon/base.conf).</summary>
     public static TileActorSettings FromConfig(
         Akka.Configuration.Config config, IMonitorEngine engine, IObservationSource source, ITileReportWriter? reportWriter, IActorRef? alertSink) =>
         new(engine, source, reportWriter, alertSink,
             config.GetInt("nrtcluster.tiles.snapshots-to-keep", 3),
-            config.GetTimeSpan("nrtcluster.tiles.store-timeout", TimeSpan.FromSeconds(120), allowInfinite: false));
+            config.GetTimeSpan("nrtcluster.tiles.store-timeout", TimeSpan.FromSeconds(120), allowInfinite: false))
+        {
+            ReportEveryDays = config.GetInt("nrtcluster.tiles.report-every-days", 0),
+        };
 
     public void Validate()
     {
         if (SnapshotsToKeep < 0) throw new ArgumentOutOfRangeException(nameof(SnapshotsToKeep), SnapshotsToKeep, "The number of backup snapshots cannot be negative.");
+        if (ReportEveryDays < 0)
+            throw new ArgumentOutOfRangeException(nameof(ReportEveryDays), ReportEveryDays,
+                "nrtcluster.tiles.report-every-days cannot be negative: use 0 to write a tile's report once per batch of days, or N to write it also every N days.");
         if (StoreTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StoreTimeout), StoreTimeout, "The model store timeout must be positive.");
     }
 }
@@ -66,6 +78,10 @@ public sealed class TileActor : UntypedPersistentActor
     /// its report could not be written.
     /// </summary>
     private bool _lastDayOutputsUnsure;
+    /// <summary>Days applied since the report was last written (their batch had not ended): the report on disk is older than the state.</summary>
+    private int _daysWithoutReport;
+    /// <summary>Whether the day being applied ends its batch (<see cref="ObserveDay.EndsBatch"/>); one command runs at a time.</summary>
+    private bool _dayEndsBatch;
     /// <summary>Why the last report write failed (null: it did not), so each cause is logged once rather than per day.</summary>
     private string? _reportFailure;
     /// <summary>What the tile's delivery retries now (<see cref="DeliveryRetrying"/>).</summary>
@@ -115,7 +131,8 @@ public sealed class TileActor : UntypedPersistentActor
     /// <param name="Failure">Why the report could not be written (<see cref="WriteFailure"/>); null when it was, or there is no writer.</param>
     /// <param name="RewriteFor">Set for a <see cref="RewriteTileReport"/>: who gets the reply; no alert, the day was counted already.</param>
     /// <param name="Ack">The day's acknowledgement, sent once the report is written (with <see cref="DayAck.ReportError"/> when not).</param>
-    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, string? Failure, IActorRef? RewriteFor = null, (DayAck Ack, IActorRef To)? Ack = null);
+    /// <param name="Deferred">Not written: the day's batch goes on and its last day writes the report (the alert has no path).</param>
+    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, string? Failure, IActorRef? RewriteFor = null, (DayAck Ack, IActorRef To)? Ack = null, bool Deferred = false);
 
     protected override void OnRecover(object message)
     {
@@ -243,11 +260,14 @@ public sealed class TileActor : UntypedPersistentActor
             // Redeliveries and days queued before a refit are normal under at-least-once delivery: acknowledged, logged, nothing loaded.
             _log.Info("Tile {0}: day {1:yyyy-MM-dd} ignored ({2}): {3}", _tile, request.Day, ack.Outcome, ack.Detail);
             if (ack.Outcome == AckOutcome.Repeated) _telemetry.TileDay(TileDayOutcome.Repeated);
-            if (ack.Outcome == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure)
+            // The node may have stopped after storing this day and before its report and alert, or the report could not be
+            // written: produce them again (the report is rewritten whole, the aggregator counts a day once), then answer,
+            // so a sender learns whether the report is in place now. Likewise when a batch ends on a day that changes
+            // nothing while earlier days of it wait for their report.
+            bool unsure = ack.Outcome == AckOutcome.Repeated && request.Day == _state.LastDay && _lastDayOutputsUnsure;
+            bool batchEnds = request.EndsBatch && _daysWithoutReport > 0 && ack.Outcome is AckOutcome.Repeated or AckOutcome.Older or AckOutcome.Superseded;
+            if ((unsure || batchEnds) && !_state.Days.IsEmpty)
             {
-                // The node may have stopped after storing this day and before its report and alert, or the report could not be
-                // written: produce them again (the report is rewritten whole, the aggregator counts a day once), then answer,
-                // so a sender learns whether the report is in place now.
                 WriteReport(_state.Days[^1].Day, _state.Days[^1].NewBreaks, ack: (ack, replyTo));
                 Become(Busy);
                 return;
@@ -259,6 +279,7 @@ public sealed class TileActor : UntypedPersistentActor
         var engine = _settings.Engine;
         var failReply = new DayAck(_tile, request.Day, AckOutcome.Failed, "");
         var telemetry = _telemetry;
+        _dayEndsBatch = request.EndsBatch;
         long started = Stopwatch.GetTimestamp();
         _settings.Source.LoadObservationAsync(_tile, request.Day, request.AcquiredUtc, request.Items, CancellationToken.None)
             .ContinueWith(t =>
@@ -369,7 +390,7 @@ public sealed class TileActor : UntypedPersistentActor
                 NoteReport(done);
                 if (done.Ack is var (ack, to)) to.Tell(ack with { ReportError = done.Failure });
                 _log.Info("Tile {0}: day {1:yyyy-MM-dd} applied, {2} new breaks, {3} in all; report {4}",
-                    _tile, done.Day, done.NewBreaks, _state.Totals.Breaks, done.Path ?? "not written");
+                    _tile, done.Day, done.NewBreaks, _state.Totals.Breaks, done.Deferred ? "after the batch's last day" : done.Path ?? "not written");
                 _settings.AlertSink?.Tell(new TileAlert(_tile, done.Day, done.NewBreaks, _state.Totals, done.Path));
                 BecomeReady();
                 break;
@@ -426,8 +447,22 @@ public sealed class TileActor : UntypedPersistentActor
                 _telemetry.Stage(Telemetry.Persist, _storeStarted);
                 _telemetry.TileDay(TileDayOutcome.Applied);
                 // The day is durable now; the sender hears of it with the report's outcome, so a report that cannot be written
-                // (a full disk, a read-only folder) reaches the job instead of only the log.
+                // (a full disk, a read-only folder) reaches the job instead of only the log. Inside a batch the report waits for
+                // its last day (the report is built from the state alone, so it comes out the same) unless every-N-days asks.
+                int every = _settings.ReportEveryDays;
+                if (!_dayEndsBatch && (every == 0 || _daysWithoutReport + 1 < every))
+                {
+                    _daysWithoutReport++;
+                    Self.Tell(new ReportDone(applied.Day.Day, applied.Day.NewBreaks, null, null, Ack: (ack, stored.ReplyTo), Deferred: true));
+                    return;
+                }
                 WriteReport(applied.Day.Day, applied.Day.NewBreaks, ack: (ack, stored.ReplyTo));
+                return;
+            }
+            if (e is DayQuarantined && _daysWithoutReport > 0 && decision.Reply is DayAck quarantined && !_state.Days.IsEmpty)
+            {
+                // A batch may end on a day that cannot be read: its earlier days' report is written now.
+                WriteReport(_state.Days[^1].Day, _state.Days[^1].NewBreaks, ack: (quarantined, stored.ReplyTo));
                 return;
             }
             stored.ReplyTo.Tell(decision.Reply);
@@ -462,6 +497,7 @@ public sealed class TileActor : UntypedPersistentActor
     private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null, (DayAck, IActorRef)? ack = null)
     {
         if (rewriteFor is null) _lastDayOutputsUnsure = false;
+        _daysWithoutReport = 0;
         _reportStarted = Stopwatch.GetTimestamp();
         if (_settings.ReportWriter is not { } writer)
         {

@@ -35,7 +35,15 @@ public sealed record FitTile(TileId Tile, DateOnly HistoryStart, DateOnly Histor
 /// The fit the day was queued for. A tile on a later fit (refitted since) drops it, answered <see cref="AckOutcome.Superseded"/>:
 /// the refit reset the tile's delivery and its days are sent again from the history end.
 /// </param>
-public sealed record ObserveDay(TileId Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, int FitNumber = 1) : ITileMessage;
+public sealed record ObserveDay(TileId Tile, DateOnly Day, DateTime AcquiredUtc, ImmutableArray<ItemRef> Items, int FitNumber = 1) : ITileMessage
+{
+    /// <summary>
+    /// The last day queued for the tile for now (a fast-forward's last day, a poll cycle's): the tile writes its report after
+    /// it. Days before it only store the state and send their alert, so a batch writes the report once
+    /// (<c>nrtcluster.tiles.report-every-days</c> may ask for more). True in data of older versions.
+    /// </summary>
+    public bool EndsBatch { get; init; } = true;
+}
 
 /// <summary>
 /// Set a solar day aside that cannot be applied (its items cannot be loaded: a missing or corrupt file, a 404), so the
@@ -145,7 +153,10 @@ public sealed record TileStatus(
     public string? Retrying { get; init; }
 }
 
-/// <summary>Emitted after every applied day, once its report is in place, for the report aggregator.</summary>
+/// <summary>
+/// Emitted after every applied day, for the report aggregator: once its report is in place, or without a path when the
+/// report waits for the last day of the batch (<see cref="ObserveDay.EndsBatch"/>).
+/// </summary>
 public sealed record TileAlert(TileId Tile, DateOnly Day, long NewBreaks, MaskTotals Totals, string? ReportPath) : INrtSerializable;
 
 // ---- Persisted types. The fitted model is immutable after a fit and large; it is stored once per fit under its own

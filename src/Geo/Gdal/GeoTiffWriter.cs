@@ -12,8 +12,12 @@ public static class GeoTiffWriter
     /// Writes <paramref name="bands"/> (each row-major, box.Width x box.Height, of byte/ushort/short/int/float/double;
     /// GDAL converts to <paramref name="type"/>) to <paramref name="path"/>.
     /// </summary>
+    /// <param name="classes">
+    /// The bands hold classes or dates (a tile report's mask and detection_date): a COG's overviews take the nearest pixel
+    /// rather than the driver's default cubic blend, which would make up codes and dates that are in no pixel (and costs more).
+    /// </param>
     public static void Write(string path, GeoBox box, IReadOnlyList<(string Description, Array Pixels)> bands,
-        RasterDataType type, double? nodata, bool cog)
+        RasterDataType type, double? nodata, bool cog, bool classes = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (bands.Count == 0) throw new ArgumentException($"No bands given for '{path}'.", nameof(bands));
@@ -30,7 +34,7 @@ public static class GeoTiffWriter
         // Horizontal differencing (2) suits integers, floating-point prediction (3) floats; the COG driver picks itself.
         var predictor = type is RasterDataType.Float32 or RasterDataType.Float64 ? "PREDICTOR=3" : "PREDICTOR=2";
         string[] options = cog
-            ? ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=512", "OVERVIEWS=AUTO"]
+            ? ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=512", "OVERVIEWS=AUTO", .. (classes ? ["RESAMPLING=NEAREST"] : Array.Empty<string>())]
             : ["COMPRESS=DEFLATE", predictor, "TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"];
         CopyAtomically(mem, path, cog ? "COG" : "GTiff", options);
     }

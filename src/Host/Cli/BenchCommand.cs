@@ -88,6 +88,7 @@ public static class BenchCommand
         command.Subcommands.Add(Persistence());
         command.Subcommands.Add(LatencyBenchCommand.Create());
         command.Subcommands.Add(ClusterBenchCommand.Create());
+        command.Subcommands.Add(TileDayBenchCommand.Create());
         return command;
     }
 

@@ -185,11 +185,20 @@ public sealed class JobActorTests
 
         public void Publish(params StacItem[] granules) => _stac.Publish(granules);
 
-        public void Start(IObservationSource source, string logLevel, ReliableTileSettings? delivery = null)
+        /// <param name="reports">The report writer (default: raw, not counted) and <see cref="TileActorSettings.ReportEveryDays"/>.</param>
+        /// <param name="alerts">Receives the tiles' alerts; null: none.</param>
+        /// <param name="folder">The node's output folder (its database too); default: the test's temporary folder.</param>
+        public void Start(IObservationSource source, string logLevel, ReliableTileSettings? delivery = null,
+            (ITileReportWriter Writer, int EveryDays)? reports = null, List<TileAlert>? alerts = null, string? folder = null)
         {
-            System = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, Temp.Path) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = $"akka.loglevel = {logLevel}" });
+            string output = folder ?? Temp.Path;
+            System = AkkaProfiles.Start(new NodeOptions(NodeProfile.Embedded, output) { HoconFolder = RepoPaths.HoconFolder, ExtraHocon = $"akka.loglevel = {logLevel}" });
+            var sink = alerts is null ? null : System.ActorOf(Props.Create(() => new AlertCollector(alerts)));
             Region = ReliableTileSharding.Start(System,
-                new TileActorSettings(Data.Engine(), source, new RawReportWriter(Temp.Path), null, 2, TimeSpan.FromSeconds(60)), shardBlockSize: 4, delivery);
+                new TileActorSettings(Data.Engine(), source, reports?.Writer ?? new RawReportWriter(output), sink, 2, TimeSpan.FromSeconds(60))
+                {
+                    ReportEveryDays = reports?.EveryDays ?? 0,
+                }, shardBlockSize: 4, delivery);
             var archive = new StacApiArchive(new StacApiClient(_http, _stac.SearchUrl), new StacSearchRequest { Intersects = Area });
             Poller = StacPollerSingleton.Start(System, new StacPollerSettings(archive, Index, new PollerRules(From, TimeSpan.FromDays(10), TimeSpan.Zero),
                 TimeSpan.FromHours(1), Region) { Scheduled = false });
@@ -197,8 +206,14 @@ public sealed class JobActorTests
 
         public Task<JobProgress> FitAsync() => Run(System, new JobRequest.Fit("fit-1", Tiles, Data.HistoryStart, Data.HistoryEnd), Region);
 
-        public Task<JobProgress> FastForwardAsync(string jobId, JobSettings? settings = null) =>
-            Run(System, new JobRequest.FastForward(jobId, Tiles, From, To), Region, Poller, settings);
+        public Task<JobProgress> FastForwardAsync(string jobId, JobSettings? settings = null, DateTime? to = null) =>
+            Run(System, new JobRequest.FastForward(jobId, Tiles, From, to ?? To), Region, Poller, settings);
+
+        public async Task StopAsync()
+        {
+            await System.Terminate();
+            System = null!;
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -238,6 +253,64 @@ public sealed class JobActorTests
         // Every day was applied before: the poller sent nothing again, nothing was loaded, and the progress says so.
         Assert.All(again.Tiles, t => Assert.Equal((3, 0, 3), (t.DaysDone, t.DaysApplied, t.DaysRepeated)));
         Assert.Equal(12, source.ObservationLoads);
+    }
+
+    /// <summary>
+    /// A fast-forward of ten days writes each tile's report once, after its last day (or every N days with
+    /// report-every-days), and the reports and every day's alert equal those of a report written after every day.
+    /// </summary>
+    [Fact]
+    public async Task A_fast_forward_writes_each_tiles_report_after_its_last_day_and_ends_as_writing_it_every_day()
+    {
+        await using var node = new AreaNode();
+        var data = node.Data;
+        node.Publish([.. Enumerable.Range(3, 7).Select(i => Granule($"m{i}", data.MonitoringDates[i]))]);
+        var days = data.MonitoringDates.Take(10).Select(DateOnly.FromDateTime).ToArray();
+
+        async Task<(CountingReportWriter Writer, Dictionary<TileId, byte[]> Reports, List<TileAlert> Alerts)> FastForward(int everyDays)
+        {
+            string folder = Path.Combine(node.Temp.Path, $"every-{everyDays}");
+            var writer = new CountingReportWriter(folder);
+            var alerts = new List<TileAlert>();
+            node.Start(new CaseObservationSource(data), "WARNING", reports: (writer, everyDays), alerts: alerts, folder: folder);
+            Assert.Equal(4, (await node.FitAsync()).TilesDone);
+            var ff = await node.FastForwardAsync($"ff-{everyDays}", to: data.MonitoringDates[9].AddHours(1));
+            Assert.All(ff.Tiles, t => Assert.Equal((10, 10), (t.DaysDone, t.DaysApplied)));
+            await Eventually.Until(() =>
+            {
+                lock (alerts) return alerts.Count == 10 * node.Tiles.Length;
+            }, TimeSpan.FromSeconds(30), "an alert per tile-day");
+            await node.StopAsync();
+            return (writer, node.Tiles.ToDictionary(t => t, t => File.ReadAllBytes(writer.PathFor(t))), alerts);
+        }
+
+        var everyDay = await FastForward(1);
+        var batched = await FastForward(0);
+        var everyFour = await FastForward(4);
+        foreach (var tile in node.Tiles)
+        {
+            Assert.Equal(days, everyDay.Writer.DaysWritten(tile));
+            Assert.Equal([days[9]], batched.Writer.DaysWritten(tile));
+            Assert.Equal([days[3], days[7], days[9]], everyFour.Writer.DaysWritten(tile));
+            Assert.Equal(everyDay.Reports[tile], batched.Reports[tile]);
+            Assert.Equal(everyDay.Reports[tile], everyFour.Reports[tile]);
+        }
+        // Every day's alert, with its new breaks and totals, as before; the report's path comes with the day that wrote it.
+        static IEnumerable<(TileId, DateOnly, long, MaskTotals)> Content(List<TileAlert> alerts) =>
+            alerts.Select(a => (a.Tile, a.Day, a.NewBreaks, a.Totals)).OrderBy(a => a.Day).ThenBy(a => a.Tile.Row).ThenBy(a => a.Tile.Column);
+        Assert.Equal(Content(everyDay.Alerts), Content(batched.Alerts));
+        Assert.Equal(Content(everyDay.Alerts), Content(everyFour.Alerts));
+        Assert.True(everyDay.Alerts.Sum(a => a.NewBreaks) > 0, "the ten days should find breaks");
+        Assert.All(batched.Alerts, a => Assert.Equal(a.Day == days[9], a.ReportPath is not null));
+    }
+
+    /// <summary>Keeps the tiles' alerts, as the report aggregator receives them.</summary>
+    private sealed class AlertCollector : ReceiveActor
+    {
+        public AlertCollector(List<TileAlert> alerts) => Receive<TileAlert>(a =>
+        {
+            lock (alerts) alerts.Add(a);
+        });
     }
 
     /// <summary>

@@ -176,6 +176,26 @@ public sealed class PollerStateTests
         Assert.Equal(["late"], dispatched.Items.Select(i => i.Id));
     }
 
+    /// <summary>A tile writes its report after the day ending its batch: the last of a poll cycle's or a backfill's days for it.</summary>
+    [Fact]
+    public void Only_each_tiles_last_day_waiting_in_the_outbox_ends_its_batch()
+    {
+        var d1 = new DateTime(2024, 6, 10, 10, 0, 0, DateTimeKind.Utc);
+        // One poll cycle finds three days: A has all three, B the first.
+        var state = Run(PollerState.Empty, Found([Item("x", d1, A, B), Item("y", d1.AddDays(1), A), Item("z", d1.AddDays(2), A)], d1.AddDays(2)));
+        state = Run(state, new PollerCommand.Tick(d1.AddDays(2) + Rules.SettleDelay));
+        Assert.Equal([(A, d1, false), (B, d1, true), (A, d1.AddDays(1), false), (A, d1.AddDays(2), true)],
+            state.Outbox.Select(o => (o.Tile, o.AcquiredUtc, o.EndsBatch)));
+
+        // Once a day is handed over its batch is fixed; a later day joins the batch of the days still waiting.
+        state = Run(state, new PollerCommand.HandedOver(A, DateOnly.FromDateTime(d1)));
+        state = Run(state, new PollerCommand.HandedOver(B, DateOnly.FromDateTime(d1)));
+        var backfill = Backfill(d1.AddDays(2).AddHours(-1), new BackfillTile(A, 1), new BackfillTile(B, 1));
+        state = Run(state, new PollerCommand.Backfill(backfill, [Item("w", d1.AddDays(4), A, B)]));
+        Assert.Equal([(A, d1.AddDays(1), false), (A, d1.AddDays(2), false), (A, d1.AddDays(4), true), (B, d1.AddDays(4), true)],
+            state.Outbox.Select(o => (o.Tile, o.AcquiredUtc, o.EndsBatch)));
+    }
+
     [Fact]
     public void Handing_over_removes_that_tile_message_and_keeps_the_rest_in_order()
     {

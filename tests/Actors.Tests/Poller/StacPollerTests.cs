@@ -62,7 +62,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
 
     /// <param name="postgres">A PostgreSQL connection string: the cluster profile on it, alone; null: embedded SQLite.</param>
     private static Node StartNode(string folder, ConformanceCase data, IObservationSource source, LoopbackStac stac, HttpClient http,
-        ReliableTileSettings? delivery = null, string? postgres = null)
+        ReliableTileSettings? delivery = null, string? postgres = null, ITileReportWriter? reports = null)
     {
         var options = postgres is null
             ? new NodeOptions(NodeProfile.Embedded, folder)
@@ -72,7 +72,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
             HoconFolder = RepoPaths.HoconFolder,
             ExtraHocon = "akka.loglevel = WARNING",
         });
-        var tileSettings = new TileActorSettings(data.Engine(), source, new RawReportWriter(folder), null, 2, TimeSpan.FromSeconds(60));
+        var tileSettings = new TileActorSettings(data.Engine(), source, reports ?? new RawReportWriter(folder), null, 2, TimeSpan.FromSeconds(60));
         var tiles = ReliableTileSharding.Start(system, tileSettings, shardBlockSize: 4, delivery);
         var archive = new StacApiArchive(new StacApiClient(http, stac.SearchUrl), new StacSearchRequest { Collections = ["sentinel-2-l2a"], Limit = 2 });
         var rules = new PollerRules(data.MonitoringDates[0].AddDays(-1), TimeSpan.FromDays(10), TimeSpan.Zero);
@@ -117,8 +117,10 @@ public sealed class StacPollerTests(ITestOutputHelper output)
         }
         Assert.Equal(0, counted.ObservationLoads);
 
-        // Run 2: same database. The durable queue redelivers the three days; each tile applies each once, in order.
-        await using (var node = StartNode(temp.Path, data, counted, stac, http))
+        // Run 2: same database. The durable queue redelivers the three days; each tile applies each once, in order, and
+        // writes its report once, after the last day of the poll cycle that found them.
+        var reports = new CountingReportWriter(temp.Path);
+        await using (var node = StartNode(temp.Path, data, counted, stac, http, reports: reports))
         {
             _ = node.Poller;
             await Eventually(async () => (await Task.WhenAll(tiles.Select(t => State(node, t)))).All(s => s.Days.Length == 3),
@@ -130,6 +132,8 @@ public sealed class StacPollerTests(ITestOutputHelper output)
                 Assert.Equal(["d0-a", "d0-b"], days[0].ItemIds.ToArray());
             }
             Assert.Equal(3 * tiles.Count, counted.ObservationLoads);
+            var day = data.MonitoringDates.Select(DateOnly.FromDateTime).ToArray();
+            Assert.All(tiles, t => Assert.Equal([day[2]], reports.DaysWritten(t)));
 
             // The restarted poller searches again: everything is seen, nothing is sent twice.
             var again = await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60));
@@ -144,6 +148,7 @@ public sealed class StacPollerTests(ITestOutputHelper output)
             Assert.True(found.NewTileDays.ToHashSet().SetEquals(tiles.Select(t => (t, DateOnly.FromDateTime(data.MonitoringDates[3])))));
             await Eventually(async () => (await Task.WhenAll(tiles.Select(t => State(node, t)))).All(s => s.Days.Length == 4),
                 "the fourth day applied by every tile");
+            Assert.All(tiles, t => Assert.Equal([day[2], day[3]], reports.DaysWritten(t)));
             Assert.Equal(0, (await node.Poller.Ask<PollCompleted>(PollNow.Instance, TimeSpan.FromSeconds(60))).NewItems);
             var status = await node.Poller.Ask<PollerStatus>(GetPollerStatus.Instance, TimeSpan.FromSeconds(10));
             Assert.Equal(0, status.Outbox);

@@ -26,3 +26,24 @@ public sealed class RawReportWriter(string outputFolder) : ITileReportWriter
         return path;
     }
 }
+
+/// <summary>A <see cref="RawReportWriter"/> that counts the reports written per tile and records the day each was written for.</summary>
+public sealed class CountingReportWriter(string outputFolder) : ITileReportWriter
+{
+    private readonly RawReportWriter _inner = new(outputFolder);
+    private readonly List<(TileId Tile, DateOnly Day)> _writes = [];
+
+    public IReadOnlyList<DateOnly> DaysWritten(TileId tile)
+    {
+        lock (_writes) return [.. _writes.Where(w => w.Tile == tile).Select(w => w.Day)];
+    }
+
+    public string PathFor(TileId tile) => _inner.PathFor(tile);
+
+    public async Task<string> WriteAsync(TileId tile, DateOnly day, LayerSet model, LayerSet monitoring, CancellationToken cancellationToken)
+    {
+        var path = await _inner.WriteAsync(tile, day, model, monitoring, cancellationToken);
+        lock (_writes) _writes.Add((tile, day));
+        return path;
+    }
+}

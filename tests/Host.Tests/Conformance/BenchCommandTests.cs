@@ -47,6 +47,30 @@ public class BenchCommandTests
         Assert.DoesNotContain("reference", ColdKernelBench.Format(result, atReferenceSize: false));
     }
 
+    /// <summary>
+    /// <c>bench tileday</c> on a small tile: per source (disk, HTTP) and report mode, every stage's line, one load, step and
+    /// stored state per day, the report after every day or once, and one search.
+    /// </summary>
+    [Fact]
+    public void TileDayPrintsEveryStageOfEachSourceWithTheReportOnceOrDaily()
+    {
+        var (code, output) = Nrtc.Run("bench", "tileday", "--size", "60", "--days", "3");
+        Assert.True(code == 0, output);
+        Assert.Contains("tile-day 60 x 60 px, 2 granules", output);
+        foreach (var source in new[] { "disk", "http" })
+        {
+            foreach (var (mode, reports) in new[] { ("report daily", 3), ("report once", 1) })
+            {
+                var run = $"{source}, {mode}";
+                // "disk, report once   load   3   ...": the run's three words, the stage, its count.
+                int Count(string stage) => output.Split('\n').Where(l => l.StartsWith(run))
+                    .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(t => t.Length > 4 && t[3] == stage).Select(t => int.Parse(t[4])).Single();
+                Assert.Equal((1, 3, 3, 3, reports), (Count("search"), Count("load"), Count("monitor"), Count("persist"), Count("report")));
+                Assert.Contains($"{run}: 3 of 3 days applied in ", output);
+            }
+        }
+    }
+
     [Fact]
     public void UnknownConfigurationFilterIsAClearError()
     {
