@@ -49,13 +49,13 @@ public sealed partial record LargeTileArchive(SyntheticArchiveResult Archive, in
     }
 
     /// <summary>
-    /// The smallest granule side (in 10% steps) whose two granules cover a block of whole tiles, and the block's upper-left
+    /// The smallest granule side (in 5% steps) whose two granules cover a block of whole tiles, and the block's upper-left
     /// corner on the reference grid. Coverage is sampled every <c>tileSize / 20</c> px, with one sample's margin round the block.
     /// </summary>
     private static (int GranuleSize, double OriginX, double OriginY) Place(int columns, int rows, int tileSize)
     {
         var step = Math.Max(1, tileSize / 20);
-        for (var size = (int)Math.Ceiling(Math.Max(columns, rows) * tileSize * 1.05); size <= 5490; size = (int)Math.Ceiling(size * 1.1))
+        for (var size = (int)Math.Ceiling(Math.Max(columns, rows) * tileSize * 1.05); size <= 5490; size = (int)Math.Ceiling(size * 1.05))
         {
             var geometry = SceneGeometry.Create(size);
             var reference = geometry.Reference;
