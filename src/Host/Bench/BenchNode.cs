@@ -29,7 +29,10 @@ internal sealed class BenchNode : IDisposable
     /// <summary>Starts node <paramref name="number"/>; <paramref name="seedPort"/> is the Akka port of the first node (its own for node 1).</summary>
     public static BenchNode Start(int number, string project, int akkaPort, int seedPort, string connectionString, string? hocon)
     {
-        int httpPort = PostgresServer.FreeLoopbackPort();
+        // The Akka ports are chosen free but not yet bound: the system may hand out the same port again.
+        int httpPort;
+        do httpPort = PostgresServer.FreeLoopbackPort();
+        while (httpPort == akkaPort || httpPort == seedPort);
         List<string> args =
         [
             "run", "--project", project, "--profile", "cluster", "--hostname", "127.0.0.1", "--port", Text(akkaPort),

@@ -24,7 +24,9 @@ public sealed record ClusterBenchOptions
     /// <summary>Node counts of the small-tile runs, each on its own copy of the fitted database; the last one's run is kept for kill and join.</summary>
     public IReadOnlyList<int> Nodes { get; init; } = [1, 3];
     public int LargeTileSize { get; init; } = 1000;
-    public int LargeDays { get; init; } = 3;
+    /// <summary>Whole large tiles, in a block of about square columns x rows (rounded up to fill it).</summary>
+    public int LargeTiles { get; init; } = 4;
+    public int LargeDays { get; init; } = 10;
     public IReadOnlyList<string> Parts { get; init; } = AllParts;
     /// <summary>Extra Akka settings (a HOCON file) for every node, e.g. shorter split-brain timings.</summary>
     public string? Hocon { get; init; }
@@ -33,7 +35,7 @@ public sealed record ClusterBenchOptions
     // Spring and summer: no winter snow, so a short history has enough clear observations.
     public static readonly DateOnly Start = new(2021, 4, 1);
     public DateOnly HistoryEnd => Start.AddDays(RevisitDays * (HistoryDates - 1));
-    public DateOnly End => HistoryEnd.AddDays(RevisitDays * Math.Max(Days, Parts.Contains("large") ? LargeDays : 0));
+    public DateOnly End => HistoryEnd.AddDays(RevisitDays * Days);
 
     /// <summary>The options' problem, naming the option, or null.</summary>
     public string? Problem()
@@ -47,6 +49,7 @@ public sealed record ClusterBenchOptions
         if (!Parts.Contains("small") && (Parts.Contains("kill") || Parts.Contains("join"))) return "--parts: kill and join run on the small-tile cluster; add small";
         if (Parts.Contains("kill") && Nodes[^1] < 3) return "--parts kill needs the last --nodes count to be at least 3 (two survivors keep the majority)";
         if (LargeTileSize is < 10 or > 5000) return "--large-size must be between 10 and 5000 px";
+        if (LargeTiles is < 1 or > 16) return "--large-tiles must be between 1 and 16";
         if (Hocon is not null && !File.Exists(Hocon)) return $"--hocon {Hocon} does not exist; give a HOCON file of Akka settings";
         return null;
     }
@@ -77,22 +80,35 @@ public static partial class ClusterBench
         var folder = Directory.CreateTempSubdirectory("nrtc-bench-cluster-").FullName;
         try
         {
-            var archiveOptions = new SyntheticArchiveOptions
-            {
-                GranuleSize = options.GranuleSize, Start = ClusterBenchOptions.Start, HistoryEnd = options.HistoryEnd, End = options.End,
-                RevisitDays = ClusterBenchOptions.RevisitDays,
-            };
-            var clock = Stopwatch.StartNew();
-            var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), archiveOptions);
-            await using var server = await ArchiveServer.StartAsync(archive.Directory, 0, ct);
             using var postgres = new PostgresServer();
-            Say(output, $"archive: 2 granules of {options.GranuleSize} x {options.GranuleSize} px, {options.HistoryDates} history dates and " +
-                        $"{(archive.Scene.Acquisitions.Count - options.HistoryDates)} monitoring dates every {ClusterBenchOptions.RevisitDays} days, " +
-                        $"written in {clock.Elapsed.TotalSeconds:F0} s; STAC API {server.BaseUrl}; PostgreSQL 15 on 127.0.0.1:{postgres.Port}; " +
-                        $"{Environment.ProcessorCount} cores, load {LoadAverage()}");
-            var bench = new Bench(options, archive, server, postgres, folder, output);
-            if (options.Parts.Contains("small")) await bench.SmallAsync(ct);
-            if (options.Parts.Contains("large")) await bench.LargeAsync(ct);
+            var bench = new Bench(options, postgres, folder, output);
+            if (options.Parts.Contains("small"))
+            {
+                var archiveOptions = new SyntheticArchiveOptions
+                {
+                    GranuleSize = options.GranuleSize, Start = ClusterBenchOptions.Start, HistoryEnd = options.HistoryEnd, End = options.End,
+                    RevisitDays = ClusterBenchOptions.RevisitDays,
+                };
+                var clock = Stopwatch.StartNew();
+                var archive = SyntheticArchive.Generate(Path.Combine(folder, "archive"), archiveOptions);
+                await using var server = await ArchiveServer.StartAsync(archive.Directory, 0, ct);
+                Say(output, $"archive: 2 granules of {options.GranuleSize} x {options.GranuleSize} px, {options.HistoryDates} history dates and " +
+                            $"{(archive.Scene.Acquisitions.Count - options.HistoryDates)} monitoring dates every {ClusterBenchOptions.RevisitDays} days, " +
+                            $"written in {clock.Elapsed.TotalSeconds:F0} s; STAC API {server.BaseUrl}; PostgreSQL 15 on 127.0.0.1:{postgres.Port}; " +
+                            $"{Environment.ProcessorCount} cores, load {LoadAverage()}");
+                await bench.SmallAsync(archive, server, ct);
+            }
+            if (options.Parts.Contains("large"))
+            {
+                var clock = Stopwatch.StartNew();
+                var large = LargeTileArchive.Write(Path.Combine(folder, "large-archive"), options.LargeTiles, options.LargeTileSize, options.HistoryDates + options.LargeDays);
+                await using var server = await ArchiveServer.StartAsync(large.Archive.Directory, 0, ct);
+                var size = large.Archive.Scene.Options.GranuleSize;
+                Say(output, $"large archive: 2 granules of {size} x {size} px holding {large.Columns} x {large.Rows} whole tiles of {options.LargeTileSize} px, " +
+                            $"{large.Dates} dates every {ClusterBenchOptions.RevisitDays} days repeating {large.Scenes} rendered scenes (files linked), " +
+                            $"written in {clock.Elapsed.TotalSeconds:F0} s; STAC API {server.BaseUrl}; load {LoadAverage()}");
+                await bench.LargeAsync(large, server, ct);
+            }
             Say(output, $"bench cluster: {total.Elapsed.TotalSeconds:F0} s in all, load {LoadAverage()}");
             if (bench.Last is { } last) Say(output, last);
         }
@@ -113,16 +129,17 @@ public static partial class ClusterBench
         output.Flush();
     }
 
-    private sealed class Bench(ClusterBenchOptions options, SyntheticArchiveResult archive, ArchiveServer server, PostgresServer postgres, string folder, TextWriter output)
+    private sealed class Bench(ClusterBenchOptions options, PostgresServer postgres, string folder, TextWriter output)
     {
         private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMinutes(5) };
 
         /// <summary>The last line: the small-tile run with the most nodes.</summary>
         public string? Last { get; private set; }
 
-        public async Task SmallAsync(CancellationToken ct)
+        public async Task SmallAsync(SyntheticArchiveResult archive, ArchiveServer server, CancellationToken ct)
         {
-            var fitted = await FitAsync("small", options.TileSize, ct);
+            var reference = archive.Scene.Geometry.Reference;
+            var fitted = await FitAsync("small", server, reference.Transform.X0, reference.Transform.Y0, options.TileSize, archive.Scene.Geometry.BboxLonLat, ct);
             Run? kept = null;
             foreach (var (n, i) in options.Nodes.Select((n, i) => (n, i)))
             {
@@ -152,36 +169,26 @@ public static partial class ClusterBench
             }
         }
 
-        public async Task LargeAsync(CancellationToken ct)
+        public async Task LargeAsync(LargeTileArchive large, ArchiveServer server, CancellationToken ct)
         {
-            var fitted = await FitAsync("large", options.LargeTileSize, ct);
+            var fitted = await FitAsync("large", server, large.OriginX, large.OriginY, options.LargeTileSize, large.BboxLonLat, ct);
             using var run = await FastForwardAsync(fitted, "large0", 1, options.LargeDays, ct);
-            var withData = Fitted(run.Status).Count();
+            // Every tile of the block is whole in the granules: all its pixels hold data.
             Say(output, ThroughputLine($"large tiles ({options.LargeTileSize} x {options.LargeTileSize} px), 1 node", run) +
-                        $"; the archive covers {CoveredMegapixels(options.LargeTileSize):F2} Mpx of these {withData} tiles; {run.Detail}");
+                        string.Create(CultureInfo.InvariantCulture, $"; {run.Tiles * (double)options.LargeTileSize * options.LargeTileSize / 1e6:F2} Mpx with data; {run.Detail}"));
         }
 
         private static string ThroughputLine(string what, Run run) => string.Create(CultureInfo.InvariantCulture,
             $"{what}: {run.Tiles} tiles x {run.Days} days = {run.TileDays} tile-days in {run.Seconds:F1} s: {run.PerMinute:F0} tile-days/min, " +
             $"overhead {run.OverheadMs:F1} ms per tile-day");
 
-        /// <summary>Pixels of the archive's reference window with data, in the tiles of side <paramref name="tileSize"/> (the window's share).</summary>
-        private double CoveredMegapixels(int tileSize)
-        {
-            var reference = archive.Scene.Geometry.Reference;
-            return Math.Min(reference.Width, tileSize * Math.Ceiling(reference.Width / (double)tileSize)) *
-                   Math.Min(reference.Height, tileSize * Math.Ceiling(reference.Height / (double)tileSize)) / 1e6;
-        }
-
-        /// <summary>Writes the project (tiles of <paramref name="tileSize"/> on the archive's reference grid) and fits it on one node; returns its name (database and folder).</summary>
-        private async Task<(string Name, int Unfitted)> FitAsync(string name, int tileSize, CancellationToken ct)
+        /// <summary>Writes the project (tiles of <paramref name="tileSize"/> from the origin, over the bbox) and fits it on one node; returns its name (database and folder).</summary>
+        private async Task<(string Name, int Unfitted)> FitAsync(string name, ArchiveServer server, double originX, double originY, int tileSize, double[] bboxLonLat, CancellationToken ct)
         {
             var projectFolder = Path.Combine(folder, name);
             Directory.CreateDirectory(projectFolder);
-            var reference = archive.Scene.Geometry.Reference;
             File.WriteAllText(Path.Combine(projectFolder, "project.conf"), ProjectTemplate.Demo($"api = {ProjectTemplate.Quote(server.BaseUrl)}",
-                reference.Transform.X0, reference.Transform.Y0, tileSize, archive.Scene.Geometry.BboxLonLat,
-                forestMask: null, archive.Scene.Options.Start, archive.Scene.Options.HistoryEnd,
+                originX, originY, tileSize, bboxLonLat, forestMask: null, ClusterBenchOptions.Start, options.HistoryEnd,
                 // Every pixel monitored (no forest mask) and no buffer around clouds: a tile of a few pixels always has pixels to fit.
                 buffer: 0));
             postgres.CreateDatabase(name);

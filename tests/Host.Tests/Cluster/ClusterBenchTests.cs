@@ -45,8 +45,10 @@ public class ClusterBenchTests
         Assert.Equal(3, shards.Count);
         Assert.True(shards.Max() - shards.Min() <= 1, join.Value);
 
-        var large = Line(output, $@"^large tiles \(40 x 40 px\), 1 node: (\d+) tiles x 2 days = (\d+) tile-days in {Seconds}");
-        Assert.Equal(Int(large, 1) * 2, Int(large, 2));
+        // The large part: a 2 x 2 block of whole tiles on its own archive of 16 history + 2 monitoring dates, all of them fitted and monitored.
+        Line(output, @"^large archive: 2 granules of \d+ x \d+ px holding 2 x 2 whole tiles of 40 px, 18 dates every 10 days repeating 4 rendered scenes");
+        Assert.Equal(4, Int(Line(output, @"^fit: (\d+) tiles of 40 x 40 px on 1 node in "), 1));
+        Line(output, $@"^large tiles \(40 x 40 px\), 1 node: 4 tiles x 2 days = 8 tile-days in {Seconds}: \d+ tile-days/min, overhead -?[\d.]+ ms per tile-day; 0\.01 Mpx with data;");
 
         var last = output.TrimEnd().Split('\n')[^1].Trim();
         var summary = Regex.Match(last, @"^cluster: (\d+) tiles, 3 nodes, (\d+) tile-days in [\d.]+ s: \d+ tile-days/min, overhead -?[\d.]+ ms per tile-day$");
