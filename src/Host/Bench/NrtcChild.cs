@@ -27,6 +27,8 @@ public sealed class NrtcChild : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Processor time the child used so far (user and system).</summary>
     public TimeSpan ProcessorTime
     {
@@ -49,12 +51,21 @@ public sealed class NrtcChild : IDisposable
     public static NrtcChild Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var path = Environment.ProcessPath ?? throw new InvalidOperationException("the path of the running nrtc is unknown, so no node process can be started");
-        var psi = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(path);
         if (Path.GetFileNameWithoutExtension(path) == "dotnet")
             psi.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("the nrtc assembly run by dotnet is unknown"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (key, value) in environment) psi.Environment[key] = value;
-        var child = new NrtcChild(name, Process.Start(psi)!);
+        return Start(name, psi);
+    }
+
+    /// <summary>Starts the process <paramref name="start"/> describes (e.g. a test's <c>dotnet nrtc.dll ARGS</c>), collecting its output.</summary>
+    public static NrtcChild Start(string name, ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        var child = new NrtcChild(name, Process.Start(start)!);
         child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
         child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
         child._process.BeginOutputReadLine();
@@ -98,8 +109,17 @@ public sealed class NrtcChild : IDisposable
     /// <summary>SIGKILL: the child dies at once, without a chance to leave a cluster or finish a write.</summary>
     public void Kill()
     {
-        _process.Kill();
+        _process.Kill(entireProcessTree: true);
         _process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the child to exit; true once it has and its output is all read.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        // The timed wait can return before the redirected output is drained; the untimed one waits for it.
+        _process.WaitForExit();
+        return true;
     }
 
     /// <summary>SIGTERM: the child shuts down as on Ctrl+C; waits for it to exit (killed after <paramref name="timeout"/>).</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using NrtCluster.Geo.Synthetic;
+using NrtCluster.Host.Bench;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Tests.Http;
 
@@ -199,40 +199,28 @@ public sealed class NodeProcess(int number, int akkaPort, int httpPort, int seed
 /// <summary>An nrtc process running in the background with its output collected; killed on dispose if still running.</summary>
 public sealed partial class NrtcProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly NrtcChild _child;
 
-    private NrtcProcess(Process process) => _process = process;
+    private NrtcProcess(NrtcChild child) => _child = child;
 
     public static NrtcProcess Start(string name, params string[] args) => Start(name, new Dictionary<string, string>(), args);
 
     /// <summary>Starts nrtc with <paramref name="environment"/> added to the test's.</summary>
     public static NrtcProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("dotnet");
         foreach (var (key, value) in environment) psi.Environment[key] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nrtc.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var result = new NrtcProcess(Process.Start(psi)!) { Name = name };
-        result._process.OutputDataReceived += (_, e) => result.Append(e.Data);
-        result._process.ErrorDataReceived += (_, e) => result.Append(e.Data);
-        result._process.BeginOutputReadLine();
-        result._process.BeginErrorReadLine();
-        return result;
+        return new NrtcProcess(NrtcChild.Start(name, psi));
     }
 
-    public string Name { get; private init; } = "";
-    public int Id => _process.Id;
-    public bool HasExited => _process.HasExited;
-    public int ExitCode => _process.ExitCode;
+    public string Name => _child.Name;
+    public int Id => _child.Id;
+    public bool HasExited => _child.HasExited;
+    public int ExitCode => _child.ExitCode;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output) return $"--- {Name} ---\n{_output}";
-        }
-    }
+    public string Output => $"--- {Name} ---\n{_child.Output}";
 
     /// <summary>SIGTERM: the node stops gracefully (leaves the cluster, hands its shards off).</summary>
     public void Terminate() => Processes.Run("kill", "-TERM", Id.ToString());
@@ -241,11 +229,7 @@ public sealed partial class NrtcProcess : IDisposable
     public void Interrupt() => Processes.Run("kill", "-INT", Id.ToString());
 
     /// <summary>SIGKILL: the node dies without leaving; the others must notice and down it.</summary>
-    public void Kill()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(TimeSpan.FromSeconds(10));
-    }
+    public void Kill() => _child.Kill();
 
     /// <summary>Waits until the output has a match of <paramref name="pattern"/> (its first group, else the whole match).</summary>
     public async Task<string> WaitForOutputAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout)
@@ -261,24 +245,7 @@ public sealed partial class NrtcProcess : IDisposable
     [System.Text.RegularExpressions.GeneratedRegex(@"HTTP (http://\S+) ")]
     private static partial System.Text.RegularExpressions.Regex HttpAddress();
 
-    public bool WaitForExit(TimeSpan timeout)
-    {
-        if (!_process.WaitForExit(timeout)) return false;
-        // The timed wait can return before the redirected output is drained; the untimed one waits for it.
-        _process.WaitForExit();
-        return true;
-    }
+    public bool WaitForExit(TimeSpan timeout) => _child.WaitForExit(timeout);
 
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(TimeSpan.FromSeconds(10));
-        _process.Dispose();
-    }
+    public void Dispose() => _child.Dispose();
 }
