@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Cluster;
-using NrtCluster.Actors.Poller;
-using NrtCluster.Geo.Stac;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using NrtCluster.Actors.Poller;
+using NrtCluster.Geo.Stac;
 using NrtCluster.Host.Node;
 
 namespace NrtCluster.Host.Http;
