@@ -16,7 +16,7 @@ public sealed record ClusterBenchOptions
     public static readonly string[] AllParts = ["small", "kill", "join", "large"];
 
     /// <summary>Tiles wanted in the small-tile runs: the archive is made just large enough (the count with data is printed).</summary>
-    public int Tiles { get; init; } = 300;
+    public int Tiles { get; init; } = 600;
     public int TileSize { get; init; } = 50;
     /// <summary>Monitoring days (solar days after the history), every tile seeing each.</summary>
     public int Days { get; init; } = 3;
