@@ -9,6 +9,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Host.Http.Tiles;
 using NrtCluster.Host.Http.Wms;
 using NrtCluster.Host.Node;
 using NrtCluster.Host.Http.Reports;
@@ -28,7 +29,7 @@ public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, I
     ApiAccess? Access = null);
 
 /// <summary>
-/// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
+/// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/tiles</c> and <c>/wmts</c> (<see cref="TileEndpoints"/>), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
 /// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/api/freshness</c>
 /// (<see cref="NodeMetrics"/>), the web map at <c>/</c>, and on a
 /// running node the control endpoints of <see cref="ClusterEndpoints"/>.
@@ -67,6 +68,7 @@ public sealed class NodeServer : IAsyncDisposable
     private static void Map(WebApplication app, NodeServerOptions options)
     {
         var wms = new WmsService(options.Folder);
+        var renders = new RenderLimit(options.Renders ?? RenderLimits.Default);
         app.MapGet("/wms", async (HttpContext context) =>
         {
             var r = context.Request;
@@ -76,7 +78,8 @@ public sealed class NodeServer : IAsyncDisposable
             context.Response.ContentType = answer.ContentType;
             context.Response.ContentLength = answer.Body.Length;
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
-        }).RequireRateLimiting(new RenderLimit(options.Renders ?? RenderLimits.Default));
+        }).RequireRateLimiting(renders);
+        TileEndpoints.Map(app, options.Folder, renders);
         app.MapGet("/api/alerts", async (HttpRequest r, CancellationToken ct) =>
         {
             AlertQuery query;

@@ -2,7 +2,7 @@ using NrtCluster.Host.Http.Rendering;
 
 namespace NrtCluster.Host.Tests.Http;
 
-/// <summary>Headless Chromium opens the node's web map: the WMS tiles load and the screenshot shows the alert layers.</summary>
+/// <summary>Headless Chromium opens the node's web map: its XYZ tiles load and the screenshot shows the alert layers.</summary>
 [Collection(NodeCollection.Name)]
 public class WebMapBrowserTests(NodeFixture node)
 {
@@ -20,6 +20,22 @@ public class WebMapBrowserTests(NodeFixture node)
         return browser;
     }
 
+    private static async Task<List<string>> TileSources(HeadlessChromium browser) =>
+        (await browser.EvaluateAsync("[...document.querySelectorAll('img.leaflet-tile')].map(i => { const u = new URL(i.src); return u.pathname + decodeURIComponent(u.search); })"))!
+            .AsArray().Select(n => (string)n!).ToList();
+
+    [Fact]
+    public async Task TheDateFilterSetsTheTimeOfTheTiles()
+    {
+        await using var browser = await OpenMapAsync();
+        await browser.EvaluateAsync("(() => { const f = document.getElementById('from'); f.value = f.max; f.dispatchEvent(new Event('change')); })()");
+        await browser.WaitForAsync(
+            "[...document.querySelectorAll('img.leaflet-tile')].every(i => i.src.includes('time=2024-07-20/2024-07-20') && i.classList.contains('leaflet-tile-loaded'))",
+            "({ tiles: [...document.querySelectorAll('img.leaflet-tile')].map(i => i.src) })");
+        Assert.NotEmpty(await TileSources(browser));
+        Assert.Equal(0, (int)(await browser.EvaluateAsync("window.nrtcMap.tileErrors"))!);
+    }
+
     [Fact]
     public async Task AClickOnABreakShowsItsTileRowAndColumn()
     {
@@ -34,11 +50,17 @@ public class WebMapBrowserTests(NodeFixture node)
     }
 
     [Fact]
-    public async Task TheMapLoadsWmsTilesAndShowsTheAlertLayersWithLegend()
+    public async Task TheMapLoadsXyzTilesAndShowsTheAlertLayersWithLegend()
     {
         await using var browser = await OpenMapAsync();
         var state = (await browser.EvaluateAsync("window.nrtcMap"))!;
         Assert.Equal(0, (int)state["tileErrors"]!);
+        // Every raster tile comes from /tiles with the date filter (all detections), none from the WMS.
+        var sources = await TileSources(browser);
+        Assert.All(sources, s => Assert.Matches(@"^/tiles/(mask|detection_date)/\d+/\d+/\d+\.png\?time=2024-05-01/2024-07-20$", s));
+        Assert.Contains(sources, s => s.StartsWith("/tiles/mask/", StringComparison.Ordinal));
+        Assert.Contains(sources, s => s.StartsWith("/tiles/detection_date/", StringComparison.Ordinal));
+        Assert.Equal(0, (int)(await browser.EvaluateAsync("performance.getEntriesByType('resource').filter(e => /REQUEST=GetMap/i.test(e.name)).length"))!);
         Assert.Equal(2, (int)(await browser.EvaluateAsync("document.querySelectorAll('.leaflet-overlay-pane path').length"))!);
         Assert.Contains("800 break pixels", (string)(await browser.EvaluateAsync("document.getElementById('alert-count').textContent"))!);
         // A server of files only has no tiles running: the freshness panel says so (MetricsTests reads it on a running node).

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Kernels;
@@ -18,9 +20,10 @@ public readonly record struct BreakRecord(ushort Day, int Tile, int Pixel);
 public sealed class ReportSnapshot
 {
     internal ReportSnapshot(string folder, string? mosaic, IReadOnlyList<TileReportInfo> tiles, IReadOnlyList<string> skipped,
-        long[] classCounts, BreakRecord[] breaks, DateTime scannedUtc)
+        long[] classCounts, BreakRecord[] breaks, DateTime scannedUtc, string identity)
     {
         Folder = folder;
+        Identity = identity;
         MosaicPath = mosaic;
         Tiles = tiles;
         Skipped = skipped;
@@ -63,6 +66,12 @@ public sealed class ReportSnapshot
     public BreakRecord[] Breaks { get; }
 
     public DateTime ScannedUtc { get; }
+
+    /// <summary>
+    /// Names the files the snapshot was read from (a hash of their paths, sizes and modification times): equal in every
+    /// process that reads the same folder state, different once a file changes. Cache validators (tile ETags) derive from it.
+    /// </summary>
+    public string Identity { get; }
 
     public DateTime? LastWriteUtc { get; }
 
@@ -131,7 +140,7 @@ public sealed class ReportFolder
             var fingerprint = string.Join('\n', files.Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}"));
             if (_snapshot is null || fingerprint != _fingerprint)
             {
-                _snapshot = Scan(files, now);
+                _snapshot = Scan(files, now, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint)))[..32]);
                 _fingerprint = fingerprint;
             }
             return _snapshot;
@@ -151,7 +160,7 @@ public sealed class ReportFolder
     private static bool IsTiff(string name) =>
         name.EndsWith(".tif", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tiff", StringComparison.OrdinalIgnoreCase);
 
-    private ReportSnapshot Scan(List<FileInfo> files, DateTime now)
+    private ReportSnapshot Scan(List<FileInfo> files, DateTime now, string identity)
     {
         var tiles = new List<(TileReportInfo Info, ushort[] Mask, ushort[] Date)>();
         var skipped = new List<string>();
@@ -205,7 +214,7 @@ public sealed class ReportFolder
         // Tiles are in ordinal id order, so the tile ordinal orders like the id.
         Array.Sort(sorted, (a, b) => a.Day != b.Day ? a.Day.CompareTo(b.Day) : a.Tile != b.Tile ? a.Tile.CompareTo(b.Tile) : a.Pixel.CompareTo(b.Pixel));
         var mosaic = files.FirstOrDefault(f => f.Name == MosaicName && Path.GetDirectoryName(f.FullName) == Folder)?.FullName;
-        return new ReportSnapshot(Folder, mosaic, tiles.Select(t => t.Info).ToArray(), skipped, counts, sorted, now);
+        return new ReportSnapshot(Folder, mosaic, tiles.Select(t => t.Info).ToArray(), skipped, counts, sorted, now, identity);
     }
 
     /// <summary>

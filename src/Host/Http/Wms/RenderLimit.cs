@@ -50,6 +50,7 @@ public sealed record RenderLimits(int MaxConcurrentRenders, int Queue, TimeSpan 
 /// permits are sixteenths of a full-size map (<see cref="RenderLimits"/>), so the pixels being drawn, and with them the
 /// memory, are bounded whatever the mix of sizes; other WMS requests (capabilities, feature info, legends: small, fixed-size
 /// answers) are not limited. A request the queue cannot take gets 503 with Retry-After and a WMS service exception naming the limit.
+/// The XYZ tiles draw with turns of the same limiter (<see cref="AcquireAsync"/>), so maps and tiles together stay within it.
 /// </summary>
 public sealed class RenderLimit(RenderLimits limits) : IRateLimiterPolicy<int>
 {
@@ -75,13 +76,25 @@ public sealed class RenderLimit(RenderLimits limits) : IRateLimiterPolicy<int>
     {
         var response = context.HttpContext.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = ((int)Math.Ceiling(limits.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        response.Headers.RetryAfter = RetryAfterSeconds;
         response.ContentType = "text/xml; charset=utf-8";
-        var busy = new WmsException("NoApplicableCode",
-            $"The server is busy drawing maps: {limits.MaxConcurrentRenders} full-size maps at once (nrtcluster.http.wms.max-concurrent-renders) and " +
-            $"{limits.Queue} waiting (nrtcluster.http.wms.queue) are taken; try again in {response.Headers.RetryAfter} s.");
-        await response.WriteAsync(busy.ToXml(), ct).ConfigureAwait(false);
+        await response.WriteAsync(new WmsException("NoApplicableCode", BusyMessage).ToXml(), ct).ConfigureAwait(false);
     };
+
+    /// <summary>What a refused client is told to wait, in whole seconds (the Retry-After header).</summary>
+    public string RetryAfterSeconds => ((int)Math.Ceiling(limits.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Why a render was refused, naming the settings.</summary>
+    public string BusyMessage =>
+        $"The server is busy drawing maps: {limits.MaxConcurrentRenders} full-size maps at once (nrtcluster.http.wms.max-concurrent-renders) and " +
+        $"{limits.Queue} waiting (nrtcluster.http.wms.queue) are taken; try again in {RetryAfterSeconds} s.";
+
+    /// <summary>
+    /// A turn to draw a <paramref name="width"/> x <paramref name="height"/> map outside the WMS's policy (the XYZ tiles, which
+    /// answer from their ETag first and so take a turn only to draw): waits in the shared queue, or a lease that is not
+    /// acquired when the queue is full.
+    /// </summary>
+    public ValueTask<RateLimitLease> AcquireAsync(int width, int height, CancellationToken ct) => _renders.AcquireAsync(Permits((long)width * height), ct);
 
     /// <summary>The permits a request takes: a GetMap's started megapixels (1..16); 0 for other requests.</summary>
     private static int Permits(IQueryCollection query)
@@ -90,9 +103,10 @@ public sealed class RenderLimit(RenderLimits limits) : IRateLimiterPolicy<int>
         if (!string.Equals(query["REQUEST"], "GetMap", StringComparison.OrdinalIgnoreCase)) return 0;
         // A bad size is refused by the map itself, quickly; it takes the smallest share meanwhile.
         static long Size(StringValues v) => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? Math.Clamp(n, 1, WmsRequest.MaxSize) : 1;
-        var pixels = Size(query["WIDTH"]) * Size(query["HEIGHT"]);
-        return (int)((pixels + Megapixel - 1) / Megapixel);
+        return Permits(Size(query["WIDTH"]) * Size(query["HEIGHT"]));
     }
+
+    private static int Permits(long pixels) => (int)((pixels + Megapixel - 1) / Megapixel);
 
     /// <summary>Takes <c>permits</c> permits of the shared limiter per permit asked.</summary>
     private sealed class Share(ConcurrencyLimiter shared, int permits) : RateLimiter

@@ -29,8 +29,17 @@ public static class WmsMap
         // A JPEG has no transparency: it is drawn on BGCOLOR (white unless given).
         var transparent = !jpeg && !string.Equals(request.Optional("TRANSPARENT"), "FALSE", StringComparison.OrdinalIgnoreCase);
         var background = transparent ? Rgba.Transparent : request.Background();
+        return Render(folder.Current(), layers, box, first, last, background, jpeg, ct);
+    }
 
-        var s = folder.Current();
+    /// <summary>
+    /// Draws <paramref name="layers"/> of <paramref name="s"/> onto <paramref name="box"/> with the detection dates
+    /// <paramref name="first"/>..<paramref name="last"/> (day numbers since 1970): the one rendering path of GetMap and of
+    /// the XYZ tiles. Nothing is warped when the box misses the data.
+    /// </summary>
+    public static WmsResponse Render(ReportSnapshot s, IReadOnlyList<string> layers, GeoBox box, int first, int last, Rgba background, bool jpeg,
+        CancellationToken ct)
+    {
         using var image = new NativeImage(box.PixelCount * 4);
         if (background.A != 0) Canvas.Fill(image.Pixels, box.Width, box.Height, 0, 0, box.Width, box.Height, background);
         if (s.DataBox is { } data && s.Tiles.Count > 0 && Warp.FootprintWindow(data, box, 0) is not null)

@@ -1,4 +1,4 @@
-// The node's web map: WMS layers of the node over tile outlines, a detection-date filter and the legends.
+// The node's web map: the node's map tiles over tile outlines, a detection-date filter and the legends.
 // Everything is served by the node itself (no CDN, no base map from the internet).
 (function () {
   'use strict';
@@ -9,9 +9,10 @@
   // No fade: tiles appear fully drawn, also in screenshots.
   const map = L.map('map', { zoomControl: true, attributionControl: false, fadeAnimation: false });
 
-  const wmsOptions = { format: 'image/png', transparent: true, version: '1.3.0', uppercase: true, tileSize: 256 };
-  const maskLayer = L.tileLayer.wms('wms', Object.assign({ layers: 'mask' }, wmsOptions));
-  const dateLayer = L.tileLayer.wms('wms', Object.assign({ layers: 'detection_date' }, wmsOptions));
+  // The node's XYZ tiles (EPSG:3857, cached by ETag); {time} is the detection-date filter, empty for all dates.
+  const tileLayer = (name) => L.tileLayer(`tiles/${name}/{z}/{x}/{y}.png?time={time}`, { time: '' });
+  const maskLayer = tileLayer('mask');
+  const dateLayer = tileLayer('detection_date');
   for (const layer of [maskLayer, dateLayer]) {
     layer.on('tileload', () => { state.tilesLoaded++; });
     layer.on('tileerror', () => { state.tileErrors++; });
@@ -41,8 +42,7 @@
     document.getElementById('from-label').textContent = since;
     document.getElementById('to-label').textContent = until;
     const time = `${since}/${until}`;
-    maskLayer.setParams({ TIME: time });
-    dateLayer.setParams({ TIME: time });
+    for (const layer of [maskLayer, dateLayer]) { layer.options.time = time; layer.redraw(); }
     fetch(`api/alerts?since=${since}&until=${until}&limit=1`).then(r => r.json()).then(page => {
       document.getElementById('alert-count').textContent = `${page.numberMatched} break pixels in this period`;
     });
