@@ -80,7 +80,8 @@ public static class RunCommand
                     await using var server = await NodeServer.StartAsync(new NodeServerOptions(folder, new FileAlertFeed(folder),
                         new ClusterNodeStatus(control, new FileNodeStatus(folder)), parseResult.GetValue(httpHost)!, parseResult.GetValue(httpPort),
                         NodeServer.LocateWebRoot(), control, Renders: Http.Wms.RenderLimits.FromConfig(node.System.Settings.Config),
-                        Health: NodeHealth.ForNode(node.System, singletons), Access: access), ct);
+                        Health: NodeHealth.ForNode(node.System, singletons), Access: access,
+                        TileCacheBytes: Http.Tiles.TileCache.BytesFromConfig(node.System.Settings.Config)), ct);
                     Console.WriteLine($"run: node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} for project '{config.Name}', polling every {config.PollInterval}; " +
                                       $"HTTP {server.BaseUrl} (WMS {server.WmsUrl}); log {node.Log.Path}; Ctrl+C stops");
                     node.Log.Write("run", $"http={server.BaseUrl} poll_interval={config.PollInterval}");

@@ -4,6 +4,7 @@ using NrtCluster.Actors.Config;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Host.Http;
 using NrtCluster.Host.Http.Reports;
+using NrtCluster.Host.Http.Tiles;
 using NrtCluster.Host.Http.Wms;
 
 namespace NrtCluster.Host.Cli;
@@ -35,7 +36,12 @@ public static class ServeCommand
             string? extra = null;
             if (parseResult.GetValue(hoconOption) is { } hoconFile && (extra = NodeCli.ReadHocon("serve", hoconFile)) is null) return 1;
             RenderLimits renders;
-            try { renders = RenderLimits.FromConfig(Settings(extra)); }
+            long tileCache;
+            try
+            {
+                var settings = Settings(extra);
+                (renders, tileCache) = (RenderLimits.FromConfig(settings), TileCache.BytesFromConfig(settings));
+            }
             catch (ArgumentException e)
             {
                 Console.Error.WriteLine($"serve: {e.Message}");
@@ -46,7 +52,7 @@ public static class ServeCommand
                 var folder = new ReportFolder(dir.FullName);
                 var web = parseResult.GetValue(webOption)?.FullName ?? NodeServer.LocateWebRoot();
                 var options = new NodeServerOptions(folder, new FileAlertFeed(folder), new FileNodeStatus(folder),
-                    parseResult.GetValue(hostOption)!, parseResult.GetValue(portOption), web, Renders: renders);
+                    parseResult.GetValue(hostOption)!, parseResult.GetValue(portOption), web, Renders: renders, TileCacheBytes: tileCache);
                 await using var server = await NodeServer.StartAsync(options, ct);
                 var snapshot = folder.Current();
                 Console.WriteLine($"serve: {snapshot.Tiles.Count} tile reports, {snapshot.Breaks.Length} breaks in {folder.Folder}"

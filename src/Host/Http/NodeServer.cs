@@ -24,9 +24,10 @@ namespace NrtCluster.Host.Http;
 /// <param name="Renders">How many maps the WMS draws at once (<c>nrtcluster.http.wms</c>); null: <see cref="RenderLimits.Default"/>.</param>
 /// <param name="Health">The checks of /healthz and /readyz (<see cref="NodeHealth"/>); null: those of a node serving <paramref name="Folder"/>.</param>
 /// <param name="Access">Who may call the control endpoints (<see cref="ApiGuard"/>); null: no token, loopback names and the listen address.</param>
+/// <param name="TileCacheBytes">Drawn XYZ tiles kept in memory (<c>nrtcluster.http.tiles.cache-size</c>); null: <see cref="TileCache.DefaultBytes"/>.</param>
 public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, INodeStatus Status, string Host, int Port, string? WebRoot,
     ClusterControl? Control = null, RenderLimits? Renders = null, IReadOnlyList<HealthCheckRegistration>? Health = null,
-    ApiAccess? Access = null);
+    ApiAccess? Access = null, long? TileCacheBytes = null);
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/tiles</c> and <c>/wmts</c> (<see cref="TileEndpoints"/>), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
@@ -79,7 +80,7 @@ public sealed class NodeServer : IAsyncDisposable
             context.Response.ContentLength = answer.Body.Length;
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
         }).RequireRateLimiting(renders);
-        TileEndpoints.Map(app, options.Folder, renders);
+        TileEndpoints.Map(app, options.Folder, renders, options.TileCacheBytes ?? TileCache.DefaultBytes);
         app.MapGet("/api/alerts", async (HttpRequest r, CancellationToken ct) =>
         {
             AlertQuery query;

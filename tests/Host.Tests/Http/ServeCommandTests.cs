@@ -30,19 +30,21 @@ public class ServeCommandTests(NodeFixture node)
     }
 
     [Theory]
-    [InlineData("max-concurrent-renders = 0", "max-concurrent-renders = 0: give at least 1")]
-    [InlineData("queue = -1", "queue = -1: give 0 or more")]
-    [InlineData("queue = many", "queue = many: not a whole number")]
-    [InlineData("retry-after = 0s", "retry-after")]
-    public void AnInvalidRenderLimitIsNamedWithExitCode1(string setting, string expected)
+    [InlineData("wms.max-concurrent-renders = 0", "wms.max-concurrent-renders = 0: give at least 1")]
+    [InlineData("wms.queue = -1", "wms.queue = -1: give 0 or more")]
+    [InlineData("wms.queue = many", "wms.queue = many: not a whole number")]
+    [InlineData("wms.retry-after = 0s", "wms.retry-after")]
+    [InlineData("tiles.cache-size = lots", "tiles.cache-size = lots: not a size such as 64MiB")]
+    [InlineData("tiles.cache-size = -1", "tiles.cache-size = -1: give a size of 0 or more")]
+    public void AnInvalidRenderLimitOrTileCacheSizeIsNamedWithExitCode1(string setting, string expected)
     {
         var hocon = Path.Combine(Path.GetTempPath(), $"nrtc-wms-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(hocon, $"nrtcluster.http.wms.{setting}\n");
+        File.WriteAllText(hocon, $"nrtcluster.http.{setting}\n");
         try
         {
             var (code, output) = Nrtc.Run("serve", "--out", node.Folder, "--port", "0", "--hocon", hocon);
             Assert.Equal(1, code);
-            Assert.Contains("nrtcluster.http.wms." + expected, output);
+            Assert.Contains("nrtcluster.http." + expected, output);
         }
         finally
         {

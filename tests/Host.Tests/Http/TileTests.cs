@@ -214,6 +214,46 @@ public class TileTests(NodeFixture node)
         Assert.True(Opaque(MapImage.DecodePng(await drawn.Content.ReadAsByteArrayAsync())) > 100);
     }
 
+    /// <summary>
+    /// A drawn tile is kept by its ETag: once the mosaic can no longer be drawn from (its bytes replaced, its size and time
+    /// kept, so the reports' state looks the same), the kept tile is still answered while a tile never drawn fails, and a
+    /// server that keeps no tiles fails on both.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0L)]
+    public async Task ADrawnTileIsAnsweredFromTheCacheWithoutDrawing(long? cacheBytes)
+    {
+        using var temp = new TempFolder();
+        var mosaic = temp.File("mosaic.vrt");
+        VrtMosaic.Build(mosaic, CopyReports(temp.Path));
+        var reports = new ReportFolder(temp.Path);
+        await using var server = await NodeServer.StartAsync(new NodeServerOptions(reports, new FileAlertFeed(reports), new FileNodeStatus(reports),
+            "127.0.0.1", 0, null, TileCacheBytes: cacheBytes));
+        using var http = new HttpClient();
+        var (x, y) = TileOf(BreakLon, BreakLat, 15);
+        var kept = $"{server.BaseUrl}/tiles/mask/15/{x}/{y}.png";
+        using var first = await Get(http, kept);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var png = await first.Content.ReadAsByteArrayAsync();
+
+        var written = File.GetLastWriteTimeUtc(mosaic);
+        File.WriteAllBytes(mosaic, Enumerable.Repeat((byte)'#', (int)new FileInfo(mosaic).Length).ToArray());
+        File.SetLastWriteTimeUtc(mosaic, written);
+
+        using var again = await Get(http, kept);
+        using var other = await Get(http, $"{server.BaseUrl}/tiles/detection_date/15/{x}/{y}.png");
+        Assert.Equal(HttpStatusCode.InternalServerError, other.StatusCode);
+        Assert.Contains("Could not draw the map", await other.Content.ReadAsStringAsync());
+        if (cacheBytes == 0) Assert.Equal(HttpStatusCode.InternalServerError, again.StatusCode);
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(png, await again.Content.ReadAsByteArrayAsync());
+            Assert.Equal(first.Headers.ETag, again.Headers.ETag);
+        }
+    }
+
     [Fact]
     public async Task AChangedReportChangesTheETagSoTheNextRevalidationDrawsAgain()
     {

@@ -13,10 +13,13 @@ namespace NrtCluster.Host.Http.Tiles;
 /// </summary>
 public static class TileEndpoints
 {
-    /// <summary>Maps the endpoints; tiles take their turns to draw from <paramref name="renders"/>, the limit the WMS's maps share.</summary>
-    public static void Map(WebApplication app, ReportFolder folder, RenderLimit renders)
+    /// <summary>
+    /// Maps the endpoints; tiles take their turns to draw from <paramref name="renders"/>, the limit the WMS's maps share, and
+    /// keep up to <paramref name="cacheBytes"/> of drawn tiles (<see cref="TileCache"/>).
+    /// </summary>
+    public static void Map(WebApplication app, ReportFolder folder, RenderLimit renders, long cacheBytes)
     {
-        var tiles = new XyzTiles(folder, renders);
+        var tiles = new XyzTiles(folder, renders, new TileCache(cacheBytes));
         app.MapMethods("/tiles/{layer}/{z}/{x}/{y}", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string layer, string z, string x, string y) => tiles.ServeAsync(context, layer, z, x, y));
 
         string Capabilities(HttpRequest r)

@@ -16,9 +16,9 @@ namespace NrtCluster.Host.Http.Tiles;
 /// A tile is named by a strong ETag of what it is drawn from (layer, tile, time filter, the report folder's
 /// <see cref="ReportSnapshot.Identity"/>, this build): <c>If-None-Match</c> answers 304 without drawing, and a tile that misses the
 /// data is the empty tile without warping. Only drawing takes a turn of the WMS's <see cref="RenderLimit"/> (503 and Retry-After
-/// when its queue is full).
+/// when its queue is full); a drawn tile is kept in <paramref name="cache"/> for the next client that asks without the ETag.
 /// </summary>
-public sealed class XyzTiles(ReportFolder folder, RenderLimit renders)
+public sealed class XyzTiles(ReportFolder folder, RenderLimit renders, TileCache cache)
 {
     /// <summary>
     /// Browsers and QGIS reuse a tile for a minute, then ask again with its ETag (a 304 costs no drawing): a new day's
@@ -85,6 +85,7 @@ public sealed class XyzTiles(ReportFolder folder, RenderLimit renders)
         byte[] png;
         var box = WebMercator.TileBox(z, x, y);
         if (MercatorBounds(s) is not { } data || !Overlaps(data, WebMercator.TileBounds(z, x, y))) png = EmptyTile.Value;
+        else if (cache.Get(etag.Tag.Value!) is { } cached) png = cached;
         else
         {
             using var lease = await renders.AcquireAsync(box.Width, box.Height, context.RequestAborted);
@@ -100,6 +101,7 @@ public sealed class XyzTiles(ReportFolder folder, RenderLimit renders)
                 await Text(response, 500, e.Message);
                 return;
             }
+            cache.Add(etag.Tag.Value!, png);
         }
         Validators(response, etag, s);
         response.ContentType = "image/png";
