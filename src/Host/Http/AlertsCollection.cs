@@ -9,7 +9,7 @@ namespace NrtCluster.Host.Http;
 /// <summary>
 /// The break pixels of the alert feed as the OGC API Features collection <c>alerts</c>: pixel footprints with the
 /// properties /api/alerts gives (<see cref="NodeServer.AlertFeature"/>), in the feed's (date, tile, pixel) order, paged
-/// by the feed's cursor. Its extent is that of the tile reports and of their detection dates.
+/// by the feed's cursor. Its extent is the box around the tile reports and the span of their detection dates.
 /// </summary>
 public sealed class AlertsCollection(IAlertFeed feed, ReportFolder folder) : IFeatureCollection
 {
@@ -27,14 +27,10 @@ public sealed class AlertsCollection(IAlertFeed feed, ReportFolder folder) : IFe
     public CollectionExtent Extent()
     {
         var s = folder.Current();
-        Bounds? box = null;
-        foreach (var tile in s.Tiles)
-        {
-            var (lon, lat) = NodeServer.LonLatOutline(tile.Box);
-            var b = new Bounds(lon.Min(), lat.Min(), lon.Max(), lat.Max());
-            box = box is { } u ? new Bounds(Math.Min(u.MinX, b.MinX), Math.Min(u.MinY, b.MinY), Math.Max(u.MaxX, b.MaxX), Math.Max(u.MaxY, b.MaxY)) : b;
-        }
-        return new CollectionExtent(box, s.FirstDetection, s.LastDetection);
+        // The box around all tiles (one grid CRS), its densified outline in lon/lat: one transformation however many tiles.
+        if (s.DataBox is not { } data) return new CollectionExtent(null, s.FirstDetection, s.LastDetection);
+        var (lon, lat) = NodeServer.LonLatOutline(data);
+        return new CollectionExtent(new Bounds(lon.Min(), lat.Min(), lon.Max(), lat.Max()), s.FirstDetection, s.LastDetection);
     }
 
     public async Task<FeaturePage> ItemsAsync(FeatureQuery query, CancellationToken cancellationToken)

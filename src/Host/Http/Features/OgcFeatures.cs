@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -184,9 +186,12 @@ public static class OgcFeatures
         return text.Length > 0 ? "?" + text : "";
     }
 
-    private static IResult Ok(JsonObject body, string type = Json) => Results.Text(body.ToJsonString(), type);
+    // Relaxed escaping keeps e.g. "application/geo+json" readable; the bodies are served as JSON, never inside HTML.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IResult Ok(JsonObject body, string type = Json) => Results.Text(body.ToJsonString(Readable), type);
 
     /// <summary>The exception document of OGC API - Common: code and description (and the HTTP status).</summary>
     private static IResult Error(int status, string code, string description) =>
-        Results.Text(new JsonObject { ["code"] = code, ["description"] = description, ["status"] = status }.ToJsonString(), Json, statusCode: status);
+        Results.Text(new JsonObject { ["code"] = code, ["description"] = description, ["status"] = status }.ToJsonString(Readable), Json, statusCode: status);
 }
