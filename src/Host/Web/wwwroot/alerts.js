@@ -22,6 +22,7 @@
   function show(since, until) {
     const request = ++latest;
     download.href = itemsUrl(since, until, DOWNLOAD_LIMIT, { f: 'geojson-download' });
+    download.hidden = false;
     fetch(itemsUrl(since, until, LIST_LIMIT))
       .then(r => r.json().then(body => r.ok ? body : Promise.reject(new Error(body.description))))
       .then(page => {
