@@ -49,8 +49,9 @@ public partial class GdalOapifClientTests(NodeFixture node)
     }
 
     [Fact]
-    public void ASpatialFilterReachesTheServerAsABbox()
+    public void ASpatialFilterKeepsThePatchesInItsBox()
     {
+        // GDAL sends the filter's envelope as bbox (and checks the geometries again itself); OgcFeaturesTests shows the server's side.
         var output = Ogrinfo("-oo", "PAGE_SIZE=3", "-spat", "9.9", "51.9", "10.03", "52.1", Connection, "patches");
         Assert.Equal(PatchFixtures.NewestFirst[4..], FeatureIds(output));
         Has(output, "Feature Count: 4");
