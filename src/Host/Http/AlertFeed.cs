@@ -32,4 +32,7 @@ public interface IAlertFeed
 {
     /// <exception cref="ArgumentException">The query is invalid (e.g. an unknown cursor); the message says why.</exception>
     Task<AlertPage> GetBreaksAsync(AlertQuery query, CancellationToken cancellationToken);
+
+    /// <summary>The break at pixel (<paramref name="row"/>, <paramref name="col"/>) of <paramref name="tile"/>; null when that pixel has none.</summary>
+    Task<BreakAlert?> GetBreakAsync(string tile, int row, int col, CancellationToken cancellationToken);
 }

@@ -64,6 +64,21 @@ public sealed class FileAlertFeed(ReportFolder folder) : IAlertFeed
         return Task.FromResult(new AlertPage(ToAlerts(s, records), matched.Count, next));
     }
 
+    public Task<BreakAlert?> GetBreakAsync(string tile, int row, int col, CancellationToken cancellationToken)
+    {
+        var s = folder.Current();
+        for (var t = 0; t < s.Tiles.Count; t++)
+        {
+            var box = s.Tiles[t].Box;
+            if (s.Tiles[t].Tile != tile || row < 0 || row >= box.Height || col < 0 || col >= box.Width) continue;
+            var pixel = row * box.Width + col;
+            // The index is in date order, so one pixel's break is found by a scan; a single feature is a rare request.
+            foreach (var b in s.Breaks)
+                if (b.Tile == t && b.Pixel == pixel) return Task.FromResult<BreakAlert?>(ToAlerts(s, [b])[0]);
+        }
+        return Task.FromResult<BreakAlert?>(null);
+    }
+
     /// <summary>Indexes in [first, end) of the breaks whose footprint envelope meets <paramref name="box"/>.</summary>
     private List<int> Within(ReportSnapshot s, int first, int end, Bounds box)
     {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Host.Http.Features;
 using NrtCluster.Host.Http.Tiles;
 using NrtCluster.Host.Http.Wms;
 using NrtCluster.Host.Node;
@@ -31,7 +32,7 @@ public sealed record NodeServerOptions(ReportFolder Folder, IAlertFeed Alerts, I
 
 /// <summary>
 /// The node's HTTP interface: <c>/wms</c> (WMS 1.3.0), <c>/tiles</c> and <c>/wmts</c> (<see cref="TileEndpoints"/>), <c>/api/alerts</c> (GeoJSON breaks since a date, paged),
-/// <c>/api/tiles</c> (tile outlines), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/api/freshness</c>
+/// <c>/api/tiles</c> (tile outlines), OGC API - Features at <c>/ogc</c> (<see cref="OgcFeatures"/>: alerts and patches), <c>/api/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/api/freshness</c>
 /// (<see cref="NodeMetrics"/>), the web map at <c>/</c>, and on a
 /// running node the control endpoints of <see cref="ClusterEndpoints"/>.
 /// </summary>
@@ -91,6 +92,7 @@ public sealed class NodeServer : IAsyncDisposable
             catch (ArgumentException e) { return Problem(400, e.Message); }
             return Results.Text(AlertsGeoJson(page, query, $"{r.Scheme}://{r.Host}{r.PathBase}/api/alerts").ToJsonString(), "application/geo+json");
         });
+        OgcFeatures.Map(app, "/ogc", [new AlertsCollection(options.Alerts, options.Folder), new PatchesCollection(options.Folder)]);
         app.MapGet("/api/tiles", () => Results.Text(TilesGeoJson(options.Folder.Current()).ToJsonString(), "application/geo+json"));
         app.MapGet("/api/status", () => Results.Text(JsonSerializer.Serialize(options.Status.Current(), JsonOptions), "application/json"));
         app.MapGet("/api/legend/{layer}", (string layer) =>
@@ -129,7 +131,7 @@ public sealed class NodeServer : IAsyncDisposable
         if (q.TryGetValue("page", out var p))
             page = int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"page={p} is not a whole number (pages count from 1).");
         var cursor = q.TryGetValue("cursor", out var c) && c.ToString().Length > 0 ? c.ToString() : null;
-        return new AlertQuery(since, until, limit, cursor, page, LonLatBox(q));
+        return new AlertQuery(since, until, limit, cursor, page, OgcParameters.Bbox(q["bbox"].ToString(), q["bbox-crs"].ToString()));
 
         static DateOnly? Date(IQueryCollection q, string name)
         {
@@ -140,43 +142,10 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>bbox=minLon,minLat,maxLon,maxLat in WGS 84 as in OGC API Features; null when absent.</summary>
-    private static Bounds? LonLatBox(IQueryCollection q)
-    {
-        if (q.TryGetValue("bbox-crs", out var crs) && crs.ToString() is { Length: > 0 } crsText && !crsText.EndsWith("/CRS84", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"bbox-crs={crsText} is not supported; give bbox in longitude/latitude (WGS 84) and leave bbox-crs out.");
-        if (!q.TryGetValue("bbox", out var v) || v.ToString().Length == 0) return null;
-        var text = v.ToString();
-        var parts = text.Split(',');
-        var n = new double[parts.Length];
-        if (parts.Length != 4 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out n[i]) && double.IsFinite(n[i])).All(ok => ok))
-            throw new ArgumentException($"bbox={text} is not four numbers minLon,minLat,maxLon,maxLat, e.g. bbox=10.0,51.9,10.1,52.0.");
-        var box = new Bounds(n[0], n[1], n[2], n[3]);
-        if (box.MinX < -180 || box.MaxX > 180 || box.MinY < -90 || box.MaxY > 90 || box.MinX > box.MaxX || box.MinY > box.MaxY)
-            throw new ArgumentException($"bbox={text} is not a lon/lat box: give minLon,minLat,maxLon,maxLat with longitudes in -180..180 (min first, not across the antimeridian) and latitudes in -90..90 (min first).");
-        return box;
-    }
-
     /// <summary>An OGC API Features-like page: features, numberMatched/numberReturned, and next/self links.</summary>
     internal static JsonObject AlertsGeoJson(AlertPage page, AlertQuery query, string url)
     {
-        var features = new JsonArray();
-        foreach (var a in page.Alerts)
-        {
-            var ring = new JsonArray();
-            for (var k = 0; k < a.LonLatRing.Length; k += 2) ring.Add(new JsonArray(Math.Round(a.LonLatRing[k], 7), Math.Round(a.LonLatRing[k + 1], 7)));
-            var date = a.DetectionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            features.Add(new JsonObject
-            {
-                ["type"] = "Feature",
-                ["id"] = $"{a.Tile}/{a.Row}/{a.Col}",
-                ["geometry"] = new JsonObject { ["type"] = "Polygon", ["coordinates"] = new JsonArray(ring) },
-                ["properties"] = new JsonObject
-                {
-                    ["tile"] = a.Tile, ["detection_date"] = date, ["row"] = a.Row, ["col"] = a.Col, ["grid_x"] = a.GridX, ["grid_y"] = a.GridY,
-                },
-            });
-        }
+        var features = new JsonArray(page.Alerts.Select(a => (JsonNode)AlertFeature(a)).ToArray());
         var basis = $"{url}?since={query.Since:yyyy-MM-dd}" + (query.Until is { } u ? $"&until={u:yyyy-MM-dd}" : "") + $"&limit={query.Limit}"
                     + (query.LonLatBox is { } b ? string.Create(CultureInfo.InvariantCulture, $"&bbox={b.MinX:R},{b.MinY:R},{b.MaxX:R},{b.MaxY:R}") : "");
         var links = new JsonArray(new JsonObject
@@ -198,6 +167,27 @@ public sealed class NodeServer : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// One break pixel as a GeoJSON feature (id TILE/ROW/COL, its footprint polygon): what /api/alerts and the OGC API
+    /// alerts collection (<see cref="AlertsCollection"/>) both serve.
+    /// </summary>
+    internal static JsonObject AlertFeature(BreakAlert a)
+    {
+        var ring = new JsonArray();
+        for (var k = 0; k < a.LonLatRing.Length; k += 2) ring.Add(new JsonArray(Math.Round(a.LonLatRing[k], 7), Math.Round(a.LonLatRing[k + 1], 7)));
+        var date = a.DetectionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new JsonObject
+        {
+            ["type"] = "Feature",
+            ["id"] = AlertsCollection.FeatureId(a),
+            ["geometry"] = new JsonObject { ["type"] = "Polygon", ["coordinates"] = new JsonArray(ring) },
+            ["properties"] = new JsonObject
+            {
+                ["tile"] = a.Tile, ["detection_date"] = date, ["row"] = a.Row, ["col"] = a.Col, ["grid_x"] = a.GridX, ["grid_y"] = a.GridY,
+            },
+        };
+    }
+
     /// <summary>Tile outlines in lon/lat (edges densified, as they curve in lon/lat) with break counts.</summary>
     internal static JsonObject TilesGeoJson(ReportSnapshot s)
     {
@@ -207,12 +197,7 @@ public sealed class NodeServer : IAsyncDisposable
         for (var t = 0; t < s.Tiles.Count; t++)
         {
             var tile = s.Tiles[t];
-            var box = tile.Box;
-            var (xs, ys) = box.Outline(perEdge: 8);
-            using (var from = Geo.Gdal.SpatialReference.FromUserInput(box.Crs))
-            using (var wgs84 = Geo.Gdal.SpatialReference.Wgs84())
-            using (var ct = new Geo.Gdal.CoordinateTransformation(from, wgs84))
-                ct.Transform(xs, ys);
+            var (xs, ys) = LonLatOutline(tile.Box);
             var ring = new JsonArray();
             // GeoJSON rings are closed: the first point again at the end.
             for (var i = 0; i <= xs.Length; i++) ring.Add(new JsonArray(Math.Round(xs[i % xs.Length], 7), Math.Round(ys[i % xs.Length], 7)));
@@ -230,6 +215,17 @@ public sealed class NodeServer : IAsyncDisposable
             });
         }
         return new JsonObject { ["type"] = "FeatureCollection", ["features"] = features };
+    }
+
+    /// <summary>A box's outline in lon/lat, 8 points an edge (not closed), as its edges curve in lon/lat.</summary>
+    internal static (double[] Lon, double[] Lat) LonLatOutline(GeoBox box)
+    {
+        var (xs, ys) = box.Outline(perEdge: 8);
+        using var from = Geo.Gdal.SpatialReference.FromUserInput(box.Crs);
+        using var wgs84 = Geo.Gdal.SpatialReference.Wgs84();
+        using var ct = new Geo.Gdal.CoordinateTransformation(from, wgs84);
+        ct.Transform(xs, ys);
+        return (xs, ys);
     }
 
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);

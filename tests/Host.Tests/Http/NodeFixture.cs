@@ -8,7 +8,8 @@ namespace NrtCluster.Host.Tests.Http;
 
 /// <summary>
 /// A real output folder laid out as the node writes it (two 100 x 100 tile reports in EPSG:3035 at 20 m at
-/// tiles/TILE/report.tif, written with the project's GeoTIFF writer, and a VRT mosaic over them) served by a <see cref="NodeServer"/> on 127.0.0.1 with the file-backed feed and status.
+/// tiles/TILE/report.tif, written with the project's GeoTIFF writer, a VRT mosaic over them, and <see cref="PatchFixtures"/>'
+/// patches files) served by a <see cref="NodeServer"/> on 127.0.0.1 with the file-backed feed and status.
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
@@ -64,6 +65,7 @@ public sealed class NodeFixture : IAsyncLifetime
             paths.Add(path);
         }
         VrtMosaic.Build(Path.Combine(Folder, "mosaic.vrt"), paths);
+        PatchFixtures.WriteAll(Folder);
         Reports = new ReportFolder(Folder);
         Server = await NodeServer.StartAsync(new NodeServerOptions(Reports, new FileAlertFeed(Reports), new FileNodeStatus(Reports),
             "127.0.0.1", 0, NodeServer.LocateWebRoot()));

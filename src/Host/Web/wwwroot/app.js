@@ -8,6 +8,7 @@
 
   // No fade: tiles appear fully drawn, also in screenshots.
   const map = L.map('map', { zoomControl: true, attributionControl: false, fadeAnimation: false });
+  Object.defineProperty(state, 'map', { value: map }); // for alerts.js; not enumerable, so the state object stays plain data
 
   // The node's XYZ tiles (EPSG:3857, cached by ETag); {time} is the detection-date filter, empty for all dates.
   const tileLayer = (name) => L.tileLayer(`tiles/${name}/{z}/{x}/{y}.png?time={time}`, { time: '' });
@@ -46,6 +47,7 @@
     fetch(`api/alerts?since=${since}&until=${until}&limit=1`).then(r => r.json()).then(page => {
       document.getElementById('alert-count').textContent = `${page.numberMatched} break pixels in this period`;
     });
+    document.dispatchEvent(new CustomEvent('nrtc:filter', { detail: { since, until } })); // alerts.js lists the patches
   }
   from.addEventListener('change', applyFilter);
   to.addEventListener('change', applyFilter);
