@@ -63,6 +63,8 @@ public static class NrtStateFile
         },
         int i => new NetcdfVariable(name, [], [], new[] { i }) { Attributes = ImmutableDictionary<string, object>.Empty.Add("value", i) },
         string s => new NetcdfVariable(name, [], [], new byte[1]) { Attributes = ImmutableDictionary<string, object>.Empty.Add("value", s) },
+        // A whole number is kept as Python keeps a literal 2: an int (nrt's defaults are ints: sensitivity 2, threshold 10).
+        double d when d == Math.Floor(d) && Math.Abs(d) < int.MaxValue => Scalar(name, (int)d),
         _ => new NetcdfVariable(name, [], [], new[] { (float)(double)value }) { Attributes = ImmutableDictionary<string, object>.Empty.Add("value", (double)value) },
     };
 
