@@ -95,6 +95,7 @@ public sealed class NrtStateFileTests
     [InlineData("ewma_roc_fitstart_masked")]
     [InlineData("iqr_ols")]
     [InlineData("cusum_roc")]
+    [InlineData("ccdc_stable_plain")]
     public void The_conformance_states_round_trip_through_the_nrt_layout(string caseName)
     {
         var folder = Path.Combine(RepoRoot.ConformanceCases, caseName);
@@ -120,6 +121,26 @@ public sealed class NrtStateFileTests
             Assert.True(want.ElementType == got.ElementType, $"'{want.Name}': {want.ElementType.Name} in the case, {got.ElementType.Name} written");
             Assert.Equal(Values(want.Data), Values(got.Data));
         }
+    }
+
+    [Fact]
+    public void A_fitted_MoSum_is_written_with_its_window_on_a_third_dimension_and_refused_on_import()
+    {
+        var data = Support.ConformanceCase.Load("mosum_roc");
+        var monitor = MonitorFactory.Create(data.Monitor, data.Init, data.Mask);
+        monitor.Fit(data.TileHistory().Index, MonitorFactory.FitOptionsFor(monitor, data.Fit));
+        var where = new TileCoordinates(4000000, 3000000, 20, data.Width, data.Height);
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "mosum.nc");
+        NrtStateFile.Write(path, monitor, where);
+
+        var variables = NetcdfFile.Read(path).ToDictionary(v => v.Name);
+        Assert.Equal(["a", "y", "x"], variables["beta"].Dimensions.ToArray());
+        Assert.Equal(["b", "y", "x"], variables["window"].Dimensions.ToArray());
+        var exported = monitor.ExportState().Single(l => l.Name == "window");
+        Assert.Equal(Values(exported.Data), Values(variables["window"].Data));
+        var e = Assert.Throws<InvalidDataException>(() => NrtStateFile.Import(path, data.Monitor, monitor.Options, where));
+        Assert.Equal("a MoSum state cannot be imported; EWMA, CuSum, IQR and CCDC states can.", e.Message);
     }
 
     [Fact]
