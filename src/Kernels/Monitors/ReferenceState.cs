@@ -119,7 +119,17 @@ public static class ReferenceState
         if (layer.Data is T[] same) return (T[])same.Clone();
         var result = new T[count];
         for (int i = 0; i < count; i++)
-            result[i] = (T)Convert.ChangeType(layer.Data.GetValue(i)!, typeof(T), CultureInfo.InvariantCulture);
+        {
+            var value = layer.Data.GetValue(i)!;
+            try
+            {
+                result[i] = (T)Convert.ChangeType(value, typeof(T), CultureInfo.InvariantCulture);
+            }
+            catch (OverflowException)
+            {
+                throw new ArgumentException($"'{layer.Name}' holds {value}, which does not fit the type the monitor keeps it in.");
+            }
+        }
         return result;
     }
 
