@@ -221,6 +221,10 @@ public static class TilePersistenceBenchmark
 
         public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers) => inner.Report(model, monitoring, layers);
 
+        public void WriteNrtState(string path, LayerSet model, LayerSet monitoring, TileCoordinates where) => inner.WriteNrtState(path, model, monitoring, where);
+
+        public FitOutput ReadNrtState(string path, TileCoordinates where) => inner.ReadNrtState(path, where);
+
         public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
         {
             var clock = Stopwatch.StartNew();

@@ -34,6 +34,9 @@ public static class NrtBinaryFormat
         [typeof(GetTileReport)] = "GetTileReport",
         [typeof(RewriteTileReport)] = "RewriteTileReport",
         [typeof(GetTileStatus)] = "GetTileStatus",
+        [typeof(ImportTileState)] = "ImportTileState",
+        [typeof(ExportTileState)] = "ExportTileState",
+        [typeof(TileStateWritten)] = "TileStateWritten",
         [typeof(TileActor.GetTileState)] = "GetTileState",
         [typeof(FitAck)] = "FitAck",
         [typeof(DayAck)] = "DayAck",
@@ -75,6 +78,9 @@ public static class NrtBinaryFormat
                 case GetTileReport m: WriteTile(w, m.Tile); break;
                 case RewriteTileReport m: WriteTile(w, m.Tile); break;
                 case GetTileStatus m: WriteTile(w, m.Tile); break;
+                case ImportTileState m: WriteTile(w, m.Tile); w.Write(m.Path); WriteDay(w, m.HistoryStart); WriteDay(w, m.HistoryEnd); WriteCoordinates(w, m.Where); break;
+                case ExportTileState m: WriteTile(w, m.Tile); w.Write(m.Path); WriteCoordinates(w, m.Where); break;
+                case TileStateWritten m: WriteTile(w, m.Tile); w.Write(m.FitNumber); WriteOptionalString(w, m.Path); w.Write(m.Detail); break;
                 case TileActor.GetTileState m: WriteTile(w, m.Tile); break;
                 case FitAck m: WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail); break;
                 case DayAck m: WriteTile(w, m.Tile); WriteDay(w, m.Day); w.Write((byte)m.Outcome); w.Write(m.Detail); WriteOptionalString(w, m.ReportError); break;
@@ -129,6 +135,9 @@ public static class NrtBinaryFormat
             "GetTileReport" => new GetTileReport(ReadTile(r)),
             "RewriteTileReport" => new RewriteTileReport(ReadTile(r)),
             "GetTileStatus" => new GetTileStatus(ReadTile(r)),
+            "ImportTileState" => new ImportTileState(ReadTile(r), r.ReadString(), ReadDay(r), ReadDay(r), ReadCoordinates(r)),
+            "ExportTileState" => new ExportTileState(ReadTile(r), r.ReadString(), ReadCoordinates(r)),
+            "TileStateWritten" => new TileStateWritten(ReadTile(r), r.ReadInt32(), ReadOptionalString(r), r.ReadString()),
             "GetTileState" => new TileActor.GetTileState(ReadTile(r)),
             "FitAck" => new FitAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString()),
             // Replies, never stored: the report error is read when present (an older node's answer ends before it).
@@ -206,6 +215,13 @@ public static class NrtBinaryFormat
 
     private static void WriteDay(BinaryWriter w, DateOnly d) => w.Write(d.DayNumber);
     private static DateOnly ReadDay(BinaryReader r) => DateOnly.FromDayNumber(r.ReadInt32());
+
+    private static void WriteCoordinates(BinaryWriter w, TileCoordinates c)
+    {
+        w.Write(c.Left); w.Write(c.Top); w.Write(c.Resolution); w.Write(c.Width); w.Write(c.Height);
+    }
+
+    private static TileCoordinates ReadCoordinates(BinaryReader r) => new(r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32());
 
     private static void WriteOptionalDay(BinaryWriter w, DateOnly? d) { w.Write(d.HasValue); if (d is { } v) WriteDay(w, v); }
     private static DateOnly? ReadOptionalDay(BinaryReader r) => r.ReadBoolean() ? ReadDay(r) : null;

@@ -58,6 +58,15 @@ public sealed class KernelMonitorEngine : IMonitorEngine
         return Layer.Of("report", (ushort[])report.Data, [.. report.Shape]);
     }
 
+    public void WriteNrtState(string path, LayerSet model, LayerSet monitoring, TileCoordinates where) =>
+        NrtStateFile.Write(path, Restore(ModelLayers.FromLayers(model), StateLayers.FromLayers(monitoring).Copy()), where);
+
+    public FitOutput ReadNrtState(string path, TileCoordinates where)
+    {
+        var monitor = NrtStateFile.Import(path, _monitor, _options, where);
+        return new FitOutput(ModelLayers.ToLayers(monitor.Model), StateLayers.ToLayers(monitor.State, monitor.Model));
+    }
+
     private BaseMonitor Restore(FittedModel model, MonitoringState state) => MonitorFactory.Restore(_options, model, state);
 }
 

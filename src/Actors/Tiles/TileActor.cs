@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using NrtCluster.Actors.Reports;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Sentinel2;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Geo.Grid;
@@ -210,6 +211,8 @@ public sealed class TileActor : UntypedPersistentActor
         switch (message)
         {
             case FitTile fit: StartFit(fit); break;
+            case ImportTileState import: StartImport(import); break;
+            case ExportTileState export: Export(export, Sender); break;
             case ObserveDay observe: StartObserve(observe); break;
             case QuarantineDay quarantine: Quarantine(quarantine, Sender); break;
             case RequeueDay requeue: Requeue(requeue, Sender); break;
@@ -250,6 +253,36 @@ public sealed class TileActor : UntypedPersistentActor
                 success: d => new Decided(d, replyTo, $"fit {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd}"),
                 failure: ex => new CommandFailed(Unwrap(ex), replyTo, failReply, "fit"));
         Become(Busy);
+    }
+
+    /// <summary>Reads the nrt file off the actor's thread, then stores it as a fit does (model, state, event).</summary>
+    private void StartImport(ImportTileState request)
+    {
+        var replyTo = Sender;
+        var state = _state;
+        var engine = _settings.Engine;
+        var failReply = new FitAck(_tile, _state.FitNumber, AckOutcome.Failed, "");
+        Task.Run(() => TileDecision.Of(state, new TileCommand.Import(request, engine.ReadNrtState(request.Path, request.Where), engine)))
+            .PipeTo(Self,
+                success: d => new Decided(d, replyTo, $"import of {request.Path}"),
+                failure: ex => new CommandFailed(Unwrap(ex), replyTo, failReply, $"import of {request.Path}"));
+        Become(Busy);
+    }
+
+    /// <summary>Writes the state off the actor's thread; the layers are immutable, so the tile goes on meanwhile.</summary>
+    private void Export(ExportTileState request, IActorRef replyTo)
+    {
+        if (!_state.HasModel || _state.Monitoring is not { } monitoring)
+        {
+            replyTo.Tell(new TileStateWritten(_tile, _state.FitNumber, null, $"tile {_tile} is not fitted; fit it (or import a state) first"));
+            return;
+        }
+        var (model, engine, tile, fit) = (_state.Model!.Layers, _settings.Engine, _tile, _state.FitNumber);
+        Task.Run(() =>
+        {
+            engine.WriteNrtState(request.Path, model, monitoring, request.Where);
+            return new TileStateWritten(tile, fit, request.Path, $"fit {fit} written to {request.Path}");
+        }).PipeTo(replyTo, failure: ex => new TileStateWritten(tile, fit, null, $"cannot write {request.Path}: {Unwrap(ex).Message}"));
     }
 
     private void StartObserve(ObserveDay request)
@@ -368,7 +401,7 @@ public sealed class TileActor : UntypedPersistentActor
             case CommandFailed f:
                 // Input that may be readable later (a timeout, a 5xx, a refused connection) is expected and retried, then
                 // quarantined: one line naming it is enough. Anything else is a fault worth its stack trace.
-                if (f.Error is ObservationReadException or StacException or IOException or HttpRequestException)
+                if (f.Error is ObservationReadException or StacException or IOException or HttpRequestException or InvalidDataException or GdalException)
                     _log.Warning("Tile {0}: {1} failed: {2}", _tile, f.What, f.Error.Message);
                 else
                     _log.Error(f.Error, "Tile {0}: {1} failed", _tile, f.What);

@@ -74,6 +74,15 @@ public interface IMonitorEngine
     /// into one uint16 layer of layers x H x W, values truncated and saturated, NaN as 0.
     /// </summary>
     Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers);
+
+    /// <summary>Writes the fitted monitor to <paramref name="path"/> as nrt's <c>to_netcdf</c> does (<see cref="NrtStateFile"/>).</summary>
+    void WriteNrtState(string path, LayerSet model, LayerSet monitoring, TileCoordinates where);
+
+    /// <summary>
+    /// The model and monitoring state held by a file written by nrt's <c>to_netcdf</c>, checked to be this engine's monitor
+    /// and options on the tile <paramref name="where"/> (<see cref="InvalidDataException"/> naming what differs).
+    /// </summary>
+    FitOutput ReadNrtState(string path, TileCoordinates where);
 }
 
 /// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>

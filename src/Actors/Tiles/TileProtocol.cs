@@ -70,6 +70,20 @@ public sealed record RewriteTileReport(TileId Tile) : ITileMessage;
 
 public sealed record GetTileStatus(TileId Tile) : ITileMessage;
 
+/// <summary>
+/// Replace the tile's model and monitoring state with the fitted monitor in <paramref name="Path"/>, a netCDF file written by
+/// nrt's <c>to_netcdf</c> (the tile reads it itself: pixels never travel in messages), stored as a new fit over the project's
+/// history period, so monitoring continues after <paramref name="HistoryEnd"/>. Replied with a <see cref="FitAck"/>: Fitted, or
+/// Failed naming what differs from the project (monitor, options, shape) or why the file cannot be read.
+/// </summary>
+public sealed record ImportTileState(TileId Tile, string Path, DateOnly HistoryStart, DateOnly HistoryEnd, TileCoordinates Where) : ITileMessage;
+
+/// <summary>Write the tile's fitted monitor to <paramref name="Path"/> as nrt's <c>to_netcdf</c> does; replied with a <see cref="TileStateWritten"/>.</summary>
+public sealed record ExportTileState(TileId Tile, string Path, TileCoordinates Where) : ITileMessage;
+
+/// <summary>The answer to <see cref="ExportTileState"/>: the file written, or null with why not in <paramref name="Detail"/>.</summary>
+public sealed record TileStateWritten(TileId Tile, int FitNumber, string? Path, string Detail) : INrtSerializable;
+
 // ---- Replies and alerts.
 
 public enum AckOutcome : byte

@@ -26,6 +26,9 @@ public abstract record TileCommand
     /// <param name="Before">The state stored with that day's quarantine, loaded by the actor; null when the store no longer has it.</param>
     public sealed record Rewind(QuarantinedDay Day, TileSnapshot? Before) : TileCommand;
 
+    /// <summary>A fitted monitor read from a file nrt wrote (<see cref="ImportTileState"/>): stored as a new fit.</summary>
+    public sealed record Import(ImportTileState Request, FitOutput Output, IMonitorEngine Engine) : TileCommand;
+
     public sealed record Report(string? ReportPath) : TileCommand;
 
     public sealed record Status : TileCommand;
@@ -142,6 +145,7 @@ public sealed record TileState(
     public IReadOnlyList<TileEvent> Decide(TileCommand command) => Answer(command) is not null ? [] : command switch
     {
         TileCommand.Fit fit => [DecideFit(fit)],
+        TileCommand.Import import => [DecideImport(import)],
         TileCommand.Observe observe => [DecideObserve(observe)],
         TileCommand.Quarantine q => [new TileEvent.Quarantined(new DayQuarantined(Tile,
             new QuarantinedDay(q.Request.Day, [.. q.Request.Items.Select(i => i.Id)], q.Request.Reason, q.NowUtc) { SnapshotSequenceNr = q.SequenceNr }))],
@@ -186,6 +190,9 @@ public sealed record TileState(
     public INrtSerializable Reply(TileCommand command, IReadOnlyList<TileEvent> events) => events switch
     {
         [] => Answer(command) ?? throw new ArgumentException($"Tile {Tile}: {command.GetType().Name} changes the tile; its reply needs the events decided.", nameof(events)),
+        [TileEvent.Fitted { Fit: var f }] when command is TileCommand.Import import =>
+            new FitAck(Tile, f.FitNumber, AckOutcome.Fitted,
+                $"state imported from {import.Request.Path} ({f.Summary.Height} x {f.Summary.Width} pixels); monitoring continues after {f.Summary.HistoryEnd:yyyy-MM-dd}"),
         [TileEvent.Fitted { Fit: var f } fitted] =>
             new FitAck(Tile, f.FitNumber, AckOutcome.Fitted,
                 $"fitted on {f.Summary.HistoryDates} dates, {f.Summary.Height} x {f.Summary.Width} pixels{string.Concat(fitted.Warnings.Select(w => "; warning: " + w))}"),
@@ -205,6 +212,8 @@ public sealed record TileState(
     private INrtSerializable? Answer(TileCommand command) => command switch
     {
         TileCommand.Fit fit => RefuseFit(fit.Request),
+        // An operator's explicit choice: it replaces a fitted tile as a refit does.
+        TileCommand.Import => null,
         TileCommand.Observe observe => RefuseDay(observe.Request),
         TileCommand.Quarantine q => RefuseQuarantine(q.Request),
         TileCommand.Rewind r => RefuseRewind(r),
@@ -236,6 +245,17 @@ public sealed record TileState(
         int next = FitNumber + 1;
         var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, history.Dates.Length, history.Height, history.Width, engine.Description);
         return new TileEvent.Fitted(new ModelFitted(Tile, next, summary), new TileModel(Tile, next, output.Model), output.Monitoring, output.Warnings);
+    }
+
+    private TileEvent.Fitted DecideImport(TileCommand.Import command)
+    {
+        var (request, output, engine) = command;
+        int height = request.Where.Height, width = request.Where.Width;
+        CheckMonitoringLayers(output.Monitoring, height * width, engine);
+        int next = FitNumber + 1;
+        // No history dates were read: the fit came from the file, recorded with the engine.
+        var summary = new FitSummary(request.HistoryStart, request.HistoryEnd, 0, height, width, $"{engine.Description}, imported from nrt netCDF {request.Path}");
+        return new TileEvent.Fitted(new ModelFitted(Tile, next, summary), new TileModel(Tile, next, output.Model), output.Monitoring, []);
     }
 
     private TileEvent.Applied DecideObserve(TileCommand.Observe command)

@@ -25,6 +25,7 @@ public static class Verbs
         yield return PollCommand.Create();
         yield return StatusCommand.Create();
         yield return ReportCommand.Create();
+        yield return StateCommand.Create();
         yield return MosaicCommand.Create();
         yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();

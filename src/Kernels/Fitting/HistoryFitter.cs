@@ -169,7 +169,18 @@ public static class HistoryFitter
             _days = Array.ConvertAll(cube.Dates, Regressors.DayNumber);
             _minimumCount = 1.5 * design.K;
             Beta = new float[design.K * cube.Pixels];
-            FitStart = options.Method is FitMethod.Roc or FitMethod.CcdcStable ? new ushort[cube.Pixels] : null;
+            FitStart = options.Method is FitMethod.Roc or FitMethod.CcdcStable ? FirstDayEverywhere(_days[0], cube.Pixels) : null;
+        }
+
+        /// <summary>
+        /// The reference fills fit_start with the first history day before fitting and overwrites only the pixels it
+        /// fits (0 when unstable), so pixels outside the mask and those dropped for too few observations keep that day.
+        /// </summary>
+        private static ushort[] FirstDayEverywhere(int firstDay, int pixels)
+        {
+            var fitStart = new ushort[pixels];
+            Array.Fill(fitStart, checked((ushort)firstDay));
+            return fitStart;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -8,7 +8,7 @@ public class FitConformanceTests
     public static TheoryData<string> Cases() =>
     [
         "ccdc_stable_plain", "ccdc_stable_rirls", "cusum_ols", "cusum_roc", "ewma_ols_shewhart", "ewma_trend_rirls",
-        "iqr_nomask_fitstart", "iqr_ols", "iqr_rirls", "mosum_ols_h05", "mosum_roc",
+        "ewma_roc_fitstart_masked", "iqr_nomask_fitstart", "iqr_ols", "iqr_rirls", "mosum_ols_h05", "mosum_roc",
     ];
 
     [Theory]

@@ -40,7 +40,9 @@ internal static class FittingData
         bool trend = !init.TryGetProperty("trend", out var tr) || tr.GetBoolean();
         int order = init.TryGetProperty("harmonic_order", out var ho) ? ho.GetInt32() : monitor == "IQR" ? 3 : 2;
         var fit = root.GetProperty("fit").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
-        var options = FitOptions.FromReference(fit);
+        // The monitor's own fit defaults (e.g. EWMA's Shewhart screening) where case.json does not name them.
+        var initOptions = init.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+        var options = MonitorFactory.FitOptionsFor(MonitorFactory.Create(monitor, initOptions), fit);
         var dates = root.GetProperty("history_dates").EnumerateArray()
             .Select(d => DateTime.Parse(d.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal))
             .ToArray();
