@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Kernels.Monitors;
@@ -44,6 +45,29 @@ public sealed class KernelMonitorEngineTests
         var expected = restored.Report(layers, "uint16");
         Assert.Equal(expected.Shape, report.Shape);
         Assert.Equal((ushort[])expected.Data, report.ValuesAs<ushort>());
+    }
+
+    [Fact]
+    public void Confidence_and_magnitude_are_state_layers_and_a_state_stored_without_them_starts_at_zero()
+    {
+        var data = ConformanceCase.Load("iqr_ols");
+        var engine = data.Engine();
+        var fitted = engine.Fit(data.TileHistory());
+        var monitoring = fitted.Monitoring;
+        for (int i = 0; i < 12; i++) monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+
+        var state = StateLayers.FromLayers(monitoring);
+        Assert.Contains(state.Confidence, c => c != 0);
+        Assert.Contains(state.Magnitude, m => m > 1);
+        Assert.Equal(monitoring, StateLayers.ToLayers(state, ModelLayers.FromLayers(fitted.Model)));
+
+        // A tile stored before the layers existed: restored with zeros, stepped on, reported.
+        var old = new LayerSet(monitoring.Where(l => l.Name is not ("confidence" or "magnitude")));
+        Assert.All(StateLayers.FromLayers(old).Confidence, c => Assert.Equal(0, c));
+        Assert.All(engine.Report(fitted.Model, old, ["confidence", "magnitude"]).ValuesAs<ushort>(), v => Assert.Equal(0, v));
+        var next = engine.Step(fitted.Model, old, data.Frame(12), data.MonitoringDates[12]);
+        Assert.NotNull(next.Find("confidence"));
+        Assert.Equal(monitoring["mask"].Length, next["magnitude"].Length);
     }
 
     [Fact]
