@@ -2,8 +2,9 @@ using System.Text.Json;
 using NrtCluster.Actors.State;
 using NrtCluster.Actors.Tests.Support;
 using NrtCluster.Actors.Tiles;
-using NrtCluster.Kernels.Monitors;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Actors.Tests;
 
@@ -68,6 +69,33 @@ public sealed class KernelMonitorEngineTests
         var next = engine.Step(fitted.Model, old, data.Frame(12), data.MonitoringDates[12]);
         Assert.NotNull(next.Find("confidence"));
         Assert.Equal(monitoring["mask"].Length, next["magnitude"].Length);
+    }
+
+    [Fact]
+    public async Task A_tile_report_carries_confidence_and_magnitude_bands_GDAL_reads_back()
+    {
+        var data = ConformanceCase.Load("iqr_ols");
+        var engine = data.Engine();
+        var fitted = engine.Fit(data.TileHistory());
+        var monitoring = fitted.Monitoring;
+        for (int i = 0; i < data.MonitoringDates.Length; i++) monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+        using var temp = new TempFolder();
+        string[] layers = ["mask", "detection_date", "confidence", "magnitude"];
+        var path = await new GeoTiffTileReportWriter(TileNode.Grid, temp.Path, layers, engine)
+            .WriteAsync(Tile, DateOnly.FromDateTime(data.MonitoringDates[^1]), fitted.Model, monitoring, CancellationToken.None);
+
+        using var report = RasterDataset.Open(path);
+        Assert.Equal(layers, Enumerable.Range(1, report.BandCount).Select(report.Description));
+        var state = StateLayers.FromLayers(monitoring);
+        var confidence = report.ReadBand<ushort>(3);
+        var magnitude = report.ReadBand<ushort>(4);
+        Assert.Equal(state.Confidence.Select(c => (ushort)c), confidence);
+        Assert.Equal(state.Magnitude.Select(m => (ushort)Math.Min(Math.Truncate(m * 100.0), ushort.MaxValue)), magnitude);
+        // Every break of a counting monitor is confirmed; pixels low and not broken are outlier runs in progress.
+        var mask = report.ReadBand<ushort>(1);
+        Assert.All(Enumerable.Range(0, mask.Length).Where(i => mask[i] == 3), i => Assert.Equal(2, confidence[i]));
+        Assert.Contains(confidence, c => c == 2);
+        Assert.All(Enumerable.Range(0, mask.Length).Where(i => confidence[i] != 0), i => Assert.True(magnitude[i] >= 100, $"pixel {i}: magnitude {magnitude[i]}"));
     }
 
     [Fact]
