@@ -48,14 +48,22 @@ public sealed class KernelMonitorEngineTests
         Assert.Equal((ushort[])expected.Data, report.ValuesAs<ushort>());
     }
 
-    [Fact]
-    public void Confidence_and_magnitude_are_state_layers_and_a_state_stored_without_them_starts_at_zero()
+    /// <summary>A conformance case fitted and stepped through its first <paramref name="days"/> monitoring dates (at most all).</summary>
+    private static (ConformanceCase Data, KernelMonitorEngine Engine, FitOutput Fitted, LayerSet Monitoring) Stepped(string caseName, int days)
     {
-        var data = ConformanceCase.Load("iqr_ols");
+        var data = ConformanceCase.Load(caseName);
         var engine = data.Engine();
         var fitted = engine.Fit(data.TileHistory());
         var monitoring = fitted.Monitoring;
-        for (int i = 0; i < 12; i++) monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+        for (int i = 0; i < Math.Min(days, data.MonitoringDates.Length); i++)
+            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+        return (data, engine, fitted, monitoring);
+    }
+
+    [Fact]
+    public void Confidence_and_magnitude_are_state_layers_and_a_state_stored_without_them_starts_at_zero()
+    {
+        var (data, engine, fitted, monitoring) = Stepped("iqr_ols", 12);
 
         var state = StateLayers.FromLayers(monitoring);
         Assert.Contains(state.Confidence, c => c != 0);
@@ -74,11 +82,7 @@ public sealed class KernelMonitorEngineTests
     [Fact]
     public async Task A_tile_report_carries_confidence_and_magnitude_bands_GDAL_reads_back()
     {
-        var data = ConformanceCase.Load("iqr_ols");
-        var engine = data.Engine();
-        var fitted = engine.Fit(data.TileHistory());
-        var monitoring = fitted.Monitoring;
-        for (int i = 0; i < data.MonitoringDates.Length; i++) monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+        var (data, engine, fitted, monitoring) = Stepped("iqr_ols", int.MaxValue);
         using var temp = new TempFolder();
         string[] layers = ["mask", "detection_date", "confidence", "magnitude"];
         var path = await new GeoTiffTileReportWriter(TileNode.Grid, temp.Path, layers, engine)
