@@ -81,8 +81,12 @@ public abstract class CountingMonitor<TSink, TTest> : BaseMonitor where TSink : 
             else
             {
                 counter[i] = 0;
-                confidence[i] = ConfidenceCodes.None;
-                magnitude[i] = 0;
+                // Written only when a run ends: most pixels are not in one.
+                if (confidence[i] != ConfidenceCodes.None)
+                {
+                    confidence[i] = ConfidenceCodes.None;
+                    magnitude[i] = 0;
+                }
             }
         }
     }

@@ -82,9 +82,9 @@ public sealed class CuSum : BaseMonitor
         for (int i = start; i < end; i++)
         {
             var v = y[i];
-            if (!float.IsFinite(v)) continue;
             var monitored = mask[i] == MaskCodes.Monitored;
-            if (!monitored && confidence[i] != ConfidenceCodes.Low) continue;
+            // Besides monitored pixels, breaks awaiting confirmation.
+            if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
             // sigma*sqrt(histsize) is a float32 product in the reference.
             var next = process[i] + r / (sigma[i] * MathF.Sqrt(histsize[i]));

@@ -82,9 +82,9 @@ public sealed class Ewma : BaseMonitor
         for (int i = start; i < end; i++)
         {
             var v = y[i];
-            if (!float.IsFinite(v)) continue;
             var monitored = mask[i] == MaskCodes.Monitored;
-            if (!monitored && confidence[i] != ConfidenceCodes.Low) continue;
+            // Besides monitored pixels, breaks awaiting confirmation.
+            if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
             // Extreme outliers (remaining clouds) are not monitored.
             if (Math.Abs(r) > threshold * sigma[i]) continue;
