@@ -30,7 +30,7 @@ public sealed class ProjectConfigTests
         Assert.Equal(new DateOnly(2021, 12, 31), project.HistoryEnd);
         Assert.Equal(ForestMaskSource.None, project.ForestMask.Source);
         Assert.Equal(Path.Combine(RepoRoot.Path, "hocon", "out"), project.OutputFolder);
-        Assert.Equal(["mask", "detection_date"], project.ReportLayers.ToArray());
+        Assert.Equal(["mask", "detection_date", "confidence", "magnitude"], project.ReportLayers.ToArray());
         Assert.Equal(TimeSpan.FromHours(1), project.PollInterval);
         Assert.Equal(TimeSpan.FromHours(2), project.SettleDelay);
         Assert.Contains("IQR", project.CreateEngine().Description);
@@ -139,6 +139,15 @@ public sealed class ProjectConfigTests
                 ("project.fit.method", "expected a single value, got an object { ... }"),
             ],
             ex.Errors.Select(e => (e.Key, e.Message)));
+    }
+
+    [Fact]
+    public void Report_layers_default_to_mask_date_confidence_and_magnitude_and_accept_any_order()
+    {
+        string text = Minimal.Replace("MONITOR", "IQR").Replace("OPTIONS", "").Replace("FIT", "");
+        Assert.Equal(["mask", "detection_date", "confidence", "magnitude"], ProjectConfigLoader.Parse(text, Path.GetTempPath()).ReportLayers.ToArray());
+        var chosen = text.Replace("output { folder = out }", "output { folder = out, report-layers = [magnitude, process, confidence] }");
+        Assert.Equal(["magnitude", "process", "confidence"], ProjectConfigLoader.Parse(chosen, Path.GetTempPath()).ReportLayers.ToArray());
     }
 
     [Fact]

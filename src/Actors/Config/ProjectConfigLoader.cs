@@ -32,7 +32,7 @@ public static class ProjectConfigLoader
     };
 
     private static readonly string[] Providers = [ProviderProfiles.CdseName, ProviderProfiles.EarthSearchName, ProviderProfiles.PlanetaryComputerName];
-    private static readonly string[] ReportLayerNames = ["mask", "detection_date", "process"];
+    private static readonly string[] ReportLayerNames = ["mask", "detection_date", "process", "confidence", "magnitude"];
 
     /// <summary>Beyond 10 pixels (200 m at 20 m) a buffer masks far more clear land than any kernel blurs.</summary>
     public const int MaxScreeningBuffer = 10;
@@ -156,7 +156,7 @@ public static class ProjectConfigLoader
             r.Number($"{Root}.forest-mask.swir-max", required: false, min: 0, max: 1) ?? 0.09);
 
         string output = r.Path($"{Root}.output.folder", required: true, mustExist: false) ?? "";
-        var layers = r.StringList($"{Root}.output.report-layers") ?? ["mask", "detection_date"];
+        var layers = r.StringList($"{Root}.output.report-layers") ?? ["mask", "detection_date", "confidence", "magnitude"];
         foreach (var layer in layers.Where(l => !ReportLayerNames.Contains(l)))
             r.Error($"{Root}.output.report-layers", $"unknown layer '{layer}'; expected some of {string.Join(", ", ReportLayerNames)}");
 

@@ -6,7 +6,7 @@ namespace NrtCluster.Actors.Tiles;
 
 /// <summary>
 /// Writes a tile's report as a uint16 Cloud-Optimised GeoTIFF on the tile's geobox, one band per requested layer
-/// (mask, detection_date, process; band descriptions set), at <c>OUTPUT/tiles/TILE/report.tif</c>.
+/// (mask, detection_date, process, confidence, magnitude; band descriptions set), at <c>OUTPUT/tiles/TILE/report.tif</c>.
 /// The kernels build the layers (spec 5) from the persisted state; GDAL writes through a temporary file and a rename.
 /// </summary>
 public sealed class GeoTiffTileReportWriter : ITileReportWriter
@@ -18,7 +18,7 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
 
     public GeoTiffTileReportWriter(ProcessingGrid grid, string outputFolder, IReadOnlyList<string> layers, IMonitorEngine engine)
     {
-        if (layers.Count == 0) throw new ArgumentException("A report needs at least one layer (mask, detection_date, process).", nameof(layers));
+        if (layers.Count == 0) throw new ArgumentException("A report needs at least one layer (mask, detection_date, process, confidence, magnitude).", nameof(layers));
         _grid = grid;
         _outputFolder = outputFolder;
         _layers = layers;

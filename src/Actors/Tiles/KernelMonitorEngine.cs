@@ -133,19 +133,30 @@ public static class StateLayers
         if (s.N is { } n) layers.Add(Layer.Of("n", n, h, w));
         if (s.Boundary is { } boundary) layers.Add(Layer.Of("boundary", boundary, h, w));
         if (s.Window is { } window) layers.Add(Layer.Of("window", window, h, w, model.WindowLength));
+        layers.Add(Layer.Of("confidence", s.Confidence, h, w));
+        layers.Add(Layer.Of("magnitude", s.Magnitude, h, w));
         return new LayerSet(layers);
     }
 
-    /// <summary>A state sharing the layers' arrays: take <see cref="MonitoringState.Copy"/> before mutating it.</summary>
-    public static MonitoringState FromLayers(LayerSet layers) => new()
+    /// <summary>
+    /// A state sharing the layers' arrays: take <see cref="MonitoringState.Copy"/> before mutating it. A state stored
+    /// before confidence and magnitude existed has neither layer: both start as zeros.
+    /// </summary>
+    public static MonitoringState FromLayers(LayerSet layers)
     {
-        Mask = layers[TileState.MaskLayer].ValuesAs<byte>(),
-        DetectionDate = layers[TileState.DetectionDateLayer].ValuesAs<ushort>(),
-        Steps = layers["steps"].ValuesAs<int>()[0],
-        Process = layers.Find("process")?.ValuesAs<double>(),
-        Counter = layers.Find("counter")?.ValuesAs<byte>(),
-        N = layers.Find("n")?.ValuesAs<ushort>(),
-        Boundary = layers.Find("boundary")?.ValuesAs<double>(),
-        Window = layers.Find("window")?.ValuesAs<double>(),
-    };
+        var mask = layers[TileState.MaskLayer].ValuesAs<byte>();
+        return new()
+        {
+            Mask = mask,
+            DetectionDate = layers[TileState.DetectionDateLayer].ValuesAs<ushort>(),
+            Steps = layers["steps"].ValuesAs<int>()[0],
+            Process = layers.Find("process")?.ValuesAs<double>(),
+            Counter = layers.Find("counter")?.ValuesAs<byte>(),
+            N = layers.Find("n")?.ValuesAs<ushort>(),
+            Boundary = layers.Find("boundary")?.ValuesAs<double>(),
+            Window = layers.Find("window")?.ValuesAs<double>(),
+            Confidence = layers.Find("confidence")?.ValuesAs<byte>() ?? new byte[mask.Length],
+            Magnitude = layers.Find("magnitude")?.ValuesAs<float>() ?? new float[mask.Length],
+        };
+    }
 }

@@ -140,7 +140,8 @@ public static class KernelBench
         + Size(m.HistSize) + Size(m.WinSize) + Size(m.FitStart);
 
     private static long Bytes(MonitoringState s) =>
-        Size(s.Mask) + Size(s.DetectionDate) + Size(s.Process) + Size(s.Counter) + Size(s.N) + Size(s.Boundary) + Size(s.Window);
+        Size(s.Mask) + Size(s.DetectionDate) + Size(s.Process) + Size(s.Counter) + Size(s.N) + Size(s.Boundary) + Size(s.Window)
+        + Size(s.Confidence) + Size(s.Magnitude);
 
     private static long Size<T>(T[]? a) where T : unmanaged => a is null ? 0 : (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 

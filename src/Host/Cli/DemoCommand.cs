@@ -3,9 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using NrtCluster.Actors.Config;
+using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
+using NrtCluster.Host.Http.Reports;
 using NrtCluster.Host.Node;
+using NrtCluster.Kernels;
 
 namespace NrtCluster.Host.Cli;
 
@@ -123,7 +126,7 @@ public static class DemoCommand
         Console.WriteLine("demo: summary");
         Console.WriteLine($"  tiles:          {tiles.Length} fitted on {options.Start:yyyy-MM-dd}..{options.HistoryEnd:yyyy-MM-dd}");
         Console.WriteLine($"  days applied:   {JobConsole.DaysSummary(ff)} (solar days after {options.HistoryEnd:yyyy-MM-dd} up to {options.End:yyyy-MM-dd})");
-        Console.WriteLine($"  alerts:         {accuracy.Breaks} break pixels");
+        Console.WriteLine($"  alerts:         {AlertsByConfidence(reports.Select(r => r.Report))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +
             $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms; {accuracy.StableFalseAlarmRate * 100:F2}% of stable forest pixels), F1 {accuracy.F1:F3}, " +
@@ -136,6 +139,37 @@ public static class DemoCommand
         Console.WriteLine($"  runtime:        {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");
         return 0;
+    }
+
+    /// <summary>
+    /// Break pixels by confidence, and the pixels whose low alert is not a break yet (IQR and CCDC: an outlier run short
+    /// of the boundary), from the reports' mask and confidence bands.
+    /// </summary>
+    private static string AlertsByConfidence(IEnumerable<string> reports)
+    {
+        long low = 0, high = 0, breaks = 0, pending = 0;
+        var withConfidence = true;
+        foreach (var path in reports)
+        {
+            using var ds = RasterDataset.Open(path);
+            var bands = Enumerable.Range(1, ds.BandCount).ToDictionary(ds.Description, StringComparer.OrdinalIgnoreCase);
+            var mask = ds.ReadBand<ushort>(bands[ReportFolder.MaskBandName]);
+            ushort[]? confidence = bands.TryGetValue(ReportFolder.ConfidenceBandName, out var b) ? ds.ReadBand<ushort>(b) : null;
+            withConfidence &= confidence is not null;
+            for (var i = 0; i < mask.Length; i++)
+            {
+                var c = confidence?[i] ?? ConfidenceCodes.None;
+                if (mask[i] == MaskCodes.Break)
+                {
+                    breaks++;
+                    if (c == ConfidenceCodes.Low) low++;
+                    else if (c == ConfidenceCodes.High) high++;
+                }
+                else if (c == ConfidenceCodes.Low) pending++;
+            }
+        }
+        if (!withConfidence) return $"{breaks} break pixels (the reports have no confidence band)";
+        return $"{breaks} break pixels: {low} low, {high} high confidence" + (pending > 0 ? $"; {pending} more pixels low, not yet a break" : "");
     }
 
     private static string Describe(IReadOnlyDictionary<string, System.Text.Json.JsonElement> options) =>

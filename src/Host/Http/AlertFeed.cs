@@ -17,9 +17,11 @@ public sealed record AlertQuery(DateOnly Since, DateOnly? Until, int Limit, stri
 
 /// <summary>
 /// One break pixel: its tile, detection date, pixel position in the tile, centre in the grid CRS, and footprint in
-/// lon/lat (WGS 84) as a closed ring [lon0, lat0, lon1, lat1, ..., lon0, lat0].
+/// lon/lat (WGS 84) as a closed ring [lon0, lat0, lon1, lat1, ..., lon0, lat0]; its confidence ("low" or "high") and
+/// magnitude (in boundaries), null when its report has no such band.
 /// </summary>
-public sealed record BreakAlert(string Tile, DateOnly DetectionDate, int Row, int Col, double GridX, double GridY, double[] LonLatRing);
+public sealed record BreakAlert(string Tile, DateOnly DetectionDate, int Row, int Col, double GridX, double GridY, double[] LonLatRing,
+    string? Confidence = null, double? Magnitude = null);
 
 /// <summary>A page of alerts in (date, tile, pixel) order; <see cref="NextCursor"/> is null on the last page.</summary>
 public sealed record AlertPage(IReadOnlyList<BreakAlert> Alerts, long NumberMatched, string? NextCursor);

@@ -184,6 +184,7 @@ public sealed class NodeServer : IAsyncDisposable
             ["properties"] = new JsonObject
             {
                 ["tile"] = a.Tile, ["detection_date"] = date, ["row"] = a.Row, ["col"] = a.Col, ["grid_x"] = a.GridX, ["grid_y"] = a.GridY,
+                ["confidence"] = a.Confidence, ["magnitude"] = a.Magnitude,
             },
         };
     }

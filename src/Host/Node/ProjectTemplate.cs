@@ -80,7 +80,7 @@ public static class ProjectTemplate
 
           output {
             folder = "."
-            report-layers = [mask, detection_date]
+            report-layers = [mask, detection_date, confidence, magnitude]
           }
         }
 

@@ -17,7 +17,7 @@ public abstract class BaseMonitor
     private const int BlockSize = 4096;
 
     /// <summary>Layers <see cref="Report"/> accepts.</summary>
-    public static IReadOnlyList<string> ReportLayers { get; } = ["mask", "detection_date", "process"];
+    public static IReadOnlyList<string> ReportLayers { get; } = ["mask", "detection_date", "process", "confidence", "magnitude"];
 
     /// <summary>Element types <see cref="Report"/> accepts (numpy names).</summary>
     public static IReadOnlyList<string> ReportTypes { get; } = ["uint8", "uint16", "int16", "int32", "float32", "float64"];
@@ -167,12 +167,16 @@ public abstract class BaseMonitor
         var x = new double[Options.Columns];
         Regressors.Row(date, Trend, HarmonicOrder, x);
         var blocks = (p + BlockSize - 1) / BlockSize;
+        // Made here if missing, not by the parallel blocks.
+        var confidence = s.Confidence;
+        _ = s.Magnitude;
         Parallel.For(0, blocks, b =>
         {
             var start = b * BlockSize;
             var end = Math.Min(p, start + BlockSize);
-            // Blocks without a monitored pixel (outside the forest, all broken) cost one vectorised scan.
-            if (!s.Mask.AsSpan(start, end - start).Contains(MaskCodes.Monitored)) return;
+            // Blocks without a monitored pixel or a break awaiting confirmation (outside the forest, all broken) cost a vectorised scan or two.
+            if (!s.Mask.AsSpan(start, end - start).Contains(MaskCodes.Monitored)
+                && !confidence.AsSpan(start, end - start).Contains(ConfidenceCodes.Low)) return;
             Span<double> prediction = stackalloc double[end - start];
             Predict(m.Beta, p, start, x, prediction);
             StepBlock(start, end, array.Span, prediction, day);
@@ -185,7 +189,8 @@ public abstract class BaseMonitor
     /// <summary>
     /// Updates pixels [start, end): for pixels with mask 1 and a finite observation, the monitor's process update
     /// on the residual <c>y[i] - prediction[i - start]</c> and the break test; a break sets mask 3 and
-    /// detection_date = <paramref name="day"/>.
+    /// detection_date = <paramref name="day"/>. Also keeps <see cref="MonitoringState.Confidence"/> and
+    /// <see cref="MonitoringState.Magnitude"/>, which may look at broken pixels of low confidence.
     /// </summary>
     protected abstract void StepBlock(int start, int end, ReadOnlySpan<float> y, ReadOnlySpan<double> prediction, ushort day);
 
@@ -229,6 +234,32 @@ public abstract class BaseMonitor
     {
         s.Mask[pixel] = MaskCodes.Break;
         s.DetectionDate[pixel] = day;
+    }
+
+    /// <summary>
+    /// A break raised on the first boundary exceedance (EWMA, CuSum, MoSum): low confidence, magnitude
+    /// |process| / boundary, until <see cref="Settle"/> looks at the next valid observation.
+    /// </summary>
+    protected static void BreakLow(MonitoringState s, int pixel, ushort day, double process, double boundary)
+    {
+        Break(s, pixel, day);
+        s.Confidence[pixel] = ConfidenceCodes.Low;
+        s.Magnitude[pixel] = (float)(Math.Abs(process) / boundary);
+    }
+
+    /// <summary>
+    /// Settles a low break on the next valid observation: high (magnitude from it) when the process it would give,
+    /// <paramref name="next"/> (never stored: the reference stops a broken pixel), lies beyond <paramref name="boundary"/>
+    /// on the side of the break's <paramref name="process"/>; else unconfirmed for good.
+    /// </summary>
+    protected static void Settle(MonitoringState s, int pixel, double process, double next, double boundary)
+    {
+        if (Math.Abs(next) >= boundary && Math.Sign(next) == Math.Sign(process))
+        {
+            s.Confidence[pixel] = ConfidenceCodes.High;
+            s.Magnitude[pixel] = (float)(Math.Abs(next) / boundary);
+        }
+        else s.Confidence[pixel] = ConfidenceCodes.Unconfirmed;
     }
 
     /// <summary>The process value of one pixel as <see cref="Report"/> gives it.</summary>
@@ -276,7 +307,8 @@ public abstract class BaseMonitor
     }
 
     /// <summary>
-    /// Stacks <paramref name="layers"/> (any of mask, detection_date, process, in the order asked) into one
+    /// Stacks <paramref name="layers"/> (any of mask, detection_date, process, in the order asked, and this project's
+    /// confidence (0 none, 1 low, 2 high) and magnitude (in hundredths, so that integer reports keep it)) into one
     /// layers x H x W array of <paramref name="dtype"/> (spec 5). Integer casts truncate toward zero and
     /// saturate; NaN becomes 0. Prefer uint16 or int16: detection_date does not fit in 8 bits.
     /// </summary>
@@ -326,6 +358,12 @@ public abstract class BaseMonitor
                     break;
                 case "detection_date":
                     for (int i = 0; i < p; i++) target[i] = cast(s.DetectionDate[i]);
+                    break;
+                case "confidence":
+                    for (int i = 0; i < p; i++) target[i] = cast(ConfidenceCodes.Reported(s.Confidence[i]));
+                    break;
+                case "magnitude":
+                    for (int i = 0; i < p; i++) target[i] = cast(s.Magnitude[i] * 100.0);
                     break;
                 default:
                     for (int i = 0; i < p; i++) target[i] = cast(ProcessAt(i));

@@ -43,5 +43,8 @@ public sealed class Ccdc : CountingMonitor<Ccdc.Sink, Ccdc.Outliers>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool IsOutlier(int pixel, double residual) => Math.Abs(residual) / rmse[pixel] > sensitivity;
+
+        /// <summary>|residual| over the limit, sensitivity x RMSE.</summary>
+        public float Magnitude(int pixel, double residual) => (float)(Math.Abs(residual) / rmse[pixel] / sensitivity);
     }
 }

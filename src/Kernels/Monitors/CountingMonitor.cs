@@ -58,13 +58,36 @@ public abstract class CountingMonitor<TSink, TTest> : BaseMonitor where TSink : 
         var s = State;
         var mask = s.Mask;
         var counter = s.Counter!;
+        var confidence = s.Confidence;
+        var magnitude = s.Magnitude;
         var test = OutlierTest(Model);
         for (int i = start; i < end; i++)
         {
             var v = y[i];
             if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
-            counter[i] = test.IsOutlier(i, v - prediction[i - start]) ? unchecked((byte)(counter[i] + 1)) : (byte)0;
-            if (counter[i] >= boundary) Break(s, i, day);
+            var r = v - prediction[i - start];
+            // Low from the first counted outlier, high at the break; a run that ends before the boundary is no alert.
+            if (test.IsOutlier(i, r))
+            {
+                counter[i] = unchecked((byte)(counter[i] + 1));
+                magnitude[i] = test.Magnitude(i, r);
+                confidence[i] = ConfidenceCodes.Low;
+                if (counter[i] >= boundary)
+                {
+                    Break(s, i, day);
+                    confidence[i] = ConfidenceCodes.High;
+                }
+            }
+            else
+            {
+                counter[i] = 0;
+                // Written only when a run ends: most pixels are not in one.
+                if (confidence[i] != ConfidenceCodes.None)
+                {
+                    confidence[i] = ConfidenceCodes.None;
+                    magnitude[i] = 0;
+                }
+            }
         }
     }
 
@@ -82,4 +105,7 @@ public abstract class CountingMonitor<TSink, TTest> : BaseMonitor where TSink : 
 public interface IOutlierTest
 {
     bool IsOutlier(int pixel, double residual);
+
+    /// <summary>How far an outlier's residual lies beyond the pixel's limit, in units of the limit's distance (above 1).</summary>
+    float Magnitude(int pixel, double residual);
 }

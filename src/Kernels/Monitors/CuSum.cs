@@ -77,20 +77,36 @@ public sealed class CuSum : BaseMonitor
         var n = s.N!;
         var boundary = s.Boundary!;
         var mask = s.Mask;
+        var confidence = s.Confidence;
         var crit2 = CriticalValue * CriticalValue;
         for (int i = start; i < end; i++)
         {
             var v = y[i];
-            if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
+            var monitored = mask[i] == MaskCodes.Monitored;
+            // Besides monitored pixels, breaks awaiting confirmation.
+            if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
-            n[i]++;
-            double h = histsize[i];
-            var ratio = n[i] / h;
-            boundary[i] = Math.Sqrt(ratio * (ratio - 1) * (crit2 + Math.Log(ratio / (ratio - 1))));
             // sigma*sqrt(histsize) is a float32 product in the reference.
-            process[i] += r / (sigma[i] * MathF.Sqrt(histsize[i]));
-            if (Math.Abs(process[i]) >= boundary[i]) Break(s, i, day);
+            var next = process[i] + r / (sigma[i] * MathF.Sqrt(histsize[i]));
+            var nextBoundary = Boundary(n[i] + 1, histsize[i], crit2);
+            if (!monitored)
+            {
+                Settle(s, i, process[i], next, nextBoundary);
+                continue;
+            }
+            n[i]++;
+            boundary[i] = nextBoundary;
+            process[i] = next;
+            if (Math.Abs(next) >= nextBoundary) BreakLow(s, i, day, next, nextBoundary);
         }
+    }
+
+    /// <summary>The boundary after <paramref name="n"/> observations of a pixel with <paramref name="histsize"/> in its history.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Boundary(int n, double histsize, double crit2)
+    {
+        var ratio = n / histsize;
+        return Math.Sqrt(ratio * (ratio - 1) * (crit2 + Math.Log(ratio / (ratio - 1))));
     }
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];

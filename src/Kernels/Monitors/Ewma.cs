@@ -76,18 +76,25 @@ public sealed class Ewma : BaseMonitor
         var boundary = m.EwmaBoundary!;
         var process = s.Process!;
         var mask = s.Mask;
+        var confidence = s.Confidence;
         var lambda = options.Lambda;
         var threshold = options.ThresholdOutlier;
         for (int i = start; i < end; i++)
         {
             var v = y[i];
-            if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
+            var monitored = mask[i] == MaskCodes.Monitored;
+            // Besides monitored pixels, breaks awaiting confirmation.
+            if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
             // Extreme outliers (remaining clouds) are not monitored.
             if (Math.Abs(r) > threshold * sigma[i]) continue;
             var z = (1 - lambda) * process[i] + lambda * r;
-            process[i] = z;
-            if (Math.Abs(z) >= boundary[i]) Break(s, i, day);
+            if (!monitored) Settle(s, i, process[i], z, boundary[i]);
+            else
+            {
+                process[i] = z;
+                if (Math.Abs(z) >= boundary[i]) BreakLow(s, i, day, z, boundary[i]);
+            }
         }
     }
 

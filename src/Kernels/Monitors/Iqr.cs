@@ -60,5 +60,12 @@ public sealed class Iqr : CountingMonitor<Iqr.Sink, Iqr.Outliers>
             double low = q25[pixel], high = q75[pixel], iqr = high - low;
             return residual > high + sensitivity * iqr || residual < low - sensitivity * iqr;
         }
+
+        /// <summary>The residual's distance beyond the nearer quartile over the limit's (sensitivity x IQR).</summary>
+        public float Magnitude(int pixel, double residual)
+        {
+            double low = q25[pixel], high = q75[pixel];
+            return (float)((residual > high ? residual - high : low - residual) / (sensitivity * (high - low)));
+        }
     }
 }

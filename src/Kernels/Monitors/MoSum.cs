@@ -163,25 +163,36 @@ public sealed class MoSum : BaseMonitor
         var boundary = s.Boundary!;
         var process = s.Process!;
         var mask = s.Mask;
+        var confidence = s.Confidence;
         var crit = CriticalValue;
         var flat = CriticalValue * Math.Sqrt(2);
         for (int i = start; i < end; i++)
         {
             var v = y[i];
-            if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
+            var monitored = mask[i] == MaskCodes.Monitored;
+            // Besides monitored pixels, breaks awaiting confirmation.
+            if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
+            var next = process[i];
+            double normalised = 0;
             if (winsize[i] > 0)
             {
-                // Replace the oldest slot; sigma*sqrt(histsize) is a float32 product in the reference.
-                ref var slot = ref window[(n[i] - histsize[i]) % winsize[i] * p + i];
-                var normalised = r / (sigma[i] * MathF.Sqrt(histsize[i]));
-                process[i] += normalised - slot;
-                slot = normalised;
+                // Replaces the oldest slot; sigma*sqrt(histsize) is a float32 product in the reference.
+                normalised = r / (sigma[i] * MathF.Sqrt(histsize[i]));
+                next += normalised - window[(n[i] - histsize[i]) % winsize[i] * p + i];
             }
+            var ratio = (n[i] + 1) / (double)histsize[i];
+            var nextBoundary = ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
+            if (!monitored)
+            {
+                Settle(s, i, process[i], next, nextBoundary);
+                continue;
+            }
+            if (winsize[i] > 0) window[(n[i] - histsize[i]) % winsize[i] * p + i] = normalised;
             n[i]++;
-            var ratio = n[i] / (double)histsize[i];
-            boundary[i] = ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
-            if (Math.Abs(process[i]) >= boundary[i]) Break(s, i, day);
+            process[i] = next;
+            boundary[i] = nextBoundary;
+            if (Math.Abs(next) >= nextBoundary) BreakLow(s, i, day, next, nextBoundary);
         }
     }
 

@@ -56,6 +56,18 @@ public sealed record MonitoringState
     /// <summary>Number of monitored dates so far.</summary>
     public int Steps { get; set; }
 
+    private byte[]? confidence;
+    private float[]? magnitude;
+
+    /// <summary>
+    /// Alert confidence (<see cref="ConfidenceCodes"/>). Not part of the reference's state: a state restored without it
+    /// (stored before confidence existed) starts with zeros, made on first use.
+    /// </summary>
+    public byte[] Confidence { get => confidence ??= new byte[Mask.Length]; init => confidence = value; }
+
+    /// <summary>How far beyond the boundary the observation that raised or confirmed the alert lay, in boundaries (0: no alert); zeros like <see cref="Confidence"/>.</summary>
+    public float[] Magnitude { get => magnitude ??= new float[Mask.Length]; init => magnitude = value; }
+
     /// <summary>A deep copy (every array cloned).</summary>
     public MonitoringState Copy() => new()
     {
@@ -67,5 +79,7 @@ public sealed record MonitoringState
         Boundary = (double[]?)Boundary?.Clone(),
         Window = (double[]?)Window?.Clone(),
         Steps = Steps,
+        Confidence = (byte[])Confidence.Clone(),
+        Magnitude = (float[])Magnitude.Clone(),
     };
 }

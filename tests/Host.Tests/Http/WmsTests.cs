@@ -31,7 +31,7 @@ public class WmsTests(NodeFixture node)
         Assert.Equal("1.3.0", xml.Root!.Attribute("version")!.Value);
         var root = xml.Root.Element(Wms + "Capability")!.Element(Wms + "Layer")!;
         var names = root.Elements(Wms + "Layer").Select(l => l.Element(Wms + "Name")!.Value).ToArray();
-        Assert.Equal(["mask", "detection_date"], names);
+        Assert.Equal(["mask", "detection_date", "confidence", "magnitude"], names);
         var crs = root.Elements(Wms + "CRS").Select(c => c.Value).ToArray();
         Assert.Equal(["EPSG:3857", "EPSG:4326", "CRS:84", "EPSG:3035"], crs);
         var geo = root.Element(Wms + "EX_GeographicBoundingBox")!;
@@ -192,7 +192,7 @@ public class WmsTests(NodeFixture node)
     {
         var xml = XDocument.Parse(await node.Http.GetStringAsync($"{node.Server.WmsUrl}?SERVICE=WMS&REQUEST=GetCapabilities"));
         var legends = xml.Descendants(Wms + "LegendURL").ToArray();
-        Assert.Equal(2, legends.Length);
+        Assert.Equal(4, legends.Length);
         foreach (var legend in legends)
         {
             var href = legend.Element(Wms + "OnlineResource")!.Attribute(XName.Get("href", "http://www.w3.org/1999/xlink"))!.Value;
@@ -211,6 +211,8 @@ public class WmsTests(NodeFixture node)
                      (LegendRenderer.MaskLegendSize(), LegendRenderer.MaskLegendPng()),
                      (LegendRenderer.DateLegendSize(null, null), LegendRenderer.DateLegendPng(null, null)),
                      (LegendRenderer.DateLegendSize(may, december), LegendRenderer.DateLegendPng(may, december)),
+                     (LegendRenderer.ConfidenceLegendSize(), LegendRenderer.ConfidenceLegendPng()),
+                     (LegendRenderer.MagnitudeLegendSize(), LegendRenderer.MagnitudeLegendPng()),
                  })
         {
             var image = MapImage.DecodePng(png);

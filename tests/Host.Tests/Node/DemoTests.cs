@@ -10,6 +10,9 @@ public sealed partial class DemoTests
     [GeneratedRegex(@"F1 (\d+\.\d+)")]
     private static partial Regex F1Pattern();
 
+    [GeneratedRegex(@"alerts: +(\d+) break pixels: (\d+) low, (\d+) high confidence")]
+    private static partial Regex AlertsPattern();
+
     /// <summary>The README's main command, end to end, as a real process on a tiny archive (real GDAL, SQLite, Akka).</summary>
     [Fact]
     public void DemoRunsEndToEndAndScoresAgainstTheGroundTruth()
@@ -27,6 +30,11 @@ public sealed partial class DemoTests
             Assert.True(double.Parse(f1.Groups[1].Value, CultureInfo.InvariantCulture) >= 0.85, output);
             Assert.Contains("IQR trend=false, harmonic_order=2, sensitivity=2.5, fit method=RIRLS, maxiter=5, Ndvi, buffer 2 px", output);
             Assert.Contains("clearing edges:", output);
+            // Every break pixel has a confidence; IQR confirms a break only at its boundary, so each is high.
+            var alerts = AlertsPattern().Match(output);
+            Assert.True(alerts.Success, output);
+            Assert.Equal(long.Parse(alerts.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(alerts.Groups[3].Value, CultureInfo.InvariantCulture));
+            Assert.Equal("0", alerts.Groups[2].Value);
 
             var mosaic = Path.Combine(dir, "mosaic.vrt");
             Assert.True(File.Exists(mosaic), output);

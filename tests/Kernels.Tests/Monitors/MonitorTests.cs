@@ -58,8 +58,8 @@ public class MonitorTests
         var monitor = new Iqr(new IqrOptions { Trend = false, HarmonicOrder = 1 });
         monitor.Fit(history);
         for (int t = 0; t < dates.Length; t++) monitor.Monitor(monitoring.AsMemory(t * 256, 256), dates[t]);
-        var e = Assert.Throws<ArgumentException>(() => monitor.Report(["mask", "magnitude"]));
-        Assert.Contains("'magnitude'", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => monitor.Report(["mask", "breaks"]));
+        Assert.Contains("'breaks'", e.Message);
         Assert.Contains("detection_date", e.Message);
         Assert.Throws<ArgumentException>(() => monitor.Report(["mask"], "uint7"));
         var report = monitor.Report(["detection_date", "mask"], "int16");
@@ -108,6 +108,8 @@ public class MonitorTests
             Assert.Equal(a[i].Shape, b[i].Shape);
             Assert.Equal(a[i].Data, b[i].Data);
         }
+        Assert.Equal(original.State.Confidence, restored.State.Confidence);
+        Assert.Equal(original.State.Magnitude, restored.State.Magnitude);
         Assert.Contains(original.State.Mask, m => m == MaskCodes.Break);
     }
 

@@ -11,7 +11,10 @@ public readonly record struct Rgba(byte R, byte G, byte B, byte A)
     public string Hex => $"#{R:x2}{G:x2}{B:x2}";
 }
 
-/// <summary>The published colour schemes: one colour per mask class, and a sequential ramp for detection dates.</summary>
+/// <summary>
+/// The published colour schemes: one colour per mask class and per alert confidence, a sequential ramp for detection
+/// dates and another for magnitudes.
+/// </summary>
 public static class Palette
 {
     /// <summary>Mask classes as written in the reports, in code order (a code is its index), with their legend labels and colours.</summary>
@@ -24,10 +27,55 @@ public static class Palette
         (MaskCodes.TooFewObservations, "Too few observations", new Rgba(0xD9, 0xD9, 0xD9, 0xFF)),
     ];
 
-    /// <summary>Colour of a mask code; unknown codes are drawn magenta so that they stand out rather than vanish.</summary>
-    public static Rgba MaskColour(ushort code) => code < MaskClasses.Count ? MaskClasses[code].Colour : new Rgba(0xFF, 0x00, 0xFF, 0xFF);
+    /// <summary>Unknown codes are drawn magenta so that they stand out rather than vanish.</summary>
+    private static readonly Rgba Unknown = new(0xFF, 0x00, 0xFF, 0xFF);
+
+    /// <summary>Colour of a mask code.</summary>
+    public static Rgba MaskColour(ushort code) => code < MaskClasses.Count ? MaskClasses[code].Colour : Unknown;
 
     public static string MaskLabel(ushort code) => code < MaskClasses.Count ? MaskClasses[code].Label : $"Unknown class {code}";
+
+    /// <summary>The alert confidences a legend shows (0, no alert, is transparent).</summary>
+    public static readonly IReadOnlyList<(ushort Code, string Label, Rgba Colour)> ConfidenceClasses =
+    [
+        (ConfidenceCodes.Low, "Low confidence", new Rgba(0xFD, 0xAE, 0x61, 0xFF)),
+        (ConfidenceCodes.High, "High confidence", new Rgba(0xD7, 0x19, 0x1C, 0xFF)),
+    ];
+
+    public static Rgba ConfidenceColour(ushort code) => code switch
+    {
+        ConfidenceCodes.None => Rgba.Transparent,
+        ConfidenceCodes.Low => ConfidenceClasses[0].Colour,
+        ConfidenceCodes.High => ConfidenceClasses[1].Colour,
+        _ => Unknown,
+    };
+
+    /// <summary>"low", "high", or null for no alert and unknown codes: as the alert feed writes it.</summary>
+    public static string? ConfidenceName(ushort code) => code switch
+    {
+        ConfidenceCodes.Low => "low",
+        ConfidenceCodes.High => "high",
+        _ => null,
+    };
+
+    /// <summary>Magnitudes (in boundaries) from 1 to this are spread over the magnitude ramp; larger ones take its end.</summary>
+    public const double MagnitudeRampTop = 5;
+
+    // Pale to dark blue: apart from the date ramp's warm colours.
+    private static readonly Rgba[] MagnitudeStops =
+    [
+        new(0xC6, 0xDB, 0xEF, 0xFF),
+        new(0x6B, 0xAE, 0xD6, 0xFF),
+        new(0x21, 0x71, 0xB5, 0xFF),
+        new(0x08, 0x30, 0x6B, 0xFF),
+    ];
+
+    /// <summary>The colour of a report's magnitude (hundredths of the boundary); 0 (no alert) is transparent.</summary>
+    public static Rgba MagnitudeColour(ushort hundredths) =>
+        hundredths == 0 ? Rgba.Transparent : MagnitudeAt((hundredths / 100.0 - 1) / (MagnitudeRampTop - 1));
+
+    /// <summary>The magnitude ramp at a fraction in [0, 1].</summary>
+    public static Rgba MagnitudeAt(double fraction) => Ramp(MagnitudeStops, fraction);
 
     // Yellow (early) through orange and red to dark purple (late): readable on light and dark backgrounds.
     private static readonly Rgba[] RampStops =
@@ -50,14 +98,16 @@ public static class Palette
         return RampAt(f);
     }
 
-    /// <summary>The ramp at a fraction in [0, 1].</summary>
-    public static Rgba RampAt(double fraction)
+    /// <summary>The date ramp at a fraction in [0, 1].</summary>
+    public static Rgba RampAt(double fraction) => Ramp(RampStops, fraction);
+
+    private static Rgba Ramp(Rgba[] stops, double fraction)
     {
-        var p = Math.Clamp(fraction, 0, 1) * (RampStops.Length - 1);
-        var i = Math.Min((int)p, RampStops.Length - 2);
+        var p = Math.Clamp(fraction, 0, 1) * (stops.Length - 1);
+        var i = Math.Min((int)p, stops.Length - 2);
         var t = p - i;
-        var a = RampStops[i];
-        var b = RampStops[i + 1];
+        var a = stops[i];
+        var b = stops[i + 1];
         return new Rgba(Lerp(a.R, b.R, t), Lerp(a.G, b.G, t), Lerp(a.B, b.B, t), 0xFF);
     }
 

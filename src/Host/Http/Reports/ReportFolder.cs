@@ -6,11 +6,18 @@ using NrtCluster.Kernels;
 
 namespace NrtCluster.Host.Http.Reports;
 
-/// <summary>One per-tile report GeoTIFF: where it lies and which bands hold the mask and the detection date.</summary>
-public sealed record TileReportInfo(string Tile, string Path, GeoBox Box, int MaskBand, int DateBand, DateTime LastWriteUtc);
+/// <summary>
+/// One per-tile report GeoTIFF: where it lies and which bands hold the mask, the detection date and, when it has them
+/// (0 when not: older reports), the alert confidence and magnitude.
+/// </summary>
+public sealed record TileReportInfo(string Tile, string Path, GeoBox Box, int MaskBand, int DateBand, DateTime LastWriteUtc,
+    int ConfidenceBand = 0, int MagnitudeBand = 0);
 
-/// <summary>A break pixel in the sorted index: detection day (days since 1970-01-01), tile ordinal, pixel offset in the tile.</summary>
-public readonly record struct BreakRecord(ushort Day, int Tile, int Pixel);
+/// <summary>
+/// A break pixel in the sorted index: detection day (days since 1970-01-01), tile ordinal, pixel offset in the tile, and
+/// its report's confidence code and magnitude in hundredths (0 when its report has no such band).
+/// </summary>
+public readonly record struct BreakRecord(ushort Day, int Tile, int Pixel, byte Confidence = 0, ushort Magnitude = 0);
 
 /// <summary>
 /// What an output folder held when it was last scanned: the tile reports (sorted by tile id), the mosaic, the
@@ -108,6 +115,8 @@ public sealed class ReportFolder
 {
     public const string MaskBandName = "mask";
     public const string DateBandName = "detection_date";
+    public const string ConfidenceBandName = "confidence";
+    public const string MagnitudeBandName = "magnitude";
     public const string TilesFolder = "tiles";
 
     private readonly Lock _gate = new();
@@ -162,27 +171,30 @@ public sealed class ReportFolder
 
     private ReportSnapshot Scan(List<FileInfo> files, DateTime now, string identity)
     {
-        var tiles = new List<(TileReportInfo Info, ushort[] Mask, ushort[] Date)>();
+        var tiles = new List<(TileReportInfo Info, ushort[] Mask, ushort[] Date, ushort[]? Confidence, ushort[]? Magnitude)>();
         var skipped = new List<string>();
         foreach (var file in files.Where(f => IsTiff(f.Name)))
         {
             try
             {
                 using var ds = RasterDataset.Open(file.FullName);
-                int mask = 0, date = 0;
+                int mask = 0, date = 0, confidence = 0, magnitude = 0;
                 for (var b = 1; b <= ds.BandCount; b++)
                 {
                     var d = ds.Description(b);
                     if (d.Equals(MaskBandName, StringComparison.OrdinalIgnoreCase)) mask = b;
                     else if (d.Equals(DateBandName, StringComparison.OrdinalIgnoreCase)) date = b;
+                    else if (d.Equals(ConfidenceBandName, StringComparison.OrdinalIgnoreCase)) confidence = b;
+                    else if (d.Equals(MagnitudeBandName, StringComparison.OrdinalIgnoreCase)) magnitude = b;
                 }
                 if (mask == 0 || date == 0)
                 {
                     skipped.Add($"{file.FullName}: no bands described '{MaskBandName}' and '{DateBandName}'");
                     continue;
                 }
-                var info = new TileReportInfo(TileName(file.FullName), file.FullName, ds.GeoBox, mask, date, file.LastWriteTimeUtc);
-                tiles.Add((info, ds.ReadBand<ushort>(mask), ds.ReadBand<ushort>(date)));
+                var info = new TileReportInfo(TileName(file.FullName), file.FullName, ds.GeoBox, mask, date, file.LastWriteTimeUtc, confidence, magnitude);
+                tiles.Add((info, ds.ReadBand<ushort>(mask), ds.ReadBand<ushort>(date),
+                    confidence == 0 ? null : ds.ReadBand<ushort>(confidence), magnitude == 0 ? null : ds.ReadBand<ushort>(magnitude)));
             }
             catch (GdalException e)
             {
@@ -202,12 +214,13 @@ public sealed class ReportFolder
         var breaks = new List<BreakRecord>();
         for (var t = 0; t < tiles.Count; t++)
         {
-            var (_, mask, date) = tiles[t];
+            var (_, mask, date, confidence, magnitude) = tiles[t];
             for (var i = 0; i < mask.Length; i++)
             {
                 var m = mask[i];
                 counts[Math.Min((int)m, counts.Length - 1)]++;
-                if (m == MaskCodes.Break && date[i] != 0) breaks.Add(new BreakRecord(date[i], t, i));
+                if (m == MaskCodes.Break && date[i] != 0)
+                    breaks.Add(new BreakRecord(date[i], t, i, (byte)Math.Min(confidence?[i] ?? 0, byte.MaxValue), magnitude?[i] ?? 0));
             }
         }
         var sorted = breaks.ToArray();

@@ -8,11 +8,11 @@ using NrtCluster.Host.Http.Reports;
 
 namespace NrtCluster.Host.Http.Wms;
 
-/// <summary>GetFeatureInfo: a map pixel's mask class, detection date and tile, as GeoJSON, plain text or HTML.</summary>
+/// <summary>GetFeatureInfo: a map pixel's mask class, detection date, alert confidence and magnitude and tile, as GeoJSON, plain text or HTML.</summary>
 public static class WmsFeatureInfo
 {
-    /// <summary>What a report says about one pixel.</summary>
-    private sealed record PixelInfo(string Tile, int Row, int Col, ushort Mask, ushort Day);
+    /// <summary>What a report says about one pixel; confidence and magnitude (hundredths) are null when the report has no such band.</summary>
+    private sealed record PixelInfo(string Tile, int Row, int Col, ushort Mask, ushort Day, ushort? Confidence, ushort? Magnitude);
 
     public static WmsResponse Answer(WmsRequest request, ReportFolder folder)
     {
@@ -70,7 +70,7 @@ public static class WmsFeatureInfo
                 var window = new PixelWindow(col, row, 1, 1);
                 ds.Read(t.MaskBand, window, m);
                 ds.Read(t.DateBand, window, d);
-                return new PixelInfo(t.Tile, row, col, m[0], d[0]);
+                return new PixelInfo(t.Tile, row, col, m[0], d[0], Optional(ds, t.ConfidenceBand, window), Optional(ds, t.MagnitudeBand, window));
             }
             catch (GdalException e)
             {
@@ -78,6 +78,14 @@ public static class WmsFeatureInfo
             }
         }
         return null;
+    }
+
+    private static ushort? Optional(RasterDataset ds, int band, PixelWindow window)
+    {
+        if (band == 0) return null;
+        Span<ushort> v = stackalloc ushort[1];
+        ds.Read(band, window, v);
+        return v[0];
     }
 
     private static JsonObject Json(PixelInfo? hit, double lon, double lat, string[] layers)
@@ -93,6 +101,10 @@ public static class WmsFeatureInfo
             }
             if (layers.Contains(WmsLayers.Date))
                 properties["detection_date"] = hit.Day == 0 ? null : Date(hit.Day);
+            if (layers.Contains(WmsLayers.Confidence))
+                properties["confidence"] = hit.Confidence is { } c ? Palette.ConfidenceName(c) : null;
+            if (layers.Contains(WmsLayers.Magnitude))
+                properties["magnitude"] = hit.Magnitude is { } mg and > 0 ? mg / 100.0 : null;
             features.Add(new JsonObject
             {
                 ["type"] = "Feature",
@@ -110,6 +122,10 @@ public static class WmsFeatureInfo
         sb.Append(CultureInfo.InvariantCulture, $"tile = {hit.Tile}\nrow = {hit.Row}\ncol = {hit.Col}\n");
         if (layers.Contains(WmsLayers.Mask)) sb.Append(CultureInfo.InvariantCulture, $"mask = {hit.Mask} ({Palette.MaskLabel(hit.Mask)})\n");
         if (layers.Contains(WmsLayers.Date)) sb.Append("detection_date = ").Append(hit.Day == 0 ? "none" : Date(hit.Day)).Append('\n');
+        if (layers.Contains(WmsLayers.Confidence))
+            sb.Append("confidence = ").Append(hit.Confidence is { } c ? Palette.ConfidenceName(c) ?? "none" : "unknown").Append('\n');
+        if (layers.Contains(WmsLayers.Magnitude))
+            sb.Append("magnitude = ").Append(hit.Magnitude is { } m ? m == 0 ? "none" : (m / 100.0).ToString(CultureInfo.InvariantCulture) : "unknown").Append('\n');
         return sb.ToString();
     }
 

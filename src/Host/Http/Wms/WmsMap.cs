@@ -10,7 +10,7 @@ namespace NrtCluster.Host.Http.Wms;
 /// <summary>
 /// GetMap: the mosaic warped with nearest resampling onto the requested box and coloured here, as PNG or JPEG.
 /// TIME=start/end (or one date) filters by detection date: the mask layer then shows the state as of the end date,
-/// the date layer only breaks detected in the interval.
+/// the other layers only alerts detected in the interval (so not the low alerts of IQR and CCDC, which have no date yet).
 /// </summary>
 public static class WmsMap
 {
@@ -46,22 +46,30 @@ public static class WmsMap
         {
             int rampFirst = s.FirstDetection is { } f ? f.DayNumber - ReportSnapshot.Epoch : 0;
             int rampLast = s.LastDetection is { } l ? l.DayNumber - ReportSnapshot.Epoch : 0;
-            Sample(s, box, ct, (offset, mask, date) =>
+            var untimed = first == 0 && last == int.MaxValue;
+            Sample(s, box, ct, layers, (offset, strip) =>
             {
                 var rgba = image.Pixels;
                 foreach (var layer in layers)
-                    for (var i = 0; i < mask.Length; i++)
+                    for (var i = 0; i < strip.Count; i++)
                     {
-                        var day = date[i];
+                        var day = strip.Date[i];
+                        var inTime = untimed || (day != 0 && day >= first && day <= last);
                         Rgba c;
                         if (layer == WmsLayers.Mask)
                         {
-                            var m = mask[i];
+                            var m = strip.Mask[i];
                             // As of the end of TIME, a later break was still a monitored pixel.
                             if (m == MaskCodes.Break && day > last) m = MaskCodes.Monitored;
                             c = Palette.MaskColour(m);
                         }
-                        else c = day != 0 && day >= first && day <= last ? Palette.DateColour(day, rampFirst, rampLast) : Rgba.Transparent;
+                        else if (!inTime) continue;
+                        else c = layer switch
+                        {
+                            WmsLayers.Confidence => Palette.ConfidenceColour(strip.Confidence[i]),
+                            WmsLayers.Magnitude => Palette.MagnitudeColour(strip.Magnitude[i]),
+                            _ => Palette.DateColour(day, rampFirst, rampLast),
+                        };
                         if (c.A == 0) continue;
                         var o = (offset + i) * 4;
                         rgba[o] = c.R; rgba[o + 1] = c.G; rgba[o + 2] = c.B; rgba[o + 3] = c.A;
@@ -92,16 +100,25 @@ public static class WmsMap
         }
     }
 
-    private delegate void StripAction(int offset, ReadOnlySpan<ushort> mask, ReadOnlySpan<ushort> date);
+    /// <summary>One strip's bands; a confidence or magnitude band that is not drawn, or that the reports lack, stays zeros (no alert).</summary>
+    private sealed class Strip(int length)
+    {
+        public readonly ushort[] Mask = new ushort[length];
+        public readonly ushort[] Date = new ushort[length];
+        public readonly ushort[] Confidence = new ushort[length];
+        public readonly ushort[] Magnitude = new ushort[length];
+        public int Count;
+    }
 
     /// <summary>Pixels warped at once: a map is sampled in strips of rows of about this size, so it holds its image and one strip.</summary>
     private const int StripPixels = 1 << 20;
 
     /// <summary>
-    /// The mask and date bands warped (nearest) onto <paramref name="box"/>, strip by strip from the top: <paramref name="strip"/>
-    /// gets each strip's first pixel index in the map and its bands. Stops between strips once <paramref name="ct"/> is cancelled.
+    /// The mask and date bands, and the confidence and magnitude bands when <paramref name="layers"/> draw them, warped
+    /// (nearest) onto <paramref name="box"/>, strip by strip from the top: <paramref name="strip"/> gets each strip's first
+    /// pixel index in the map and its bands. Stops between strips once <paramref name="ct"/> is cancelled.
     /// </summary>
-    private static void Sample(ReportSnapshot s, GeoBox box, CancellationToken ct, StripAction strip)
+    private static void Sample(ReportSnapshot s, GeoBox box, CancellationToken ct, string[] layers, Action<int, Strip> strip)
     {
         var options = new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, 0);
         var sources = new List<RasterDataset>();
@@ -109,8 +126,10 @@ public static class WmsMap
         {
             foreach (var path in s.MapSources) sources.Add(RasterDataset.Open(path));
             var rows = Math.Min(box.Height, Math.Max(1, StripPixels / box.Width));
-            var mask = new ushort[rows * box.Width];
-            var date = new ushort[rows * box.Width];
+            var bands = new Strip(rows * box.Width);
+            var first = s.Tiles[0];
+            var confidence = layers.Contains(WmsLayers.Confidence) ? first.ConfidenceBand : 0;
+            var magnitude = layers.Contains(WmsLayers.Magnitude) ? first.MagnitudeBand : 0;
             for (var row = 0; row < box.Height; row += rows)
             {
                 ct.ThrowIfCancellationRequested();
@@ -118,9 +137,12 @@ public static class WmsMap
                 var part = new GeoBox(box.Width, Math.Min(rows, box.Height - row), box.Transform with { X0 = x0, Y0 = y0 }, box.Crs);
                 using var warped = Warp.ToMemory(sources, part, options);
                 var window = new PixelWindow(0, 0, part.Width, part.Height);
-                warped.Read<ushort>(s.Tiles[0].MaskBand, window, mask);
-                warped.Read<ushort>(s.Tiles[0].DateBand, window, date);
-                strip(row * box.Width, mask.AsSpan(0, part.PixelCount), date.AsSpan(0, part.PixelCount));
+                warped.Read<ushort>(first.MaskBand, window, bands.Mask.AsSpan(0, part.PixelCount));
+                warped.Read<ushort>(first.DateBand, window, bands.Date.AsSpan(0, part.PixelCount));
+                if (confidence != 0) warped.Read<ushort>(confidence, window, bands.Confidence.AsSpan(0, part.PixelCount));
+                if (magnitude != 0) warped.Read<ushort>(magnitude, window, bands.Magnitude.AsSpan(0, part.PixelCount));
+                bands.Count = part.PixelCount;
+                strip(row * box.Width, bands);
             }
         }
         catch (GdalException e)
