@@ -118,7 +118,7 @@ public static class WmsMap
     /// (nearest) onto <paramref name="box"/>, strip by strip from the top: <paramref name="strip"/> gets each strip's first
     /// pixel index in the map and its bands. Stops between strips once <paramref name="ct"/> is cancelled.
     /// </summary>
-    private static void Sample(ReportSnapshot s, GeoBox box, CancellationToken ct, string[] layers, Action<int, Strip> strip)
+    private static void Sample(ReportSnapshot s, GeoBox box, CancellationToken ct, IReadOnlyList<string> layers, Action<int, Strip> strip)
     {
         var options = new WarpOptions(Resampling.Nearest, RasterDataType.UInt16, null, 0);
         var sources = new List<RasterDataset>();
