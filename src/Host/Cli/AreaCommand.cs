@@ -42,7 +42,7 @@ public static class AreaCommand
                                   Path.Combine(config.OutputFolder, StateFingerprint.FileName));
                 if (added.Count > 0)
                     Console.WriteLine("area: 'nrtc fit' fits the new tiles (the others answer already fitted and keep their state), then 'nrtc fast-forward' " +
-                                      "brings them up to the others' last day; a running node takes the area with 'nrtc area --node URL'");
+                                      "brings them up to the others' last day; restart a running node (run) to take the area");
                 return Task.FromResult(0);
             }).GetAwaiter().GetResult();
         });
