@@ -31,6 +31,9 @@ public sealed class ForestMaskUpdateTests
     private static TileCommand.UpdateMask Update(byte[] forest, string path = "/masks/forest-2026.tif") =>
         new(new UpdateMask(Tile, path, null), forest, Now);
 
+    /// <summary>The forest the case was fitted with (a fresh copy).</summary>
+    private static byte[] FitForest() => [.. Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0)];
+
     private static byte[] Mask(TileState state) => state.Monitoring![TileState.MaskLayer].ValuesAs<byte>();
 
     private static byte[] Bytes(TileSnapshot s) => NrtBinaryFormat.Write(s);
@@ -47,7 +50,7 @@ public sealed class ForestMaskUpdateTests
         Assert.True(monitored.Length > 10 && breaks.Length > 2 && outside.Length > 10, $"{monitored.Length} monitored, {breaks.Length} breaks, {outside.Length} outside");
 
         // The forest shrinks by 10 monitored pixels and 2 breaks, and grows by 10 pixels the fit never saw (outside its mask).
-        var forest = Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0).ToArray();
+        var forest = FitForest();
         var leaving = monitored[..10];
         var brokenOutside = breaks[..2];
         var entering = outside[..10];
@@ -81,7 +84,7 @@ public sealed class ForestMaskUpdateTests
         // Days go on with the new mask and keep the fit's codes; the original forest brings the pixels that left back.
         var later = ApplyDays(after, [DaysBefore]);
         Assert.Equal(fitMask, later.Monitoring![TileState.FitMaskLayer].ValuesAs<byte>());
-        var back = later.Decided(Update(Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0).ToArray()));
+        var back = later.Decided(Update(FitForest()));
         Assert.Equal(new MaskChange(Left: 0, Entered: 10, NotFitted: 0, BreaksKept: 0), Assert.IsType<MaskAck>(back.Reply).Change);
         Assert.All(leaving, i => Assert.Equal(MaskCodes.Monitored, Mask(back.Next)[i]));
     }
@@ -105,7 +108,7 @@ public sealed class ForestMaskUpdateTests
         Assert.All(without.Days.Skip(DaysBefore), d => Assert.Equal(0, d.NewBreaks));
 
         // Out for 10 days and back: monitoring resumes; the tile never out of the forest sees the same days.
-        var forest = Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0).ToArray();
+        var forest = FitForest();
         var paused = ApplyDays(noForest, Enumerable.Range(DaysBefore, 10));
         var resumed = ApplyDays(paused.Decided(Update(forest)).Next, Enumerable.Range(DaysBefore + 10, days - DaysBefore - 10));
         Assert.True(resumed.Totals.Breaks > state.Totals.Breaks, $"{resumed.Totals.Breaks} breaks after resuming, {state.Totals.Breaks} before");
@@ -125,7 +128,7 @@ public sealed class ForestMaskUpdateTests
         Assert.Equal(AckOutcome.Failed, ((MaskAck)wrongSize.Reply).Outcome);
         Assert.Contains($"has {Data.Pixels - 1} pixels, the tile {Data.Pixels}; nothing changed", ((MaskAck)wrongSize.Reply).Detail);
 
-        var same = fitted.Decided(Update(Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0).ToArray()));
+        var same = fitted.Decided(Update(FitForest()));
         Assert.Null(same.Event);
         Assert.Same(fitted, same.Next);
         Assert.Equal(AckOutcome.MaskUpdated, ((MaskAck)same.Reply).Outcome);
@@ -154,7 +157,7 @@ public sealed class ForestMaskUpdateTests
         }
 
         var state = ApplyDays(Fitted(), Enumerable.Range(0, 20));
-        var forest = Data.Mask!.Select(m => m == 1 ? (byte)1 : (byte)0).ToArray();
+        var forest = FitForest();
         Array.Clear(forest, 0, Data.Pixels / 2);
         var decision = state.Decided(Update(forest));
         var updated = decision.Next;
