@@ -49,6 +49,9 @@ public static class NrtBinaryFormat
         [typeof(TileRewound)] = "TileRewound",
         [typeof(TileModel)] = "TileModel",
         [typeof(TileSnapshot)] = "TileSnapshot",
+        [typeof(UpdateMask)] = "UpdateMask",
+        [typeof(MaskAck)] = "MaskAck",
+        [typeof(MaskUpdated)] = "MaskUpdated",
     };
 
     public static string ManifestOf(object message) =>
@@ -106,6 +109,13 @@ public static class NrtBinaryFormat
                     w.Write(m.Monitoring is not null); if (m.Monitoring is not null) WriteLayers(w, m.Monitoring);
                     WriteDays(w, m.Days); WriteTotals(w, m.Totals); WriteQuarantined(w, m.Quarantined);
                     break;
+                case UpdateMask m: WriteTile(w, m.Tile); WriteOptionalString(w, m.RasterPath); w.Write(m.Threshold is not null); if (m.Threshold is { } t) w.Write(t); break;
+                case MaskAck m:
+                    WriteTile(w, m.Tile); w.Write(m.FitNumber); w.Write((byte)m.Outcome); w.Write(m.Detail);
+                    w.Write(m.Change is not null); if (m.Change is not null) WriteMaskChange(w, m.Change);
+                    WriteOptionalString(w, m.ReportError);
+                    break;
+                case MaskUpdated m: WriteTile(w, m.Tile); w.Write(m.Source); WriteMaskChange(w, m.Change); WriteTime(w, m.AtUtc); break;
                 default: throw new ArgumentException($"NrtBinaryFormat cannot write {message.GetType().FullName}.");
             }
         }
@@ -161,6 +171,12 @@ public static class NrtBinaryFormat
             {
                 Quarantined = ReadQuarantined(r, version),
             },
+            "UpdateMask" => new UpdateMask(ReadTile(r), ReadOptionalString(r), r.ReadBoolean() ? r.ReadDouble() : null),
+            "MaskAck" => new MaskAck(ReadTile(r), r.ReadInt32(), (AckOutcome)r.ReadByte(), r.ReadString(), r.ReadBoolean() ? ReadMaskChange(r) : null)
+            {
+                ReportError = ReadOptionalString(r),
+            },
+            "MaskUpdated" => new MaskUpdated(ReadTile(r), r.ReadString(), ReadMaskChange(r), ReadTime(r)),
             _ => throw new InvalidDataException($"Unknown manifest '{manifest}': written by a newer or different build?"),
         };
     }
@@ -228,6 +244,13 @@ public static class NrtBinaryFormat
 
     private static void WriteTime(BinaryWriter w, DateTime t) => w.Write(t.ToUniversalTime().Ticks);
     private static DateTime ReadTime(BinaryReader r) => new(r.ReadInt64(), DateTimeKind.Utc);
+
+    private static void WriteMaskChange(BinaryWriter w, MaskChange c)
+    {
+        w.Write(c.Left); w.Write(c.Entered); w.Write(c.NotFitted); w.Write(c.BreaksKept);
+    }
+
+    private static MaskChange ReadMaskChange(BinaryReader r) => new(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
 
     private static void WriteOptionalString(BinaryWriter w, string? s) { w.Write(s is not null); if (s is not null) w.Write(s); }
     private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;

@@ -130,6 +130,18 @@ public sealed class StacObservationSource : IObservationSource
         return _profile.Describe(stacItem);
     }
 
+    public Task<byte[]> LoadForestMaskAsync(TileId tile, string? rasterPath, double? threshold, CancellationToken cancellationToken)
+    {
+        var box = _grid.TileGeoBox(tile);
+        if (rasterPath is null)
+        {
+            var all = new byte[box.PixelCount];
+            Array.Fill(all, (byte)1);
+            return Task.FromResult(all);
+        }
+        return Task.Run(() => TileRasters.ReadForestMask(rasterPath, box, threshold, Resampling.Nearest), cancellationToken);
+    }
+
     /// <summary>The configured forest mask on the tile (1 = monitor); null when every pixel is monitored or the rule decides after the fit.</summary>
     private byte[]? ForestMask(GeoBox box) => _forestMask.Source switch
     {

@@ -133,7 +133,9 @@ public sealed class TileActor : UntypedPersistentActor
     /// <param name="RewriteFor">Set for a <see cref="RewriteTileReport"/>: who gets the reply; no alert, the day was counted already.</param>
     /// <param name="Ack">The day's acknowledgement, sent once the report is written (with <see cref="DayAck.ReportError"/> when not).</param>
     /// <param name="Deferred">Not written: the day's batch goes on and its last day writes the report (the alert has no path).</param>
-    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, string? Failure, IActorRef? RewriteFor = null, (DayAck Ack, IActorRef To)? Ack = null, bool Deferred = false);
+    /// <param name="MaskReply">With <paramref name="RewriteFor"/>: the report follows a forest mask update, which this answers.</param>
+    private sealed record ReportDone(DateOnly Day, long NewBreaks, string? Path, string? Failure, IActorRef? RewriteFor = null, (DayAck Ack, IActorRef To)? Ack = null, bool Deferred = false,
+        MaskAck? MaskReply = null);
 
     protected override void OnRecover(object message)
     {
@@ -216,6 +218,7 @@ public sealed class TileActor : UntypedPersistentActor
             case ObserveDay observe: StartObserve(observe); break;
             case QuarantineDay quarantine: Quarantine(quarantine, Sender); break;
             case RequeueDay requeue: Requeue(requeue, Sender); break;
+            case UpdateMask update: StartMaskUpdate(update); break;
             case GetTileReport:
                 string? path = _settings.ReportWriter?.PathFor(_tile);
                 Sender.Tell(TileDecision.Of(_state, new TileCommand.Report(path is not null && File.Exists(path) ? path : null)).Reply);
@@ -332,6 +335,28 @@ public sealed class TileActor : UntypedPersistentActor
         Become(Busy);
     }
 
+    /// <summary>
+    /// Reads the forest mask raster on the tile, decides the new monitored pixels on it and stores them like an applied day;
+    /// the report is then rewritten from the new state. No refit: the model and fit number stay.
+    /// </summary>
+    private void StartMaskUpdate(UpdateMask request)
+    {
+        var replyTo = Sender;
+        if (_state.RefuseMask(request) is { } refused)
+        {
+            replyTo.Tell(refused);
+            return;
+        }
+        var state = _state;
+        string what = $"forest mask update from {request.RasterPath ?? "every pixel"}";
+        _settings.Source.LoadForestMaskAsync(_tile, request.RasterPath, request.Threshold, CancellationToken.None)
+            .ContinueWith(t => TileDecision.Of(state, new TileCommand.UpdateMask(request, t.Result, DateTime.UtcNow)), TaskScheduler.Default)
+            .PipeTo(Self,
+                success: d => new Decided(d, replyTo, what),
+                failure: ex => new CommandFailed(Unwrap(ex), replyTo, new MaskAck(_tile, state.FitNumber, AckOutcome.Failed, "", null), what));
+        Become(Busy);
+    }
+
     /// <summary>Nothing to load: decided at once, then stored like an applied day (state snapshot, then the small event).</summary>
     private void Quarantine(QuarantineDay request, IActorRef replyTo)
     {
@@ -409,8 +434,15 @@ public sealed class TileActor : UntypedPersistentActor
                 {
                     FitAck a => a with { Outcome = AckOutcome.Failed, Detail = $"{f.What} failed: {f.Error.Message}" },
                     DayAck a => a with { Outcome = AckOutcome.Failed, Detail = $"{f.What} failed: {f.Error.Message}" },
+                    MaskAck a => a with { Outcome = AckOutcome.Failed, Detail = $"{f.What} failed: {f.Error.Message}" },
                     var other => other,
                 });
+                BecomeReady();
+                break;
+            case ReportDone { RewriteFor: { } requester, MaskReply: { } maskReply } done:
+                NoteReport(done);
+                _log.Info("Tile {0}: {1}; report {2}", _tile, maskReply.Detail, done.Path ?? "not written");
+                requester.Tell(maskReply with { ReportError = done.Failure });
                 BecomeReady();
                 break;
             case ReportDone { RewriteFor: { } requester } done:
@@ -475,6 +507,12 @@ public sealed class TileActor : UntypedPersistentActor
             // Rewound: the report and the last alert are of days now undone, until the requeue's fast-forward applies them
             // again; the repeat of the new last day (the first day it sends that changes nothing) writes them anew.
             if (e is TileRewound) _lastDayOutputsUnsure = true;
+            // The report shows which pixels are monitored: rewritten from the new state, then the update is answered.
+            if (e is MaskUpdated && decision.Reply is MaskAck maskAck && _state.Fit is { } fit)
+            {
+                WriteReport(_state.LastDay ?? fit.HistoryEnd, 0, stored.ReplyTo, maskReply: maskAck);
+                return;
+            }
             if (e is DayApplied applied && decision.Reply is DayAck ack)
             {
                 _telemetry.Stage(Telemetry.Persist, _storeStarted);
@@ -527,23 +565,23 @@ public sealed class TileActor : UntypedPersistentActor
     /// Writes the report of the current state (<paramref name="day"/> names it in logs and the alert; the report is built
     /// from the state alone), then <see cref="ReportDone"/> arrives in <see cref="Busy"/>.
     /// </summary>
-    private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null, (DayAck, IActorRef)? ack = null)
+    private void WriteReport(DateOnly day, long newBreaks, IActorRef? rewriteFor = null, (DayAck, IActorRef)? ack = null, MaskAck? maskReply = null)
     {
         if (rewriteFor is null) _lastDayOutputsUnsure = false;
         _daysWithoutReport = 0;
         _reportStarted = Stopwatch.GetTimestamp();
         if (_settings.ReportWriter is not { } writer)
         {
-            Self.Tell(new ReportDone(day, newBreaks, null, null, rewriteFor, ack));
+            Self.Tell(new ReportDone(day, newBreaks, null, null, rewriteFor, ack, MaskReply: maskReply));
             return;
         }
         // The reports folder (OUTPUT/tiles) rather than the tile's own, so one cause reads the same for every tile.
         string folder = Path.GetDirectoryName(Path.GetDirectoryName(writer.PathFor(_tile)))!;
         writer.WriteAsync(_tile, day, _state.Model!.Layers, _state.Monitoring!, CancellationToken.None)
             .PipeTo(Self,
-                success: path => new ReportDone(day, newBreaks, path, null, rewriteFor, ack),
+                success: path => new ReportDone(day, newBreaks, path, null, rewriteFor, ack, MaskReply: maskReply),
                 // The state is stored; the alert (or the rewrite's reply) has no path and the day's answer says why.
-                failure: ex => new ReportDone(day, newBreaks, null, WriteFailure.Describe("reports", folder, Unwrap(ex)), rewriteFor, ack));
+                failure: ex => new ReportDone(day, newBreaks, null, WriteFailure.Describe("reports", folder, Unwrap(ex)), rewriteFor, ack, MaskReply: maskReply));
     }
 
     /// <summary>

@@ -96,6 +96,13 @@ public interface IObservationSource
     /// whether trying again could help.
     /// </summary>
     Task<ObservationLoad> LoadObservationAsync(TileId tile, DateOnly day, DateTime acquiredUtc, IReadOnlyList<ItemRef> items, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A forest mask raster on the tile, H x W, 1 = forest, read as the fit reads the project's (<see cref="UpdateMask"/>);
+    /// <paramref name="rasterPath"/> null: every pixel is forest. Sources that cannot place a raster on the tile refuse.
+    /// </summary>
+    Task<byte[]> LoadForestMaskAsync(TileId tile, string? rasterPath, double? threshold, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Tile {tile}: this node's observation source ({GetType().Name}) cannot read forest masks.");
 }
 
 /// <summary>A solar day's index values (H x W, NaN = no observation) and the items it was loaded without.</summary>

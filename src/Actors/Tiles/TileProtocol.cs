@@ -84,6 +84,13 @@ public sealed record ExportTileState(TileId Tile, string Path, TileCoordinates W
 /// <summary>The answer to <see cref="ExportTileState"/>: the file written, or null with why not in <paramref name="Detail"/>.</summary>
 public sealed record TileStateWritten(TileId Tile, int FitNumber, string? Path, string Detail) : INrtSerializable;
 
+/// <summary>
+/// Change which pixels of a fitted tile are monitored to follow a new forest mask, without refitting (as nrt's
+/// <c>update_mask</c>): the tile reads the raster itself (<paramref name="RasterPath"/> on the tile's grid, forest above
+/// <paramref name="Threshold"/> as the fit reads it; a null path: every pixel is forest). Replied with a <see cref="MaskAck"/>.
+/// </summary>
+public sealed record UpdateMask(TileId Tile, string? RasterPath, double? Threshold) : ITileMessage;
+
 // ---- Replies and alerts.
 
 public enum AckOutcome : byte
@@ -106,6 +113,8 @@ public enum AckOutcome : byte
     NotQuarantined = 11,
     /// <summary>The day was queued for an older fit than the tile's (it was refitted since): dropped, nothing changed.</summary>
     Superseded = 12,
+    /// <summary>The tile's forest mask was updated (<see cref="UpdateMask"/>); with no pixel changed, nothing was stored.</summary>
+    MaskUpdated = 13,
 }
 
 public sealed record FitAck(TileId Tile, int FitNumber, AckOutcome Outcome, string Detail) : INrtSerializable;
@@ -116,6 +125,28 @@ public sealed record DayAck(TileId Tile, DateOnly Day, AckOutcome Outcome, strin
     /// Set when the tile tried to write its report for this answer (an applied day, or the last day sent again) and could not,
     /// e.g. "cannot write reports to /out/tiles: no space left on device (0 B free)": the day is stored, its report is missing.
     /// </summary>
+    public string? ReportError { get; init; }
+}
+
+/// <summary>
+/// What a forest mask update did to a tile's pixels (<see cref="ForestMaskUpdate"/>): <paramref name="Left"/> left the forest
+/// (mask 0, not monitored), <paramref name="Entered"/> came back with their fit's code (monitored, unless their history was
+/// unstable or too short), <paramref name="NotFitted"/> are forest now but were never fitted (they stay out until a refit),
+/// <paramref name="BreaksKept"/> are breaks outside the new forest, kept as breaks.
+/// </summary>
+public sealed record MaskChange(long Left, long Entered, long NotFitted, long BreaksKept)
+{
+    public bool ChangesNothing => Left == 0 && Entered == 0;
+
+    public override string ToString() =>
+        $"{Left} pixels left the forest, {Entered} came back, {NotFitted} forest pixels without a fit stay out (refit to monitor them), " +
+        $"{BreaksKept} breaks outside the forest kept";
+}
+
+/// <summary>The answer to an <see cref="UpdateMask"/>: MaskUpdated with what changed, NotFitted, or Failed saying why.</summary>
+public sealed record MaskAck(TileId Tile, int FitNumber, AckOutcome Outcome, string Detail, MaskChange? Change) : INrtSerializable
+{
+    /// <summary>Why the report could not be rewritten after the update (as <see cref="DayAck.ReportError"/>); null when it was.</summary>
     public string? ReportError { get; init; }
 }
 
@@ -197,6 +228,12 @@ public sealed record DayQuarantined(TileId Tile, QuarantinedDay Day) : ITileEven
 /// the state it is in now is the snapshot of this event's sequence number.
 /// </summary>
 public sealed record TileRewound(TileId Tile, DateOnly Day, long FromSequenceNr) : ITileEvent;
+
+/// <summary>
+/// The forest mask changed which pixels are monitored (<see cref="UpdateMask"/>), read from <paramref name="Source"/> at
+/// <paramref name="AtUtc"/>. The state it made is the snapshot of this event's sequence number; the fit is unchanged.
+/// </summary>
+public sealed record MaskUpdated(TileId Tile, string Source, MaskChange Change, DateTime AtUtc) : ITileEvent;
 
 /// <summary>The fitted model of one fit (immutable).</summary>
 public sealed record TileModel(TileId Tile, int FitNumber, LayerSet Layers) : INrtSerializable;

@@ -28,6 +28,9 @@ public abstract record TileCommand
 
     /// <summary>A fitted monitor read from a file nrt wrote (<see cref="ImportTileState"/>): stored as a new fit.</summary>
     public sealed record Import(ImportTileState Request, FitOutput Output, IMonitorEngine Engine) : TileCommand;
+    /// <param name="Forest">The new forest mask on the tile (1 = forest), read by the actor from the request's raster.</param>
+    /// <param name="NowUtc">When the mask is updated (recorded with it).</param>
+    public sealed record UpdateMask(Tiles.UpdateMask Request, byte[] Forest, DateTime NowUtc) : TileCommand;
 
     public sealed record Report(string? ReportPath) : TileCommand;
 
@@ -69,6 +72,12 @@ public abstract record TileEvent
     public sealed record Rewound(TileRewound Rewind, TileSnapshot Before) : TileEvent
     {
         public override ITileEvent Record => Rewind;
+    }
+
+    /// <param name="Monitoring">The monitoring state with the new mask.</param>
+    public sealed record MaskChanged(MaskUpdated Update, LayerSet Monitoring) : TileEvent
+    {
+        public override ITileEvent Record => Update;
     }
 }
 
@@ -112,6 +121,13 @@ public sealed record TileState(
     public const string MaskLayer = "mask";
     public const string DetectionDateLayer = "detection_date";
 
+    /// <summary>
+    /// The mask code each pixel had right after the fit (0 not fitted, 1 fitted, 2 unstable, 4 too few observations), kept in
+    /// the monitoring state from the first forest mask update on: it says which pixels have a fit and may be monitored again.
+    /// Before that update it is not needed: monitoring only turns 1 into 3, so the fit's codes follow from the mask.
+    /// </summary>
+    public const string FitMaskLayer = "fit_mask";
+
     public static TileState Empty(TileId tile) =>
         new(tile, 0, null, null, null, ImmutableArray<AppliedDay>.Empty, MaskTotals.Zero, ImmutableArray<QuarantinedDay>.Empty);
 
@@ -150,6 +166,7 @@ public sealed record TileState(
         TileCommand.Quarantine q => [new TileEvent.Quarantined(new DayQuarantined(Tile,
             new QuarantinedDay(q.Request.Day, [.. q.Request.Items.Select(i => i.Id)], q.Request.Reason, q.NowUtc) { SnapshotSequenceNr = q.SequenceNr }))],
         TileCommand.Rewind r => [new TileEvent.Rewound(new TileRewound(Tile, r.Day.Day, r.Day.SnapshotSequenceNr), r.Before!)],
+        TileCommand.UpdateMask u => [DecideMask(u)],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
     };
 
@@ -183,6 +200,7 @@ public sealed record TileState(
             Totals = r.Before.Totals,
             Quarantined = Quarantined.RemoveAll(d => d.Day >= r.Rewind.Day),
         },
+        TileEvent.MaskChanged m => this with { Monitoring = m.Monitoring, Totals = CountMask(m.Monitoring) },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, "Unknown tile event."),
     };
 
@@ -202,6 +220,8 @@ public sealed record TileState(
         [TileEvent.Rewound { Rewind.Day: var day, Before.Days: var before }] => new DayAck(Tile, day, AckOutcome.Rewound,
             $"back to its state before {day:yyyy-MM-dd} (last applied {(before.IsEmpty ? "none" : before[^1].Day.ToString("yyyy-MM-dd"))}); " +
             $"{day:yyyy-MM-dd} and the {Days.Count(d => d.Day > day)} day(s) applied after it are to be applied again"),
+        [TileEvent.MaskChanged { Update: var u }] => new MaskAck(Tile, FitNumber, AckOutcome.MaskUpdated,
+            $"forest mask updated from {u.Source} without a refit (fit {FitNumber}): {u.Change}", u.Change),
         _ => throw new ArgumentException($"Tile {Tile}: a tile command decides at most one event, not {string.Join(", ", events.Select(x => x.GetType().Name))}.", nameof(events)),
     };
 
@@ -217,6 +237,7 @@ public sealed record TileState(
         TileCommand.Observe observe => RefuseDay(observe.Request),
         TileCommand.Quarantine q => RefuseQuarantine(q.Request),
         TileCommand.Rewind r => RefuseRewind(r),
+        TileCommand.UpdateMask u => RefuseMask(u),
         TileCommand.Report report => new TileReport(Tile, FitNumber, LastDay, Totals, report.ReportPath),
         TileCommand.Status => new TileStatus(Tile, FitNumber, Fit, LastDay, Days, Totals) { Quarantined = Quarantined },
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown tile command."),
@@ -231,6 +252,11 @@ public sealed record TileState(
             ? new FitAck(Tile, FitNumber, AckOutcome.Failed,
                 $"history period {request.HistoryStart:yyyy-MM-dd}..{request.HistoryEnd:yyyy-MM-dd} ends before it starts")
         : null;
+
+    /// <summary>Why a mask update would change nothing, as its reply (null when it would): checked before the raster is read.</summary>
+    public MaskAck? RefuseMask(UpdateMask request) =>
+        IsFitted ? null
+            : new MaskAck(Tile, FitNumber, AckOutcome.NotFitted, $"tile {Tile} is not fitted; its fit reads the project's forest mask", null);
 
     /// <summary>Why a day would not be applied, as its reply (null when it would be): checked before any pixel is loaded.</summary>
     public DayAck? RefuseDay(ObserveDay request) =>
@@ -269,7 +295,7 @@ public sealed record TileState(
         if (command.Pixels.Length != pixels)
             throw new ArgumentException($"Tile {Tile}, day {request.Day:yyyy-MM-dd}: the observation has {command.Pixels.Length} pixels, the tile {pixels}.");
 
-        var after = command.Engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
+        var after = KeepFitMask(before, command.Engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc));
         CheckMonitoringLayers(after, pixels, command.Engine);
         long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
         var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks)
@@ -277,6 +303,33 @@ public sealed record TileState(
             LeftOut = command.LeftOut.IsDefault ? [] : command.LeftOut,
         };
         return new TileEvent.Applied(new DayApplied(Tile, day), after);
+    }
+
+    /// <summary>The engine's state after a step, with the tile's own <see cref="FitMaskLayer"/> carried over (the engine knows only its own layers).</summary>
+    private static LayerSet KeepFitMask(LayerSet before, LayerSet after) =>
+        before.Find(FitMaskLayer) is { } fitMask && after.Find(FitMaskLayer) is null ? new LayerSet([.. after, fitMask]) : after;
+
+    private MaskAck? RefuseMask(TileCommand.UpdateMask command)
+    {
+        if (RefuseMask(command.Request) is { } refused) return refused;
+        int pixels = Monitoring![MaskLayer].Length;
+        if (command.Forest.Length != pixels)
+            return new MaskAck(Tile, FitNumber, AckOutcome.Failed,
+                $"the forest mask read for tile {Tile} has {command.Forest.Length} pixels, the tile {pixels}; nothing changed", null);
+        var (_, _, change) = ForestMaskUpdate.Apply(Monitoring, command.Forest);
+        return change.ChangesNothing
+            ? new MaskAck(Tile, FitNumber, AckOutcome.MaskUpdated, $"the forest mask changes no monitored pixel of tile {Tile}: {change}", change)
+            : null;
+    }
+
+    private TileEvent.MaskChanged DecideMask(TileCommand.UpdateMask command)
+    {
+        var (mask, fitMask, change) = ForestMaskUpdate.Apply(Monitoring!, command.Forest);
+        int h = Monitoring![MaskLayer].Shape[0], w = Monitoring[MaskLayer].Shape[1];
+        var layers = Monitoring.Where(l => l.Name is not (MaskLayer or FitMaskLayer))
+            .Prepend(Layer.Of(MaskLayer, mask, h, w)).Append(Layer.Of(FitMaskLayer, fitMask, h, w));
+        string source = command.Request.RasterPath ?? "every pixel (no forest mask)";
+        return new TileEvent.MaskChanged(new MaskUpdated(Tile, source, change, command.NowUtc), new LayerSet(layers));
     }
 
     /// <summary>

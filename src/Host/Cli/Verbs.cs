@@ -27,6 +27,8 @@ public static class Verbs
         yield return ReportCommand.Create();
         yield return StateCommand.Create();
         yield return MosaicCommand.Create();
+        yield return AreaCommand.Create();
+        yield return UpdateMaskCommand.Create();
         yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();
         yield return BenchCommand.Create();

@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NrtCluster.Actors.Config;
+using NrtCluster.Actors.Sources;
 
 namespace NrtCluster.Host.Node;
 
@@ -13,14 +14,26 @@ namespace NrtCluster.Host.Node;
 /// The configuration a project's stored state was made with (grid, index, screening, monitor, fit, history, forest mask),
 /// kept as <c>&lt;output&gt;/state.json</c> next to the state: a tile fitted or fed under one configuration is meaningless
 /// under another, so a node refuses to start on state of another configuration instead of silently mixing them.
+/// Two changes are taken without starting fresh: an area of interest that keeps every tile of the recorded one (it grows:
+/// new tiles are fitted, the others keep their state; recorded by the first verb that runs with it), and, for
+/// <c>nrtc update-mask</c> only (<see cref="AllowingMaskChange"/>), another forest mask.
 /// </summary>
 public sealed class StateFingerprint
 {
     public const string FileName = "state.json";
 
+    public const string AreaKey = "project.area-of-interest";
+
+    /// <summary>The tiles of the recorded area (tile ids, space-separated): an area that leaves one out is refused.</summary>
+    public const string AreaTilesKey = "project.area-of-interest.tiles";
+
+    private const string ForestMaskKeys = "project.forest-mask.";
+
     /// <summary>Every project key that shapes the stored state, by its name in the project file. Adding one is one line.</summary>
     private static readonly (string Key, Func<ProjectConfig, string> Value)[] Parts =
     [
+        (AreaKey, c => c.Area.Bbox is { } b ? $"bbox [{string.Join(", ", b.Select(Number))}]" : $"geojson {c.Area.GeoJsonPath}"),
+        (AreaTilesKey, c => string.Join(" ", ProjectArchive.Footprints(c).ProjectTiles)),
         ("project.grid.crs", c => c.Grid.Crs),
         ("project.grid.resolution", c => Number(c.Grid.Resolution)),
         ("project.grid.origin-x", c => Number(c.Grid.OriginX)),
@@ -41,7 +54,24 @@ public sealed class StateFingerprint
         ("project.forest-mask.swir-max", c => Number(c.ForestMask.SwirMax)),
     ];
 
-    private StateFingerprint(ImmutableSortedDictionary<string, string> values) => Values = values;
+    private StateFingerprint(ImmutableSortedDictionary<string, string> values, bool maskChange = false, bool dropTiles = false)
+    {
+        Values = values;
+        MaskChangeAllowed = maskChange;
+        DroppedTilesAllowed = dropTiles;
+    }
+
+    /// <summary>Whether <see cref="Claim"/> takes another forest mask (and records it): <c>nrtc update-mask</c>.</summary>
+    public bool MaskChangeAllowed { get; }
+
+    /// <summary>Whether <see cref="Claim"/> takes an area that leaves out tiles of the recorded one (<c>--drop-tiles</c>).</summary>
+    public bool DroppedTilesAllowed { get; }
+
+    /// <summary>This fingerprint, taking another forest mask than the recorded one (and recording it).</summary>
+    public StateFingerprint AllowingMaskChange() => new(Values, maskChange: true, DroppedTilesAllowed);
+
+    /// <summary>This fingerprint, taking an area that leaves out tiles of the recorded one: those tiles are no longer fitted, fed or reported.</summary>
+    public StateFingerprint AllowingDroppedTiles() => new(Values, MaskChangeAllowed, dropTiles: true);
 
     /// <summary>The readable values by key.</summary>
     public ImmutableSortedDictionary<string, string> Values { get; }
@@ -54,15 +84,32 @@ public sealed class StateFingerprint
         new(Parts.ToImmutableSortedDictionary(p => p.Key, p => p.Value(config), StringComparer.Ordinal));
 
     /// <summary>This fingerprint with one more value, e.g. what the demo's synthetic archive was generated with.</summary>
-    public StateFingerprint With(string key, string value) => new(Values.SetItem(key, value));
+    public StateFingerprint With(string key, string value) => new(Values.SetItem(key, value), MaskChangeAllowed, DroppedTilesAllowed);
 
     /// <summary>
-    /// What changed from <paramref name="stored"/> to this one, one "key: stored -> now" each. Only keys both know are
-    /// compared: a key added by a later version is absent from older state, and the demo stores its archive's too.
+    /// What changed from <paramref name="stored"/> to this one that the state cannot follow, one "key: stored -> now" each.
+    /// Only keys both know are compared: a key added by a later version is absent from older state, and the demo stores its
+    /// archive's too. The area may change while it keeps every recorded tile (<see cref="DroppedTiles"/>), the forest mask
+    /// when <see cref="MaskChangeAllowed"/>.
     /// </summary>
     public IReadOnlyList<string> ChangesFrom(StateFingerprint stored) =>
         [.. Values.Where(kv => stored.Values.TryGetValue(kv.Key, out var before) && before != kv.Value)
+            .Where(kv => kv.Key is not (AreaKey or AreaTilesKey) && !(MaskChangeAllowed && kv.Key.StartsWith(ForestMaskKeys, StringComparison.Ordinal)))
             .Select(kv => $"{kv.Key}: {Shown(stored.Values[kv.Key])} -> {Shown(kv.Value)}")];
+
+    /// <summary>The tiles of <paramref name="stored"/>'s area that this one's leaves out (none when either did not record its tiles).</summary>
+    public IReadOnlyList<string> DroppedTiles(StateFingerprint stored) =>
+        stored.Values.TryGetValue(AreaTilesKey, out var before) && Values.TryGetValue(AreaTilesKey, out var now)
+            ? [.. Tiles(before).Except(Tiles(now))]
+            : [];
+
+    /// <summary>The tiles this one's area adds to <paramref name="stored"/>'s (none when either did not record its tiles).</summary>
+    public IReadOnlyList<string> AddedTiles(StateFingerprint stored) =>
+        stored.Values.TryGetValue(AreaTilesKey, out var before) && Values.TryGetValue(AreaTilesKey, out var now)
+            ? [.. Tiles(now).Except(Tiles(before))]
+            : [];
+
+    private static string[] Tiles(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The fingerprint stored in <paramref name="outputFolder"/>, null if there is none.</summary>
     public static StateFingerprint? Read(string outputFolder)
@@ -99,8 +146,9 @@ public sealed class StateFingerprint
 
     /// <summary>
     /// Before a node opens the state of <paramref name="outputFolder"/>: refuses (writing nothing) when it was made with
-    /// another configuration, naming each changed key and how to start fresh; records this fingerprint when none is stored
-    /// (new state, or state made before fingerprints were kept).
+    /// another configuration, naming each changed key and how to start fresh, or with an area holding tiles this one leaves
+    /// out, naming them; records this fingerprint when none is stored (new state, or state made before fingerprints were
+    /// kept), and the values that changed as allowed (a grown area, an updated forest mask) or that were not recorded yet.
     /// </summary>
     public void Claim(string outputFolder, NodeProfile profile)
     {
@@ -111,7 +159,19 @@ public sealed class StateFingerprint
             return;
         }
         var changes = ChangesFrom(stored);
-        if (changes.Count == 0) return;
+        if (changes.Count == 0)
+        {
+            var dropped = DroppedTiles(stored);
+            if (dropped.Count > 0 && !DroppedTilesAllowed)
+                throw new StateMismatchException(
+                    $"{AreaKey}: the area leaves out {dropped.Count} tile(s) of the area the state in {outputFolder} was made with: " +
+                    $"{string.Join(", ", dropped.Take(20))}{(dropped.Count > 20 ? ", ..." : "")}; nothing was changed. Grow the area so that it " +
+                    "keeps them, or run 'nrtc area --drop-tiles' with this project file to stop fitting, feeding and reporting them (their stored state is kept).");
+            // Kept: the values of keys this build does not know (the demo's archive), written by whoever made the state.
+            var merged = new StateFingerprint(stored.Values.SetItems(Values));
+            if (!merged.Values.SequenceEqual(stored.Values)) merged.Write(outputFolder);
+            return;
+        }
         string fresh = profile == NodeProfile.Cluster
             ? $"use a new database and set project.output.folder to a new folder"
             : $"move or delete {Path.Combine(outputFolder, "nrtcluster.db")}* and {Path.Combine(outputFolder, "tiles")}{Path.DirectorySeparatorChar}, " +
