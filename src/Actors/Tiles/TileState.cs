@@ -28,6 +28,7 @@ public abstract record TileCommand
 
     /// <summary>A fitted monitor read from a file nrt wrote (<see cref="ImportTileState"/>): stored as a new fit.</summary>
     public sealed record Import(ImportTileState Request, FitOutput Output, IMonitorEngine Engine) : TileCommand;
+
     /// <param name="Forest">The new forest mask on the tile (1 = forest), read by the actor from the request's raster.</param>
     /// <param name="NowUtc">When the mask is updated (recorded with it).</param>
     public sealed record UpdateMask(Tiles.UpdateMask Request, byte[] Forest, DateTime NowUtc) : TileCommand;
