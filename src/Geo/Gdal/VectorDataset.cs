@@ -3,13 +3,15 @@ using System.Runtime.InteropServices;
 
 namespace NrtCluster.Geo.Gdal;
 
-/// <summary>OGR field types NrtCluster writes (values are OGRFieldType).</summary>
+/// <summary>OGR field types NrtCluster writes and reads (values are OGRFieldType).</summary>
 public enum VectorFieldType
 {
     Integer = 0,
     Real = 2,
     String = 4,
     Date = 9,
+    /// <summary>Read only: what FlatGeobuf, which has no date-only type, gives for a date.</summary>
+    DateTime = 11,
 }
 
 /// <summary>OGR geometry types NrtCluster writes (values are OGRwkbGeometryType).</summary>

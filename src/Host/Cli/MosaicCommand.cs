@@ -35,7 +35,7 @@ public static class MosaicCommand
     /// </summary>
     public static int Rebuild(string verb, ProjectConfig config)
     {
-        var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, config.CreateEngine(), config.PatchWindowDays);
+        var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, config.CreateEngine());
         var sources = new List<string>();
         foreach (var tile in ProjectArchive.Footprints(config).ProjectTiles)
         {

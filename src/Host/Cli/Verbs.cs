@@ -26,6 +26,7 @@ public static class Verbs
         yield return StatusCommand.Create();
         yield return ReportCommand.Create();
         yield return MosaicCommand.Create();
+        yield return ExportCommand.Create();
         yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();
         yield return BenchCommand.Create();
