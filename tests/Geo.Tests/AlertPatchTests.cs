@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Patches;
+using Xunit.Abstractions;
 
 namespace NrtCluster.Geo.Tests;
 
 /// <summary>Alert patches: grouping of break pixels, outlines traced by GDALPolygonize, the patches.geojson file.</summary>
-public class AlertPatchTests
+public class AlertPatchTests(ITestOutputHelper output)
 {
     private const string Tile = "x3_y-1";
     private static readonly GeoBox Box = GeoBox.NorthUp("EPSG:32633", 500_000, 5_800_000, 20, 40, 30);
@@ -150,6 +151,38 @@ public class AlertPatchTests
         Assert.Empty(PatchFile.Read(path));
     }
 
+    /// <summary>
+    /// A full 1000 x 1000 tile with many breaks: 3000 clearings of up to 30 x 30 pixels over a year, and 2% scattered single
+    /// pixels. Prints the time taken (the figure quoted for patches per report); the bound only catches a hang.
+    /// </summary>
+    [Fact]
+    public void A_full_tile_with_many_breaks_is_grouped_traced_and_written()
+    {
+        var box = GeoBox.NorthUp("EPSG:3035", 5_200_000, 2_900_000, 20, 1000, 1000);
+        var random = new Random(7);
+        var dates = new ushort[box.PixelCount];
+        for (var k = 0; k < 3000; k++)
+        {
+            int r0 = random.Next(1000), c0 = random.Next(1000), h = random.Next(1, 31), w = random.Next(1, 31);
+            var day = (ushort)(Day + random.Next(365));
+            for (var r = r0; r < Math.Min(1000, r0 + h); r++)
+                for (var c = c0; c < Math.Min(1000, c0 + w); c++)
+                    dates[r * 1000 + c] = (ushort)(day + random.Next(10));
+        }
+        for (var k = 0; k < 20_000; k++) dates[random.Next(dates.Length)] = (ushort)(Day + random.Next(365));
+        using var temp = new TempFolder();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var patches = PatchFile.Write(temp.File(PatchFile.FileName), new BreakPixels(Tile, box, dates, null, null), 30);
+        clock.Stop();
+        cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Assert.Equal(dates.Count(d => d > 0), patches.Sum(p => p.Pixels));
+        Assert.Equal(patches.Count, PatchFile.Read(temp.File(PatchFile.FileName)).Count);
+        output.WriteLine($"1000 x 1000 px, {dates.Count(d => d > 0)} break pixels, {patches.Count} patches: {clock.Elapsed.TotalSeconds:F2} s wall, " +
+                         $"{cpu.TotalSeconds:F2} s processor, {new FileInfo(temp.File(PatchFile.FileName)).Length / 1e6:F1} MB");
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromMinutes(2));
+    }
+
     internal static string Run(string program, params string[] args)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -160,5 +193,16 @@ public class AlertPatchTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"{program} failed: {error}");
         return output.Result;
+    }
+}
+
+public class PatchSummaryTests
+{
+    [Fact]
+    public void The_area_histogram_puts_each_patch_in_the_bin_of_its_area_edges_going_up()
+    {
+        AlertPatch Of(double ha) => new("t-r0000c0000", "t", ha, default, default, 1, null, null, 0, 0);
+        var bins = PatchSummary.AreaHistogram([Of(0.04), Of(0.5), Of(0.99), Of(1), Of(4.9), Of(20), Of(350)]);
+        Assert.Equal([("<0.5 ha", 1), ("0.5-1 ha", 2), ("1-5 ha", 2), ("5-20 ha", 0), (">=20 ha", 2)], bins);
     }
 }

@@ -23,10 +23,15 @@ public sealed class ExportCommandTests : IDisposable
         dates[5 * 30 + 5] = (ushort)(June1 - 10);
         dates[20 * 30 + 20] = dates[21 * 30 + 21] = (ushort)(June1 + 3);
         var confidence = dates.Select(d => (ushort)(d > 0 ? 2 : 0)).ToArray();
-        PatchFile.Write(Path.Combine(tiles, "x1_y1", PatchFile.FileName), new BreakPixels("x1_y1", Box, dates, confidence, dates.Select(d => (ushort)(d > 0 ? 120 : 0)).ToArray()), 30);
+        var magnitude = dates.Select(d => (ushort)(d > 0 ? 120 : 0)).ToArray();
+        PatchFile.Write(Path.Combine(tiles, "x1_y1", PatchFile.FileName), new BreakPixels("x1_y1", Box, dates, confidence, magnitude), 30);
+        GeoTiffWriter.Write(Path.Combine(tiles, "x1_y1", "report.tif"), Box, [("detection_date", dates), ("confidence", confidence), ("magnitude", magnitude)],
+            RasterDataType.UInt16, nodata: null, cog: false);
         var later = new ushort[Box.PixelCount];
         later[10 * 30 + 10] = later[10 * 30 + 11] = later[11 * 30 + 10] = (ushort)(June1 + 20);
-        PatchFile.Write(Path.Combine(tiles, "x2_y1", PatchFile.FileName), new BreakPixels("x2_y1", Box with { Transform = Box.Transform with { X0 = 5_200_600 } }, later, null, null), 30);
+        var east = Box with { Transform = Box.Transform with { X0 = 5_200_600 } };
+        PatchFile.Write(Path.Combine(tiles, "x2_y1", PatchFile.FileName), new BreakPixels("x2_y1", east, later, null, null), 30);
+        GeoTiffWriter.Write(Path.Combine(tiles, "x2_y1", "report.tif"), east, [("mask", later), ("detection_date", later)], RasterDataType.UInt16, nodata: null, cog: false);
         PatchFile.Write(Path.Combine(tiles, "x3_y1", PatchFile.FileName), new BreakPixels("x3_y1", Box, new ushort[Box.PixelCount], null, null), 30);
     }
 
@@ -72,6 +77,24 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Contains("export: 2 patches from 3 tiles (last detection on or after 2022-06-01)", output);
         using var ds = VectorDataset.Open(outPath);
         Assert.Equal(["2022/06/04", "2022/06/21"], ds.Layer(0).Features().Select(f => f.Values["last_date"]!).Order());
+    }
+
+    [Theory]
+    [InlineData(null, 8)]
+    [InlineData("2022-06-01", 5)]
+    public void The_alerts_layer_has_every_break_pixel_of_the_reports_as_a_point(string? since, int expected)
+    {
+        var outPath = _temp.File("alerts.gpkg");
+        var (code, output) = Nrtc.Run(["export", "-p", _project, "--out", outPath, "--layer", "alerts", .. since is null ? Array.Empty<string>() : ["--since", since]]);
+        Assert.True(code == 0, output);
+        Assert.Contains($"export: {expected} alerts from 2 tiles", output);
+        using var ds = VectorDataset.Open(outPath);
+        var features = ds.Layer(0).Features();
+        Assert.Equal(expected, features.Count);
+        Assert.All(features, f => Assert.Equal("POINT", f.GeometryType));
+        var byId = features.ToDictionary(f => f.Values["id"]!);
+        Assert.Equal(("x2_y1", "2022/06/21", (string?)null, (string?)null), (byId["x2_y1/10/11"].Values["tile"], byId["x2_y1/10/11"].Values["detection_date"], byId["x2_y1/10/11"].Values["confidence"], byId["x2_y1/10/11"].Values["magnitude"]));
+        Assert.Equal(("high", "1.2"), (byId["x1_y1/20/20"].Values["confidence"], byId["x1_y1/20/20"].Values["magnitude"]));
     }
 
     [Fact]

@@ -51,9 +51,9 @@ public sealed class GeoTiffTileReportWriter : ITileReportWriter
             string path = PathFor(tile);
             GeoTiffWriter.Write(path, box, bands, RasterDataType.UInt16, nodata: null, cog: true, classes: true);
             ushort[]? Band(string name) => bands.FirstOrDefault(b => b.name == name).Item2 as ushort[];
-            if (Band(PatchFile.DateBand) is { } dates)
+            if (Band(BreakPixels.DateBand) is { } dates)
                 PatchFile.Write(Path.Combine(Path.GetDirectoryName(path)!, PatchFile.FileName),
-                    new BreakPixels(tile.ToString(), box, dates, Band(PatchFile.ConfidenceBand), Band(PatchFile.MagnitudeBand)), _patchWindowDays);
+                    new BreakPixels(tile.ToString(), box, dates, Band(BreakPixels.ConfidenceBand), Band(BreakPixels.MagnitudeBand)), _patchWindowDays);
             return path;
         }, cancellationToken);
 }

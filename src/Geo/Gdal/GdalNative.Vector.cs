@@ -48,6 +48,7 @@ internal static unsafe partial class GdalNative
 
     [LibraryImport(Lib)] internal static partial IntPtr OGR_G_CreateGeometry(int type);
     [LibraryImport(Lib)] internal static partial void OGR_G_DestroyGeometry(IntPtr geometry);
+    [LibraryImport(Lib)] internal static partial void OGR_G_SetPoint_2D(IntPtr geometry, int index, double x, double y);
     [LibraryImport(Lib)] internal static partial int OGR_G_AddGeometryDirectly(IntPtr container, IntPtr geometry);
     [LibraryImport(Lib)] internal static partial int OGR_G_Transform(IntPtr geometry, IntPtr transformation);
     [LibraryImport(Lib)] internal static partial IntPtr OGR_G_GetGeometryName(IntPtr geometry);

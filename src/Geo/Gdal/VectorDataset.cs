@@ -18,6 +18,7 @@ public enum VectorFieldType
 public enum VectorGeometryType
 {
     Unknown = 0,
+    Point = 1,
     Polygon = 3,
     MultiPolygon = 6,
 }
@@ -70,6 +71,13 @@ public sealed class VectorGeometry : IDisposable
         GdalNative.CPLErrorReset();
         if (GdalNative.OGR_G_Transform(Handle, transformation.Handle) != GdalNative.OgrErrNone)
             throw GdalException.FromLastError("transform a geometry", transformation.Description);
+    }
+
+    public static VectorGeometry Point(double x, double y)
+    {
+        var point = new VectorGeometry(GdalNative.OGR_G_CreateGeometry((int)VectorGeometryType.Point));
+        GdalNative.OGR_G_SetPoint_2D(point.Handle, 0, x, y);
+        return point;
     }
 
     /// <summary>One polygon as it is; several as one multipolygon (they take ownership of <paramref name="polygons"/>).</summary>

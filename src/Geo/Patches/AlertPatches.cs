@@ -20,7 +20,24 @@ public sealed record PatchLabels(int[] Labels, IReadOnlyList<AlertPatch> Patches
 /// A tile report's break pixels as the patch grouping reads them: detection days (days since 1970-01-01, 0 = no break),
 /// and, when the report has those bands, confidence (0 none, 1 low, 2 high) and magnitude (hundredths, 0 none).
 /// </summary>
-public sealed record BreakPixels(string Tile, GeoBox Box, ushort[] Dates, ushort[]? Confidence, ushort[]? Magnitude);
+public sealed record BreakPixels(string Tile, GeoBox Box, ushort[] Dates, ushort[]? Confidence, ushort[]? Magnitude)
+{
+    /// <summary>Names of the report bands read (band descriptions).</summary>
+    public const string DateBand = "detection_date", ConfidenceBand = "confidence", MagnitudeBand = "magnitude";
+
+    /// <summary>The break pixels of a tile report GeoTIFF; its bands are found by description, confidence and magnitude may be missing.</summary>
+    public static BreakPixels FromReport(string reportPath, string tile)
+    {
+        using var report = RasterDataset.Open(reportPath);
+        int? Band(string name) => Enumerable.Range(1, report.BandCount).Cast<int?>().FirstOrDefault(b => report.Description(b!.Value) == name);
+        ushort[]? Read(string name) => Band(name) is { } b ? report.ReadBand<ushort>(b) : null;
+        var dates = Read(DateBand) ?? throw new GdalException($"The report '{reportPath}' has no {DateBand} band; add it to project.output.report-layers.", reportPath);
+        return new BreakPixels(tile, report.GeoBox, dates, Read(ConfidenceBand), Read(MagnitudeBand));
+    }
+
+    /// <summary>"low", "high" or null for a confidence code (0 none, 1 low, 2 high).</summary>
+    public static string? ConfidenceName(int code) => code switch { 0 => null, 1 => "low", _ => "high" };
+}
 
 /// <summary>
 /// Groups break pixels into patches: two break pixels that touch, at an edge or a corner (8-connected), are in one patch
@@ -110,12 +127,12 @@ public static class PatchGrouping
             patches[k] = new AlertPatch(
                 string.Create(CultureInfo.InvariantCulture, $"{input.Tile}-r{row:D4}c{col:D4}"), input.Tile,
                 Math.Round(pixels[k] * pixelHa, 4), DateOf(dates[seed]), DateOf(last[k]), pixels[k],
-                input.Confidence is null ? null : confidence[k] switch { 0 => null, 1 => "low", _ => "high" },
+                BreakPixels.ConfidenceName(confidence[k]),
                 input.Magnitude is null || magnitudeCount[k] == 0 ? null : Math.Round(magnitudeSum[k] / 100.0 / magnitudeCount[k], 2),
                 row, col);
         }
         return new PatchLabels(labels, patches);
     }
 
-    private static DateOnly DateOf(ushort day) => DateOnly.FromDayNumber(Epoch + day);
+    public static DateOnly DateOf(ushort day) => DateOnly.FromDayNumber(Epoch + day);
 }

@@ -22,9 +22,6 @@ public static class PatchFile
         new("confidence", VectorFieldType.String), new("magnitude", VectorFieldType.Real),
     ];
 
-    /// <summary>Names of the report bands read (band descriptions).</summary>
-    public const string DateBand = "detection_date", ConfidenceBand = "confidence", MagnitudeBand = "magnitude";
-
     /// <summary>Groups <paramref name="pixels"/> into patches and writes them to <paramref name="path"/>; returns the patches.</summary>
     public static IReadOnlyList<AlertPatch> Write(string path, BreakPixels pixels, int windowDays)
     {
@@ -57,17 +54,6 @@ public static class PatchFile
         {
             foreach (var g in outlines.Values) g.Dispose();
         }
-    }
-
-    /// <summary>Writes the patches of the report at <paramref name="reportPath"/> to <c>patches.geojson</c> beside it.</summary>
-    public static IReadOnlyList<AlertPatch> WriteBeside(string reportPath, string tile, int windowDays)
-    {
-        using var report = RasterDataset.Open(reportPath);
-        int? Band(string name) => Enumerable.Range(1, report.BandCount).Cast<int?>().FirstOrDefault(b => report.Description(b!.Value) == name);
-        var dates = Band(DateBand) ?? throw new ArgumentException($"The report '{reportPath}' has no {DateBand} band, so it has no patches.");
-        ushort[]? Read(string name) => Band(name) is { } b ? report.ReadBand<ushort>(b) : null;
-        var pixels = new BreakPixels(tile, report.GeoBox, report.ReadBand<ushort>(dates), Read(ConfidenceBand), Read(MagnitudeBand));
-        return Write(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, FileName), pixels, windowDays);
     }
 
     /// <summary>
@@ -114,6 +100,15 @@ public static class PatchFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>Every tile's patches file under an output folder (<c>tiles/TILE/patches.geojson</c>), in path order.</summary>
+    public static IReadOnlyList<string> FilesUnder(string outputFolder)
+    {
+        var tiles = Path.Combine(outputFolder, "tiles");
+        return Directory.Exists(tiles)
+            ? Directory.EnumerateFiles(tiles, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+            : [];
     }
 
     /// <summary>Reads a patches file back through GDAL (the patches' geometry aside).</summary>

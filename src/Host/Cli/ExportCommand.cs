@@ -6,8 +6,9 @@ using NrtCluster.Geo.Patches;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc export -p FILE --out FILE [--format FlatGeobuf|GPKG|GeoJSON] [--since DATE]</c>: the alert patches of every tile
-/// of the project's output folder (<c>tiles/*/patches.geojson</c>) in one file of a GDAL vector driver.
+/// <c>nrtc export -p FILE --out FILE [--format FlatGeobuf|GPKG|GeoJSON] [--since DATE] [--layer patches|alerts]</c>: the alert
+/// patches of every tile of the project's output folder (<c>tiles/*/patches.geojson</c>), or its break pixels as points
+/// (from <c>tiles/*/report.tif</c>), in one file of a GDAL vector driver.
 /// </summary>
 public static class ExportCommand
 {
@@ -17,13 +18,20 @@ public static class ExportCommand
         var output = new Option<FileInfo>("--out") { Description = "The file to write (replaced when present)", Required = true };
         var formatNames = string.Join("|", ExportFormat.All.Select(f => f.Name));
         var format = new Option<string?>("--format") { Description = $"{formatNames}; default: from the --out extension (.fgb, .gpkg, .geojson)" };
-        var since = new Option<string?>("--since") { Description = "Only patches whose last detection is on or after this date (yyyy-MM-dd)" };
+        var since = new Option<string?>("--since") { Description = "Only patches last detected (alerts detected) on or after this date (yyyy-MM-dd)" };
+        var layer = new Option<string>("--layer")
+        {
+            Description = "patches (outlines, from tiles/*/patches.geojson) or alerts (break pixels as points, from tiles/*/report.tif)",
+            DefaultValueFactory = _ => "patches",
+        };
+        layer.AcceptOnlyFromAmong("patches", "alerts");
         var command = new Command("export",
-            $"Write the alert patches of every tile (tiles/*/patches.geojson of the output folder) to one {formatNames} file, through GDAL.");
+            $"Write the alert patches (or break pixels) of every tile of the output folder to one {formatNames} file, through GDAL.");
         command.Options.Add(project);
         command.Options.Add(output);
         command.Options.Add(format);
         command.Options.Add(since);
+        command.Options.Add(layer);
         command.SetAction(parseResult =>
         {
             var file = parseResult.GetValue(project)!;
@@ -40,7 +48,9 @@ public static class ExportCommand
                 from = d;
             }
             if (chosen is null || NodeCli.Load("export", file) is not { } config) return 1;
-            return Export(config.OutputFolder, outFile.FullName, chosen, from);
+            return parseResult.GetValue(layer) == "alerts"
+                ? ExportAlerts(config.OutputFolder, outFile.FullName, chosen, from)
+                : ExportPatches(config.OutputFolder, outFile.FullName, chosen, from);
         });
         return command;
     }
@@ -61,22 +71,39 @@ public static class ExportCommand
         return null;
     }
 
-    private static int Export(string outputFolder, string outPath, ExportFormat format, DateOnly? since)
+    private static int ExportPatches(string outputFolder, string outPath, ExportFormat format, DateOnly? since)
     {
-        var tiles = Path.Combine(outputFolder, "tiles");
-        var files = Directory.Exists(tiles)
-            ? Directory.EnumerateFiles(tiles, PatchFile.FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
-            : [];
+        var files = PatchFile.FilesUnder(outputFolder);
         if (files.Count == 0)
         {
-            Console.Error.WriteLine($"export: no tile has patches under {tiles} (tiles/TILE/{PatchFile.FileName}); they are written with each tile report: " +
+            Console.Error.WriteLine($"export: no tile has patches under {Path.Combine(outputFolder, "tiles")} (tiles/TILE/{PatchFile.FileName}); they are written with each tile report: " +
                                     "fit and fast-forward the project, or rewrite the reports with 'nrtc report'.");
             return 1;
         }
+        return Write(outPath, format, since, "patches", "last detection", files.Count, () => AlertExport.Patches(files, outPath, format, since));
+    }
+
+    private static int ExportAlerts(string outputFolder, string outPath, ExportFormat format, DateOnly? since)
+    {
+        var tiles = Path.Combine(outputFolder, "tiles");
+        var reports = Directory.Exists(tiles)
+            ? Directory.EnumerateDirectories(tiles).Order(StringComparer.Ordinal)
+                .Select(d => (Path: Path.Combine(d, "report.tif"), Tile: Path.GetFileName(d))).Where(r => File.Exists(r.Path)).ToList()
+            : [];
+        if (reports.Count == 0)
+        {
+            Console.Error.WriteLine($"export: no tile report under {tiles} (tiles/TILE/report.tif); fit and fast-forward the project, or write them with 'nrtc report'.");
+            return 1;
+        }
+        return Write(outPath, format, since, "alerts", "detection", reports.Count, () => AlertExport.Alerts(reports, outPath, format, since));
+    }
+
+    private static int Write(string outPath, ExportFormat format, DateOnly? since, string what, string dated, int tiles, Func<long> export)
+    {
         try
         {
-            var count = PatchExport.Export(files, outPath, format, since);
-            Console.WriteLine($"export: {count} patches from {files.Count} tiles{(since is { } d ? $" (last detection on or after {d:yyyy-MM-dd})" : "")} written to {outPath} ({format.Name})");
+            var count = export();
+            Console.WriteLine($"export: {count} {what} from {tiles} tiles{(since is { } d ? $" ({dated} on or after {d:yyyy-MM-dd})" : "")} written to {outPath} ({format.Name})");
             return 0;
         }
         catch (Exception e) when (e is GdalException or IOException or UnauthorizedAccessException)

@@ -27,6 +27,10 @@ public sealed partial class DemoTests
             Assert.True(double.Parse(f1.Groups[1].Value, CultureInfo.InvariantCulture) >= 0.85, output);
             Assert.Contains("IQR trend=false, harmonic_order=2, sensitivity=2.5, fit method=RIRLS, maxiter=5, Ndvi, buffer 2 px", output);
             Assert.Contains("clearing edges:", output);
+            // The breaks grouped into patches, exported through GDAL.
+            Assert.Matches(@"patches:\s+[1-9]\d* \(", output);
+            var (exportCode, exported) = Nrtc.Run("export", "-p", Path.Combine(dir, "project.conf"), "--out", Path.Combine(dir, "patches.fgb"));
+            Assert.True(exportCode == 0, exported);
 
             var mosaic = Path.Combine(dir, "mosaic.vrt");
             Assert.True(File.Exists(mosaic), output);
