@@ -6,7 +6,6 @@ namespace NrtCluster.Geo.Gdal;
 internal static unsafe partial class GdalNative
 {
     internal const int GdalOfVector = 0x04;
-    internal const int GdalOfUpdate = 0x01;
     internal const int OgrErrNone = 0;
     internal const int CeFailure = 3;
 
@@ -16,7 +15,6 @@ internal static unsafe partial class GdalNative
     internal static partial IntPtr GDALDatasetCreateLayer(IntPtr ds, string name, IntPtr srs, int geometryType, IntPtr options);
     [LibraryImport(Lib)] internal static partial int GDALDatasetGetLayerCount(IntPtr ds);
     [LibraryImport(Lib)] internal static partial IntPtr GDALDatasetGetLayer(IntPtr ds, int index);
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr GDALDatasetGetLayerByName(IntPtr ds, string name);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr OGR_Fld_Create(string name, int type);
     [LibraryImport(Lib)] internal static partial void OGR_Fld_Destroy(IntPtr field);
@@ -31,7 +29,6 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib)] internal static partial int OGR_L_CreateFeature(IntPtr layer, IntPtr feature);
     [LibraryImport(Lib)] internal static partial int OGR_FD_GetFieldCount(IntPtr defn);
     [LibraryImport(Lib)] internal static partial IntPtr OGR_FD_GetFieldDefn(IntPtr defn, int index);
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int OGR_FD_GetFieldIndex(IntPtr defn, string name);
 
     [LibraryImport(Lib)] internal static partial IntPtr OGR_F_Create(IntPtr defn);
     [LibraryImport(Lib)] internal static partial void OGR_F_Destroy(IntPtr feature);
@@ -53,7 +50,6 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib)] internal static partial int OGR_G_Transform(IntPtr geometry, IntPtr transformation);
     [LibraryImport(Lib)] internal static partial IntPtr OGR_G_GetGeometryName(IntPtr geometry);
     [LibraryImport(Lib)] internal static partial double OGR_G_Area(IntPtr geometry);
-    [LibraryImport(Lib)] internal static partial int OGR_G_ExportToWkt(IntPtr geometry, IntPtr* wkt);
 
     [LibraryImport(Lib)]
     internal static partial int GDALPolygonize(IntPtr band, IntPtr maskBand, IntPtr layer, int field, IntPtr options, IntPtr progress, IntPtr progressData);

@@ -57,14 +57,6 @@ public sealed class VectorGeometry : IDisposable
     /// <summary>The area in the square units of the coordinates.</summary>
     public double Area => GdalNative.OGR_G_Area(Handle);
 
-    public unsafe string ToWkt()
-    {
-        IntPtr wkt;
-        if (GdalNative.OGR_G_ExportToWkt(Handle, &wkt) != GdalNative.OgrErrNone) throw GdalException.FromLastError("export a geometry as WKT", null);
-        try { return GdalNative.PtrToString(wkt) ?? ""; }
-        finally { GdalNative.VSIFree(wkt); }
-    }
-
     /// <summary>Transforms the coordinates in place.</summary>
     public void Transform(CoordinateTransformation transformation)
     {
