@@ -127,9 +127,11 @@ public class AlertPatchTests(ITestOutputHelper output)
             Assert.Null(props["confidence"]);
             Assert.Contains(f["geometry"]!["type"]!.GetValue<string>(), new[] { "Polygon", "MultiPolygon" });
             // UTM 33N, 500 km easting, 5800 km northing: about 15 E, 52.3 N (lon first).
-            var first = f["geometry"]!["coordinates"]![0]![0]!;
-            Assert.InRange(first[0]!.GetValue<double>(), 14.99, 15.02);
-            Assert.InRange(first[1]!.GetValue<double>(), 52.3, 52.36);
+            var ring = (f["geometry"]!["type"]!.GetValue<string>() == "Polygon" ? f["geometry"]!["coordinates"]![0]! : f["geometry"]!["coordinates"]![0]![0]!)
+                .AsArray().Select(p => (X: p![0]!.GetValue<double>(), Y: p[1]!.GetValue<double>())).ToArray();
+            Assert.All(ring, p => Assert.True(p.X is > 14.99 and < 15.02 && p.Y is > 52.3 and < 52.36, $"{p} is not lon/lat near 15 E, 52.3 N"));
+            // RFC 7946: exterior rings counterclockwise (positive signed area).
+            Assert.True(ring.Zip(ring.Skip(1), (a, b) => a.X * b.Y - b.X * a.Y).Sum() > 0, "the exterior ring is clockwise");
         }
         Assert.Equal("2022-01-08", features[0]!["properties"]!["first_date"]!.GetValue<string>());
         Assert.Equal([PatchFile.FileName], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
