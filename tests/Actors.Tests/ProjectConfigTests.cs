@@ -33,7 +33,18 @@ public sealed class ProjectConfigTests
         Assert.Equal(["mask", "detection_date", "confidence", "magnitude"], project.ReportLayers.ToArray());
         Assert.Equal(TimeSpan.FromHours(1), project.PollInterval);
         Assert.Equal(TimeSpan.FromHours(2), project.SettleDelay);
+        Assert.Equal(30, project.PatchWindowDays);
         Assert.Contains("IQR", project.CreateEngine().Description);
+    }
+
+    [Fact]
+    public void The_patch_window_is_a_whole_number_of_days_and_a_bad_one_names_its_key()
+    {
+        var text = File.ReadAllText(ExamplePath);
+        Assert.Equal(10, ProjectConfigLoader.Parse(text.Replace("patch-window-days = 30", "patch-window-days = 10"), Path.GetTempPath(), "t.conf").PatchWindowDays);
+        var ex = Assert.Throws<ProjectConfigException>(() =>
+            ProjectConfigLoader.Parse(text.Replace("patch-window-days = 30", "patch-window-days = -3"), Path.GetTempPath(), "t.conf"));
+        Assert.Equal("project.output.patch-window-days", Assert.Single(ex.Errors).Key);
     }
 
     [Fact]

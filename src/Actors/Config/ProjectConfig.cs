@@ -52,6 +52,9 @@ public sealed record ProjectConfig(
     /// <summary>Pixels masked around every screened SCL pixel (key <c>buffer</c>); null: the resampling kernel's reach.</summary>
     public int? ScreeningBuffer { get; init; }
 
+    /// <summary>Touching break pixels whose detection dates differ by at most this many days form one alert patch (key <c>output.patch-window-days</c>).</summary>
+    public int PatchWindowDays { get; init; } = Geo.Patches.PatchGrouping.DefaultWindowDays;
+
     public IMonitorEngine CreateEngine() => new KernelMonitorEngine(Monitor.Name, Monitor.Options, Monitor.Fit);
 }
 

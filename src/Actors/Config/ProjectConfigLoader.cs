@@ -28,7 +28,7 @@ public static class ProjectConfigLoader
         [$"{Root}.monitor"] = ["name", "options"],
         [$"{Root}.history"] = ["start", "end"],
         [$"{Root}.forest-mask"] = ["source", "raster", "threshold", "ndvi-min", "swir-max"],
-        [$"{Root}.output"] = ["folder", "report-layers"],
+        [$"{Root}.output"] = ["folder", "report-layers", "patch-window-days"],
     };
 
     private static readonly string[] Providers = [ProviderProfiles.CdseName, ProviderProfiles.EarthSearchName, ProviderProfiles.PlanetaryComputerName];
@@ -160,6 +160,8 @@ public static class ProjectConfigLoader
         foreach (var layer in layers.Where(l => !ReportLayerNames.Contains(l)))
             r.Error($"{Root}.output.report-layers", $"unknown layer '{layer}'; expected some of {string.Join(", ", ReportLayerNames)}");
 
+        var patchWindow = (int?)r.Number($"{Root}.output.patch-window-days", required: false, min: 0, max: 3650, integer: true);
+
         var poll = r.Duration($"{Root}.poll-interval", TimeSpan.FromHours(1));
         var settle = r.Duration($"{Root}.settle-delay", TimeSpan.FromHours(2));
 
@@ -168,6 +170,7 @@ public static class ProjectConfigLoader
             new MonitorSettings(monitorName, init, fit), start!.Value, end!.Value, forest, output, [.. layers], poll, settle)
         {
             ScreeningBuffer = buffer,
+            PatchWindowDays = patchWindow ?? Geo.Patches.PatchGrouping.DefaultWindowDays,
         };
         var limits = ProjectLimits.Check(project, ProjectLimits.AvailableMemory);
         return limits.Count > 0 ? throw new ProjectConfigException(source, limits) : project;

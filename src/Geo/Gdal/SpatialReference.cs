@@ -73,6 +73,11 @@ public sealed class CoordinateTransformation : IDisposable
     private readonly CoordinateTransformationHandle _handle;
     private readonly string _description;
 
+    internal IntPtr Handle => _handle.DangerousGetHandle();
+
+    /// <summary>"SOURCE -> TARGET", for messages.</summary>
+    internal string Description => _description;
+
     public CoordinateTransformation(SpatialReference source, SpatialReference target)
     {
         GdalNative.CPLErrorReset();

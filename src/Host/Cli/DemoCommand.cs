@@ -4,6 +4,7 @@ using System.Globalization;
 using Akka.Actor;
 using NrtCluster.Actors.Config;
 using NrtCluster.Geo.Gdal;
+using NrtCluster.Geo.Patches;
 using NrtCluster.Geo.Synthetic;
 using NrtCluster.Host.Archive;
 using NrtCluster.Host.Http.Reports;
@@ -135,6 +136,7 @@ public static class DemoCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  clearing edges: {accuracy.EdgeFalseAlarms} of the false alarms are next to a clearing and dated after it (mixed pixels); " +
             $"not counting them: precision {accuracy.PrecisionWithoutEdges:F3}, F1 {accuracy.F1WithoutEdges:F3}"));
+        PrintPatches(config.OutputFolder);
         Console.WriteLine($"  outputs:        reports {Path.Combine(config.OutputFolder, "tiles")}, mosaic {mosaic}, project {projectFile}, log {node.Log.Path}, state {Path.Combine(config.OutputFolder, "nrtcluster.db")}");
         Console.WriteLine($"  runtime:        {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");
@@ -170,6 +172,14 @@ public static class DemoCommand
         }
         if (!withConfidence) return $"{breaks} break pixels (the reports have no confidence band)";
         return $"{breaks} break pixels: {low} low, {high} high confidence" + (pending > 0 ? $"; {pending} more pixels low, not yet a break" : "");
+    }
+
+    /// <summary>The alert patches the reports were grouped into (tiles/TILE/patches.geojson): how many, and how large.</summary>
+    private static void PrintPatches(string outputFolder)
+    {
+        var patches = PatchFile.FilesUnder(outputFolder).SelectMany(PatchFile.Read).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  patches:        {patches.Count} ({patches.Sum(p => p.AreaHa):F1} ha; by area: {string.Join(", ", PatchSummary.AreaHistogram(patches).Select(b => $"{b.Bin} {b.Count}"))})"));
     }
 
     private static string Describe(IReadOnlyDictionary<string, System.Text.Json.JsonElement> options) =>

@@ -29,6 +29,7 @@ public static class Verbs
         yield return MosaicCommand.Create();
         yield return AreaCommand.Create();
         yield return UpdateMaskCommand.Create();
+        yield return ExportCommand.Create();
         yield return ShardsCommand.Create();
         yield return ConformanceCommand.Create();
         yield return BenchCommand.Create();

@@ -137,7 +137,7 @@ public sealed class ProjectNode : IAsyncDisposable
         var http = new HttpClient();
         var reports = ReportAggregatorSingleton.Start(system, new ReportAggregatorSettings(MosaicPathOf(config), new GdalVrtMosaicBuilder()));
         var engine = config.CreateEngine();
-        var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, engine);
+        var writer = new GeoTiffTileReportWriter(config.Grid, config.OutputFolder, config.ReportLayers, engine, config.PatchWindowDays);
         RemoveOrphanedTemporaryFiles(config, writer, log, ownership is not null);
         var source = StacObservationSource.ForProject(config, http);
         var settings = TileActorSettings.FromConfig(system.Settings.Config, engine, source, writer, reports);

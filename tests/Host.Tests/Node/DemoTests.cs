@@ -35,6 +35,10 @@ public sealed partial class DemoTests
             Assert.True(alerts.Success, output);
             Assert.Equal(long.Parse(alerts.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(alerts.Groups[3].Value, CultureInfo.InvariantCulture));
             Assert.Equal("0", alerts.Groups[2].Value);
+            // The breaks grouped into patches, exported through GDAL.
+            Assert.Matches(@"patches:\s+[1-9]\d* \(", output);
+            var (exportCode, exported) = Nrtc.Run("export", "-p", Path.Combine(dir, "project.conf"), "--out", Path.Combine(dir, "patches.fgb"));
+            Assert.True(exportCode == 0, exported);
 
             var mosaic = Path.Combine(dir, "mosaic.vrt");
             Assert.True(File.Exists(mosaic), output);

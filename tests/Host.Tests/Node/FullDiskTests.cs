@@ -101,14 +101,15 @@ public sealed partial class FullDiskTests : IDisposable
         Assert.Contains("removed 3 temporary file(s) left by interrupted report or mosaic writes", File.ReadAllText(Path.Combine(projectFolder, "nrtc.log")));
 
         Assert.Equal(StopSignalTests.TileRows(straight), StopSignalTests.TileRows(faulty));
+        // Per tile its report and its patches (patches.geojson).
         var reports = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(straight)!, "tiles"), "*", SearchOption.AllDirectories);
-        Assert.Equal(4, reports.Length);
+        Assert.Equal(8, reports.Length);
         foreach (var report in reports)
         {
             var other = Path.Combine(tiles, Path.GetFileName(Path.GetDirectoryName(report))!, Path.GetFileName(report));
             Assert.True(File.ReadAllBytes(report).SequenceEqual(File.ReadAllBytes(other)), $"{other} differs from {report}");
         }
-        Assert.Equal(4, Directory.GetFiles(tiles, "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(8, Directory.GetFiles(tiles, "*", SearchOption.AllDirectories).Length);
         // Every line of the node log is whole, including around the writes the full disk cut short.
         var logFiles = LogRotation.Default.Files(Path.Combine(logs, "embedded.jsonl"));
         Assert.NotEmpty(logFiles);
