@@ -221,7 +221,7 @@ public static class TilePersistenceBenchmark
 
         public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers) => inner.Report(model, monitoring, layers);
 
-        public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
+        public StepOutput Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
         {
             var clock = Stopwatch.StartNew();
             var next = inner.Step(model, monitoring, observation, acquiredUtc);

@@ -84,13 +84,29 @@ public sealed class CuSum : BaseMonitor
             if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
             n[i]++;
-            double h = histsize[i];
-            var ratio = n[i] / h;
-            boundary[i] = Math.Sqrt(ratio * (ratio - 1) * (crit2 + Math.Log(ratio / (ratio - 1))));
-            // sigma*sqrt(histsize) is a float32 product in the reference.
-            process[i] += r / (sigma[i] * MathF.Sqrt(histsize[i]));
+            boundary[i] = BoundaryAt(n[i], histsize[i], crit2);
+            process[i] += Normalised(r, sigma[i], histsize[i]);
             if (Math.Abs(process[i]) >= boundary[i]) Break(s, i, day);
         }
+    }
+
+    /// <summary>The boundary after <paramref name="n"/> observations, <paramref name="histsize"/> of them in the history.</summary>
+    private static double BoundaryAt(int n, ushort histsize, double crit2)
+    {
+        var ratio = n / (double)histsize;
+        return Math.Sqrt(ratio * (ratio - 1) * (crit2 + Math.Log(ratio / (ratio - 1))));
+    }
+
+    /// <summary>A residual over sigma*sqrt(histsize), a float32 product in the reference.</summary>
+    private static double Normalised(double residual, float sigma, ushort histsize) => residual / (sigma * MathF.Sqrt(histsize));
+
+    /// <summary>The cumulative sum would reach this step's boundary.</summary>
+    protected override bool Exceeds(int pixel, double residual)
+    {
+        var m = Model;
+        var s = State;
+        var process = s.Process![pixel] + Normalised(residual, m.Sigma![pixel], m.HistSize![pixel]);
+        return Math.Abs(process) >= BoundaryAt(s.N![pixel] + 1, m.HistSize[pixel], CriticalValue * CriticalValue);
     }
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];

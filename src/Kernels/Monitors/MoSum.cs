@@ -172,17 +172,43 @@ public sealed class MoSum : BaseMonitor
             var r = v - prediction[i - start];
             if (winsize[i] > 0)
             {
-                // Replace the oldest slot; sigma*sqrt(histsize) is a float32 product in the reference.
-                ref var slot = ref window[(n[i] - histsize[i]) % winsize[i] * p + i];
-                var normalised = r / (sigma[i] * MathF.Sqrt(histsize[i]));
+                // Replace the oldest slot.
+                ref var slot = ref window[Oldest(n[i], histsize[i], winsize[i], p, i)];
+                var normalised = Normalised(r, sigma[i], histsize[i]);
                 process[i] += normalised - slot;
                 slot = normalised;
             }
             n[i]++;
-            var ratio = n[i] / (double)histsize[i];
-            boundary[i] = ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
+            boundary[i] = BoundaryAt(n[i], histsize[i], crit, flat);
             if (Math.Abs(process[i]) >= boundary[i]) Break(s, i, day);
         }
+    }
+
+    /// <summary>Index in the window of pixel <paramref name="pixel"/>'s oldest slot after <paramref name="n"/> observations.</summary>
+    private static int Oldest(ushort n, ushort histsize, short winsize, int pixels, int pixel) => (n - histsize) % winsize * pixels + pixel;
+
+    /// <summary>A residual over sigma*sqrt(histsize), a float32 product in the reference.</summary>
+    private static double Normalised(double residual, float sigma, ushort histsize) => residual / (sigma * MathF.Sqrt(histsize));
+
+    /// <summary>The boundary after <paramref name="n"/> observations: flat until n/histsize passes e.</summary>
+    private static double BoundaryAt(int n, ushort histsize, double crit, double flat)
+    {
+        var ratio = n / (double)histsize;
+        return ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
+    }
+
+    /// <summary>The moving sum, with this residual in place of the oldest, would reach this step's boundary.</summary>
+    protected override bool Exceeds(int pixel, double residual)
+    {
+        var m = Model;
+        var s = State;
+        var process = s.Process![pixel];
+        if (m.WinSize![pixel] > 0)
+        {
+            process += Normalised(residual, m.Sigma![pixel], m.HistSize![pixel])
+                       - s.Window![Oldest(s.N![pixel], m.HistSize[pixel], m.WinSize[pixel], m.Pixels, pixel)];
+        }
+        return Math.Abs(process) >= BoundaryAt(s.N![pixel] + 1, m.HistSize![pixel], CriticalValue, CriticalValue * Math.Sqrt(2));
     }
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];
