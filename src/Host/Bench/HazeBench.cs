@@ -45,16 +45,18 @@ public static class HazeBench
         var rows = new List<HazeBenchRow>();
         foreach (var (name, options) in new[] { ("hazy", hazy), ("clear", hazy with { HazeDays = 0 }) })
         {
-            var outDir = Path.Combine(folder, name);
-            var archive = SyntheticArchive.Generate(Path.Combine(outDir, "archive"), options);
+            var archive = SyntheticArchive.Generate(Path.Combine(folder, name, "archive"), options);
             output.WriteLine($"bench haze: {name} archive, {options.GranuleSize} x {options.GranuleSize} px granules, {options.Start:yyyy-MM-dd} to {options.End:yyyy-MM-dd}" +
                              (archive.Scene.HazeDates.Count > 0 ? $", unflagged haze on {string.Join(", ", archive.Scene.HazeDates.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}" : ""));
-            var stacLine = $"catalog = {ProjectTemplate.Quote(Path.Combine("archive", SyntheticArchiveLayout.Catalog))}";
             foreach (var (monitor, recipe) in Monitors.Where(m => monitors.Contains(m.Monitor)))
             {
                 foreach (var gate in new[] { false, true })
                 {
                     var clock = Stopwatch.StartNew();
+                    // A folder per run: each run's node starts on fresh state next to the shared archive.
+                    var outDir = Path.Combine(folder, name, $"{monitor}-gate-{(gate ? "on" : "off")}");
+                    Directory.CreateDirectory(outDir);
+                    var stacLine = DemoPipeline.CatalogLine(outDir, archive);
                     using var ownership = ProjectLock.Acquire(outDir);
                     var outcome = await DemoPipeline.RunAsync(outDir, archive, stacLine, ProjectTemplate.DemoBuffer, ownership, ct, WithGate(recipe, gate))
                         ?? throw new InvalidOperationException($"bench haze: {monitor} on the {name} archive failed; see {Path.Combine(outDir, "nrtc.log")}.");

@@ -75,9 +75,7 @@ public static class DemoCommand
         Console.WriteLine($"demo: {archive.ItemCount} items, {archive.FileCount} files, {archive.Bytes / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F0} s");
 
         await using var server = api ? await ArchiveServer.StartAsync(archiveDir, 0, ct) : null;
-        string stacLine = server is null
-            ? $"catalog = {ProjectTemplate.Quote(Path.Combine("archive", SyntheticArchiveLayout.Catalog))}"
-            : $"api = {ProjectTemplate.Quote(server.BaseUrl)}";
+        string stacLine = server is null ? DemoPipeline.CatalogLine(outDir, archive) : $"api = {ProjectTemplate.Quote(server.BaseUrl)}";
         if (server is not null) Console.WriteLine($"demo: serving the archive as a STAC API at {server.SearchUrl}");
 
         if (await DemoPipeline.RunAsync(outDir, archive, stacLine, buffer, ownership, ct) is not { } outcome) return 1;

@@ -14,24 +14,26 @@ public sealed record DemoOutcome(ProjectConfig Config, string ProjectFile, Immut
     DemoAccuracy Accuracy, string LogPath, ImmutableArray<(TileId Tile, AppliedDay Day)> HazeGated);
 
 /// <summary>
-/// The demo's pipeline on a synthetic archive already written to <c>OUT/archive</c>: write the project (the demo's recipe,
+/// The demo's pipeline on a synthetic archive already written (the project names it relative to its folder): write the project (the demo's recipe,
 /// or another monitor's), fit and fast-forward every tile on an embedded node, wait for the reports and the mosaic, and
 /// score the alerts against the archive's ground truth. Used by <c>nrtc demo</c> and <c>nrtc bench haze</c>.
 /// </summary>
 public static class DemoPipeline
 {
+    /// <param name="stacLine">The project's <c>stac</c> source line: <see cref="CatalogLine"/>, or a STAC API serving it.</param>
     /// <returns>null when the fit or the fast-forward failed (the job console named the tiles and causes).</returns>
     public static async Task<DemoOutcome?> RunAsync(string outDir, SyntheticArchiveResult archive, string stacLine, int buffer, ProjectLock ownership,
         CancellationToken ct, string recipe = ProjectTemplate.DemoRecipe)
     {
         var options = archive.Scene.Options;
-        var archiveDir = Path.Combine(outDir, "archive");
+        var archiveDir = archive.Directory;
+        var relative = Path.GetRelativePath(outDir, archiveDir);
         // The grid shares the archive's EPSG:3035 reference grid origin; about four tiles cover it.
         var reference = archive.Scene.Geometry.Reference;
         int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / 2.0);
         var projectFile = Path.Combine(outDir, "project.conf");
         await File.WriteAllTextAsync(projectFile, ProjectTemplate.Demo(stacLine, reference.Transform.X0, reference.Transform.Y0, tileSize,
-            archive.Scene.Geometry.BboxLonLat, Path.Combine("archive", SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd, buffer, recipe), ct);
+            archive.Scene.Geometry.BboxLonLat, Path.Combine(relative, SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd, buffer, recipe), ct);
         var config = ProjectConfigLoader.Load(projectFile);
         var fitText = config.Monitor.Fit.Count == 0 ? $"the {config.Monitor.Name} default" : Describe(config.Monitor.Fit);
         Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {Describe(config.Monitor.Options)}, fit {fitText}, {config.Index}, " +
@@ -72,6 +74,10 @@ public static class DemoPipeline
             $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays} edge_false_alarms={accuracy.EdgeFalseAlarms}"));
         return new DemoOutcome(config, projectFile, tiles, ff, mosaic, accuracy, node.Log.Path, [.. overview.HazeGated]);
     }
+
+    /// <summary>The project's <c>stac</c> line reading the archive's static catalog, relative to the project's folder <paramref name="outDir"/>.</summary>
+    public static string CatalogLine(string outDir, SyntheticArchiveResult archive) =>
+        $"catalog = {ProjectTemplate.Quote(Path.Combine(Path.GetRelativePath(outDir, archive.Directory), SyntheticArchiveLayout.Catalog))}";
 
     public static string Describe(IReadOnlyDictionary<string, System.Text.Json.JsonElement> options) =>
         string.Join(", ", options.Select(o => $"{o.Key}={(o.Value.ValueKind == System.Text.Json.JsonValueKind.String ? o.Value.GetString() : o.Value.GetRawText())}"));
