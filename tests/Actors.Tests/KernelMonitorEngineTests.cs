@@ -36,7 +36,7 @@ public sealed class KernelMonitorEngineTests
         var monitoring = fitted.Monitoring;
         for (int i = 0; i < 12; i++)
         {
-            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]).Monitoring;
             restored.Monitor(data.Frame(i), data.MonitoringDates[i]);
         }
 

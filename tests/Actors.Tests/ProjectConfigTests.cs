@@ -1,5 +1,6 @@
 using NrtCluster.Actors.Config;
 using NrtCluster.Geo.Sentinel2;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Actors.Tests;
 
@@ -103,6 +104,36 @@ public sealed class ProjectConfigTests
         Assert.Contains(ex.Errors, e => e.Key == "project.fit.method" && e.Message == "unknown fit method 'LASSO'; valid: OLS, RIRLS, ROC, CCDC-stable");
         Assert.Contains(ex.Errors, e => e.Key == "project.forest-mask.raster" && e.Message.Contains("does not exist"));
         Assert.Equal(2, ex.Errors.Count);
+    }
+
+    [Fact]
+    public void The_haze_gate_is_on_by_default_and_read_from_monitor_haze_gate()
+    {
+        string Project(string gate) => Minimal.Replace("MONITOR", "EWMA").Replace("OPTIONS", "").Replace("FIT", "")
+            .Replace("monitor { name = EWMA, options {  } }", $"monitor {{ name = EWMA, options {{ }}\n{gate} }}");
+        var defaults = ProjectConfigLoader.Parse(Project(""), Path.GetTempPath());
+        Assert.Equal(HazeGate.Default, defaults.Monitor.HazeGate);
+        Assert.Contains("haze gate share 0.5, min 200 px", defaults.CreateEngine().Description);
+        Assert.Equal(HazeGate.Default, ProjectConfigLoader.Load(ExamplePath).Monitor.HazeGate);
+        Assert.Equal(new HazeGate(0.7, 5000),
+            ProjectConfigLoader.Parse(Project("haze-gate { share = 0.7, min-pixels = 5000 }"), Path.GetTempPath()).Monitor.HazeGate);
+        foreach (var off in new[] { "haze-gate { enabled = false }", "haze-gate { share = 0 }" })
+        {
+            var project = ProjectConfigLoader.Parse(Project(off), Path.GetTempPath());
+            Assert.False(project.Monitor.HazeGate.Enabled, off);
+            Assert.DoesNotContain("haze gate", project.CreateEngine().Description);
+        }
+
+        var ex = Assert.Throws<ProjectConfigException>(() => ProjectConfigLoader.Parse(
+            Project("haze-gate { enabled = maybe, share = 1.5, min-pixels = 2.5, level = 3 }"), Path.GetTempPath()));
+        Assert.Equal(
+            [
+                ("project.monitor.haze-gate.enabled", "expected true or false, got 'maybe'"),
+                ("project.monitor.haze-gate.level", "unknown key; valid keys here: enabled, share, min-pixels"),
+                ("project.monitor.haze-gate.min-pixels", "expected an integer in [0, 2147483647], got '2.5'"),
+                ("project.monitor.haze-gate.share", "expected a number in [0, 1], got 1.5"),
+            ],
+            ex.Errors.Select(e => (e.Key, e.Message)).Order());
     }
 
     private const string Minimal = """

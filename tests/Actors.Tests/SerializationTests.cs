@@ -98,9 +98,10 @@ public sealed class SerializationTests
         Assert.Equal(Quarantined()[1].Reason, status.Quarantined[1].Reason);
 
         // Version 2 was version 3 without the trailing list (an int32 count of 0 here), and without the left-out items of
-        // version 5 (an int32 count of 0 at the end of the day, before the 40 bytes of totals).
-        byte[] v5 = NrtBinaryFormat.Write(snapshot with { Quarantined = [] });
-        byte[] v2 = [.. v5[..^48], .. v5[^44..^4]];
+        // version 5 (an int32 count of 0 at the end of the day) and the haze gate's counts of version 10 (two int64), before the
+        // 40 bytes of totals.
+        byte[] v10 = NrtBinaryFormat.Write(snapshot with { Quarantined = [] });
+        byte[] v2 = [.. v10[..^64], .. v10[^44..^4]];
         v2[0] = 2;
         var old = (TileSnapshot)NrtBinaryFormat.Read(v2, "TileSnapshot");
         Assert.Empty(old.Quarantined);
@@ -148,13 +149,33 @@ public sealed class SerializationTests
         var status = (TileStatus)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new TileStatus(Tile, 1, null, day.Day, [day], MaskTotals.Zero)), "TileStatus");
         Assert.Equal(day.LeftOut.ToArray(), status.Days.Single().LeftOut.ToArray());
 
-        // Version 4 is version 5 without the trailing left-out list (an int32 count of 0 here).
-        byte[] v4 = NrtBinaryFormat.Write(new DayApplied(Tile, day with { LeftOut = [] }))[..^4];
+        // Version 4 is version 5 without the left-out list (an int32 count of 0 here) and version 10's haze gate counts.
+        byte[] v4 = NrtBinaryFormat.Write(new DayApplied(Tile, day with { LeftOut = [] }))[..^20];
         v4[0] = 4;
         var old = ((DayApplied)NrtBinaryFormat.Read(v4, "DayApplied")).Day;
         Assert.Empty(old.LeftOut);
         Assert.Equal((day.Day, day.AcquiredUtc, day.NewBreaks), (old.Day, old.AcquiredUtc, old.NewBreaks));
         Assert.Equal(day.ItemIds.ToArray(), old.ItemIds.ToArray());
+    }
+
+    [Fact]
+    public void The_haze_gates_counts_of_a_day_round_trip_and_version_9_days_read_as_not_gated()
+    {
+        var day = new AppliedDay(new DateOnly(2022, 7, 14), new DateTime(2022, 7, 14, 10, 30, 0, DateTimeKind.Utc), ["S2A_1"], 0)
+        {
+            HazeObserved = 67_136,
+            HazeSetAside = 51_750,
+        };
+        var read = ((DayApplied)NrtBinaryFormat.Read(NrtBinaryFormat.Write(new DayApplied(Tile, day)), "DayApplied")).Day;
+        Assert.Equal((67_136L, 51_750L), (read.HazeObserved, read.HazeSetAside));
+        Assert.Equal("set aside 51,750 of 67,136 observed monitored pixels (77%)", read.HazeGateSummary);
+
+        // Version 9 is version 10 without the two trailing int64 counts.
+        byte[] v9 = NrtBinaryFormat.Write(new DayApplied(Tile, day with { HazeObserved = 0, HazeSetAside = 0 }))[..^16];
+        v9[0] = 9;
+        var old = ((DayApplied)NrtBinaryFormat.Read(v9, "DayApplied")).Day;
+        Assert.Equal((0L, 0L, null), (old.HazeObserved, old.HazeSetAside, old.HazeGateSummary));
+        Assert.Equal((day.Day, day.AcquiredUtc), (old.Day, old.AcquiredUtc));
     }
 
     [Fact]
@@ -335,7 +356,7 @@ public sealed class SerializationTests
     {
         Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => NrtBinaryFormat.ManifestOf("text")).Message);
         Assert.Contains("Unknown manifest 'Nope'", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([1], "Nope")).Message);
-        Assert.Contains("version 10", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([10], "GetTileStatus")).Message);
+        Assert.Contains("version 11", Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read([11], "GetTileStatus")).Message);
         var stored = NrtBinaryFormat.Write(new TileModel(Tile, 1, SampleLayers()));
         Assert.Throws<InvalidDataException>(() => NrtBinaryFormat.Read(stored[..^3], "TileModel"));
     }

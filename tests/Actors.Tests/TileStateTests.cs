@@ -63,6 +63,39 @@ public sealed class TileStateTests
         Assert.True(state.WithModel(decision.ModelToStore).HasModel);
     }
 
+    /// <summary>A hazy day (every pixel 0.2 lower) on an EWMA tile with the haze gate: set aside, recorded with the day and kept in snapshots.</summary>
+    [Fact]
+    public void A_day_the_haze_gate_sets_aside_is_recorded_with_its_counts()
+    {
+        var data = ConformanceCase.Load("ewma_ols_shewhart");
+        var gated = new KernelMonitorEngine(data.Monitor, data.Init, data.Fit, new HazeGate(0.5, 100));
+        var plain = data.Engine();
+        TileState Run(IMonitorEngine engine)
+        {
+            var state = TileState.Empty(Tile).Decided(new TileCommand.Fit(new FitTile(Tile, data.HistoryStart, data.HistoryEnd), data.TileHistory(), engine)).Next;
+            for (int i = 0; i < 3; i++)
+            {
+                var frame = data.Frame(i);
+                if (i == 2) for (int p = 0; p < frame.Length; p++) frame[p] -= 0.2f;
+                state = state.Decided(new TileCommand.Observe(data.Observation(Tile, i), frame, engine)).Next;
+            }
+            return state;
+        }
+
+        var off = Run(plain);
+        var on = Run(gated);
+        Assert.True(off.Days[2].NewBreaks > data.Pixels / 3, $"without the gate {off.Days[2].NewBreaks} of {data.Pixels} pixels broke on the hazy day");
+        Assert.Null(off.Days[2].HazeGateSummary);
+        Assert.Equal([0L, 0L], on.Days.Take(2).Select(d => d.HazeSetAside));
+        var day = on.Days[2];
+        Assert.Equal(0, day.NewBreaks);
+        Assert.True(day.HazeSetAside > day.HazeObserved / 2 && day.HazeObserved > 100, $"{day.HazeSetAside} of {day.HazeObserved}");
+        Assert.StartsWith($"set aside {day.HazeSetAside:N0} of {day.HazeObserved:N0} observed monitored pixels (", day.HazeGateSummary);
+
+        var snapshot = (TileSnapshot)NrtBinaryFormat.Read(NrtBinaryFormat.Write(on.ToSnapshot()), "TileSnapshot");
+        Assert.Equal((day.HazeObserved, day.HazeSetAside), (snapshot.Days[2].HazeObserved, snapshot.Days[2].HazeSetAside));
+    }
+
     [Fact]
     public void Applied_days_give_the_kernels_result_byte_for_byte_and_are_recorded()
     {

@@ -225,7 +225,7 @@ public static class TilePersistenceBenchmark
 
         public FitOutput ReadNrtState(string path, TileCoordinates where) => inner.ReadNrtState(path, where);
 
-        public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
+        public StepOutput Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
         {
             var clock = Stopwatch.StartNew();
             var next = inner.Step(model, monitoring, observation, acquiredUtc);

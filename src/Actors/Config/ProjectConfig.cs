@@ -3,6 +3,7 @@ using System.Text.Json;
 using NrtCluster.Actors.Tiles;
 using NrtCluster.Geo.Grid;
 using NrtCluster.Geo.Sentinel2;
+using NrtCluster.Kernels.Monitors;
 
 namespace NrtCluster.Actors.Config;
 
@@ -26,7 +27,11 @@ public sealed record StacSettings(string? ApiUrl, string? Catalog, string Collec
 public sealed record MonitorSettings(
     string Name,
     IReadOnlyDictionary<string, JsonElement> Options,
-    IReadOnlyDictionary<string, JsonElement> Fit);
+    IReadOnlyDictionary<string, JsonElement> Fit)
+{
+    /// <summary>Key <c>monitor.haze-gate</c>: on by default (<see cref="HazeGate.Default"/>); off for reference-identical monitoring.</summary>
+    public HazeGate HazeGate { get; init; } = HazeGate.Default;
+}
 
 /// <param name="RasterThreshold">Forest where the raster's value is above it; null: a 0/1 mask is forest where 1, any other raster
 /// is percent tree cover, forest above 30 (see <see cref="Geo.Tiles.TileRasters.ReadForestMask"/>).</param>
@@ -55,7 +60,7 @@ public sealed record ProjectConfig(
     /// <summary>Touching break pixels whose detection dates differ by at most this many days form one alert patch (key <c>output.patch-window-days</c>).</summary>
     public int PatchWindowDays { get; init; } = Geo.Patches.PatchGrouping.DefaultWindowDays;
 
-    public IMonitorEngine CreateEngine() => new KernelMonitorEngine(Monitor.Name, Monitor.Options, Monitor.Fit);
+    public IMonitorEngine CreateEngine() => new KernelMonitorEngine(Monitor.Name, Monitor.Options, Monitor.Fit, Monitor.HazeGate);
 }
 
 /// <summary>One problem of a project file: the key and what is expected there.</summary>

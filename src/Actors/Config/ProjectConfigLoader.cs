@@ -25,7 +25,8 @@ public static class ProjectConfigLoader
         [$"{Root}.grid"] = ["crs", "resolution", "origin-x", "origin-y", "tile-size"],
         [$"{Root}.area-of-interest"] = ["bbox", "geojson"],
         [$"{Root}.stac"] = ["api", "catalog", "collection", "provider", "max-cloud-cover"],
-        [$"{Root}.monitor"] = ["name", "options"],
+        [$"{Root}.monitor"] = ["name", "options", "haze-gate"],
+        [$"{Root}.monitor.haze-gate"] = ["enabled", "share", "min-pixels"],
         [$"{Root}.history"] = ["start", "end"],
         [$"{Root}.forest-mask"] = ["source", "raster", "threshold", "ndvi-min", "swir-max"],
         [$"{Root}.output"] = ["folder", "report-layers", "patch-window-days"],
@@ -138,6 +139,8 @@ public static class ProjectConfigLoader
             }
         }
 
+        var hazeGate = HazeGateOf(r);
+
         var start = r.Date($"{Root}.history.start");
         var end = r.Date($"{Root}.history.end");
         if (start is { } s && end is { } e && e <= s)
@@ -167,13 +170,26 @@ public static class ProjectConfigLoader
 
         if (r.Errors.Count > 0) throw new ProjectConfigException(source, r.Errors);
         var project = new ProjectConfig(name, grid, new AreaOfInterest(bbox is null ? null : [.. bbox], geojson), stac, index, scl,
-            new MonitorSettings(monitorName, init, fit), start!.Value, end!.Value, forest, output, [.. layers], poll, settle)
+            new MonitorSettings(monitorName, init, fit) { HazeGate = hazeGate }, start!.Value, end!.Value, forest, output, [.. layers], poll, settle)
         {
             ScreeningBuffer = buffer,
             PatchWindowDays = patchWindow ?? Geo.Patches.PatchGrouping.DefaultWindowDays,
         };
         var limits = ProjectLimits.Check(project, ProjectLimits.AvailableMemory);
         return limits.Count > 0 ? throw new ProjectConfigException(source, limits) : project;
+    }
+
+    /// <summary>
+    /// <c>monitor.haze-gate { enabled, share, min-pixels }</c>: omitted, the documented default (<see cref="HazeGate.Default"/>);
+    /// <c>enabled = false</c> or <c>share = 0</c> turns it off (monitoring as the reference does).
+    /// </summary>
+    private static HazeGate HazeGateOf(Reader r)
+    {
+        const string key = $"{Root}.monitor.haze-gate";
+        var enabled = r.Boolean($"{key}.enabled") ?? true;
+        var share = r.Number($"{key}.share", required: false, min: 0, max: 1) ?? HazeGate.Default.Share;
+        var minPixels = r.Number($"{key}.min-pixels", required: false, min: 0, max: int.MaxValue, integer: true) ?? HazeGate.Default.MinPixels;
+        return enabled ? new HazeGate(share, (int)minPixels) : HazeGate.Off;
     }
 
     /// <summary>Typed reads that record an error (key + expectation) instead of throwing.</summary>
@@ -232,6 +248,17 @@ public static class ProjectConfigLoader
             }
             if (d < min || d > max) { Error(key, $"expected {expected}, got {d.ToString(CultureInfo.InvariantCulture)}"); return null; }
             return d;
+        }
+
+        public bool? Boolean(string key)
+        {
+            var v = Value(key, required: false, "true or false");
+            if (v is null) return null;
+            var s = v.IsString() ? v.GetString() : null;
+            if (s is "true" or "on" or "yes") return true;
+            if (s is "false" or "off" or "no") return false;
+            Error(key, $"expected true or false, got {Describe(v)}");
+            return null;
         }
 
         public double[]? NumberList(string key, bool required = true)

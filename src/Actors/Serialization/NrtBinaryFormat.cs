@@ -19,11 +19,12 @@ namespace NrtCluster.Actors.Serialization;
 /// version 7 without what the tile reads of each item of a day (<see cref="ItemRef.Assets"/>, read as null: the tile reads
 /// the item document); version 7 is version 8 with that sender's previous day where an observation now carries its
 /// <see cref="ObserveDay.FitNumber"/> (read as 1); version 8 is version 9 without <see cref="ObserveDay.EndsBatch"/> (read as
-/// true: the report is written after every such day, as it was).
+/// true: the report is written after every such day, as it was); version 9 is version 10 without the haze gate's counts of an
+/// applied day (<see cref="AppliedDay.HazeObserved"/>, <see cref="AppliedDay.HazeSetAside"/>, read as 0: not gated).
 /// </summary>
 public static class NrtBinaryFormat
 {
-    private const byte Version = 9;
+    private const byte Version = 10;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -352,9 +353,10 @@ public static class NrtBinaryFormat
         WriteStrings(w, d.ItemIds);
         w.Write(d.LeftOut.Length);
         foreach (var item in d.LeftOut) { w.Write(item.ItemId); w.Write(item.Reason); }
+        w.Write(d.HazeObserved); w.Write(d.HazeSetAside);
     }
 
-    /// <summary>The items left out of the day were appended in version 5: older data has none.</summary>
+    /// <summary>The items left out of the day were appended in version 5, the haze gate's counts in version 10: older data has none.</summary>
     private static AppliedDay ReadAppliedDay(BinaryReader r, byte version)
     {
         var day = ReadDay(r);
@@ -364,7 +366,8 @@ public static class NrtBinaryFormat
         if (version < 5) return new AppliedDay(day, acquired, ids, newBreaks);
         var leftOut = ImmutableArray.CreateBuilder<LeftOutItem>(r.ReadInt32());
         for (int i = 0; i < leftOut.Capacity; i++) leftOut.Add(new LeftOutItem(r.ReadString(), r.ReadString()));
-        return new AppliedDay(day, acquired, ids, newBreaks) { LeftOut = leftOut.MoveToImmutable() };
+        var applied = new AppliedDay(day, acquired, ids, newBreaks) { LeftOut = leftOut.MoveToImmutable() };
+        return version < 10 ? applied : applied with { HazeObserved = r.ReadInt64(), HazeSetAside = r.ReadInt64() };
     }
 
     private static void WriteDays(BinaryWriter w, ImmutableArray<AppliedDay> days)

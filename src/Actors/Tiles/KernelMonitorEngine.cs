@@ -20,14 +20,16 @@ public sealed class KernelMonitorEngine : IMonitorEngine
     /// <param name="monitor">EWMA, CuSum, MoSum, IQR or CCDC.</param>
     /// <param name="init">Monitor options by their reference names (trend, harmonic_order, sensitivity, lambda_, h, boundary, ...).</param>
     /// <param name="fit">Fit options by their reference names (method, screen_outliers, alpha, L, ...); empty for the monitor's defaults.</param>
-    public KernelMonitorEngine(string monitor, IReadOnlyDictionary<string, JsonElement> init, IReadOnlyDictionary<string, JsonElement> fit)
+    /// <param name="hazeGate">The scene-level haze gate of the monitoring steps; null: off (steps as the reference's).</param>
+    public KernelMonitorEngine(string monitor, IReadOnlyDictionary<string, JsonElement> init, IReadOnlyDictionary<string, JsonElement> fit,
+        HazeGate? hazeGate = null)
     {
         var probe = MonitorFactory.Create(monitor, init);
         _monitor = monitor;
         _init = init;
-        _options = probe.Options;
+        _options = probe.Options with { HazeGate = hazeGate ?? HazeGate.Off };
         _fit = MonitorFactory.FitOptionsFor(probe, fit);
-        Description = $"{monitor} {JsonSerializer.Serialize(init)} fit {_fit.Method}/{_fit.Screening}";
+        Description = $"{monitor} {JsonSerializer.Serialize(init)} fit {_fit.Method}/{_fit.Screening}" + (_options.HazeGate.Enabled ? $", {_options.HazeGate}" : "");
     }
 
     public string Description { get; }
@@ -43,13 +45,13 @@ public sealed class KernelMonitorEngine : IMonitorEngine
         };
     }
 
-    public LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
+    public StepOutput Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc)
     {
         var fitted = ModelLayers.FromLayers(model);
         var state = StateLayers.FromLayers(monitoring).Copy();
         var monitor = Restore(fitted, state);
         monitor.Monitor(observation.ToArray(), acquiredUtc);
-        return StateLayers.ToLayers(monitor.State, fitted);
+        return new StepOutput(StateLayers.ToLayers(monitor.State, fitted), monitor.LastGate);
     }
 
     public Layer Report(LayerSet model, LayerSet monitoring, IReadOnlyList<string> layers)

@@ -517,6 +517,7 @@ public sealed class TileActor : UntypedPersistentActor
             {
                 _telemetry.Stage(Telemetry.Persist, _storeStarted);
                 _telemetry.TileDay(TileDayOutcome.Applied);
+                if (applied.Day.HazeGateSummary is { } haze) _log.Warning("Tile {0}: haze gate: {1:yyyy-MM-dd} {2}", _tile, applied.Day.Day, haze);
                 // The day is durable now; the sender hears of it with the report's outcome, so a report that cannot be written
                 // (a full disk, a read-only folder) reaches the job instead of only the log. Inside a batch the report waits for
                 // its last day (the report is built from the state alone, so it comes out the same) unless every-N-days asks.

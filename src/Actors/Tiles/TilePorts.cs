@@ -67,7 +67,7 @@ public interface IMonitorEngine
     FitOutput Fit(TileHistory history);
 
     /// <summary>One monitoring step: <paramref name="observation"/> is H x W, NaN = no observation.</summary>
-    LayerSet Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc);
+    StepOutput Step(LayerSet model, LayerSet monitoring, ReadOnlySpan<float> observation, DateTime acquiredUtc);
 
     /// <summary>
     /// The tile report of this state (spec 5): the named <paramref name="layers"/> (mask, detection_date, process), stacked
@@ -84,6 +84,9 @@ public interface IMonitorEngine
     /// </summary>
     FitOutput ReadNrtState(string path, TileCoordinates where);
 }
+
+/// <summary>A monitoring step's new state, and what the haze gate set aside on it.</summary>
+public sealed record StepOutput(LayerSet Monitoring, Kernels.Monitors.HazeGateStep Gate);
 
 /// <summary>Where a tile reads its own pixels; the GDAL/STAC implementation lives outside the actors.</summary>
 public interface IObservationSource

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using NrtCluster.Actors.State;
 using NrtCluster.Geo.Stac;
 using NrtCluster.Geo.Grid;
@@ -161,6 +162,16 @@ public sealed record AppliedDay(DateOnly Day, DateTime AcquiredUtc, ImmutableArr
 {
     /// <summary>Items of <see cref="ItemIds"/> that could not be read for good (a missing or corrupt file): the day was applied without them.</summary>
     public ImmutableArray<LeftOutItem> LeftOut { get; init; } = [];
+
+    /// <summary>Monitored pixels observed on the day, as the haze gate counted them (0 with the gate off, or recorded before it).</summary>
+    public long HazeObserved { get; init; }
+
+    /// <summary>Of <see cref="HazeObserved"/>, the pixels the haze gate set aside (their observation left out as haze); 0: the day was not gated.</summary>
+    public long HazeSetAside { get; init; }
+
+    /// <summary>"set aside 51,750 of 67,136 observed monitored pixels (77%)" when the haze gate held the day; null otherwise.</summary>
+    public string? HazeGateSummary => HazeSetAside == 0 ? null : string.Create(CultureInfo.InvariantCulture,
+        $"set aside {HazeSetAside:N0} of {HazeObserved:N0} observed monitored pixels ({100.0 * HazeSetAside / HazeObserved:F0}%)");
 }
 
 /// <summary>An item of a solar day left out because it cannot be read (retrying cannot help), and why.</summary>

@@ -296,12 +296,15 @@ public sealed record TileState(
         if (command.Pixels.Length != pixels)
             throw new ArgumentException($"Tile {Tile}, day {request.Day:yyyy-MM-dd}: the observation has {command.Pixels.Length} pixels, the tile {pixels}.");
 
-        var after = KeepFitMask(before, command.Engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc));
+        var (stepped, gate) = command.Engine.Step(Model!.Layers, before, command.Pixels, request.AcquiredUtc);
+        var after = KeepFitMask(before, stepped);
         CheckMonitoringLayers(after, pixels, command.Engine);
         long newBreaks = CountNewBreaks(before[MaskLayer].ValuesAs<byte>(), after[MaskLayer].ValuesAs<byte>());
         var day = new AppliedDay(request.Day, request.AcquiredUtc, [.. request.Items.Select(i => i.Id)], newBreaks)
         {
             LeftOut = command.LeftOut.IsDefault ? [] : command.LeftOut,
+            HazeObserved = gate.Observed,
+            HazeSetAside = gate.SetAside,
         };
         return new TileEvent.Applied(new DayApplied(Tile, day), after);
     }

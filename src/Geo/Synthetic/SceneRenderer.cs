@@ -81,6 +81,9 @@ internal sealed class Conditions
     public ulong CirrusSeed;
     public bool Snow;
     public ulong SnowSeed;
+    /// <summary>Path radiance of unflagged haze added to green reflectance (0: none); the other bands get less.</summary>
+    public double Haze;
+    public ulong HazeSeed;
 }
 
 /// <summary>
@@ -96,16 +99,20 @@ internal sealed class SceneRenderer
     private static readonly float[] SnowReflectance = [0.80f, 0.78f, 0.70f, 0.10f, 0.07f];
     private static readonly float[] CloudTop = [0.42f, 0.40f, 0.45f, 0.30f, 0.20f];
     private static readonly float[] NoiseSd = [0.003f, 0.003f, 0.010f, 0.006f, 0.004f];
+    /// <summary>Haze scatters short wavelengths most: its reflectance per band relative to green.</summary>
+    private static readonly float[] HazeSpectrum = [1f, 0.8f, 0.35f, 0.1f, 0.05f];
 
     private readonly ulong _seed;
     private readonly Landscape _land;
     private readonly SceneGeometry _geometry;
+    private readonly HashSet<DateOnly> _hazeDates;
 
-    public SceneRenderer(int seed, Landscape land, SceneGeometry geometry)
+    public SceneRenderer(int seed, Landscape land, SceneGeometry geometry, IEnumerable<DateOnly> hazeDates)
     {
         _seed = (ulong)seed;
         _land = land;
         _geometry = geometry;
+        _hazeDates = [.. hazeDates];
     }
 
     private static double Logistic(double z) => 1 / (1 + Math.Exp(-z));
@@ -144,6 +151,14 @@ internal sealed class SceneRenderer
         c.VisibleBias = 0.0005 * Noise.Gaussian(_seed, 305, day);
 
         Weather(c, doy, day, date.Month);
+        if (_hazeDates.Contains(date))
+        {
+            // A clear sky under thin haze: forest NDVI drops by about 0.1 (0.03) to 0.25 (0.08).
+            c.CloudThreshold = double.PositiveInfinity;
+            c.Cirrus = false;
+            c.Haze = 0.03 + 0.05 * Noise.Uniform(_seed, 316, day);
+            c.HazeSeed = Noise.Hash(_seed, 317, day);
+        }
         return c;
     }
 
@@ -274,6 +289,12 @@ internal sealed class SceneRenderer
     /// <summary>Cloud shadows, cirrus and clouds over the surface, flagged in SCL where the L2A classifier would see them.</summary>
     private static byte Atmosphere(Conditions c, double x, double y, Span<float> surface, byte scl)
     {
+        if (c.Haze > 0)
+        {
+            // Unflagged: the classifier sees vegetation through it. Thicker in some places than others, over the whole scene.
+            var amount = (float)(c.Haze * (0.6 + 0.8 * Noise.Fractal(c.HazeSeed, x, y, 5000, 2)));
+            for (var b = 0; b < 5; b++) surface[b] += amount * HazeSpectrum[b];
+        }
         var t = c.CloudThreshold;
         var cloud = 0.0;
         if (!double.IsPositiveInfinity(t))

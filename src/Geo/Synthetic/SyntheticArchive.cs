@@ -321,6 +321,9 @@ public static class SyntheticArchive
         w.WriteString("truth_geojson", SyntheticArchiveLayout.TruthGeoJson);
         w.WriteString("truth_raster", SyntheticArchiveLayout.TruthRaster);
         w.WriteNumber("acquisitions", scene.Acquisitions.Count);
+        w.WriteStartArray("haze_dates");
+        foreach (var d in scene.HazeDates) w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteEndArray();
         w.WriteNumber("items", itemCount);
         WriteNumbers(w, "bbox", scene.Geometry.BboxLonLat.Select(Round7));
         w.WriteStartObject("reference_grid");

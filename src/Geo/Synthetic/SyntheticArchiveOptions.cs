@@ -29,6 +29,12 @@ public sealed record SyntheticArchiveOptions
 
     public int HistoryDisturbances { get; init; } = 2;
 
+    /// <summary>
+    /// Days of thin haze the L2A classifier misses (SCL stays vegetation) in the monitoring period: the whole scene is
+    /// brightened, the visible more than the near infrared, so NDVI drops by 0.1 to 0.3 for a day (see <see cref="SyntheticScene.HazeDates"/>).
+    /// </summary>
+    public int HazeDays { get; init; }
+
     /// <summary>Checks the options; the message names the option and what to give instead.</summary>
     public void Validate()
     {
@@ -44,6 +50,8 @@ public sealed record SyntheticArchiveOptions
                 nameof(HistoryEnd));
         if (MonitoringDisturbances is < 0 or > 100 || HistoryDisturbances is < 0 or > 100)
             throw new ArgumentException($"Disturbance counts must be between 0 and 100, got {MonitoringDisturbances} (monitoring) and {HistoryDisturbances} (history).");
+        if (HazeDays is < 0 or > 100)
+            throw new ArgumentException($"The number of haze days must be between 0 and 100, got {HazeDays}.", nameof(HazeDays));
         if (Start.Year < 2015 || End.Year > 2100)
             throw new ArgumentException($"Sentinel-2 dates run from 2015; got {Start:yyyy-MM-dd} to {End:yyyy-MM-dd}.", nameof(Start));
     }

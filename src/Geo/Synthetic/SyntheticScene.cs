@@ -16,9 +16,27 @@ public sealed class SyntheticScene
         Options = options;
         Geometry = SceneGeometry.Create(options.GranuleSize);
         _land = Landscape.Create(options, Geometry);
-        _renderer = new SceneRenderer(options.Seed, _land, Geometry);
         _sites = Geometry.Granules.Select(g => new GranuleSites(g, _land)).ToArray();
         Acquisitions = Acquisition.Schedule(options);
+        HazeDates = PickHazeDates(options, Acquisitions);
+        _renderer = new SceneRenderer(options.Seed, _land, Geometry, HazeDates);
+    }
+
+    /// <summary>
+    /// The days of unflagged haze (<see cref="SyntheticArchiveOptions.HazeDays"/> of them, fewer when the monitoring period
+    /// has fewer growing-season acquisitions), in date order: acquisitions after the history from April to October,
+    /// picked by the seed. Their sky is otherwise clear.
+    /// </summary>
+    public IReadOnlyList<DateOnly> HazeDates { get; }
+
+    private static DateOnly[] PickHazeDates(SyntheticArchiveOptions options, IReadOnlyList<Acquisition> acquisitions)
+    {
+        var seed = Noise.Hash((ulong)options.Seed, 315);
+        return [.. acquisitions.Select(a => a.Date)
+            .Where(d => d > options.HistoryEnd && d.Month is >= 4 and <= 10)
+            .OrderBy(d => Noise.Uniform(seed, d.DayNumber))
+            .Take(options.HazeDays)
+            .Order()];
     }
 
     public SyntheticArchiveOptions Options { get; }

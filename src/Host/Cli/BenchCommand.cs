@@ -89,6 +89,7 @@ public static class BenchCommand
         command.Subcommands.Add(LatencyBenchCommand.Create());
         command.Subcommands.Add(ClusterBenchCommand.Create());
         command.Subcommands.Add(TileDayBenchCommand.Create());
+        command.Subcommands.Add(HazeBenchCommand.Create());
         return command;
     }
 

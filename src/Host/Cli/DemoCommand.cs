@@ -14,7 +14,7 @@ using NrtCluster.Kernels;
 namespace NrtCluster.Host.Cli;
 
 /// <summary>
-/// <c>nrtc demo [--out DIR] [--size PX] [--end DATE] [--buffer PX] [--api]</c>: the whole pipeline on a synthetic archive, on one embedded node:
+/// <c>nrtc demo [--out DIR] [--size PX] [--end DATE] [--buffer PX] [--haze-days N] [--api]</c>: the whole pipeline on a synthetic archive, on one embedded node:
 /// generate the archive, write the project, fit, fast-forward, write the reports and the mosaic, and score the alerts
 /// against the archive's ground truth.
 /// </summary>
@@ -30,6 +30,7 @@ public static class DemoCommand
             Description = "SCL screening buffer of the demo project (project.buffer): pixels masked around clouds, shadows and snow, 0..10; 0 = off",
             DefaultValueFactory = _ => ProjectTemplate.DemoBuffer,
         };
+        var hazeOption = SimulateArchiveCommand.HazeDaysOption();
         var apiOption = new Option<bool>("--api") { Description = "Serve the archive as a STAC API on 127.0.0.1 and search it there (default: read the static catalog)" };
         var command = new Command("demo",
             "Run the whole pipeline on a synthetic Sentinel-2 archive (embedded SQLite, one node): fit, fast-forward, reports, mosaic, accuracy.");
@@ -38,12 +39,13 @@ public static class DemoCommand
         command.Options.Add(apiOption);
         command.Options.Add(endOption);
         command.Options.Add(bufferOption);
+        command.Options.Add(hazeOption);
         command.SetAction(async (parseResult, ct) =>
         {
             var outDir = parseResult.GetValue(outOption)!.FullName;
             try
             {
-                var options = new SyntheticArchiveOptions { GranuleSize = parseResult.GetValue(sizeOption) };
+                var options = new SyntheticArchiveOptions { GranuleSize = parseResult.GetValue(sizeOption), HazeDays = parseResult.GetValue(hazeOption) };
                 if (parseResult.GetValue(endOption) is { } endText)
                 {
                     if (!DateOnly.TryParseExact(endText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var end))
@@ -77,57 +79,18 @@ public static class DemoCommand
         Console.WriteLine($"demo: {archive.ItemCount} items, {archive.FileCount} files, {archive.Bytes / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F0} s");
 
         await using var server = api ? await ArchiveServer.StartAsync(archiveDir, 0, ct) : null;
-        string stacLine = server is null
-            ? $"catalog = {ProjectTemplate.Quote(Path.Combine("archive", SyntheticArchiveLayout.Catalog))}"
-            : $"api = {ProjectTemplate.Quote(server.BaseUrl)}";
+        string stacLine = server is null ? DemoPipeline.CatalogLine(outDir, archive) : $"api = {ProjectTemplate.Quote(server.BaseUrl)}";
         if (server is not null) Console.WriteLine($"demo: serving the archive as a STAC API at {server.SearchUrl}");
 
-        // The grid shares the archive's EPSG:3035 reference grid origin; about four tiles cover it.
-        var reference = archive.Scene.Geometry.Reference;
-        int tileSize = (int)Math.Ceiling(Math.Max(reference.Width, reference.Height) / 2.0);
-        var projectFile = Path.Combine(outDir, "project.conf");
-        await File.WriteAllTextAsync(projectFile, ProjectTemplate.Demo(stacLine, reference.Transform.X0, reference.Transform.Y0, tileSize,
-            archive.Scene.Geometry.BboxLonLat, Path.Combine("archive", SyntheticArchiveLayout.ForestMask), options.Start, options.HistoryEnd, buffer), ct);
-        var config = ProjectConfigLoader.Load(projectFile);
-        var fitText = config.Monitor.Fit.Count == 0 ? $"the {config.Monitor.Name} default" : Describe(config.Monitor.Fit);
-        Console.WriteLine($"demo: project {projectFile}: {config.Monitor.Name} {Describe(config.Monitor.Options)}, fit {fitText}, {config.Index}, buffer {config.ScreeningBuffer} px");
-
-        // The archive was just generated again: state made from another one (size, period, seed) is as foreign as another grid.
-        var fingerprint = StateFingerprint.Of(config)
-            .With("demo.archive.size", options.GranuleSize.ToString(CultureInfo.InvariantCulture))
-            .With("demo.archive.start", options.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .With("demo.archive.end", options.End.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .With("demo.archive.seed", options.Seed.ToString(CultureInfo.InvariantCulture));
-        var stored = StateFingerprint.Read(config.OutputFolder);
-        IReadOnlyList<string> changes = stored is null ? [] : fingerprint.ChangesFrom(stored);
-        if (changes.Count > 0 || (stored is null && File.Exists(Path.Combine(config.OutputFolder, "nrtcluster.db"))))
-        {
-            Console.WriteLine($"demo: {config.OutputFolder} held the state of another configuration " +
-                              $"({(changes.Count > 0 ? string.Join("; ", changes) : "not recorded")}); starting fresh");
-            StateFingerprint.DeleteEmbeddedState(config.OutputFolder);
-        }
-        await using var node = ProjectNode.Start(config, fingerprint: fingerprint, ownership: ownership);
-        var tiles = await node.TilesWithDataAsync(ct);
-        Console.WriteLine($"demo: {tiles.Length} tiles of {tileSize} x {tileSize} px: {string.Join(", ", tiles)}");
-        var fit = await JobConsole.FitAsync(node, tiles, replace: false, ct);
-        if (fit.TilesFailed > 0 || fit.Error is not null) return 1;
-        var endUtc = options.End.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
-        var ff = await JobConsole.FastForwardAsync(node, tiles, endUtc, ct);
-        if (ff.TilesFailed > 0 || ff.Error is not null) return 1;
-
-        var reports = tiles.Select(t => (Tile: t, Report: Path.Combine(config.OutputFolder, "tiles", t.ToString(), "report.tif"))).ToList();
-        var mosaic = await WaitForMosaicAsync(node, reports.Select(r => r.Report).ToList(), ct);
-        var accuracy = DemoAccuracy.Evaluate(config.Grid, reports, Path.Combine(archiveDir, SyntheticArchiveLayout.TruthRaster),
-            Path.Combine(archiveDir, SyntheticArchiveLayout.ForestMask), options.HistoryEnd);
-        int daysApplied = ff.Tiles.Sum(t => t.DaysApplied);
-        node.Log.Write("demo", string.Create(CultureInfo.InvariantCulture,
-            $"tiles={tiles.Length} days={daysApplied} breaks={accuracy.Breaks} recall={accuracy.Recall:F3} precision={accuracy.Precision:F3} f1={accuracy.F1:F3} lag={accuracy.MedianLagDays} edge_false_alarms={accuracy.EdgeFalseAlarms}"));
+        if (await DemoPipeline.RunAsync(outDir, archive, stacLine, buffer, ownership, ct) is not { } outcome) return 1;
+        var (config, projectFile, tiles, ff, mosaic, accuracy) = (outcome.Config, outcome.ProjectFile, outcome.Tiles, outcome.FastForward, outcome.Mosaic, outcome.Accuracy);
 
         Console.WriteLine();
         Console.WriteLine("demo: summary");
         Console.WriteLine($"  tiles:          {tiles.Length} fitted on {options.Start:yyyy-MM-dd}..{options.HistoryEnd:yyyy-MM-dd}");
         Console.WriteLine($"  days applied:   {JobConsole.DaysSummary(ff)} (solar days after {options.HistoryEnd:yyyy-MM-dd} up to {options.End:yyyy-MM-dd})");
-        Console.WriteLine($"  alerts:         {AlertsByConfidence(reports.Select(r => r.Report))}");
+        Console.WriteLine($"  alerts:         {AlertsByConfidence(tiles.Select(t => Path.Combine(config.OutputFolder, "tiles", t.ToString(), "report.tif")))}");
+        ShowHazeGate(outcome, options);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  accuracy:       recall {accuracy.Recall:F3} ({accuracy.Detected} of {accuracy.Disturbed} cleared forest pixels detected), " +
             $"precision {accuracy.Precision:F3} ({accuracy.FalseAlarms} false alarms; {accuracy.StableFalseAlarmRate * 100:F2}% of stable forest pixels), F1 {accuracy.F1:F3}, " +
@@ -137,7 +100,7 @@ public static class DemoCommand
             $"  clearing edges: {accuracy.EdgeFalseAlarms} of the false alarms are next to a clearing and dated after it (mixed pixels); " +
             $"not counting them: precision {accuracy.PrecisionWithoutEdges:F3}, F1 {accuracy.F1WithoutEdges:F3}"));
         PrintPatches(config.OutputFolder);
-        Console.WriteLine($"  outputs:        reports {Path.Combine(config.OutputFolder, "tiles")}, mosaic {mosaic}, project {projectFile}, log {node.Log.Path}, state {Path.Combine(config.OutputFolder, "nrtcluster.db")}");
+        Console.WriteLine($"  outputs:        reports {Path.Combine(config.OutputFolder, "tiles")}, mosaic {mosaic}, project {projectFile}, log {outcome.LogPath}, state {Path.Combine(config.OutputFolder, "nrtcluster.db")}");
         Console.WriteLine($"  runtime:        {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine($"  next:           ./nrtc serve --out {config.OutputFolder}   (WMS and alert feed)");
         return 0;
@@ -182,21 +145,15 @@ public static class DemoCommand
             $"  patches:        {patches.Count} ({patches.Sum(p => p.AreaHa):F1} ha; by area: {string.Join(", ", PatchSummary.AreaHistogram(patches).Select(b => $"{b.Bin} {b.Count}"))})"));
     }
 
-    private static string Describe(IReadOnlyDictionary<string, System.Text.Json.JsonElement> options) =>
-        string.Join(", ", options.Select(o => $"{o.Key}={(o.Value.ValueKind == System.Text.Json.JsonValueKind.String ? o.Value.GetString() : o.Value.GetRawText())}"));
-
-    /// <summary>The report aggregator rebuilds the mosaic when the set of reports changes; waits until it covers every tile.</summary>
-    private static async Task<string> WaitForMosaicAsync(ProjectNode node, IReadOnlyList<string> reports, CancellationToken ct)
+    /// <summary>The haze gate's line of the summary: the days it set aside, over how many tiles.</summary>
+    private static void ShowHazeGate(DemoOutcome outcome, SyntheticArchiveOptions options)
     {
-        var path = ProjectNode.MosaicPathOf(node.Config);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline)
-        {
-            var stats = await node.Reports.Ask<Actors.Reports.AlertStatistics>(Actors.Reports.GetAlertStatistics.Instance, TimeSpan.FromSeconds(30), ct);
-            if (stats.MosaicPath is not null && File.Exists(path) && reports.All(r => stats.MosaicSources.Contains(Path.GetFullPath(r)) || stats.MosaicSources.Contains(r)))
-                return path;
-            await Task.Delay(200, ct);
-        }
-        throw new InvalidOperationException($"The report aggregator did not build {path} over all {reports.Count} tile reports within a minute; see {node.Log.Path}.");
+        var gated = outcome.HazeGated;
+        var hazy = options.HazeDays > 0 ? $"; the archive has {options.HazeDays} unflagged haze days" : "";
+        Console.WriteLine(gated.IsEmpty
+            ? $"  haze gate:      no day set aside ({outcome.Config.Monitor.HazeGate}{hazy})"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"  haze gate:      {gated.Select(g => g.Day.Day).Distinct().Count()} days set aside on {gated.Length} tile-days, " +
+                $"{gated.Sum(g => g.Day.HazeSetAside):N0} pixel observations ({outcome.Config.Monitor.HazeGate}{hazy})"));
     }
 }

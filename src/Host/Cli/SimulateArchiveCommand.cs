@@ -21,11 +21,12 @@ public static class SimulateArchiveCommand
         var revisitOption = new Option<int>("--revisit-days") { Description = "Days between acquisitions", DefaultValueFactory = _ => defaults.RevisitDays };
         var monitoringOption = new Option<int>("--disturbances") { Description = "Clear-cuts in the monitoring period", DefaultValueFactory = _ => defaults.MonitoringDisturbances };
         var historyOption = new Option<int>("--history-disturbances") { Description = "Clear-cuts in the history period", DefaultValueFactory = _ => defaults.HistoryDisturbances };
+        var hazeOption = HazeDaysOption();
 
         var command = new Command("simulate-archive",
             "Write a synthetic Sentinel-2 L2A archive: two granules across the UTM 32/33 boundary, uint16 COGs (B03, B04, B8A, B11, B12, SCL), "
             + "a STAC static catalog, a forest mask and the ground truth of its clear-cuts.");
-        foreach (var o in new Option[] { outOption, seedOption, sizeOption, startOption, endOption, historyEndOption, revisitOption, monitoringOption, historyOption })
+        foreach (var o in new Option[] { outOption, seedOption, sizeOption, startOption, endOption, historyEndOption, revisitOption, monitoringOption, historyOption, hazeOption })
             command.Options.Add(o);
         command.SetAction(parseResult =>
         {
@@ -42,6 +43,7 @@ public static class SimulateArchiveCommand
                     RevisitDays = parseResult.GetValue(revisitOption),
                     MonitoringDisturbances = parseResult.GetValue(monitoringOption),
                     HistoryDisturbances = parseResult.GetValue(historyOption),
+                    HazeDays = parseResult.GetValue(hazeOption),
                 };
                 options.Validate();
                 var watch = Stopwatch.StartNew();
@@ -54,6 +56,8 @@ public static class SimulateArchiveCommand
                 Console.WriteLine($"catalog: {Path.Combine(result.Directory, SyntheticArchiveLayout.Catalog)}");
                 Console.WriteLine($"forest mask: {SyntheticArchiveLayout.ForestMask}; ground truth: {SyntheticArchiveLayout.TruthGeoJson}, {SyntheticArchiveLayout.TruthRaster} "
                     + $"({scene.Geometry.Reference.Width} x {scene.Geometry.Reference.Height} px, {SceneGeometry.ReferenceCrs}, 20 m)");
+                if (scene.HazeDates.Count > 0)
+                    Console.WriteLine($"unflagged haze (SCL says vegetation) on {string.Join(", ", scene.HazeDates.Select(Format))}");
                 foreach (var d in scene.Disturbances)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {d.Id} {d.Date:yyyy-MM-dd} ({(d.IsHistory ? "history" : "monitoring")}) {d.AreaSquareMetres / 10_000:F1} ha"));
@@ -67,6 +71,13 @@ public static class SimulateArchiveCommand
         });
         return command;
     }
+
+    /// <summary>--haze-days, shared by simulate-archive, demo and bench haze.</summary>
+    public static Option<int> HazeDaysOption(int fallback = 0) => new("--haze-days")
+    {
+        Description = "Days of thin haze in the monitoring period that SCL does not flag (NDVI drops 0.1-0.3 for the day); 0..100",
+        DefaultValueFactory = _ => fallback,
+    };
 
     /// <summary>Prints progress every 10% on stderr, synchronously (so the summary always comes last).</summary>
     private sealed class TenPercentSteps(int total) : IProgress<int>

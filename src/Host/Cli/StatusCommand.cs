@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using NrtCluster.Actors.Tiles;
 using NrtCluster.Host.Node;
 using Spectre.Console;
 
@@ -52,6 +53,7 @@ public static class StatusCommand
                     QuarantinedLine(r.Status.Tile.ToString(), q.Day.ToString("yyyy-MM-dd"), string.Join(", ", q.ItemIds), q.Reason)))]);
                 ShowList(LeftOutGranules, LeftOutWhy, [.. overview.LeftOut.Select(l =>
                     LeftOutLine(l.Tile.ToString(), l.Day.Day.ToString("yyyy-MM-dd"), l.Item.ItemId, l.Item.Reason))]);
+                ShowList(HazeGatedDays, HazeGatedWhy, [.. overview.HazeGated.Select(h => HazeGatedLine(h.Tile.ToString(), h.Day.Day.ToString("yyyy-MM-dd"), h.Day))]);
                 ShowList(RejectedItems, RejectedWhy, [.. overview.Rejected.Select(r => RejectedLine(r.Id ?? "-", r.Source, r.Reason))]);
                 return Failed(overview.ArchiveError, overview.Tiles.Length);
             });
@@ -81,6 +83,8 @@ public static class StatusCommand
             Field(q, "tile"), Field(q, "day"), string.Join(", ", (q?["items"]?.AsArray() ?? []).Select(i => i?.ToString())), Field(q, "reason")))]);
         ShowList(LeftOutGranules, LeftOutWhy, [.. (status["leftOut"]?.AsArray() ?? []).Select(l =>
             LeftOutLine(Field(l, "tile"), Field(l, "day"), Field(l, "item"), Field(l, "reason")))]);
+        ShowList(HazeGatedDays, HazeGatedWhy, [.. (status["hazeGated"]?.AsArray() ?? []).Select(h => HazeGatedLine(Field(h, "tile"), Field(h, "day"),
+            new AppliedDay(default, default, [], 0) { HazeObserved = (long?)h?["observed"] ?? 0, HazeSetAside = (long?)h?["setAside"] ?? 0 }))]);
         ShowList(RejectedItems, RejectedWhy, [.. (status["rejected"]?.AsArray() ?? []).Select(r =>
             RejectedLine(Field(r, "item"), Field(r, "source"), Field(r, "reason")))]);
         return Failed(archiveError, tiles);
@@ -117,6 +121,11 @@ public static class StatusCommand
         "their items could not be loaded; once they can be, 'nrtc requeue' applies each day and the days after it again";
     private const string LeftOutGranules = "left-out granules";
     private const string LeftOutWhy = "each day was applied from its other granules; these cannot be read";
+
+    private const string HazeGatedDays = "haze-gated days";
+    private const string HazeGatedWhy = "most observed forest pixels left the boundary together: haze, not clearings; set aside for those pixels (project.monitor.haze-gate)";
+
+    private static string HazeGatedLine(string tile, string day, AppliedDay d) => $"tile {tile} {day}: {d.HazeGateSummary}";
 
     private const string RejectedItems = "rejected archive items";
     private const string RejectedWhy = "left out of every search until the provider fixes them; the other items go on";

@@ -161,6 +161,10 @@ public sealed class ClusterControl(ProjectNode node, SingletonWatch singletons)
             {
                 ["tile"] = l.Tile.ToString(), ["day"] = Day(l.Day.Day), ["item"] = l.Item.ItemId, ["reason"] = l.Item.Reason,
             })]),
+            ["hazeGated"] = new JsonArray([.. overview.HazeGated.Select(h => (JsonNode)new JsonObject
+            {
+                ["tile"] = h.Tile.ToString(), ["day"] = Day(h.Day.Day), ["observed"] = h.Day.HazeObserved, ["setAside"] = h.Day.HazeSetAside,
+            })]),
             ["rejected"] = new JsonArray([.. rejected.Select(r => (JsonNode)new JsonObject
             {
                 ["item"] = r.Id, ["source"] = r.Source, ["reason"] = r.Reason,

@@ -19,13 +19,30 @@ public static class ProjectTemplate
         return text.Replace("name = \"romania-carpathians\"", $"name = {Quote(name)}", StringComparison.Ordinal);
     }
 
+    /// <summary>The example's default recipe (see hocon/project.example.conf why): IQR without trend on a robust fit, the haze gate's default.</summary>
+    public const string DemoRecipe = """
+        # The default recipe of hocon/project.example.conf (see there why): IQR without trend on a robust fit.
+          monitor {
+            name = IQR
+            options {
+              trend = false
+              harmonic_order = 2
+              sensitivity = 2.5
+            }
+          }
+          fit {
+            method = RIRLS
+            maxiter = 5
+          }
+        """;
+
     /// <summary>
-    /// The demo's project: the synthetic archive's grid and area, and the example's default recipe (IQR without trend,
-    /// order 2, sensitivity 2.5, on a RIRLS fit of NDVI). <paramref name="buffer"/>: the SCL screening buffer in pixels;
+    /// The demo's project: the synthetic archive's grid and area, and <paramref name="recipe"/> (the monitor and fit blocks;
+    /// default the example's recipe on NDVI). <paramref name="buffer"/>: the SCL screening buffer in pixels;
     /// <paramref name="forestMask"/> null monitors every pixel (no forest mask).
     /// </summary>
     public static string Demo(string stacLine, double originX, double originY, int tileSize, double[] bboxLonLat, string? forestMask,
-        DateOnly historyStart, DateOnly historyEnd, int buffer = DemoBuffer) => string.Create(CultureInfo.InvariantCulture, $$"""
+        DateOnly historyStart, DateOnly historyEnd, int buffer = DemoBuffer, string recipe = DemoRecipe) => string.Create(CultureInfo.InvariantCulture, $$"""
         # NrtCluster demo project, written by 'nrtc demo'. Every key is documented in hocon/project.example.conf.
         project {
           name = "demo"
@@ -54,19 +71,7 @@ public static class ProjectTemplate
           # Pixels within this many pixels of a screened class are masked as well: 2 is the cubic warp's reach (40 m); 0 = off.
           buffer = {{buffer}}
 
-          # The default recipe of hocon/project.example.conf (see there why): IQR without trend on a robust fit.
-          monitor {
-            name = IQR
-            options {
-              trend = false
-              harmonic_order = 2
-              sensitivity = 2.5
-            }
-          }
-          fit {
-            method = RIRLS
-            maxiter = 5
-          }
+          {{recipe}}
 
           history {
             start = "{{historyStart:yyyy-MM-dd}}"

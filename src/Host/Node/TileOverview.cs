@@ -52,4 +52,8 @@ public sealed record TileOverview(ImmutableArray<TileOverviewRow> Tiles, string?
     /// <summary>Every applied day's left-out items, tile by tile, oldest day first.</summary>
     public IEnumerable<(TileId Tile, AppliedDay Day, LeftOutItem Item)> LeftOut =>
         Tiles.SelectMany(r => r.Status.Days.SelectMany(d => d.LeftOut.Select(i => (r.Status.Tile, d, i))));
+
+    /// <summary>Every applied day the haze gate set aside for some pixels, tile by tile, oldest day first.</summary>
+    public IEnumerable<(TileId Tile, AppliedDay Day)> HazeGated =>
+        Tiles.SelectMany(r => r.Status.Days.Where(d => d.HazeGateSummary is not null).Select(d => (r.Status.Tile, d)));
 }

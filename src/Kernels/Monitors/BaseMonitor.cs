@@ -152,13 +152,17 @@ public abstract class BaseMonitor
     /// <summary>Checks that a restored model/state has every array this monitor needs.</summary>
     protected abstract void Validate(FittedModel model, MonitoringState state);
 
-    /// <summary>Monitors one acquisition (H x W, NaN = no observation) taken at <paramref name="date"/> (spec 4.1).</summary>
+    /// <summary>
+    /// Monitors one acquisition (H x W, NaN = no observation) taken at <paramref name="date"/> (spec 4.1). With the
+    /// options' <see cref="MonitorOptions.HazeGate"/> on, a pre-pass first counts the observed monitored pixels that would
+    /// leave the boundary (<see cref="Exceeds"/>); when the gate holds the day for an atmospheric event, those pixels
+    /// step as "no observation" (<see cref="LastGate"/> says how many).
+    /// </summary>
     public void Monitor(ReadOnlyMemory<float> array, DateTime date)
     {
         var m = Model;
         var s = State;
-        var p = m.Pixels;
-        if (array.Length != p)
+        if (array.Length != m.Pixels)
         {
             throw new ArgumentException(
                 $"Monitored array holds {array.Length} values; the monitor was fitted on {m.Height} x {m.Width} pixels.", nameof(array));
@@ -166,6 +170,32 @@ public abstract class BaseMonitor
         var day = DayNumber16(date);
         var x = new double[Options.Columns];
         Regressors.Row(date, Trend, HarmonicOrder, x);
+        LastGate = default;
+        var y = Options.HazeGate.Enabled ? Gate(array, x) : array;
+        ForEachBlock(x, (start, end, prediction) => StepBlock(start, end, y.Span, prediction, day));
+        s.Steps++;
+    }
+
+    public void Monitor(float[] array, DateTime date) => Monitor(array.AsMemory(), date);
+
+    /// <summary>What the haze gate did on the last <see cref="Monitor(ReadOnlyMemory{float}, DateTime)"/> (zeros with the gate off).</summary>
+    public HazeGateStep LastGate { get; private set; }
+
+    /// <summary>
+    /// Whether monitored pixel <paramref name="pixel"/>'s residual (observation minus prediction) would take it beyond the
+    /// monitor's boundary on this step, from its current state (read only): the haze gate's test.
+    /// </summary>
+    protected abstract bool Exceeds(int pixel, double residual);
+
+    private delegate void BlockStep(int start, int end, ReadOnlySpan<double> prediction);
+
+    /// <summary>Runs <paramref name="step"/> over the tile in blocks, in parallel, with each block's predictions for regressors <paramref name="x"/>.</summary>
+    private void ForEachBlock(double[] x, BlockStep step)
+    {
+        var m = Model;
+        var s = State;
+        var mask = s.Mask;
+        var p = m.Pixels;
         var blocks = (p + BlockSize - 1) / BlockSize;
         // Made here if missing, not by the parallel blocks.
         var confidence = s.Confidence;
@@ -175,16 +205,53 @@ public abstract class BaseMonitor
             var start = b * BlockSize;
             var end = Math.Min(p, start + BlockSize);
             // Blocks without a monitored pixel or a break awaiting confirmation (outside the forest, all broken) cost a vectorised scan or two.
-            if (!s.Mask.AsSpan(start, end - start).Contains(MaskCodes.Monitored)
+            if (!mask.AsSpan(start, end - start).Contains(MaskCodes.Monitored)
                 && !confidence.AsSpan(start, end - start).Contains(ConfidenceCodes.Low)) return;
             Span<double> prediction = stackalloc double[end - start];
             Predict(m.Beta, p, start, x, prediction);
-            StepBlock(start, end, array.Span, prediction, day);
+            step(start, end, prediction);
         });
-        s.Steps++;
     }
 
-    public void Monitor(float[] array, DateTime date) => Monitor(array.AsMemory(), date);
+    /// <summary>
+    /// The haze gate's pre-pass: counts the observed monitored pixels and those that would leave the boundary; when the
+    /// gate holds, returns a copy of the observation with those pixels as NaN, else the observation itself.
+    /// </summary>
+    private ReadOnlyMemory<float> Gate(ReadOnlyMemory<float> array, double[] x)
+    {
+        var mask = State.Mask;
+        long observed = 0, exceeding = 0;
+        ForEachBlock(x, (start, end, prediction) =>
+        {
+            var y = array.Span;
+            int seen = 0, beyond = 0;
+            for (int i = start; i < end; i++)
+            {
+                var v = y[i];
+                if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
+                seen++;
+                if (Exceeds(i, v - prediction[i - start])) beyond++;
+            }
+            Interlocked.Add(ref observed, seen);
+            Interlocked.Add(ref exceeding, beyond);
+        });
+        if (!Options.HazeGate.Gates(observed, exceeding))
+        {
+            LastGate = new HazeGateStep(observed, 0);
+            return array;
+        }
+        var gated = array.ToArray();
+        ForEachBlock(x, (start, end, prediction) =>
+        {
+            for (int i = start; i < end; i++)
+            {
+                var v = gated[i];
+                if (mask[i] == MaskCodes.Monitored && float.IsFinite(v) && Exceeds(i, v - prediction[i - start])) gated[i] = float.NaN;
+            }
+        });
+        LastGate = new HazeGateStep(observed, exceeding);
+        return gated;
+    }
 
     /// <summary>
     /// Updates pixels [start, end): for pixels with mask 1 and a finite observation, the monitor's process update

@@ -91,6 +91,9 @@ public abstract class CountingMonitor<TSink, TTest> : BaseMonitor where TSink : 
         }
     }
 
+    /// <summary>The residual is an outlier (one step towards a break).</summary>
+    protected sealed override bool Exceeds(int pixel, double residual) => OutlierTest(Model).IsOutlier(pixel, residual);
+
     protected sealed override double ProcessAt(int pixel) => State.Counter![pixel];
 
     protected sealed override void AddLayers(List<ReferenceLayer> layers)

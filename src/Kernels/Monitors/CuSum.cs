@@ -86,9 +86,8 @@ public sealed class CuSum : BaseMonitor
             // Besides monitored pixels, breaks awaiting confirmation.
             if ((!monitored && confidence[i] != ConfidenceCodes.Low) || !float.IsFinite(v)) continue;
             var r = v - prediction[i - start];
-            // sigma*sqrt(histsize) is a float32 product in the reference.
-            var next = process[i] + r / (sigma[i] * MathF.Sqrt(histsize[i]));
-            var nextBoundary = Boundary(n[i] + 1, histsize[i], crit2);
+            var next = process[i] + Normalised(r, sigma[i], histsize[i]);
+            var nextBoundary = BoundaryAt(n[i] + 1, histsize[i], crit2);
             if (!monitored)
             {
                 Settle(s, i, process[i], next, nextBoundary);
@@ -101,12 +100,25 @@ public sealed class CuSum : BaseMonitor
         }
     }
 
-    /// <summary>The boundary after <paramref name="n"/> observations of a pixel with <paramref name="histsize"/> in its history.</summary>
+    /// <summary>The boundary after <paramref name="n"/> observations, <paramref name="histsize"/> of them in the history.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Boundary(int n, double histsize, double crit2)
+    private static double BoundaryAt(int n, ushort histsize, double crit2)
     {
-        var ratio = n / histsize;
+        var ratio = n / (double)histsize;
         return Math.Sqrt(ratio * (ratio - 1) * (crit2 + Math.Log(ratio / (ratio - 1))));
+    }
+
+    /// <summary>A residual over sigma*sqrt(histsize), a float32 product in the reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Normalised(double residual, float sigma, ushort histsize) => residual / (sigma * MathF.Sqrt(histsize));
+
+    /// <summary>The cumulative sum would reach this step's boundary.</summary>
+    protected override bool Exceeds(int pixel, double residual)
+    {
+        var m = Model;
+        var s = State;
+        var process = s.Process![pixel] + Normalised(residual, m.Sigma![pixel], m.HistSize![pixel]);
+        return Math.Abs(process) >= BoundaryAt(s.N![pixel] + 1, m.HistSize[pixel], CriticalValue * CriticalValue);
     }
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];

@@ -98,6 +98,14 @@ public sealed class Ewma : BaseMonitor
         }
     }
 
+    /// <summary>The updated EWMA would reach the boundary (an extreme outlier, not monitored, does not count).</summary>
+    protected override bool Exceeds(int pixel, double residual)
+    {
+        if (Math.Abs(residual) > options.ThresholdOutlier * Model.Sigma![pixel]) return false;
+        var z = (1 - options.Lambda) * State.Process![pixel] + options.Lambda * residual;
+        return Math.Abs(z) >= Model.EwmaBoundary![pixel];
+    }
+
     protected override double ProcessAt(int pixel) => State.Process![pixel];
 
     protected override void AddLayers(List<ReferenceLayer> layers)

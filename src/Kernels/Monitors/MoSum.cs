@@ -177,23 +177,52 @@ public sealed class MoSum : BaseMonitor
             double normalised = 0;
             if (winsize[i] > 0)
             {
-                // Replaces the oldest slot; sigma*sqrt(histsize) is a float32 product in the reference.
-                normalised = r / (sigma[i] * MathF.Sqrt(histsize[i]));
-                next += normalised - window[(n[i] - histsize[i]) % winsize[i] * p + i];
+                // Replaces the oldest slot.
+                normalised = Normalised(r, sigma[i], histsize[i]);
+                next += normalised - window[Oldest(n[i], histsize[i], winsize[i], p, i)];
             }
-            var ratio = (n[i] + 1) / (double)histsize[i];
-            var nextBoundary = ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
+            var nextBoundary = BoundaryAt(n[i] + 1, histsize[i], crit, flat);
             if (!monitored)
             {
                 Settle(s, i, process[i], next, nextBoundary);
                 continue;
             }
-            if (winsize[i] > 0) window[(n[i] - histsize[i]) % winsize[i] * p + i] = normalised;
+            if (winsize[i] > 0) window[Oldest(n[i], histsize[i], winsize[i], p, i)] = normalised;
             n[i]++;
             process[i] = next;
             boundary[i] = nextBoundary;
             if (Math.Abs(next) >= nextBoundary) BreakLow(s, i, day, next, nextBoundary);
         }
+    }
+
+    /// <summary>Index in the window of pixel <paramref name="pixel"/>'s oldest slot after <paramref name="n"/> observations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Oldest(ushort n, ushort histsize, short winsize, int pixels, int pixel) => (n - histsize) % winsize * pixels + pixel;
+
+    /// <summary>A residual over sigma*sqrt(histsize), a float32 product in the reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Normalised(double residual, float sigma, ushort histsize) => residual / (sigma * MathF.Sqrt(histsize));
+
+    /// <summary>The boundary after <paramref name="n"/> observations: flat until n/histsize passes e.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double BoundaryAt(int n, ushort histsize, double crit, double flat)
+    {
+        var ratio = n / (double)histsize;
+        return ratio > Math.E ? crit * Math.Sqrt(2 * Math.Log(ratio)) : flat;
+    }
+
+    /// <summary>The moving sum, with this residual in place of the oldest, would reach this step's boundary.</summary>
+    protected override bool Exceeds(int pixel, double residual)
+    {
+        var m = Model;
+        var s = State;
+        var process = s.Process![pixel];
+        if (m.WinSize![pixel] > 0)
+        {
+            process += Normalised(residual, m.Sigma![pixel], m.HistSize![pixel])
+                       - s.Window![Oldest(s.N![pixel], m.HistSize[pixel], m.WinSize[pixel], m.Pixels, pixel)];
+        }
+        return Math.Abs(process) >= BoundaryAt(s.N![pixel] + 1, m.HistSize![pixel], CriticalValue, CriticalValue * Math.Sqrt(2));
     }
 
     protected override double ProcessAt(int pixel) => State.Process![pixel];

@@ -11,6 +11,8 @@ public abstract record MonitorOptions
     public double Sensitivity { get; init; }
     /// <summary>Keep and export <c>fit_start</c> (day number of the first observation of the fitted window).</summary>
     public bool SaveFitStart { get; init; }
+    /// <summary>The scene-level haze gate (not a reference option): off by default, so steps match the reference's.</summary>
+    public HazeGate HazeGate { get; init; } = HazeGate.Off;
 
     /// <summary>k = 1 + trend + 2*order.</summary>
     public int Columns => Regressors.Columns(Trend, HarmonicOrder);
