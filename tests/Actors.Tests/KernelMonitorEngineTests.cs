@@ -56,7 +56,7 @@ public sealed class KernelMonitorEngineTests
         var fitted = engine.Fit(data.TileHistory());
         var monitoring = fitted.Monitoring;
         for (int i = 0; i < Math.Min(days, data.MonitoringDates.Length); i++)
-            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]);
+            monitoring = engine.Step(fitted.Model, monitoring, data.Frame(i), data.MonitoringDates[i]).Monitoring;
         return (data, engine, fitted, monitoring);
     }
 
@@ -74,7 +74,7 @@ public sealed class KernelMonitorEngineTests
         var old = new LayerSet(monitoring.Where(l => l.Name is not ("confidence" or "magnitude")));
         Assert.All(StateLayers.FromLayers(old).Confidence, c => Assert.Equal(0, c));
         Assert.All(engine.Report(fitted.Model, old, ["confidence", "magnitude"]).ValuesAs<ushort>(), v => Assert.Equal(0, v));
-        var next = engine.Step(fitted.Model, old, data.Frame(12), data.MonitoringDates[12]);
+        var next = engine.Step(fitted.Model, old, data.Frame(12), data.MonitoringDates[12]).Monitoring;
         Assert.NotNull(next.Find("confidence"));
         Assert.Equal(monitoring["mask"].Length, next["magnitude"].Length);
     }
