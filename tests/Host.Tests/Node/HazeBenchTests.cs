@@ -26,7 +26,9 @@ public class HazeBenchTests
         Assert.Equal([0, 0, 0], new[] { Gated("hazy", "off"), Gated("clear", "off"), Gated("clear", "on") });
 
         var run = Path.Combine(folder.Path, "hazy", "IQR-gate-on");
-        Assert.Matches(@"haze gate: 2022-\d\d-\d\d set aside [\d,]+ of [\d,]+ observed monitored pixels \(\d+%\)", File.ReadAllText(Path.Combine(run, "nrtc.log")));
+        // The node's log (logs/embedded*.jsonl): the tile's warning.
+        var log = string.Concat(Directory.GetFiles(Path.Combine(run, "logs")).Select(File.ReadAllText));
+        Assert.Matches(@"Tile x\d+_y\d+: haze gate: 2022-\d\d-\d\d set aside [\d,]+ of [\d,]+ observed monitored pixels \(\d+%\)", log);
         var (statusCode, status) = Nrtc.Run("status", "--project", Path.Combine(run, "project.conf"));
         Assert.True(statusCode == 0, status);
         Assert.Matches(@"haze-gated days: \d+ \(", status);
