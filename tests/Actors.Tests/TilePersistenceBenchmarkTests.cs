@@ -23,7 +23,7 @@ public sealed class TilePersistenceBenchmarkTests(ITestOutputHelper output)
         Assert.Equal(figures.ObservationLoad + figures.Step + figures.Report, figures.DayWork);
         // The tile actor timed each day's stages on the node's meter (no report writer in the actor here).
         Assert.Equal(["load", "monitor", "persist"], figures.StageMedians.Keys.Order());
-        // CuSum state: mask, detection_date, process, n, boundary (21 bytes per pixel) and the step count.
-        Assert.Equal(64 * 64 * 21 + 4, figures.StateRawBytes);
+        // CuSum state: mask, detection_date, process, n, boundary, confidence, magnitude (26 bytes per pixel) and the step count.
+        Assert.Equal(64 * 64 * 26 + 4, figures.StateRawBytes);
     }
 }
