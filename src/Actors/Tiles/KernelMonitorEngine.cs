@@ -137,6 +137,7 @@ public static class StateLayers
         if (s.Window is { } window) layers.Add(Layer.Of("window", window, h, w, model.WindowLength));
         layers.Add(Layer.Of("confidence", s.Confidence, h, w));
         layers.Add(Layer.Of("magnitude", s.Magnitude, h, w));
+        if (s.HazeHeld is { } held) layers.Add(Layer.Of("haze_held", held, h, w));
         return new LayerSet(layers);
     }
 
@@ -159,6 +160,7 @@ public static class StateLayers
             Window = layers.Find("window")?.ValuesAs<double>(),
             Confidence = layers.Find("confidence")?.ValuesAs<byte>() ?? new byte[mask.Length],
             Magnitude = layers.Find("magnitude")?.ValuesAs<float>() ?? new float[mask.Length],
+            HazeHeld = layers.Find("haze_held")?.ValuesAs<byte>(),
         };
     }
 }

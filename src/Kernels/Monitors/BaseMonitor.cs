@@ -219,7 +219,9 @@ public abstract class BaseMonitor
     /// </summary>
     private ReadOnlyMemory<float> Gate(ReadOnlyMemory<float> array, double[] x)
     {
-        var mask = State.Mask;
+        var s = State;
+        var mask = s.Mask;
+        var held = s.HazeHeld;
         long observed = 0, exceeding = 0;
         ForEachBlock(x, (start, end, prediction) =>
         {
@@ -230,7 +232,7 @@ public abstract class BaseMonitor
                 var v = y[i];
                 if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
                 seen++;
-                if (Exceeds(i, v - prediction[i - start])) beyond++;
+                if ((held is null || held[i] == 0) && Exceeds(i, v - prediction[i - start])) beyond++;
             }
             Interlocked.Add(ref observed, seen);
             Interlocked.Add(ref exceeding, beyond);
@@ -238,15 +240,26 @@ public abstract class BaseMonitor
         if (!Options.HazeGate.Gates(observed, exceeding))
         {
             LastGate = new HazeGateStep(observed, 0);
+            if (held is not null)
+            {
+                var y = array.Span;
+                for (int i = 0; i < held.Length; i++)
+                    if (held[i] != 0 && float.IsFinite(y[i])) held[i] = 0;
+            }
             return array;
         }
+        held ??= s.HazeHeld = new byte[mask.Length];
         var gated = array.ToArray();
         ForEachBlock(x, (start, end, prediction) =>
         {
             for (int i = start; i < end; i++)
             {
                 var v = gated[i];
-                if (mask[i] == MaskCodes.Monitored && float.IsFinite(v) && Exceeds(i, v - prediction[i - start])) gated[i] = float.NaN;
+                if (mask[i] != MaskCodes.Monitored || !float.IsFinite(v)) continue;
+                // A pixel set aside on its last valid observation is stepped now: haze does not last, a change does.
+                var setAside = held[i] == 0 && Exceeds(i, v - prediction[i - start]);
+                held[i] = setAside ? (byte)1 : (byte)0;
+                if (setAside) gated[i] = float.NaN;
             }
         });
         LastGate = new HazeGateStep(observed, exceeding);

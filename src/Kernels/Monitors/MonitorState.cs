@@ -68,6 +68,13 @@ public sealed record MonitoringState
     /// <summary>How far beyond the boundary the observation that raised or confirmed the alert lay, in boundaries (0: no alert); zeros like <see cref="Confidence"/>.</summary>
     public float[] Magnitude { get => magnitude ??= new float[Mask.Length]; init => magnitude = value; }
 
+    /// <summary>
+    /// Haze gate: 1 where the pixel's last valid observation was set aside by the gate. Its next one is stepped whatever
+    /// the gate decides, so a lasting change (a fire over most of a tile) breaks one observation late instead of never.
+    /// Null until the gate first fires (and always with the gate off).
+    /// </summary>
+    public byte[]? HazeHeld { get; set; }
+
     /// <summary>A deep copy (every array cloned).</summary>
     public MonitoringState Copy() => new()
     {
@@ -81,5 +88,6 @@ public sealed record MonitoringState
         Steps = Steps,
         Confidence = (byte[])Confidence.Clone(),
         Magnitude = (float[])Magnitude.Clone(),
+        HazeHeld = (byte[]?)HazeHeld?.Clone(),
     };
 }

@@ -89,7 +89,9 @@ public class TileTests(NodeFixture node)
                                                     $"&TRANSPARENT=TRUE&CRS=EPSG:3857&BBOX={Bbox(z, x, y)}&WIDTH=256&HEIGHT=256" + (time.Length > 0 ? $"&TIME={time}" : "")));
             Assert.Equal((256, 256), (tile.Width, tile.Height));
             Assert.True(tile.Rgba.AsSpan().SequenceEqual(map.Rgba), $"{layer} at {z}/{x}/{y} differs from the WMS map of its box");
-            Assert.True(Opaque(tile) > 100, $"{layer} at {z}/{x}/{y} is (nearly) empty: the tile misses the data");
+            // The fixture's reports have no confidence or magnitude band: those tiles are empty (and equal to the WMS map).
+            if (layer is WmsLayers.Mask or WmsLayers.Date)
+                Assert.True(Opaque(tile) > 100, $"{layer} at {z}/{x}/{y} is (nearly) empty: the tile misses the data");
         }
         // The tile is where the break block is: the mask tile shows break red.
         var mask = MapImage.DecodePng(await Png($"{node.Server.BaseUrl}/tiles/mask/{z}/{x}/{y}.png"));

@@ -26,9 +26,13 @@ public class HazeGateTests
 
     private static bool IsCut(int pixel) => pixel % W < 6 && pixel / W < 10;
 
+    /// <summary>A change over most of the tile (a large fire): the first 32 of its 40 rows.</summary>
+    private static bool IsWide(int pixel) => pixel / W < 32;
+
     /// <summary>History and monitoring (T x P); haze on <see cref="HazeDate"/>, the cut (if any) from monitoring date <paramref name="cutDate"/> on.</summary>
-    private static (HistoryCube History, float[] Monitoring, DateTime[] Dates) Tile(int? cutDate)
+    private static (HistoryCube History, float[] Monitoring, DateTime[] Dates) Tile(int? cutDate, Func<int, bool>? cut = null)
     {
+        cut ??= IsCut;
         var rng = new Random(11);
         var start = new DateTime(2019, 1, 3, 10, 30, 0, DateTimeKind.Utc);
         var all = Enumerable.Range(0, HistoryDates + MonitoringDates).Select(i => start.AddDays(5 * i)).ToArray();
@@ -41,16 +45,16 @@ public class HazeGateTests
             {
                 var v = 0.7 + 0.15 * Math.Cos(2 * Math.PI * d) + 0.12 * (rng.NextDouble() - 0.5);
                 if (m == HazeDate) v -= 0.25;
-                if (cutDate is { } c && m >= c && IsCut(i)) v -= 0.3;
+                if (cutDate is { } c && m >= c && cut(i)) v -= 0.3;
                 values[t * P + i] = (float)v;
             }
         }
         return (new HistoryCube(values.AsMemory(0, HistoryDates * P), all[..HistoryDates], H, W), values[(HistoryDates * P)..], all[HistoryDates..]);
     }
 
-    private static BaseMonitor Run(string name, HazeGate gate, int? cutDate, int steps, List<HazeGateStep>? gates = null)
+    private static BaseMonitor Run(string name, HazeGate gate, int? cutDate, int steps, List<HazeGateStep>? gates = null, Func<int, bool>? cut = null)
     {
-        var (history, monitoring, dates) = Tile(cutDate);
+        var (history, monitoring, dates) = Tile(cutDate, cut);
         var monitor = Create(name, gate);
         monitor.Fit(history, monitor.DefaultFit with { Method = FitMethod.Ols, Screening = OutlierScreening.None });
         for (int t = 0; t < steps; t++)
@@ -125,6 +129,23 @@ public class HazeGateTests
         var on = Run(name, Gate, cutDate: HazeDate, steps: MonitoringDates);
         Assert.Equal(0, BrokeOn(on, HazeDate));
         Assert.True(Breaks(on, IsCut) > 50, $"{name}: {Breaks(on, IsCut)} of 60 cut pixels broke after the hazy day");
+    }
+
+    [Theory]
+    [InlineData("EWMA")]
+    [InlineData("IQR")]
+    [InlineData("CCDC")]
+    public void A_lasting_change_over_most_of_the_tile_is_set_aside_once_and_breaks_on_the_next_observation(string name)
+    {
+        const int cutDay = 15;
+        var gates = new List<HazeGateStep>();
+        var on = Run(name, Gate, cutDate: cutDay, steps: cutDay + 3, gates, IsWide);
+        var wide = Enumerable.Range(0, P).Count(IsWide);
+        Assert.True(gates[cutDay].Gated, $"{name}: the change's first day was not gated");
+        Assert.Equal(0, gates[cutDay + 1].SetAside);
+        Assert.True(BrokeOn(on, cutDay + 1) > 0, $"{name}: no changed pixel broke on the observation after the gated one");
+        // Without holding a set-aside pixel to its next observation, the gate would set the change aside every day, for good.
+        Assert.True(Breaks(on, IsWide) > wide * 9 / 10, $"{name}: {Breaks(on, IsWide)} of {wide} changed pixels broke");
     }
 
     [Fact]
