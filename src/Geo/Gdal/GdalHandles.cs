@@ -57,3 +57,17 @@ internal sealed class StringListHandle : SafeHandle
         return true;
     }
 }
+
+/// <summary>An OGRGeometryH this side owns, destroyed exactly once unless handed to GDAL.</summary>
+internal sealed class GeometryHandle : SafeHandle
+{
+    public GeometryHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        GdalNative.OGR_G_DestroyGeometry(handle);
+        return true;
+    }
+}

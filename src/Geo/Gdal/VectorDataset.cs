@@ -28,20 +28,6 @@ public sealed record VectorField(string Name, VectorFieldType Type);
 /// <summary>One feature as read: attribute values as GDAL formats them (null when unset or null), and the geometry's type name.</summary>
 public sealed record VectorFeature(IReadOnlyDictionary<string, string?> Values, string? GeometryType);
 
-/// <summary>An OGRGeometryH this side owns, destroyed exactly once unless handed to GDAL.</summary>
-internal sealed class GeometryHandle : SafeHandle
-{
-    public GeometryHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    protected override bool ReleaseHandle()
-    {
-        GdalNative.OGR_G_DestroyGeometry(handle);
-        return true;
-    }
-}
-
 /// <summary>A geometry (OGR), in whatever CRS its coordinates are in.</summary>
 public sealed class VectorGeometry : IDisposable
 {

@@ -35,8 +35,11 @@ public sealed record BreakPixels(string Tile, GeoBox Box, ushort[] Dates, ushort
         return new BreakPixels(tile, report.GeoBox, dates, Read(ConfidenceBand), Read(MagnitudeBand));
     }
 
-    /// <summary>"low", "high" or null for a confidence code (0 none, 1 low, 2 high).</summary>
-    public static string? ConfidenceName(int code) => code switch { 0 => null, 1 => "low", _ => "high" };
+    /// <summary>"low", "high", or null for no alert and unknown codes: a report's confidence band (0 none, 1 low, 2 high) as the feed and exports name it.</summary>
+    public static string? ConfidenceName(int code) => code switch { 1 => "low", 2 => "high", _ => null };
+
+    /// <summary>A report's magnitude band value (hundredths of the boundary) in boundaries; null for 0 (no alert).</summary>
+    public static double? MagnitudeOf(int hundredths) => hundredths > 0 ? hundredths / 100.0 : null;
 }
 
 /// <summary>

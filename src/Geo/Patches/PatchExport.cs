@@ -85,7 +85,7 @@ public static class AlertExport
                     [
                         string.Create(CultureInfo.InvariantCulture, $"{tile}/{row}/{col}"), tile, row, col, PatchGrouping.DateOf(pixels.Dates[i]),
                         pixels.Confidence is { } c ? BreakPixels.ConfidenceName(c[i]) : null,
-                        pixels.Magnitude is { } m && m[i] > 0 ? m[i] / 100.0 : null,
+                        pixels.Magnitude is { } m ? BreakPixels.MagnitudeOf(m[i]) : null,
                     ]);
                 }
             }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Patches;
 using NrtCluster.Host.Http.Rendering;
 using NrtCluster.Host.Http.Reports;
 
@@ -127,7 +128,7 @@ public sealed class FileAlertFeed(ReportFolder folder) : IAlertFeed
             var ring = new double[10];
             for (var k = 0; k < 5; k++) { ring[2 * k] = lon[i * 5 + k]; ring[2 * k + 1] = lat[i * 5 + k]; }
             alerts[i] = new BreakAlert(tile.Tile, ReportSnapshot.DateOf(r.Day), row, col, cx, cy, ring,
-                tile.ConfidenceBand == 0 ? null : Palette.ConfidenceName(r.Confidence), tile.MagnitudeBand == 0 ? null : r.Magnitude / 100.0);
+                tile.ConfidenceBand == 0 ? null : BreakPixels.ConfidenceName(r.Confidence), tile.MagnitudeBand == 0 ? null : r.Magnitude / 100.0);
         }
         return alerts;
     }

@@ -50,13 +50,6 @@ public static class Palette
         _ => Unknown,
     };
 
-    /// <summary>"low", "high", or null for no alert and unknown codes: as the alert feed writes it.</summary>
-    public static string? ConfidenceName(ushort code) => code switch
-    {
-        ConfidenceCodes.Low => "low",
-        ConfidenceCodes.High => "high",
-        _ => null,
-    };
 
     /// <summary>Magnitudes (in boundaries) from 1 to this are spread over the magnitude ramp; larger ones take its end.</summary>
     public const double MagnitudeRampTop = 5;

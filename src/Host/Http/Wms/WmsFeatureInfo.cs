@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using NrtCluster.Geo.Gdal;
 using NrtCluster.Geo.Grid;
+using NrtCluster.Geo.Patches;
 using NrtCluster.Host.Http.Rendering;
 using NrtCluster.Host.Http.Reports;
 
@@ -102,9 +103,9 @@ public static class WmsFeatureInfo
             if (layers.Contains(WmsLayers.Date))
                 properties["detection_date"] = hit.Day == 0 ? null : Date(hit.Day);
             if (layers.Contains(WmsLayers.Confidence))
-                properties["confidence"] = hit.Confidence is { } c ? Palette.ConfidenceName(c) : null;
+                properties["confidence"] = hit.Confidence is { } c ? BreakPixels.ConfidenceName(c) : null;
             if (layers.Contains(WmsLayers.Magnitude))
-                properties["magnitude"] = hit.Magnitude is { } mg and > 0 ? mg / 100.0 : null;
+                properties["magnitude"] = hit.Magnitude is { } mg ? BreakPixels.MagnitudeOf(mg) : null;
             features.Add(new JsonObject
             {
                 ["type"] = "Feature",
@@ -123,9 +124,9 @@ public static class WmsFeatureInfo
         if (layers.Contains(WmsLayers.Mask)) sb.Append(CultureInfo.InvariantCulture, $"mask = {hit.Mask} ({Palette.MaskLabel(hit.Mask)})\n");
         if (layers.Contains(WmsLayers.Date)) sb.Append("detection_date = ").Append(hit.Day == 0 ? "none" : Date(hit.Day)).Append('\n');
         if (layers.Contains(WmsLayers.Confidence))
-            sb.Append("confidence = ").Append(hit.Confidence is { } c ? Palette.ConfidenceName(c) ?? "none" : "unknown").Append('\n');
+            sb.Append("confidence = ").Append(hit.Confidence is { } c ? BreakPixels.ConfidenceName(c) ?? "none" : "unknown").Append('\n');
         if (layers.Contains(WmsLayers.Magnitude))
-            sb.Append("magnitude = ").Append(hit.Magnitude is { } m ? m == 0 ? "none" : (m / 100.0).ToString(CultureInfo.InvariantCulture) : "unknown").Append('\n');
+            sb.Append("magnitude = ").Append(hit.Magnitude is { } m ? m == 0 ? "none" : BreakPixels.MagnitudeOf(m)!.Value.ToString(CultureInfo.InvariantCulture) : "unknown").Append('\n');
         return sb.ToString();
     }
 
